@@ -1,0 +1,23 @@
+"""Every table of the platform. Import models from here."""
+
+from db.models.ads import AdCampaign, AdMetric
+from db.models.base import Base, utcnow
+from db.models.campaigns import Campaign, MarketingActivity
+from db.models.contacts import Contact, ContactEvent, Import, ImportError_, Suppression
+from db.models.enrichment import EnrichmentJob, FetchedPage
+from db.models.inbox import CalendarBooking, ConversationMessage
+from db.models.ops import (
+    DailyAnalytics,
+    OutboundDelivery,
+    OutboundSubscription,
+    SchedulerLock,
+    WebhookEvent,
+)
+from db.models.users import ApiKey, User
+
+__all__ = [
+    "AdCampaign", "AdMetric", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
+    "ConversationMessage", "DailyAnalytics", "EnrichmentJob", "FetchedPage", "Import", "ImportError_",
+    "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "SchedulerLock", "Suppression", "User",
+    "WebhookEvent", "utcnow",
+]

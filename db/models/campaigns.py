@@ -1,0 +1,74 @@
+"""Campaigns and marketing activities (the outbox and the history of every send)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, Timestamps
+
+
+class Campaign(Timestamps, Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    channel: Mapped[str] = mapped_column(sa.String(10))  # sms, email
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    # draft, scheduled, running, paused, completed, cancelled
+    target_filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    subject: Mapped[str | None] = mapped_column(sa.String(500))
+    body_text: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    variants: Mapped[list[Any]] = mapped_column(default=list)  # A/B: [{"name","weight","subject","body_text",...}]
+    send_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)  # caps, quiet hours, stop-on-reply ...
+    schedule_at: Mapped[datetime | None]
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_by: Mapped[str | None] = mapped_column(sa.String(320))
+    launched_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    is_sample: Mapped[bool] = mapped_column(default=False)
+
+
+class MarketingActivity(Timestamps, Base):
+    """One message to one contact on one channel in one campaign. Created (queued) before any job is
+    enqueued; claimed (sending) before the provider call; recorded after. One per campaign+contact+channel."""
+
+    __tablename__ = "marketing_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    type: Mapped[str] = mapped_column(sa.String(20), default="campaign")  # campaign, test, reply
+    status: Mapped[str] = mapped_column(sa.String(20), default="queued")
+    # queued, deferred, sending, sent, delivered, opened, clicked, bounced, complained, failed, unknown, cancelled
+    variant: Mapped[str | None] = mapped_column(sa.String(40))
+    to_address: Mapped[str | None] = mapped_column(sa.String(320))
+    provider: Mapped[str | None] = mapped_column(sa.String(20))  # postmark, sentdm, sandbox
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    segments: Mapped[int | None]
+    cost_micros: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error_code: Mapped[str | None] = mapped_column(sa.String(40))
+    error_message: Mapped[str | None] = mapped_column(sa.String(1000))
+    scheduled_for: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    clicked_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "contact_id", "channel"),
+        sa.Index("ix_marketing_activities_campaign_status", "campaign_id", "status"),
+        sa.Index("ix_marketing_activities_contact_sent", "contact_id", "sent_at"),
+        sa.Index("ix_marketing_activities_status_scheduled", "status", "scheduled_for"),
+        sa.Index("ix_marketing_activities_sent_at", "sent_at"),
+    )

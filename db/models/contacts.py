@@ -1,0 +1,114 @@
+"""Contacts, their change history, suppressions and imports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, Timestamps, utcnow
+
+
+class Contact(Timestamps, Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(sa.String(320), unique=True)  # normalised (lower-case)
+    phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)  # E.164
+    phone_ext: Mapped[str | None] = mapped_column(sa.String(20))
+    first_name: Mapped[str | None] = mapped_column(sa.String(200))
+    last_name: Mapped[str | None] = mapped_column(sa.String(200))
+    company: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    job_title: Mapped[str | None] = mapped_column(sa.String(300))
+    website: Mapped[str | None] = mapped_column(sa.String(500))
+    domain: Mapped[str | None] = mapped_column(sa.String(253), index=True)
+    city: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    region: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    postal_code: Mapped[str | None] = mapped_column(sa.String(20))
+    country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))  # IANA name
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str] = mapped_column(sa.String(40), default="manual")  # import, chat, api, chatwoot, calcom, sample
+    enrichment_status: Mapped[str] = mapped_column(sa.String(20), default="none", index=True)
+    opted_out_sms: Mapped[bool] = mapped_column(default=False)
+    opted_out_sms_at: Mapped[datetime | None]
+    opted_out_sms_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    opted_out_email: Mapped[bool] = mapped_column(default=False)
+    opted_out_email_at: Mapped[datetime | None]
+    opted_out_email_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    email_status: Mapped[str] = mapped_column(sa.String(20), default="ok")  # ok, bounced, complained
+    chatwoot_contact_id: Mapped[int | None] = mapped_column(index=True)
+    is_sample: Mapped[bool] = mapped_column(default=False)
+
+
+class ContactEvent(Base):
+    """One entry of a contact's history that no other table holds: edits (before/after), opt-outs and
+    opt-ins, imports, enrichment applied (with its citation)."""
+
+    __tablename__ = "contact_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))  # field_changed, opted_out, opted_in, imported, enriched, created
+    field: Mapped[str | None] = mapped_column(sa.String(100))
+    before: Mapped[str | None] = mapped_column(sa.Text)
+    after: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(40))  # chat, import, api, enrichment, sms_keyword, webhook, bounce
+    actor: Mapped[str | None] = mapped_column(sa.String(320))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.Index("ix_contact_events_contact_time", "contact_id", "occurred_at"),)
+
+
+class Suppression(Base):
+    """An address that must not be messaged on a channel, whatever any file or contact says."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(10))  # sms, email
+    address: Mapped[str] = mapped_column(sa.String(320))  # normalised email or E.164
+    reason: Mapped[str] = mapped_column(sa.String(40))  # opt_out, hard_bounce, complaint, manual
+    source: Mapped[str] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("channel", "address"),)
+
+
+class Import(Timestamps, Base):
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")  # pending, running, done, failed
+    policy: Mapped[str] = mapped_column(sa.String(20), default="fill")
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    encoding: Mapped[str | None] = mapped_column(sa.String(40))
+    delimiter: Mapped[str | None] = mapped_column(sa.String(4))
+    rows: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str | None] = mapped_column(sa.String(320))
+    finished_at: Mapped[datetime | None]
+
+
+class ImportError_(Base):
+    """One problem with one line of an import (the row-level error report)."""
+
+    __tablename__ = "import_errors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(sa.ForeignKey("imports.id", ondelete="CASCADE"), index=True)
+    line: Mapped[int]
+    column: Mapped[str | None] = mapped_column(sa.String(200))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    value: Mapped[str | None] = mapped_column(sa.Text)
+    rejected: Mapped[bool] = mapped_column(default=True)  # False: the row imported, one field was dropped

@@ -1,0 +1,130 @@
+"""One typed settings object, read once from the environment (and .env).
+
+Our own variables carry the MKT_ prefix. Provider credentials keep the names their
+providers document (OPENAI_API_KEY, FIRECRAWL_API_KEY, ...). The database URL is
+MKT_DATABASE_URL (DATABASE_URL is accepted too: the app declares its own Chainlit
+data layer, so Chainlit does not grab it; see shared/STACK.md).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _alias(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MKT_", env_file=".env", extra="ignore", populate_by_name=True)
+
+    # --- where things live -------------------------------------------------------------
+    var_dir: Path = Field(default=ROOT / "var", description="Runtime files: SQLite database, auth secret, uploads.")
+    database_url: str = Field(
+        default="",
+        validation_alias=_alias("MKT_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL. Empty: SQLite file var/mkt.db. PostgreSQL: postgresql+psycopg://user:pw@host/db",
+    )
+    redis_url: str = Field(
+        default="",
+        validation_alias=_alias("MKT_REDIS_URL", "REDIS_URL"),
+        description="Redis URL for the Dramatiq broker and shared rate limits. Empty: in-process queue and worker.",
+    )
+    queue_namespace: str = Field(default="mkt", description="Prefix of the Redis keys of the queue.")
+    worker_threads: int = Field(default=4, description="Threads of the in-process worker (embedded mode).")
+
+    # --- server --------------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `mkt serve` listens on.")
+    port: int = Field(default=8000, description="Port `mkt serve` listens on.")
+    public_url: str = Field(default="http://localhost:8000", description="Public base URL (links in emails).")
+    chainlit_auth_secret: str = Field(
+        default="",
+        validation_alias=_alias("CHAINLIT_AUTH_SECRET", "MKT_CHAINLIT_AUTH_SECRET"),
+        description="Signs login tokens. Empty: generated once and kept in var/auth_secret.",
+    )
+    admin_email: str = Field(default="", description="First admin created when there are no users.")
+    admin_password: str = Field(default="", description="Its password; empty: a one-time password is printed once.")
+    max_body_bytes: int = Field(default=1_000_000, description="Largest webhook/API body accepted.")
+
+    # --- language model --------------------------------------------------------------------
+    openai_api_key: str = Field(default="", validation_alias=_alias("OPENAI_API_KEY", "MKT_OPENAI_API_KEY"))
+    openai_base_url: str = Field(default="", validation_alias=_alias("OPENAI_BASE_URL", "MKT_OPENAI_BASE_URL"))
+    openai_model: str = Field(default="gpt-4o-mini", validation_alias=_alias("OPENAI_MODEL", "MKT_OPENAI_MODEL"))
+
+    # --- contacts ----------------------------------------------------------------------------
+    default_region: str = Field(default="US", description="Region for phone numbers written without +country.")
+    account_timezone: str = Field(default="UTC", description="Time zone of the daily analytics.")
+
+    # --- scraping ----------------------------------------------------------------------------
+    firecrawl_api_key: str = Field(default="", validation_alias=_alias("FIRECRAWL_API_KEY", "MKT_FIRECRAWL_API_KEY"))
+    firecrawl_api_url: str = Field(
+        default="https://api.firecrawl.dev", validation_alias=_alias("FIRECRAWL_API_URL", "MKT_FIRECRAWL_API_URL")
+    )
+    fetch_allow_loopback: bool = Field(default=False, description="Tests only: let the fetcher reach 127.0.0.1.")
+
+    # --- senders -----------------------------------------------------------------------------
+    postmark_server_token: str = Field(
+        default="", validation_alias=_alias("POSTMARK_SERVER_TOKEN", "MKT_POSTMARK_SERVER_TOKEN")
+    )
+    postmark_api_url: str = Field(default="https://api.postmarkapp.com")
+    postmark_message_stream: str = Field(default="broadcast")
+    email_from: str = Field(default="Marketing <marketing@example.com>", description="From address of campaigns.")
+    sender_postal_address: str = Field(default="", description="Postal address printed in every email (CAN-SPAM).")
+    sentdm_api_key: str = Field(default="", validation_alias=_alias("SENTDM_API_KEY", "MKT_SENTDM_API_KEY"))
+    sentdm_api_url: str = Field(default="https://api.sent.dm")
+    sms_price_micros: int = Field(default=8_000, description="Price of one SMS segment in micro-dollars.")
+    email_price_micros: int = Field(default=1_800, description="Price of one email in micro-dollars.")
+
+    # --- inbox, meetings ------------------------------------------------------------------------
+    chatwoot_api_url: str = Field(default="", validation_alias=_alias("CHATWOOT_API_URL", "MKT_CHATWOOT_API_URL"))
+    chatwoot_api_token: str = Field(default="", validation_alias=_alias("CHATWOOT_API_TOKEN", "MKT_CHATWOOT_API_TOKEN"))
+    chatwoot_account_id: int = Field(default=1)
+    chatwoot_webhook_secret: str = Field(default="")
+    calcom_webhook_secret: str = Field(default="")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'mkt.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def offline_model(self) -> bool:
+        return not self.openai_api_key
+
+    @property
+    def sandbox_email(self) -> bool:
+        return not self.postmark_server_token
+
+    @property
+    def sandbox_sms(self) -> bool:
+        return not self.sentdm_api_key
+
+    def mode_lines(self) -> list[str]:
+        """Plain statements of what runs for real and what is offline or sandboxed."""
+        return [
+            "Language model: " + ("offline parser (no OPENAI_API_KEY)" if self.offline_model else self.openai_model),
+            "Email: " + ("SANDBOX - recorded, never sent" if self.sandbox_email else "Postmark"),
+            "SMS: " + ("SANDBOX - recorded, never sent" if self.sandbox_sms else "Sent.dm"),
+            "Scraping: " + ("built-in fetcher" if not self.firecrawl_api_key else "Firecrawl"),
+            "Database: " + ("SQLite (embedded)" if self.is_sqlite else "PostgreSQL"),
+            "Queue: " + ("in-process worker" if not self.redis_url else "Redis + worker processes"),
+        ]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()
