@@ -1,0 +1,47 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make run    the app on the embedded default (SQLite, in-process worker, offline model, sandbox senders)
+#   make test   the whole suite (on SQLite; again on PostgreSQL + Redis when MKT_TEST_DATABASE_URL/MKT_TEST_REDIS_URL are set)
+
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres bench lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/mkt db upgrade
+	$(BIN)/mkt serve --host $(HOST) --port $(PORT)
+
+test: install
+	@$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$MKT_TEST_DATABASE_URL$$MKT_TEST_REDIS_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "(PostgreSQL + Redis run skipped: set MKT_TEST_DATABASE_URL and MKT_TEST_REDIS_URL to include it)"; fi
+
+test-sqlite: install
+	@echo "== suite on SQLite, in-process queue =="
+	env -u MKT_TEST_DATABASE_URL -u MKT_TEST_REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== suite on PostgreSQL + Redis =="
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,109 @@
+"""`mkt serve` (chat + companion endpoint + in-process worker) and `mkt worker` (queue consumers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from settings import ROOT, Settings, get_settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve_p = sub.add_parser("serve", help="serve the chat and the companion endpoint (and, without Redis, a worker)")
+    serve_p.add_argument("--host", default=None, help="address to listen on (default MKT_HOST or 127.0.0.1)")
+    serve_p.add_argument("--port", type=int, default=None, help="port (default MKT_PORT or 8000)")
+    serve_p.set_defaults(handler=serve)
+    worker_p = sub.add_parser("worker", help="consume the Redis queue (sends, enrichment, webhooks)")
+    worker_p.add_argument("--processes", "-p", type=int, default=1)
+    worker_p.add_argument("--threads", "-t", type=int, default=8)
+    worker_p.set_defaults(handler=worker)
+
+
+def auth_secret(settings: Settings) -> str:
+    """CHAINLIT_AUTH_SECRET, or one generated once and kept in var/auth_secret."""
+    if settings.chainlit_auth_secret:
+        return settings.chainlit_auth_secret
+    path = Path(settings.var_dir) / "auth_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def ensure_schema(settings: Settings) -> None:
+    """Embedded SQLite migrates itself; PostgreSQL must already be at the latest revision."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from db import migrate
+    from db.session import get_engine
+
+    if settings.is_sqlite:
+        migrate.upgrade()
+        return
+    heads = set(ScriptDirectory.from_config(migrate.alembic_config()).get_heads())
+    with get_engine().connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current != heads:
+        raise ValueError("the database schema is not up to date: run `mkt db upgrade` first")
+
+
+def bootstrap_admin(settings: Settings) -> None:
+    from db.session import unit_of_work
+    from tools.users import ensure_admin
+
+    with unit_of_work() as uow:
+        generated = ensure_admin(uow.session, settings.admin_email, settings.admin_password)
+    if generated:
+        email, password = generated
+        print("=" * 72, flush=True)
+        print(f"First admin created: {email}\nOne-time password (shown once, keep it): {password}", flush=True)
+        print("Add more users with: mkt users add EMAIL --role marketer", flush=True)
+        print("=" * 72, flush=True)
+
+
+def prepare(settings: Settings) -> None:
+    """Everything `serve` checks before it listens: one clear error for each thing that is wrong."""
+    from workers.broker import ping
+
+    Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    ensure_schema(settings)
+    bootstrap_admin(settings)
+    ping()
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    prepare(settings)
+    os.environ["CHAINLIT_HOST"] = args.host or settings.host
+    os.environ["CHAINLIT_PORT"] = str(args.port or settings.port)
+    os.environ["CHAINLIT_APP_ROOT"] = str(ROOT)
+    os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
+    os.chdir(ROOT)
+    from chainlit.cli import run_chainlit
+    from chainlit.config import config
+
+    config.run.headless = True
+    for line in settings.mode_lines():
+        print(f"  {line}", flush=True)
+    print(f"Serving on http://{os.environ['CHAINLIT_HOST']}:{os.environ['CHAINLIT_PORT']}", flush=True)
+    run_chainlit(str(ROOT / "app.py"))
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if not settings.redis_url:
+        raise ValueError("no MKT_REDIS_URL: `mkt serve` runs its own in-process worker; set MKT_REDIS_URL "
+                         "to run separate worker processes")
+    from workers.broker import ping
+
+    ping()
+    argv = [sys.executable, "-m", "dramatiq", "workers.actors", "-p", str(args.processes), "-t", str(args.threads)]
+    os.chdir(ROOT)
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover

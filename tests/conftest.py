@@ -1,0 +1,120 @@
+"""Test set-up: a clean database per run (a temporary SQLite file, or a fresh PostgreSQL database when
+MKT_TEST_DATABASE_URL is given), migrations applied; Redis when MKT_TEST_REDIS_URL is given, under a
+namespace of its own. Every test that asks for `db` starts from empty tables.
+
+The environment is fixed in pytest_configure, before any module of ours reads its settings."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+RUN_ID = uuid.uuid4().hex[:10]
+_state: dict[str, str] = {}
+
+
+def _admin_pg_engine(url: str) -> sa.Engine:
+    parsed = make_url(url).set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed, isolation_level="AUTOCOMMIT")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    var_dir = Path(tempfile.mkdtemp(prefix=f"mkt-test-{RUN_ID}-"))
+    os.environ["MKT_VAR_DIR"] = str(var_dir)
+    for name in ("OPENAI_API_KEY", "FIRECRAWL_API_KEY", "POSTMARK_SERVER_TOKEN", "SENTDM_API_KEY", "DATABASE_URL",
+                 "REDIS_URL", "CHAINLIT_AUTH_SECRET", "OPENAI_BASE_URL"):
+        os.environ.pop(name, None)
+    pg = os.environ.get("MKT_TEST_DATABASE_URL", "")
+    if pg:
+        dbname = f"mkt_test_{RUN_ID}"
+        engine = _admin_pg_engine(pg)
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{dbname}"'))
+        engine.dispose()
+        url = make_url(pg).set(drivername="postgresql+psycopg", database=dbname).render_as_string(hide_password=False)
+        _state["pg_admin"], _state["pg_db"] = pg, dbname
+    else:
+        url = f"sqlite:///{var_dir / 'test.db'}"
+    os.environ["MKT_DATABASE_URL"] = url
+    redis_url = os.environ.get("MKT_TEST_REDIS_URL", "")
+    os.environ["MKT_REDIS_URL"] = redis_url
+    os.environ["MKT_QUEUE_NAMESPACE"] = f"mkt-test-{RUN_ID}"
+
+    from settings import reset_settings
+
+    reset_settings()
+    from db import migrate
+
+    migrate.upgrade(url)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from db.session import dispose_engines
+
+    dispose_engines()
+    if "pg_db" in _state:
+        engine = _admin_pg_engine(_state["pg_admin"])
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_state["pg_db"]}" WITH (FORCE)'))
+        engine.dispose()
+    if os.environ.get("MKT_REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(os.environ["MKT_REDIS_URL"])
+        for key in client.scan_iter(f"{os.environ['MKT_QUEUE_NAMESPACE']}*"):
+            client.delete(key)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from db.session import describe_url
+
+    return [f"mkt database: {describe_url(os.environ['MKT_DATABASE_URL'])}",
+            f"mkt redis: {os.environ.get('MKT_REDIS_URL') or 'none (in-process queue)'}"]
+
+
+def clean_tables() -> None:
+    from db.models import Base
+    from db.session import get_engine
+
+    engine = get_engine()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def db() -> Iterator[sa.Engine]:
+    """Empty tables for this test; yields the engine."""
+    from db.session import get_engine
+
+    clean_tables()
+    yield get_engine()
+
+
+@pytest.fixture
+def session(db: sa.Engine) -> Iterator[sa.orm.Session]:
+    """A session on the clean database; the test commits what it needs to be seen by others."""
+    from db.session import session_factory
+
+    s = session_factory(db)()
+    try:
+        yield s
+    finally:
+        s.rollback()
+        s.close()
+
+
+@pytest.fixture
+def dialect(db: sa.Engine) -> str:
+    return db.dialect.name

@@ -1,0 +1,34 @@
+"""Build the companion endpoint: as its own FastAPI app, or mounted into Chainlit's server ahead of its
+catch-all GET route (STACK.md: a later GET route would be shadowed by the SPA)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from webhooks.health import router as health_router
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the companion endpoint. New areas (providers, n8n API) add theirs here."""
+    return [health_router]
+
+
+def create_app() -> FastAPI:
+    """The companion endpoint on its own (`mkt api`), with OpenAPI at /api/openapi.json."""
+    app = FastAPI(title="mkt companion endpoint", openapi_url="/api/openapi.json", docs_url="/api/docs")
+    for router in routers():
+        app.include_router(router)
+    return app
+
+
+def mount_on(app: FastAPI) -> None:
+    """Add our routes to an existing app (Chainlit's), placed before every route it already has."""
+    if getattr(app.state, "mkt_mounted", False):
+        return
+    before = len(app.router.routes)
+    for router in routers():
+        app.include_router(router)
+    added = app.router.routes[before:]
+    del app.router.routes[before:]
+    app.router.routes[0:0] = added
+    app.state.mkt_mounted = True

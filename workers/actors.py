@@ -1,0 +1,19 @@
+"""Every actor of the platform, imported by `mkt worker` and by the in-process worker.
+Actors take ids, open their own unit of work, and say plainly when a row is gone. Names are `area.verb`."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from workers import broker as _broker  # noqa: F401  (sets the broker before the actors bind to it)
+
+log = logging.getLogger(__name__)
+
+
+@dramatiq.actor(actor_name="system.ping", max_retries=0)
+def system_ping(token: str) -> str:
+    """Round-trip check used by `mkt doctor` and the tests: proves a worker consumes the queue."""
+    log.info("system.ping %s", token)
+    return token

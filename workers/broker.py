@@ -1,0 +1,42 @@
+"""The Dramatiq broker, chosen from settings: RedisBroker when a Redis URL is set, else a StubBroker served
+by an in-process worker. Importing this module sets the global broker, so import it before any actor."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+from settings import get_settings
+
+
+def build_broker() -> dramatiq.Broker:
+    settings = get_settings()
+    if settings.redis_url:
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url, namespace=settings.queue_namespace)
+    else:
+        broker = StubBroker()
+        broker.emit_after("process_boot")  # starts the TimeLimit watchdog in-process (STACK.md)
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def uses_redis() -> bool:
+    return bool(get_settings().redis_url)
+
+
+def ping() -> str:
+    """Check the broker is reachable; return a short description. Raises when Redis is down."""
+    settings = get_settings()
+    if not settings.redis_url:
+        return "in-process"
+    import redis
+
+    redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+    return "redis"
+
+
+broker = build_broker()
+dramatiq.set_broker(broker)
