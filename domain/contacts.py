@@ -1,0 +1,112 @@
+"""Normalisation of contact data: email, phone (E.164), website, names, time zone. Pure functions.
+
+Each `normalise_*` returns a `Normalised` (value or None, and a reason when the input was unusable), so
+callers can both keep what is good and report exactly what was wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import timezone as phone_timezone
+
+CHANNELS = ("sms", "email")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    value: str | None
+    error: str | None = None
+    extra: str | None = None  # e.g. a phone extension kept apart
+
+
+def normalise_email(raw: str | None) -> Normalised:
+    text = (raw or "").strip().strip("<>").strip()
+    if not text:
+        return Normalised(None)
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return Normalised(None, f"invalid email {text!r}: {exc}")
+    return Normalised(result.normalized.lower())
+
+
+_EXT = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def normalise_phone(raw: str | None, default_region: str = "US") -> Normalised:
+    """E.164, with any extension returned apart in `extra`."""
+    text = (raw or "").strip()
+    if not text:
+        return Normalised(None)
+    ext = None
+    match = _EXT.search(text)
+    if match:
+        ext, text = match.group(1), text[: match.start()]
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, default_region.upper())
+    except phonenumbers.NumberParseException as exc:
+        return Normalised(None, f"invalid phone {raw!r}: {exc}")
+    if not phonenumbers.is_valid_number(number):
+        return Normalised(None, f"invalid phone {raw!r}: not a valid number")
+    ext = ext or number.extension
+    return Normalised(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extra=ext)
+
+
+def normalise_website(raw: str | None) -> tuple[Normalised, str | None]:
+    """A canonical https URL and its domain (without www.)."""
+    text = (raw or "").strip()
+    if not text:
+        return Normalised(None), None
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme not in ("http", "https") or "." not in host or " " in host:
+        return Normalised(None, f"invalid website {raw!r}"), None
+    domain = host[4:] if host.startswith("www.") else host
+    path = parts.path.rstrip("/")
+    return Normalised(f"https://{host}{path}"), domain
+
+
+def clean_name(raw: str | None) -> str | None:
+    text = " ".join((raw or "").split())
+    return text or None
+
+
+def split_full_name(raw: str | None) -> tuple[str | None, str | None]:
+    """'Jane Doe' -> ('Jane', 'Doe'); 'Doe, Jane' -> ('Jane', 'Doe'); 'Jane' -> ('Jane', None)."""
+    text = clean_name(raw)
+    if not text:
+        return None, None
+    if "," in text:
+        last, _, first = text.partition(",")
+        return clean_name(first), clean_name(last)
+    first, _, last = text.partition(" ")
+    return first, clean_name(last)
+
+
+def timezone_for_phone(e164: str | None) -> str | None:
+    """The IANA zone of a phone number when the number pins down exactly one."""
+    if not e164:
+        return None
+    try:
+        zones = phone_timezone.time_zones_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+    zones = [z for z in zones if z != "Etc/Unknown"]
+    return zones[0] if len(zones) == 1 else None
+
+
+def address_for(channel: str, email: str | None, phone: str | None) -> str | None:
+    """The address a channel uses: email for email, phone for sms."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}: use sms or email")
+    return email if channel == "email" else phone
