@@ -105,5 +105,5 @@ def worker(args: argparse.Namespace) -> int:
     ping()
     argv = [sys.executable, "-m", "dramatiq", "workers.actors", "-p", str(args.processes), "-t", str(args.threads)]
     os.chdir(ROOT)
-    os.execv(sys.executable, argv)
+    os.execv(sys.executable, argv)  # noqa: S606 - replace this process with the dramatiq CLI
     return 0  # pragma: no cover

@@ -8,7 +8,6 @@ import logging
 import dramatiq
 
 from workers import broker as _broker  # noqa: F401  (sets the broker before the actors bind to it)
-
 from workers import webhooks  # noqa: F401,E402  (webhooks.process)
 
 log = logging.getLogger(__name__)
