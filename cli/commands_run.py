@@ -105,5 +105,6 @@ def worker(args: argparse.Namespace) -> int:
     ping()
     argv = [sys.executable, "-m", "dramatiq", "workers.actors", "-p", str(args.processes), "-t", str(args.threads)]
     os.chdir(ROOT)
+    os.environ["MKT_RUN_SCHEDULER"] = "1"
     os.execv(sys.executable, argv)  # noqa: S606 - replace this process with the dramatiq CLI
     return 0  # pragma: no cover

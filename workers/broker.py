@@ -3,6 +3,8 @@ by an in-process worker. Importing this module sets the global broker, so import
 
 from __future__ import annotations
 
+import os
+
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
@@ -20,6 +22,10 @@ def build_broker() -> dramatiq.Broker:
         broker = StubBroker()
         broker.emit_after("process_boot")  # starts the TimeLimit watchdog in-process (STACK.md)
     broker.add_middleware(CurrentMessage())
+    if os.environ.get("MKT_RUN_SCHEDULER") == "1":  # set by `mkt worker` for its processes
+        from workers.scheduler import SchedulerMiddleware
+
+        broker.add_middleware(SchedulerMiddleware())
     return broker
 
 
