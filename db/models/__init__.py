@@ -7,6 +7,7 @@ from db.models.contacts import Contact, ContactEvent, Import, ImportError_, Supp
 from db.models.enrichment import EnrichmentJob, FetchedPage
 from db.models.inbox import CalendarBooking, ConversationMessage
 from db.models.ops import (
+    AnalyticsCursor,
     DailyAnalytics,
     OutboundDelivery,
     OutboundSubscription,
@@ -16,7 +17,7 @@ from db.models.ops import (
 from db.models.users import ApiKey, User
 
 __all__ = [
-    "AdCampaign", "AdMetric", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
+    "AdCampaign", "AdMetric", "AnalyticsCursor", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
     "ConversationMessage", "DailyAnalytics", "EnrichmentJob", "FetchedPage", "Import", "ImportError_",
     "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "SchedulerLock", "Suppression", "User",
     "WebhookEvent", "utcnow",

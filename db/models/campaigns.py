@@ -71,4 +71,9 @@ class MarketingActivity(Timestamps, Base):
         sa.Index("ix_marketing_activities_contact_sent", "contact_id", "sent_at"),
         sa.Index("ix_marketing_activities_status_scheduled", "status", "scheduled_for"),
         sa.Index("ix_marketing_activities_sent_at", "sent_at"),
+        # daily analytics count each status on the day it happened (migration 0002_analytics)
+        sa.Index("ix_marketing_activities_delivered_at", "delivered_at"),
+        sa.Index("ix_marketing_activities_opened_at", "opened_at"),
+        sa.Index("ix_marketing_activities_clicked_at", "clicked_at"),
+        sa.Index("ix_marketing_activities_failed_at", "failed_at"),
     )

@@ -43,6 +43,8 @@ class Contact(Timestamps, Base):
     chatwoot_contact_id: Mapped[int | None] = mapped_column(index=True)
     is_sample: Mapped[bool] = mapped_column(default=False)
 
+    __table_args__ = (sa.Index("ix_contacts_created_at", "created_at"),)  # new contacts per day (0002_analytics)
+
 
 class ContactEvent(Base):
     """One entry of a contact's history that no other table holds: edits (before/after), opt-outs and
@@ -61,7 +63,10 @@ class ContactEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (sa.Index("ix_contact_events_contact_time", "contact_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_contact_events_contact_time", "contact_id", "occurred_at"),
+        sa.Index("ix_contact_events_kind_time", "kind", "occurred_at"),  # opt-outs per day (0002_analytics)
+    )
 
 
 class Suppression(Base):

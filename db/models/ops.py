@@ -36,6 +36,18 @@ class DailyAnalytics(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class AnalyticsCursor(Base):
+    """How far the periodic analytics refresh has read one source (a row id or a change time), so that it
+    recomputes only the days that changed since."""
+
+    __tablename__ = "analytics_cursors"
+
+    name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    last_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    last_time: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class WebhookEvent(Base):
     """Raw inbound event, stored once per provider event id before any processing."""
 
