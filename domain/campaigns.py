@@ -1,0 +1,157 @@
+"""Campaign templates: merge fields with fallbacks, the CAN-SPAM email footer, signed unsubscribe tokens,
+A/B variant assignment. Pure functions.
+
+Template syntax: ``{first_name}``, ``{first_name|there}`` (fallback when empty), ``{attributes.plan|free}``,
+``{{`` and ``}}`` for literal braces. Values are HTML-escaped in HTML bodies (fallbacks too)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+FIELDS = ("first_name", "last_name", "full_name", "company", "job_title", "city", "region", "country", "email",
+          "phone", "website")
+SYSTEM_FIELDS = ("unsubscribe_url",)
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}")
+_NAME = re.compile(r"^(?:[a-z_]+|attributes\.[A-Za-z0-9_\-]+)$")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be rendered: the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class MergeField:
+    name: str
+    fallback: str | None
+
+
+def merge_fields(template: str) -> list[MergeField]:
+    """The merge fields a template uses, in order, with their fallbacks."""
+    found = []
+    for match in _TOKEN.finditer(template or ""):
+        if match.group(0) in ("{{", "}}"):
+            continue
+        found.append(MergeField(match.group(1).strip(), match.group(2)))
+    return found
+
+
+def validate_template(template: str) -> list[str]:
+    """Problems with a template (unknown fields, stray braces); empty when it is fine."""
+    problems = []
+    for field in merge_fields(template):
+        if not _NAME.match(field.name) or (field.name not in FIELDS + SYSTEM_FIELDS
+                                           and not field.name.startswith("attributes.")):
+            problems.append(f"unknown merge field {{{field.name}}}: use one of {', '.join(FIELDS)} "
+                            "or attributes.<key>, with an optional |fallback")
+    leftover = _TOKEN.sub("", template or "")
+    if "{" in leftover or "}" in leftover:
+        problems.append("unbalanced brace: write {{ or }} for a literal brace")
+    return problems
+
+
+def field_value(values: Mapping[str, Any], name: str) -> str:
+    if name.startswith("attributes."):
+        raw = (values.get("attributes") or {}).get(name.split(".", 1)[1])
+    elif name == "full_name":
+        raw = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
+    else:
+        raw = values.get(name)
+    return "" if raw is None else str(raw).strip()
+
+
+def render(template: str, values: Mapping[str, Any], *, html_escape: bool = False) -> str:
+    """Fill the merge fields of `template` from `values` (a contact's fields). Empty values take the fallback."""
+
+    def fill(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name, fallback = match.group(1).strip(), match.group(2)
+        value = field_value(values, name) or (fallback or "")
+        if html_escape and name not in SYSTEM_FIELDS:
+            return html.escape(value, quote=True)
+        return value
+
+    return _TOKEN.sub(fill, template or "")
+
+
+def text_footer(postal_address: str, unsubscribe_url: str) -> str:
+    return f"\n\n--\n{postal_address}\nUnsubscribe: {unsubscribe_url}\n"
+
+
+def html_footer(postal_address: str, unsubscribe_url: str) -> str:
+    address = html.escape(postal_address).replace("\n", "<br>")
+    link = html.escape(unsubscribe_url, quote=True)
+    return (f'<p style="font-size:12px;color:#666">{address}<br>'
+            f'<a href="{link}">Unsubscribe</a></p>')
+
+
+def add_html_footer(body: str, footer: str) -> str:
+    """Put the footer before </body> when the body has one, else at the end."""
+    index = body.lower().rfind("</body>")
+    return body + footer if index < 0 else body[:index] + footer + body[index:]
+
+
+def sign_token(secret: str, activity_id: int) -> str:
+    """An unsubscribe token for one activity: its id and an HMAC-SHA256, URL-safe."""
+    payload = str(activity_id).encode()
+    mac = hmac.new(secret.encode(), b"unsub:" + payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(payload + b"." + mac).decode().rstrip("=")
+
+
+def verify_token(secret: str, token: str) -> int | None:
+    """The activity id of a genuine token, else None (tampered, truncated or foreign tokens)."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload, mac = raw.split(b".", 1)
+        activity_id = int(payload)
+    except (ValueError, TypeError):
+        return None
+    good = hmac.new(secret.encode(), b"unsub:" + payload, hashlib.sha256).digest()[:16]
+    return activity_id if hmac.compare_digest(good, mac) else None
+
+
+def validate_variants(variants: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A/B variants: each {"name", "weight" (>0), and any of subject/body_text/body_html}. Returns them cleaned."""
+    cleaned = []
+    names = set()
+    for raw in variants or []:
+        name = str(raw.get("name") or "").strip()
+        weight = raw.get("weight", 1)
+        if not name or name in names:
+            raise TemplateError(f"each variant needs a distinct name (got {name!r})")
+        if not isinstance(weight, int) or weight <= 0:
+            raise TemplateError(f"variant {name}: weight must be a positive whole number")
+        names.add(name)
+        item = {"name": name, "weight": weight}
+        for key in ("subject", "body_text", "body_html"):
+            if raw.get(key):
+                problems = validate_template(str(raw[key]))
+                if problems:
+                    raise TemplateError(f"variant {name} {key}: {'; '.join(problems)}")
+                item[key] = str(raw[key])
+        cleaned.append(item)
+    if len(cleaned) == 1:
+        raise TemplateError("A/B needs at least two variants")
+    return cleaned
+
+
+def pick_variant(variants: list[dict[str, Any]], campaign_id: int, contact_id: int) -> dict[str, Any] | None:
+    """A stable, weighted choice of variant for one contact (the same contact always gets the same one)."""
+    if not variants:
+        return None
+    total = sum(v["weight"] for v in variants)
+    digest = hashlib.sha256(f"{campaign_id}:{contact_id}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") % total
+    for variant in variants:
+        if point < variant["weight"]:
+            return variant
+        point -= variant["weight"]
+    return variants[-1]  # pragma: no cover - unreachable, the weights sum to total
