@@ -1,0 +1,140 @@
+"""A local Postmark-compatible server (CONTRACTS.md section 2) for tests and benchmarks.
+
+POST /email and /email/batch (<= 500 messages, else 422 ErrorCode 410), X-Postmark-Server-Token (401 ErrorCode 10),
+per-element ErrorCodes (406 for inactive recipients, 300 for invalid addresses or empty bodies), scripted
+whole-request failures (429 with Retry-After, 500, 503), a token-bucket rate limit in messages per second
+(exceeding it answers 429), latency, GET /messages/outbound?metadata_activity_id=... for reconciliation, and a
+record of every message accepted ("delivered"). `webhook_events()` builds the Delivery events Postmark would post."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+@dataclass
+class TokenBucket:
+    """`rate` tokens per second, at most `burst` stored. rate 0: unlimited."""
+
+    rate: float = 0.0
+    burst: float = 0.0
+    tokens: float = 0.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def take(self, n: int) -> bool:
+        if not self.rate:
+            return True
+        now = time.monotonic()
+        cap = self.burst or self.rate
+        self.tokens = min(cap, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens + 1e-9 >= n:
+            self.tokens -= n
+            return True
+        return False
+
+
+@dataclass
+class FakePostmark:
+    token: str = "pm-test-token"
+    rate_per_second: float = 0.0  # messages per second; 0: unlimited
+    burst: float = 0.0  # bucket size in messages; 0: one second's worth
+    latency: float = 0.0  # seconds added to each send
+    inactive: set[str] = field(default_factory=set)  # addresses answered with ErrorCode 406
+    failures: list[tuple[int, float | None]] = field(default_factory=list)  # next requests fail: (status, retry_after)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    over_limit: int = 0
+    bucket: TokenBucket = field(default_factory=TokenBucket)
+
+    def __post_init__(self) -> None:
+        self.bucket = TokenBucket(self.rate_per_second, self.burst, self.burst or self.rate_per_second)
+
+    # --- what the tests look at -------------------------------------------------------------
+    def per_activity(self) -> Counter:
+        return Counter(m["Metadata"]["activity_id"] for m in self.delivered)
+
+    def addresses(self) -> list[str]:
+        return [m["To"] for m in self.delivered]
+
+    def webhook_events(self, record_type: str = "Delivery") -> list[dict[str, Any]]:
+        return [{"RecordType": record_type, "ServerID": 1, "MessageStream": m["MessageStream"],
+                 "MessageID": m["MessageID"], "Recipient": m["To"], "Tag": m.get("Tag", ""),
+                 "DeliveredAt": "2026-05-19T16:33:54Z", "Details": "smtp;250 OK", "Metadata": m["Metadata"]}
+                for m in self.delivered]
+
+    # --- the server ---------------------------------------------------------------------------
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/__health")
+        async def health() -> dict[str, str]:
+            return {"ok": "yes"}
+
+        @app.post("/email/batch")
+        async def batch(request: Request) -> JSONResponse:
+            return await self._send(request, batch=True)
+
+        @app.post("/email")
+        async def single(request: Request) -> JSONResponse:
+            return await self._send(request, batch=False)
+
+        @app.get("/messages/outbound")
+        async def search(request: Request) -> JSONResponse:
+            if request.headers.get("x-postmark-server-token") != self.token:
+                return _error(401, 10, "Request does not contain a valid Server token.")
+            wanted = request.query_params.get("metadata_activity_id")
+            found = [m for m in self.delivered if m["Metadata"].get("activity_id") == wanted]
+            return JSONResponse({"TotalCount": len(found), "Messages": [
+                {"MessageID": m["MessageID"], "Recipients": [m["To"]], "Metadata": m["Metadata"]} for m in found]})
+
+        return app
+
+    async def _send(self, request: Request, *, batch: bool) -> JSONResponse:
+        self.requests += 1
+        if request.headers.get("x-postmark-server-token") != self.token:
+            return _error(401, 10, "Request does not contain a valid Server token.")
+        if self.failures:
+            status, retry_after = self.failures.pop(0)
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            return _error(status, 429 if status == 429 else 100, "scripted failure", headers)
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(422, 402, "Received invalid JSON input.")
+        messages = body if batch else [body]
+        if not isinstance(messages, list):
+            return _error(422, 403, "Incompatible JSON input.")
+        if len(messages) > 500:
+            return _error(422, 410, "Too many batch messages.")
+        if not self.bucket.take(len(messages)):
+            self.over_limit += 1
+            return _error(429, 429, "Rate limit exceeded.", {"Retry-After": "1"})
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        answers = [self._one(m) for m in messages]
+        return JSONResponse(answers if batch else answers[0])
+
+    def _one(self, message: dict[str, Any]) -> dict[str, Any]:
+        to = str(message.get("To") or "")
+        if "@" not in to or not (message.get("TextBody") or message.get("HtmlBody")):
+            return {"ErrorCode": 300, "Message": f"Invalid email request: bad address {to!r} or empty body"}
+        if to.lower() in self.inactive:
+            return {"ErrorCode": 406, "Message": f"You tried to send to recipient(s) that have been marked as "
+                                                 f"inactive. Found inactive addresses: {to}.",
+                    "To": to, "MessageID": str(uuid.uuid4())}
+        message_id = str(uuid.uuid4())
+        self.delivered.append({**message, "MessageID": message_id, "Metadata": message.get("Metadata") or {}})
+        return {"To": to, "SubmittedAt": "2026-05-19T06:25:01Z", "MessageID": message_id, "ErrorCode": 0,
+                "Message": "OK"}
+
+
+def _error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"ErrorCode": code, "Message": message}, status_code=status, headers=headers)
