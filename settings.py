@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     admin_password: str = Field(default="", description="Its password; empty: a one-time password is printed once.")
     max_body_bytes: int = Field(default=1_000_000, description="Largest webhook/API body accepted.")
 
+    # --- operations --------------------------------------------------------------------------
+    log_format: str = Field(default="text", description="Log lines: text (key=value) or json (one object a line).")
+    log_level: str = Field(default="INFO", description="Lowest level logged: DEBUG, INFO, WARNING, ERROR.")
+    metrics_token: str = Field(
+        default="", description="Bearer token required by GET /metrics. Empty: /metrics is open (block it at the proxy).")
+    worker_shutdown_seconds: int = Field(
+        default=25, description="On SIGTERM a worker finishes its current jobs for this long, then stops (unfinished "
+        "jobs go back to the queue).")
+
     # --- language model --------------------------------------------------------------------
     openai_api_key: str = Field(default="", validation_alias=_alias("OPENAI_API_KEY", "MKT_OPENAI_API_KEY"))
     openai_base_url: str = Field(default="", validation_alias=_alias("OPENAI_BASE_URL", "MKT_OPENAI_BASE_URL"))

@@ -103,7 +103,8 @@ def worker(args: argparse.Namespace) -> int:
     from workers.broker import ping
 
     ping()
-    argv = [sys.executable, "-m", "dramatiq", "workers.actors", "-p", str(args.processes), "-t", str(args.threads)]
+    argv = [sys.executable, "-m", "dramatiq", "workers.actors", "ops.worker_boot", "-p", str(args.processes),
+            "-t", str(args.threads), "--worker-shutdown-timeout", str(settings.worker_shutdown_seconds * 1000)]
     os.chdir(ROOT)
     os.environ["MKT_RUN_SCHEDULER"] = "1"
     os.execv(sys.executable, argv)  # noqa: S606 - replace this process with the dramatiq CLI

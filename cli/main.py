@@ -6,7 +6,6 @@ and exit code 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 
@@ -52,8 +51,9 @@ def _explain(exc: BaseException) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from ops.logging import configure
+
+    configure()  # structured lines with request/job ids, secrets redacted (MKT_LOG_FORMAT, MKT_LOG_LEVEL)
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)

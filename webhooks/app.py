@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from webhooks.health import router as health_router
+from webhooks.metrics import router as metrics_router
 
 
 def routers() -> list[APIRouter]:
     """Every router of the companion endpoint. New areas (providers, n8n API) add theirs here."""
-    return [health_router]
+    return [health_router, metrics_router]
 
 
 def create_app() -> FastAPI:
@@ -18,6 +19,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="mkt companion endpoint", openapi_url="/api/openapi.json", docs_url="/api/docs")
     for router in routers():
         app.include_router(router)
+    request_context(app)
     return app
 
 
@@ -31,4 +33,12 @@ def mount_on(app: FastAPI) -> None:
     added = app.router.routes[before:]
     del app.router.routes[before:]
     app.router.routes[0:0] = added
+    request_context(app)
     app.state.mkt_mounted = True
+
+
+def request_context(app: FastAPI) -> None:
+    """Request ids in logs and responses, one log line and the /metrics counters per request (ops/http.py)."""
+    from ops.http import install
+
+    install(app)

@@ -22,6 +22,9 @@ def build_broker() -> dramatiq.Broker:
         broker = StubBroker()
         broker.emit_after("process_boot")  # starts the TimeLimit watchdog in-process (STACK.md)
     broker.add_middleware(CurrentMessage())
+    from ops.jobs import JobContext
+
+    broker.add_middleware(JobContext())  # job ids in the logs, job counts for /metrics, the doctor's pong
     if os.environ.get("MKT_RUN_SCHEDULER") == "1":  # set by `mkt worker` for its processes
         from workers.scheduler import SchedulerMiddleware
 

@@ -1,0 +1,1 @@
+"""Operations: structured logging with request and job ids, Prometheus metrics, `mkt doctor` checks."""

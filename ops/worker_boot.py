@@ -1,0 +1,6 @@
+"""Imported by `mkt worker` (as an extra module of the dramatiq CLI) in every worker process, after the broker
+and the actors: switches the process to our structured logs. Nothing else happens at import."""
+
+from ops.logging import configure
+
+configure()
