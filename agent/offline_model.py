@@ -1,0 +1,87 @@
+"""The offline model: a LangChain chat model that turns the user's last message into tool calls with the
+deterministic grammar of `agent.offline_parser`, and after the tools have run, answers with their summary lines.
+It never reads tool results as requests: only the user's own message is parsed."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from agent.offline_parser import EXAMPLES, parse
+
+OFFLINE_NOTE = "(offline parser: no language model is configured)"
+NOT_UNDERSTOOD_PREFIX = "I didn't understand"
+
+
+def not_understood(text: str) -> str:
+    examples = "\n".join(f"- `{e}`" for e in EXAMPLES)
+    return (f"{NOT_UNDERSTOOD_PREFIX} \"{text[:200]}\". I'm running offline (no language model is configured), so I only follow "
+            f"command forms like these:\n{examples}\n\nSet OPENAI_API_KEY (and OPENAI_BASE_URL for a local server) "
+            "to talk freely.")
+
+
+def _summary_lines(messages: list[BaseMessage]) -> list[str]:
+    lines: list[str] = []
+    for m in reversed(messages):
+        if isinstance(m, HumanMessage):
+            break
+        if isinstance(m, ToolMessage):
+            lines.append(str(m.content).split("\nDATA", 1)[0].strip())
+    return list(reversed(lines))
+
+
+def respond(messages: list[BaseMessage], tool_names: list[str]) -> AIMessage:
+    """The offline model's next message for this conversation."""
+    last = messages[-1] if messages else None
+    if isinstance(last, ToolMessage):
+        return AIMessage(content="\n".join(_summary_lines(messages)) or "Done.")
+    text = str(last.content) if isinstance(last, HumanMessage) else ""
+    calls = [c for c in parse(text) if not tool_names or c.name in tool_names]
+    if not calls:
+        missing = [c.name for c in parse(text) if c.name not in tool_names]
+        if missing:
+            return AIMessage(content=f"I understood that as `{missing[0]}`, but that capability is not available "
+                                     f"in this build yet. {OFFLINE_NOTE}")
+        return AIMessage(content=not_understood(text))
+    return AIMessage(content="", tool_calls=[{"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:16]}",
+                                              "type": "tool_call"} for c in calls])
+
+
+class OfflineChatModel(BaseChatModel):
+    """Deterministic stand-in for a chat model; supports bind_tools and token streaming."""
+
+    tool_names: list[str] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "mkt-offline"
+
+    def bind_tools(self, tools: Any, *, tool_choice: Any = None, **kwargs: Any) -> OfflineChatModel:
+        names = [convert_to_openai_tool(t)["function"]["name"] for t in tools]
+        return self.model_copy(update={"tool_names": names})
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=respond(messages, self.tool_names))])
+
+    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        msg = respond(messages, self.tool_names)
+        if msg.tool_calls:
+            chunks = [{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                      for i, c in enumerate(msg.tool_calls)]
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=chunks))
+            return
+        words = str(msg.content).split(" ")
+        for i, word in enumerate(words):
+            token = word if i == len(words) - 1 else word + " "
+            if run_manager:
+                run_manager.on_llm_new_token(token)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=token))

@@ -1,0 +1,62 @@
+"""Displays (plain JSON from the tools) and approval summaries -> Markdown, for the chat and the terminal.
+Cell text is escaped so data from contacts or files cannot break the table or inject links."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.tools.common import money
+
+
+def cell(value: Any, limit: int = 60) -> str:
+    text = "" if value is None else str(value)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
+    if not rows:
+        return "_(no rows)_"
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
+    body = "\n".join("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    return f"{head}\n{body}"
+
+
+def display_markdown(display: dict[str, Any]) -> str:
+    kind = display.get("kind")
+    if kind == "table":
+        return f"**{display.get('title', '')}**\n\n{markdown_table(display['columns'], display['rows'])}"
+    if kind == "chart":
+        return str(display.get("markdown") or display.get("title") or "")
+    return str(display.get("markdown") or "")
+
+
+def approval_markdown(value: dict[str, Any]) -> str:
+    """Who, how many, who is excluded and why, cost, a rendered sample: what Approve will do."""
+    s = value.get("summary") or {}
+    lines = [f"### Approve: {s.get('title') or value.get('tool')}"]
+    if s.get("action"):
+        lines.append(f"**What:** {s['action']}")
+    if s.get("who"):
+        lines.append(f"**Who:** {s['who']}")
+    if s.get("count") is not None:
+        lines.append(f"**How many:** {s['count']}")
+    excluded = s.get("excluded") or {}
+    if excluded:
+        lines.append("**Excluded:** " + ", ".join(f"{reason}: {n}" for reason, n in excluded.items()))
+    if s.get("deferred"):
+        lines.append(f"**Deferred (quiet hours etc.):** {s['deferred']}")
+    if s.get("cost_micros") is not None:
+        lines.append(f"**Estimated cost:** {money(s['cost_micros'])}")
+    if s.get("rendered"):
+        lines.append("**Sample message:**\n\n> " + cell(s["rendered"], 600))
+    sample = s.get("sample") or []
+    if sample and isinstance(sample[0], dict):
+        cols = list(sample[0].keys())[:6]
+        lines.append("**Sample:**\n\n" + markdown_table(cols, [[r.get(c) for c in cols] for r in sample[:5]]))
+    for key, val in (s.get("details") or {}).items():
+        lines.append(f"**{key}:** {cell(val, 300)}")
+    lines.append(f"_Requested by {value.get('requested_by', '?')}. Nothing happens until you approve._")
+    return "\n\n".join(lines)

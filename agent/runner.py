@@ -1,0 +1,84 @@
+"""Drive the graph for one user message or one approval decision. Shared by Chainlit, `mkt chat` and the tests:
+tokens stream through `on_token`; tool results come back as displays; a pending approval comes back as `approval`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.types import Command
+
+from agent.checkpoint import open_checkpointer
+from agent.context import Context
+from agent.graph import build_graph
+from agent.model import build_model
+from settings import Settings
+from tools.users import Actor
+
+OnToken = Callable[[str], Awaitable[None]] | None
+
+
+@dataclass
+class TurnResult:
+    text: str = ""
+    displays: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    approval: dict[str, Any] | None = None  # the interrupt value: tool, args, summary, requested_by
+
+
+class Agent:
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    @staticmethod
+    def config(thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+
+    async def send(self, text: str, *, thread_id: str, actor: Actor, on_token: OnToken = None) -> TurnResult:
+        return await self._run({"messages": [HumanMessage(content=text)], "rounds": 0}, thread_id, actor, on_token)
+
+    async def decide(self, decision: str, *, thread_id: str, actor: Actor, on_token: OnToken = None) -> TurnResult:
+        """Answer the pending approval: "approve" or anything else (cancel)."""
+        return await self._run(Command(resume={"decision": decision, "by": actor.email}), thread_id, actor, on_token)
+
+    async def pending(self, thread_id: str) -> dict[str, Any] | None:
+        state = await self.graph.aget_state(self.config(thread_id))
+        return state.interrupts[0].value if state.interrupts else None
+
+    async def _run(self, inp: Any, thread_id: str, actor: Actor, on_token: OnToken) -> TurnResult:
+        result = TurnResult()
+        async for mode, data in self.graph.astream(inp, self.config(thread_id), context=Context(actor=actor),
+                                                   stream_mode=["messages", "updates"]):
+            if mode == "messages":
+                chunk, meta = data
+                if on_token and meta.get("langgraph_node") == "agent" and isinstance(chunk, AIMessageChunk) \
+                        and isinstance(chunk.content, str) and chunk.content:
+                    await on_token(chunk.content)
+            else:
+                self._update(result, data)
+        return result
+
+    @staticmethod
+    def _update(result: TurnResult, data: dict[str, Any]) -> None:
+        if "__interrupt__" in data:
+            result.approval = data["__interrupt__"][0].value
+            return
+        for update in data.values():
+            for msg in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                if isinstance(msg, ToolMessage):
+                    if msg.artifact:
+                        result.displays.append(msg.artifact)
+                elif isinstance(msg, AIMessage):
+                    result.tool_calls += [{"name": c["name"], "args": c["args"]} for c in msg.tool_calls]
+                    if msg.content and not msg.tool_calls:
+                        result.text = str(msg.content)
+
+
+@asynccontextmanager
+async def open_agent(settings: Settings | None = None, model: Any = None) -> AsyncIterator[Agent]:
+    """An Agent on the configured model (or `model`) with the database checkpointer; closes it on exit."""
+    async with open_checkpointer(settings) as saver:
+        yield Agent(build_graph(model or build_model(settings), saver))

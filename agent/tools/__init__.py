@@ -1,0 +1,3 @@
+"""Tool wiring for the agent, one module per area; each registers the tools whose capability has landed."""
+
+MODULES = ("contacts", "imports", "demo", "enrichment", "campaigns", "conversations", "timeline", "analytics", "ads")

@@ -1,0 +1,145 @@
+"""Contacts tools for the agent: search, count, update one, change many (with Approve), opt-out/in."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agent.tools.common import (
+    CONTACT_COLUMNS,
+    Args,
+    FilterField,
+    contact_row,
+    data_text,
+    landed,
+    message,
+    plain,
+    table,
+)
+from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.roles import Permission, require
+
+contacts = landed("tools.contacts", "query_contacts", "count_contacts")
+
+
+class QueryArgs(Args):
+    filter: dict[str, Any] | None = FilterField()
+    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page_size: int = Field(25, ge=1, le=100, description="Rows per page (at most 100).")
+    sort: str = Field("-created_at", description="Column to sort by; a leading '-' sorts descending.")
+
+
+class CountArgs(Args):
+    filter: dict[str, Any] | None = FilterField()
+
+
+class UpdateArgs(Args):
+    ref: str = Field(description="Which contact: its id, email, phone or full name.")
+    changes: dict[str, Any] = Field(description='Fields to set, e.g. {"phone": "512 555 0100", "city": "Austin"}.')
+
+
+class BulkArgs(Args):
+    filter: dict[str, Any] | None = FilterField(required=True)
+    set: dict[str, Any] | None = Field(None, description="Fields to set on every matching contact.")
+    add_tags: list[str] | None = Field(None, description="Tags to add.")
+    remove_tags: list[str] | None = Field(None, description="Tags to remove.")
+
+
+class OptArgs(Args):
+    channel: Literal["sms", "email"] = Field(description="sms or email.")
+    address: str = Field(description="The phone number (any format) or email address.")
+
+
+def _query(session, actor, a: QueryArgs) -> ToolOutput:
+    page = contacts.query_contacts(session, actor, a.filter, page=a.page, page_size=a.page_size, sort=a.sort)
+    rows = [contact_row(i) for i in page.items]
+    first = (page.page - 1) * page.page_size + 1 if rows else 0
+    summary = f"Found {page.total} contacts (showing {first}-{first + len(rows) - 1 if rows else 0})."
+    if page.total > page.page * page.page_size:
+        summary += f" Add 'page {page.page + 1}' to your request for more."
+    display = table(summary, CONTACT_COLUMNS, rows, filter=a.filter, page=page.page, total=page.total)
+    return ToolOutput(data_text(summary, rows), display)
+
+
+def _count(session, actor, a: CountArgs) -> ToolOutput:
+    n = contacts.count_contacts(session, actor, a.filter)
+    summary = f"{n} contacts match."
+    return ToolOutput(summary, message(f"**{n}** contacts match.", filter=a.filter))
+
+
+def _update(session, actor, a: UpdateArgs) -> ToolOutput:
+    try:
+        result = contacts.update_contact(session, actor, a.ref, a.changes)
+    except Exception as exc:  # AmbiguousContact lists the candidates: show them as a table
+        candidates = getattr(exc, "candidates", None)
+        if candidates:
+            rows = [contact_row(c) for c in candidates]
+            return ToolOutput(data_text(f"Not changed: {exc}", rows),
+                              table(f"Several contacts match {a.ref!r}: say which (by email or id).",
+                                    CONTACT_COLUMNS, rows))
+        raise
+    data = plain(result)
+    return ToolOutput(data_text(f"Updated contact {a.ref}.", data), message(_describe_update(a.ref, data)))
+
+
+def _describe_update(ref: str, data: Any) -> str:
+    lines = [f"Updated **{ref}**."]
+    changed = data.get("changed") if isinstance(data, dict) else None
+    if isinstance(changed, dict):
+        lines += [f"- {k}: {v}" for k, v in changed.items()]
+    elif isinstance(data, dict):
+        lines += [f"- {k}: {v}" for k, v in data.items() if k not in ("contact",)]
+    return "\n".join(lines)
+
+
+def _bulk(session, actor, a: BulkArgs) -> ToolOutput:
+    n = contacts.bulk_update(session, actor, a.filter, set=a.set, add_tags=a.add_tags, remove_tags=a.remove_tags)
+    return ToolOutput(f"Changed {n} contacts.", message(f"Changed **{n}** contacts."))
+
+
+def _bulk_summary(session, actor, a: BulkArgs) -> dict[str, Any]:
+    n = contacts.count_contacts(session, actor, a.filter)
+    sample = contacts.query_contacts(session, actor, a.filter, page=1, page_size=5)
+    what = [f"set {k} = {v!r}" for k, v in (a.set or {}).items()]
+    what += [f"add tag {t!r}" for t in a.add_tags or []] + [f"remove tag {t!r}" for t in a.remove_tags or []]
+    return {"title": "Change many contacts", "action": "; ".join(what) or "no change", "count": n,
+            "who": f"{n} contacts matching the filter", "filter": a.filter,
+            "sample": [contact_row(c) for c in sample.items]}
+
+
+def _opt(direction: str):
+    def run(session, actor, a: OptArgs) -> ToolOutput:
+        from tools import optouts
+
+        require(actor.role, Permission.CONTACTS_WRITE, f"opt {direction} an address")
+        fn = optouts.opt_out if direction == "out" else optouts.opt_in
+        touched = fn(session, a.channel, a.address, source="chat", actor=actor.email)
+        verb = "Opted out" if direction == "out" else "Opted back in"
+        text = f"{verb} {a.address} on {a.channel}: {len(touched)} contact(s) marked."
+        if direction == "out":
+            text += " The address stays suppressed whatever a later import says."
+        return ToolOutput(text, message(text))
+
+    return run
+
+
+if contacts is not None:
+    register(ToolSpec("query_contacts", "List contacts matching a filter, a page at a time (default 25 per page). "
+                      "Returns id, name, email, phone, company, city, region and tags.",
+                      QueryArgs, Permission.CONTACTS_READ, _query, untrusted_output=True))
+    register(ToolSpec("count_contacts", "Count the contacts matching a filter.", CountArgs,
+                      Permission.CONTACTS_READ, _count))
+if landed("tools.contacts", "update_contact"):
+    register(ToolSpec("update_contact", "Change fields of ONE contact, found by id, email, phone or full name. "
+                      "If several match, nothing changes and the candidates are listed.",
+                      UpdateArgs, Permission.CONTACTS_WRITE, _update, untrusted_output=True))
+if landed("tools.contacts", "bulk_update", "count_contacts", "query_contacts"):
+    register(ToolSpec("bulk_update", "Change every contact matching a filter: set fields, add or remove tags. "
+                      "Waits for the user's Approve.", BulkArgs, Permission.CONTACTS_WRITE, _bulk,
+                      summarise=_bulk_summary))
+register(ToolSpec("opt_out", "Opt an address out of a channel (sms or email). It stays suppressed for any "
+                  "contact with that address, whatever later imports say.", OptArgs, Permission.CONTACTS_WRITE,
+                  _opt("out")))
+register(ToolSpec("opt_in", "Lift an opt-out the person asked to lift. Hard bounces and complaints stay.",
+                  OptArgs, Permission.CONTACTS_WRITE, _opt("in")))

@@ -1,0 +1,1 @@
+"""Wiring placeholder: filled when the capability lands."""

@@ -1,0 +1,113 @@
+"""`mkt chat`: the same agent in the terminal. Tables as text, approvals as y/n.
+`mkt chat --once "..."` answers one message and exits: 0 when it went well, 1 when a tool failed, was refused
+or cancelled, or the message was not understood."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+
+from tools.users import Actor
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("chat", help="talk to the agent in the terminal (or answer one message with --once)")
+    p.add_argument("--once", metavar="MESSAGE", help="answer this one message and exit")
+    p.add_argument("--user", metavar="EMAIL", help="act as this user (their role applies); default: admin")
+    p.add_argument("--thread", metavar="ID", help="continue a conversation (a pending approval is asked again)")
+    p.add_argument("--yes", action="store_true", help="approve what the message asks without prompting")
+    p.set_defaults(handler=chat)
+
+
+def _actor(email: str | None) -> Actor:
+    if not email:
+        return Actor(email="cli", role="admin")  # type: ignore[arg-type]
+    import sqlalchemy as sa
+
+    from agent.context import actor_from
+    from db.models import User
+    from db.session import unit_of_work
+
+    with unit_of_work() as uow:
+        user = uow.session.scalar(sa.select(User).where(User.email == email.strip().lower(), User.is_active.is_(True)))
+        if user is None:
+            raise ValueError(f"no active user {email}: add one with `mkt users add`")
+        return actor_from(user.email, user.role, user.id)
+
+
+def _ask(question: str, auto_yes: bool) -> str:
+    if auto_yes:
+        print(f"{question} y (--yes)")
+        return "approve"
+    print(question, end=" ", flush=True)
+    line = sys.stdin.readline()
+    return "approve" if line.strip().lower() in ("y", "yes") else "cancel"
+
+
+def _show(result) -> bool:
+    """Print a turn; True when something failed, was refused or cancelled."""
+    from agent.offline_model import NOT_UNDERSTOOD_PREFIX
+    from agent.render import display_markdown
+
+    failed = False
+    shown = []
+    for display in result.displays:
+        shown.append(display_markdown(display))
+        print(shown[-1])
+        print()
+        failed = failed or bool(display.get("error"))
+    if result.text and not all(line in "\n".join(shown) for line in result.text.splitlines()):
+        print(result.text)
+        failed = failed or result.text.startswith(NOT_UNDERSTOOD_PREFIX)
+    return failed
+
+
+async def _turn(agent, text: str | None, thread: str, actor: Actor, auto_yes: bool) -> bool:
+    from agent.render import approval_markdown
+
+    result = await agent.send(text, thread_id=thread, actor=actor) if text is not None else None
+    failed = _show(result) if result else False
+    approval = result.approval if result else await agent.pending(thread)
+    while approval:
+        print(approval_markdown(approval))
+        decision = await asyncio.to_thread(_ask, "Approve? [y/N]", auto_yes)
+        result = await agent.decide(decision, thread_id=thread, actor=actor)
+        failed = _show(result) or failed
+        approval = result.approval
+    return failed
+
+
+async def _loop(args: argparse.Namespace, actor: Actor) -> int:
+    from agent.runner import open_agent
+    from agent.welcome import help_text
+    from settings import get_settings
+
+    thread = args.thread or f"cli-{uuid.uuid4()}"
+    async with open_agent() as agent:
+        if args.thread:
+            await _turn(agent, None, thread, actor, args.yes)
+        if args.once is not None:
+            return 1 if await _turn(agent, args.once, thread, actor, args.yes) else 0
+        print(f"mkt chat (thread {thread}); 'help' for examples, Ctrl-D to leave.")
+        while True:
+            text = await asyncio.to_thread(input, "> ") if sys.stdin.isatty() else sys.stdin.readline()
+            if not text:
+                return 0
+            if text.strip().lower() in ("help", "?"):
+                print(help_text(get_settings()))
+            elif text.strip():
+                await _turn(agent, text.strip(), thread, actor, args.yes)
+
+
+def chat(args: argparse.Namespace) -> int:
+    from cli.commands_run import ensure_schema
+    from settings import get_settings
+
+    ensure_schema(get_settings())
+    actor = _actor(args.user)
+    try:
+        return asyncio.run(_loop(args, actor))
+    except EOFError:
+        return 0

@@ -1,0 +1,129 @@
+"""Sample data for a first look: realistic contacts and a past campaign with its activity and replies,
+every row marked (contacts: is_sample and source "sample"; campaigns: is_sample) and removable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.models import AdCampaign, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
+from domain.roles import Permission, require
+from tools.users import Actor
+
+SAMPLE_CAMPAIGN = "Spring roof check (sample)"
+_PEOPLE = [
+    ("Jane", "Doe", "Acme Roofing", "Owner", "Austin", "TX", "roofer"),
+    ("Carlos", "Rivera", "Rivera Roof & Gutter", "Owner", "Austin", "TX", "roofer"),
+    ("Priya", "Shah", "Lone Star Roofing", "Office Manager", "Dallas", "TX", "roofer"),
+    ("Tom", "Becker", "Becker Exteriors", "Estimator", "Houston", "TX", "roofer"),
+    ("Amy", "Nguyen", "Hill Country Roofs", "Owner", "San Antonio", "TX", "roofer"),
+    ("Luis", "Garcia", "Garcia Plumbing", "Owner", "Austin", "TX", "plumber"),
+    ("Beth", "Miller", "Miller Pipe Works", "Dispatcher", "Dallas", "TX", "plumber"),
+    ("Sam", "Okafor", "Okafor HVAC", "Owner", "Houston", "TX", "hvac"),
+    ("Nina", "Kowalski", "Cool Air Co", "Service Manager", "Phoenix", "AZ", "hvac"),
+    ("Raj", "Patel", "Desert Roofing", "Owner", "Phoenix", "AZ", "roofer"),
+    ("Olivia", "Brown", "Peak Roofing", "Sales Lead", "Denver", "CO", "roofer"),
+    ("Mark", "Davis", "Davis Electric", "Owner", "Denver", "CO", "electrician"),
+    ("Grace", "Lee", "Bright Spark Electric", "Office Manager", "Austin", "TX", "electrician"),
+    ("Ken", "Wright", "Wright Way Roofing", "Owner", "Tulsa", "OK", "roofer"),
+    ("Sara", "Cohen", "Cohen Landscaping", "Owner", "Austin", "TX", "landscaper"),
+    ("Diego", "Morales", "Morales Lawn & Garden", "Crew Lead", "San Antonio", "TX", "landscaper"),
+]
+
+
+@dataclass
+class SampleResult:
+    contacts: int
+    campaigns: int
+    activities: int
+    replies: int
+    already_loaded: bool = False
+
+
+@dataclass
+class SampleRemoval:
+    contacts: int
+    campaigns: int
+    ad_campaigns: int
+    messages: int
+
+
+def _contact(i: int, first: str, last: str, company: str, title: str, city: str, region: str, tag: str) -> Contact:
+    domain = company.lower().replace("&", "and").replace(" ", "") + ".example"
+    has_email, has_phone = i % 7 != 3, i % 5 != 4
+    return Contact(first_name=first, last_name=last, company=company, job_title=title, city=city, region=region,
+                   country="US", email=f"{first.lower()}@{domain}" if has_email else None,
+                   phone=f"+1512555{100 + i:04d}" if has_phone else None, website=f"https://{domain}",
+                   domain=domain, timezone="America/Chicago" if region in ("TX", "OK") else "America/Denver",
+                   tags=[tag, "sample"], attributes={}, source="sample", is_sample=True)
+
+
+def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[int, int]:
+    sent_at = utcnow() - timedelta(days=10)
+    camp = Campaign(name=SAMPLE_CAMPAIGN, channel="sms", status="completed",
+                    target_filter={"field": "tags", "op": "contains", "value": "roofer"},
+                    body_text="Hi {first_name}, spring storms are coming: want a free roof-check flyer for your "
+                              "customers? Reply YES. Reply STOP to opt out.",
+                    stats={}, send_rules={}, created_by=actor.email, launched_at=sent_at,
+                    completed_at=sent_at + timedelta(minutes=5), is_sample=True)
+    session.add(camp)
+    session.flush()
+    acts = replies = 0
+    for n, c in enumerate(p for p in people if "roofer" in p.tags and p.phone):
+        status = "delivered" if n % 4 else "sent"
+        session.add(MarketingActivity(campaign_id=camp.id, contact_id=c.id, channel="sms", status=status,
+                                      to_address=c.phone, provider="sandbox", segments=1, cost_micros=8_000,
+                                      sent_at=sent_at))
+        acts += 1
+        if n % 3 == 0:
+            session.add(ConversationMessage(contact_id=c.id, campaign_id=camp.id, channel="sms", direction="inbound",
+                                            body="YES please send it", sender=c.phone,
+                                            occurred_at=sent_at + timedelta(hours=2 + n)))
+            replies += 1
+    return acts, replies
+
+
+def load_sample_data(session: Session, actor: Actor) -> SampleResult:
+    """Add realistic sample contacts (tagged "sample", source "sample") and a past SMS campaign with its sends
+    and replies, so searches, history and analytics show something. Loading twice adds nothing."""
+    require(actor.role, Permission.CONTACTS_WRITE, "load sample data")
+    if session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.is_sample.is_(True))):
+        return SampleResult(0, 0, 0, 0, already_loaded=True)
+    people = [_contact(i, *row) for i, row in enumerate(_PEOPLE)]
+    taken = set(session.scalars(sa.select(Contact.email).where(Contact.email.in_([p.email for p in people if p.email]))))
+    people = [p for p in people if p.email not in taken]
+    session.add_all(people)
+    session.flush()
+    acts, replies = (0, 0)
+    if not session.scalar(sa.select(Campaign.id).where(Campaign.name == SAMPLE_CAMPAIGN)):
+        acts, replies = _campaign(session, people, actor)
+    session.flush()
+    return SampleResult(len(people), 1 if acts else 0, acts, replies)
+
+
+def sample_counts(session: Session) -> dict[str, int]:
+    """How many sample rows exist (for the approval summary of a removal)."""
+    def count(model, flag) -> int:
+        return session.scalar(sa.select(sa.func.count()).select_from(model).where(flag.is_(True))) or 0
+    return {"contacts": count(Contact, Contact.is_sample), "campaigns": count(Campaign, Campaign.is_sample),
+            "ad_campaigns": count(AdCampaign, AdCampaign.is_sample)}
+
+
+def remove_sample_data(session: Session, actor: Actor) -> SampleRemoval:
+    """Delete every sample row (contacts marked is_sample with their history, sample campaigns and ads).
+    Real data is never touched."""
+    require(actor.role, Permission.CONTACTS_WRITE, "remove sample data")
+    ids = sa.select(Contact.id).where(Contact.is_sample.is_(True)).scalar_subquery()
+    camp_ids = sa.select(Campaign.id).where(Campaign.is_sample.is_(True)).scalar_subquery()
+    msgs = session.execute(sa.delete(ConversationMessage).where(
+        sa.or_(ConversationMessage.contact_id.in_(ids), ConversationMessage.campaign_id.in_(camp_ids)))).rowcount
+    session.execute(sa.delete(MarketingActivity).where(
+        sa.or_(MarketingActivity.contact_id.in_(ids), MarketingActivity.campaign_id.in_(camp_ids))))
+    camps = session.execute(sa.delete(Campaign).where(Campaign.is_sample.is_(True))).rowcount
+    ads = session.execute(sa.delete(AdCampaign).where(AdCampaign.is_sample.is_(True))).rowcount
+    people = session.execute(sa.delete(Contact).where(Contact.is_sample.is_(True))).rowcount
+    session.flush()
+    return SampleRemoval(people, camps, ads, msgs)
