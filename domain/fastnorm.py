@@ -1,0 +1,118 @@
+"""Fast paths and small tables for import normalisation (pure).
+
+`fast_email` gives exactly the result of domain.contacts.normalise_email, faster on plain ASCII addresses:
+the domain is checked once per distinct domain (cached) with the full validator and the local part with a
+strict dot-atom pattern that the full validator also accepts; anything else goes the full way.
+Countries and time zones: names or codes to ISO 3166 alpha-2; a zone from the country when the country has
+only one, or from a US state (its main zone)."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezone
+
+from domain.contacts import normalise_email
+
+_LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+@lru_cache(maxsize=200_000)
+def _domain_ok(domain: str) -> bool:
+    return normalise_email("a@" + domain).value == "a@" + domain
+
+
+def fast_email(raw: str) -> tuple[str | None, str | None]:
+    """(normalised email, None) or (None, reason); the same answers as normalise_email."""
+    text = raw.strip().strip("<>").strip()
+    lowered = text.lower()
+    if lowered.startswith("mailto:"):
+        lowered = lowered[7:]
+    local, sep, domain = lowered.rpartition("@")
+    if (sep and local and domain and len(local) <= 64 and len(lowered) <= 254 and lowered.isascii()
+            and _LOCAL.match(local) and _domain_ok(domain)):
+        return lowered, None
+    result = normalise_email(raw)
+    return result.value, result.error
+
+
+_COUNTRY_NAMES = {
+    "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US", "u.s.a.": "US",
+    "america": "US", "uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "britain": "GB", "gbr": "GB", "germany": "DE", "deutschland": "DE", "deu": "DE", "france": "FR",
+    "fra": "FR", "spain": "ES", "españa": "ES", "espana": "ES", "italy": "IT", "italia": "IT", "canada": "CA",
+    "can": "CA", "australia": "AU", "aus": "AU", "netherlands": "NL", "the netherlands": "NL", "holland": "NL",
+    "ireland": "IE", "india": "IN", "ind": "IN", "brazil": "BR", "brasil": "BR", "mexico": "MX", "méxico": "MX",
+    "japan": "JP", "china": "CN", "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "austria": "AT",
+    "österreich": "AT", "belgium": "BE", "sweden": "SE", "norway": "NO", "denmark": "DK", "finland": "FI",
+    "poland": "PL", "portugal": "PT", "new zealand": "NZ", "south africa": "ZA", "singapore": "SG",
+    "argentina": "AR", "chile": "CL", "colombia": "CO", "peru": "PE", "israel": "IL", "turkey": "TR",
+    "türkiye": "TR", "greece": "GR", "czech republic": "CZ", "czechia": "CZ", "hungary": "HU", "romania": "RO",
+    "ukraine": "UA", "south korea": "KR", "korea": "KR", "philippines": "PH", "indonesia": "ID",
+    "malaysia": "MY", "thailand": "TH", "vietnam": "VN", "nigeria": "NG", "kenya": "KE", "egypt": "EG",
+    "united arab emirates": "AE", "uae": "AE", "saudi arabia": "SA", "hong kong": "HK", "taiwan": "TW",
+}
+
+
+def normalise_country(raw: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code from a code or a common English/local name; None when unknown."""
+    text = " ".join((raw or "").split()).strip().lower()
+    if not text:
+        return None
+    if len(text) == 2 and text.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return text.upper()
+    return _COUNTRY_NAMES.get(text)
+
+
+_STATE_ZONES = {
+    "America/New_York": "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV",
+    "America/Chicago": "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI",
+    "America/Denver": "CO ID MT NM UT WY",
+    "America/Phoenix": "AZ",
+    "America/Los_Angeles": "CA NV OR WA",
+    "America/Anchorage": "AK",
+    "Pacific/Honolulu": "HI",
+}
+_STATE_CODES = {code: zone for zone, codes in _STATE_ZONES.items() for code in codes.split()}
+_STATE_NAMES = dict(zip(
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho "
+    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi "
+    "missouri montana nebraska nevada newhampshire newjersey newmexico newyork northcarolina northdakota ohio "
+    "oklahoma oregon pennsylvania rhodeisland southcarolina southdakota tennessee texas utah vermont virginia "
+    "washington westvirginia wisconsin wyoming districtofcolumbia".split(),
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
+    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC".split(), strict=True))
+
+
+@lru_cache(maxsize=512)
+def _country_zone(country: str) -> str | None:
+    example = phonenumbers.example_number(country)
+    if example is None:
+        return None
+    zones = [z for z in phone_timezone.time_zones_for_number(example) if z != "Etc/Unknown"]
+    return zones[0] if len(zones) == 1 else None
+
+
+def timezone_for_place(country: str | None, region: str | None) -> str | None:
+    """The zone of a single-zone country, or the main zone of a US state (country US or not given)."""
+    if country and country != "US":
+        return _country_zone(country)
+    if region:
+        key = re.sub(r"[^a-z]", "", region.lower())
+        code = key.upper() if len(key) == 2 else _STATE_NAMES.get(key)
+        if code in _STATE_CODES:
+            return _STATE_CODES[code]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {z.lower(): z for z in zoneinfo.available_timezones()}
+
+
+def known_timezone(raw: str | None) -> str | None:
+    """The IANA name (right case) of a zone given in any case; None when unknown."""
+    return _zones().get((raw or "").strip().lower())

@@ -1,0 +1,285 @@
+"""Import rules, pure: header synonyms -> contact fields, one row -> a contact dict with per-field problems,
+and the merge policy (fill / overwrite / skip) for a contact that already exists.
+
+A row is kept when it has at least one usable address (a valid email or a valid phone); the unusable one is
+reported for that line. A row with neither is rejected with its reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.contacts import clean_name, normalise_phone, normalise_website, split_full_name, timezone_for_phone
+from domain.fastnorm import fast_email, known_timezone, normalise_country, timezone_for_place
+
+POLICIES = ("fill", "overwrite", "skip")
+MAX_TAGS = 50
+MAX_ATTRIBUTE = 2000
+LIMITS = {"email": 320, "phone": 20, "phone_ext": 20, "first_name": 200, "last_name": 200, "name": 400,
+          "company": 300, "job_title": 300, "website": 500, "city": 200, "region": 200, "postal_code": 20,
+          "country": 100, "timezone": 64, "tags": 4000}
+TARGETS = tuple(LIMITS)  # what a column can map to, besides "ignore" and "attributes.<key>"
+SCALARS = ("email", "phone", "phone_ext", "first_name", "last_name", "company", "job_title", "website", "domain",
+           "city", "region", "postal_code", "country", "timezone")
+
+_SYNONYMS = {
+    "email": "email emailaddress e-mail mail emailaddr workemail primaryemail businessemail contactemail email1 "
+             "emails correo courriel",
+    "phone": "phone phonenumber mobile mobilephone mobilenumber cell cellphone cellular telephone tel phone1 "
+             "workphone businessphone primaryphone whatsapp sms contactnumber mobileno phoneno number telefono",
+    "phone_ext": "extension ext phoneext phoneextension",
+    "first_name": "firstname first givenname fname forename prenom vorname",
+    "last_name": "lastname last surname familyname lname nom nachname",
+    "name": "name fullname contactname contact displayname personname",
+    "company": "company companyname organization organisation org accountname account business employer "
+               "firma empresa",
+    "job_title": "title jobtitle position role designation",
+    "website": "website url domain web homepage site companywebsite websiteurl companydomain webpage",
+    "city": "city town locality ciudad stadt ville",
+    "region": "state region province county stateprovince stateregion stateorprovince",
+    "postal_code": "zip zipcode postalcode postcode postal plz",
+    "country": "country countrycode nation countryname",
+    "timezone": "timezone tz",
+    "tags": "tags tag labels label lists list groups group",
+}
+SYNONYMS: dict[str, str] = {syn: target for target, words in _SYNONYMS.items() for syn in words.split()}
+
+
+def header_key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def attribute_key(header: str, index: int) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")[:64]
+    return slug or f"column_{index + 1}"
+
+
+@dataclass
+class Mapping:
+    """Column header -> target ("email", ..., "ignore", or "attributes.<key>"), in file order."""
+
+    columns: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_address(self) -> bool:
+        return any(t in ("email", "phone") for t in self.columns.values())
+
+
+def propose_mapping(headers: list[str]) -> Mapping:
+    """Guess a target for each header from its synonyms; unknown columns go to attributes.
+    A second column for the same field goes to attributes too (and a warning says so)."""
+    columns: dict[str, str] = {}
+    warnings: list[str] = []
+    used: set[str] = set()
+    for index, header in enumerate(headers):
+        name = header if header not in columns else f"{header} ({index + 1})"
+        target = SYNONYMS.get(header_key(header), "")
+        if target and target in used:
+            warnings.append(f"column {name!r} looks like {target} too; the first one is used, this one is kept "
+                            "in attributes")
+            target = ""
+        if target:
+            used.add(target)
+        columns[name] = target or f"attributes.{attribute_key(header, index)}"
+    mapping = Mapping(columns, warnings)
+    if not mapping.has_address:
+        warnings.append("no email or phone column found: map one (e.g. --map 'Col=email'), or every row is "
+                        "rejected")
+    return mapping
+
+
+def apply_overrides(mapping: Mapping, overrides: dict[str, str] | None) -> Mapping:
+    """Apply `{"Column": "field"}` changes (from the chat confirmation or `--map col=field`)."""
+    columns = dict(mapping.columns)
+    by_key = {header_key(h): h for h in columns}
+    for column, target in (overrides or {}).items():
+        header = column if column in columns else by_key.get(header_key(column))
+        if header is None:
+            raise ValueError(f"--map: no column {column!r} in the file; columns: {', '.join(columns)}")
+        columns[header] = check_target(target)
+    result = Mapping(columns, [w for w in mapping.warnings if not w.startswith("no email or phone")])
+    if not result.has_address:
+        result.warnings.append("no email or phone column is mapped: every row would be rejected")
+    return result
+
+
+def check_target(target: str) -> str:
+    target = target.strip()
+    if target in TARGETS or target == "ignore":
+        return target
+    if target.startswith("attributes.") and re.fullmatch(r"attributes\.[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}", target):
+        return target
+    raise ValueError(f"unknown field {target!r}: use one of {', '.join(TARGETS)}, ignore, attributes.<key>")
+
+
+def parse_map_args(items: list[str] | None) -> dict[str, str]:
+    """`["E-mail=email", "Cell=phone"]` -> dict; a clear error for anything without '='."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip():
+            raise ValueError(f"--map takes COLUMN=FIELD, got {item!r}")
+        out[column.strip()] = check_target(target)
+    return out
+
+
+@dataclass(frozen=True)
+class Issue:
+    column: str | None
+    reason: str
+    value: str | None = None
+
+
+@dataclass
+class RowOutcome:
+    contact: dict[str, Any]  # normalised fields, only the non-empty ones; "attributes" and "tags" when given
+    issues: list[Issue]
+    rejected: str | None = None  # the reason when the row cannot be imported
+
+
+_ORDER = {"country": 0, "region": 1}  # country first: it is the phone's default region
+
+
+def build_plan(mapping: Mapping) -> list[tuple[int, str, str]]:
+    """(cell index, header, target) for every mapped column, country first."""
+    plan = [(i, h, t) for i, (h, t) in enumerate(mapping.columns.items()) if t != "ignore"]
+    return sorted(plan, key=lambda p: _ORDER.get(p[2], 2))
+
+
+def normalise_row(cells: list[str], plan: list[tuple[int, str, str]], default_region: str = "US") -> RowOutcome:
+    contact: dict[str, Any] = {}
+    issues: list[Issue] = []
+    state = {"region": default_region, "name": None, "email_col": None, "phone_col": None}
+    for index, header, target in plan:
+        raw = cells[index].strip() if index < len(cells) else ""
+        if not raw:
+            continue
+        limit = MAX_ATTRIBUTE if target.startswith("attributes.") else LIMITS[target]
+        if len(raw) > limit:
+            issues.append(Issue(header, f"value too long ({len(raw):,} characters, at most {limit:,}); dropped",
+                                raw[:100]))
+            continue
+        error = _apply(contact, target, raw, state)
+        if error:
+            issues.append(Issue(header, error, raw[:200]))
+    _finish_names(contact, state["name"])
+    if not contact.get("email") and not contact.get("phone"):
+        reasons = [i.reason for i in issues if i.column in (state["email_col"], state["phone_col"])]
+        why = "; ".join(reasons) if reasons else "no email and no phone"
+        return RowOutcome({}, issues, f"no usable address: {why}")
+    if "timezone" not in contact:
+        zone = timezone_for_phone(contact.get("phone")) or timezone_for_place(contact.get("country"),
+                                                                                   contact.get("region"))
+        if zone:
+            contact["timezone"] = zone
+    return RowOutcome(contact, issues)
+
+
+def _apply(contact: dict[str, Any], target: str, raw: str, state: dict[str, Any]) -> str | None:
+    if target.startswith("attributes."):
+        contact.setdefault("attributes", {})[target.split(".", 1)[1]] = raw
+        return None
+    if target == "email":
+        state["email_col"] = True
+        value, error = fast_email(raw)
+        if value:
+            contact["email"] = value
+        return error
+    if target == "phone":
+        state["phone_col"] = True
+        result = normalise_phone(raw, state["region"])
+        if result.value:
+            contact["phone"] = result.value
+            if result.extra:
+                contact["phone_ext"] = result.extra
+        return result.error
+    return _apply_other(contact, target, raw, state)
+
+
+def _apply_other(contact: dict[str, Any], target: str, raw: str, state: dict[str, Any]) -> str | None:
+    if target == "website":
+        result, domain = normalise_website(raw)
+        if result.value:
+            contact["website"], contact["domain"] = result.value, domain
+        return result.error
+    if target == "country":
+        code = normalise_country(raw)
+        if not code:
+            return f"unknown country {raw!r}: use a name or a two-letter code"
+        contact["country"] = state["region"] = code
+        return None
+    if target == "timezone":
+        zone = known_timezone(raw)
+        if not zone:
+            return f"unknown time zone {raw!r}: use an IANA name like America/Chicago"
+        contact["timezone"] = zone
+        return None
+    if target == "tags":
+        contact["tags"] = normalise_tags(raw)
+        return None
+    if target == "name":
+        state["name"] = raw
+        return None
+    if target == "phone_ext":
+        contact["phone_ext"] = re.sub(r"\D", "", raw)[:20] or None
+        return None
+    contact[target] = clean_name(raw)
+    return None
+
+
+def _finish_names(contact: dict[str, Any], full: str | None) -> None:
+    if full:
+        first, last = split_full_name(full)
+        if first and not contact.get("first_name"):
+            contact["first_name"] = first[:200]
+        if last and not contact.get("last_name"):
+            contact["last_name"] = last[:200]
+
+
+_TAG_SPLIT = re.compile(r"[,;|]")
+
+
+def normalise_tags(raw: str | list[str] | None) -> list[str]:
+    """Tags lower-case, trimmed, unique, in order; a text is split on , ; |. At most 50, 64 characters each."""
+    items = _TAG_SPLIT.split(raw) if isinstance(raw, str) else list(raw or [])
+    out: list[str] = []
+    for item in items:
+        tag = " ".join(str(item).split()).lower()[:64]
+        if tag and tag not in out:
+            out.append(tag)
+    return out[:MAX_TAGS]
+
+
+def merge(existing: dict[str, Any], incoming: dict[str, Any], policy: str) -> dict[str, Any]:
+    """The changes to make to an existing contact. fill: only blank fields; overwrite: every field the row
+    gives; skip: nothing. Tags are always added (never removed); attributes follow the policy key by key.
+    The email of an existing contact is never replaced by an import (only filled when blank)."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}: use one of {', '.join(POLICIES)}")
+    if policy == "skip":
+        return {}
+    changes: dict[str, Any] = {}
+    for name in SCALARS:
+        new = incoming.get(name)
+        if new in (None, ""):
+            continue
+        old = existing.get(name)
+        blank = old in (None, "")
+        if blank or (policy == "overwrite" and name != "email" and old != new):
+            if old != new:
+                changes[name] = new
+    tags = incoming.get("tags") or []
+    old_tags = list(existing.get("tags") or [])
+    if any(t not in old_tags for t in tags):
+        changes["tags"] = old_tags + [t for t in tags if t not in old_tags]
+    attrs = incoming.get("attributes") or {}
+    old_attrs = dict(existing.get("attributes") or {})
+    new_attrs = dict(old_attrs)
+    for key, value in attrs.items():
+        if key not in old_attrs or old_attrs[key] in (None, "") or policy == "overwrite":
+            new_attrs[key] = value
+    if new_attrs != old_attrs:
+        changes["attributes"] = new_attrs
+    return changes
