@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     sentdm_api_url: str = Field(default="https://api.sent.dm")
     sms_price_micros: int = Field(default=8_000, description="Price of one SMS segment in micro-dollars.")
     email_price_micros: int = Field(default=1_800, description="Price of one email in micro-dollars.")
+    model_token_price_micros: int = Field(
+        default=400, description="Price of 1,000 language-model tokens in micro-dollars (analytics cost of enrichment).")
 
     # --- inbox, meetings ------------------------------------------------------------------------
     chatwoot_api_url: str = Field(default="", validation_alias=_alias("CHATWOOT_API_URL", "MKT_CHATWOOT_API_URL"))
