@@ -188,12 +188,12 @@ def _check_rules(platform: str, variant: dict[str, Any]) -> list[Violation]:
             if _LINKEDIN_NAME.search(variant.get(item.name) or ""):
                 found.append(Violation(item.name, None, "error", "names LinkedIn, which LinkedIn ads may not do"))
     url = variant.get(URL_FIELD)
-    if url and not _is_web_url(url):
+    if url and not is_web_url(url):
         found.append(Violation(URL_FIELD, None, "error", "must be an http(s) address like https://example.com/offer"))
     return found
 
 
-def _is_web_url(url: str) -> bool:
+def is_web_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and "." in (parts.hostname or "")
 
