@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli import commands_chat, commands_db, commands_demo, commands_run, commands_users
+from cli import commands_chat, commands_db, commands_demo, commands_doctor, commands_run, commands_users
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -21,7 +21,10 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mkt", description="Chat-first marketing platform.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (commands_run, commands_db, commands_users, commands_chat, commands_demo):
+    from cli import commands_api_keys
+
+    for module in (commands_run, commands_db, commands_users, commands_chat, commands_demo, commands_doctor,
+                   commands_api_keys):
         module.register(sub)
     return parser
 

@@ -30,7 +30,7 @@ _PATTERNS = [
     re.compile(r"(?i)((?:api[_-]?key|token|secret|password)\s*[=:]\s*['\"]?)[^\s'\",}&]+"),
     re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+(@)"),
 ]
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id", "job_id"}
 
 
 def secret_values(settings: Any | None = None) -> list[str]:

@@ -75,6 +75,11 @@ class PlatformCollector(Collector):
         self._cached_at = 0.0
         self._cached: list[Any] = []
 
+    def invalidate(self) -> None:
+        """Read the sources again at the next scrape."""
+        with self._lock:
+            self._cached_at = 0.0
+
     def collect(self) -> Iterator[Any]:
         with self._lock:
             if time.monotonic() - self._cached_at > CACHE_SECONDS:
@@ -129,7 +134,8 @@ class PlatformCollector(Collector):
         yield s
 
 
-registry.register(PlatformCollector())
+collector = PlatformCollector()
+registry.register(collector)
 
 
 def render() -> bytes:

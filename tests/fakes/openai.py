@@ -37,6 +37,14 @@ class FakeOpenAI:
         async def health() -> dict[str, str]:
             return {"ok": "yes"}
 
+        @app.get("/v1/models")
+        async def models(request: Request):
+            if request.headers.get("authorization") != f"Bearer {self.api_key}":
+                return JSONResponse({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                               "code": "invalid_api_key"}}, status_code=401)
+            return {"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model", "created": 1700000000,
+                                                "owned_by": "fake"}]}
+
         @app.post("/v1/chat/completions")
         async def completions(request: Request):
             if request.headers.get("authorization") != f"Bearer {self.api_key}":
