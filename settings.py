@@ -76,6 +76,18 @@ class Settings(BaseSettings):
         default="https://api.firecrawl.dev", validation_alias=_alias("FIRECRAWL_API_URL", "MKT_FIRECRAWL_API_URL")
     )
     fetch_allow_loopback: bool = Field(default=False, description="Tests only: let the fetcher reach 127.0.0.1.")
+    fetch_timeout_seconds: float = Field(default=10.0, description="Longest fetch of one page (all redirects included).")
+    fetch_max_bytes: int = Field(default=2_000_000, description="Largest page body read; the rest is cut off.")
+    fetch_max_redirects: int = Field(default=5, description="Redirects followed per page (each one re-checked).")
+    enrichment_cache_ttl_hours: int = Field(default=168, description="Fetched pages are reused this long (no credits).")
+    enrichment_max_pages: int = Field(default=8, description="Pages read per contact per enrichment job.")
+    enrichment_stale_days: int = Field(default=90, description="An enrichment older than this may be re-run.")
+    enrichment_concurrency: int = Field(default=2, description="Enrichment jobs running at once (all workers).")
+    enrichment_jobs_per_minute: int = Field(default=10, description="Enrichment jobs started per minute (all workers).")
+    enrichment_max_retries: int = Field(default=4, description="Retries of a job after 429/5xx/timeouts.")
+    enrichment_llm_page_chars: int = Field(default=6000, description="Characters of each page shown to the model.")
+    firecrawl_credit_micros: int = Field(default=5_300, description="Price of one Firecrawl credit in micro-dollars.")
+    llm_micros_per_1k_tokens: int = Field(default=300, description="Price of 1,000 model tokens in micro-dollars.")
 
     # --- senders -----------------------------------------------------------------------------
     postmark_server_token: str = Field(
@@ -92,12 +104,45 @@ class Settings(BaseSettings):
     model_token_price_micros: int = Field(
         default=400, description="Price of 1,000 language-model tokens in micro-dollars (analytics cost of enrichment).")
 
+    # --- campaigns (sending) ----------------------------------------------------------------------
+    sentdm_sender: str = Field(default="", description="Sending number (E.164) for Sent.dm; empty: the account's.")
+    sms_prices_by_country: dict[str, int] = Field(
+        default_factory=dict, description='SMS segment price per country in micro-dollars, JSON: {"GB": 40000}.')
+    email_rate_per_second: float = Field(default=200.0, description="Emails per second to Postmark, all workers together.")
+    sms_rate_per_second: float = Field(default=1.0, description="SMS per second to Sent.dm, all workers together.")
+    email_batch_size: int = Field(default=500, description="Emails per Postmark batch request (at most 500).")
+    sms_batch_size: int = Field(default=25, description="SMS per worker job.")
+    send_cap_24h: int = Field(default=1, description="Default cap: messages per contact per channel per 24 hours.")
+    send_cap_7d: int = Field(default=3, description="Default cap: messages per contact per channel per 7 days.")
+    campaign_error_threshold: float = Field(
+        default=0.2, description="A campaign pauses itself when this share of its attempted sends failed.")
+    campaign_error_min_attempts: int = Field(default=20, description="Sends attempted before the threshold applies.")
+    sending_stale_seconds: int = Field(
+        default=600, description="A send claimed this long ago without a result becomes 'unknown' (reconciliation).")
+    unsubscribe_secret: str = Field(default="", description="Signs unsubscribe links; empty: generated into var/.")
+    postmark_webhook_user: str = Field(default="", description="Basic-auth user Postmark webhooks must present.")
+    postmark_webhook_password: str = Field(default="", description="Basic-auth password of Postmark webhooks.")
+    sentdm_webhook_secret: str = Field(default="", description="Sent.dm webhook signing secret (whsec_...).")
+    sms_help_text: str = Field(default="Marketing messages. Reply STOP to opt out, START to opt back in.",
+                               description="Answer to an SMS HELP.")
+
     # --- inbox, meetings ------------------------------------------------------------------------
     chatwoot_api_url: str = Field(default="", validation_alias=_alias("CHATWOOT_API_URL", "MKT_CHATWOOT_API_URL"))
     chatwoot_api_token: str = Field(default="", validation_alias=_alias("CHATWOOT_API_TOKEN", "MKT_CHATWOOT_API_TOKEN"))
     chatwoot_account_id: int = Field(default=1)
     chatwoot_webhook_secret: str = Field(default="")
     calcom_webhook_secret: str = Field(default="")
+    chatwoot_webhook_token: str = Field(
+        default="", description="Secret path token for Chatwoot webhooks when Chatwoot cannot sign (older versions).")
+    webhook_replay_window_seconds: int = Field(
+        default=300, description="Signed webhooks (Chatwoot) older or newer than this many seconds are refused.")
+    calcom_max_event_age_seconds: int = Field(
+        default=172_800, description="Cal.com events whose createdAt is older than this are refused as replays.")
+    attribution_window_days: int = Field(
+        default=7, description="A reply or booking counts for the last campaign that touched the contact this recently.")
+    outbound_max_attempts: int = Field(default=8, description="Attempts per outbound event delivery before giving up.")
+    outbound_allow_loopback: bool = Field(
+        default=False, description="Tests only: let outbound event URLs point at 127.0.0.1 / private networks.")
 
     @property
     def effective_database_url(self) -> str:

@@ -21,7 +21,10 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mkt", description="Chat-first marketing platform.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (commands_run, commands_db, commands_users, commands_chat, commands_demo, commands_doctor):
+    from cli import commands_api_keys
+
+    for module in (commands_run, commands_db, commands_users, commands_chat, commands_demo, commands_doctor,
+                   commands_api_keys):
         module.register(sub)
     return parser
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+from webhooks.api import router as api_router
+from webhooks.api_docs import router as api_docs_router
+from webhooks.calcom import router as calcom_router
+from webhooks.chatwoot import router as chatwoot_router
 from webhooks.health import router as health_router
 from webhooks.metrics import router as metrics_router
 
 
 def routers() -> list[APIRouter]:
     """Every router of the companion endpoint. New areas (providers, n8n API) add theirs here."""
-    return [health_router, metrics_router]
+    return [health_router, metrics_router, chatwoot_router, calcom_router, api_router]
 
 
 def create_app() -> FastAPI:
@@ -28,7 +32,7 @@ def mount_on(app: FastAPI) -> None:
     if getattr(app.state, "mkt_mounted", False):
         return
     before = len(app.router.routes)
-    for router in routers():
+    for router in [*routers(), api_docs_router]:  # Chainlit keeps /openapi.json: ours is /api/openapi.json
         app.include_router(router)
     added = app.router.routes[before:]
     del app.router.routes[before:]

@@ -1,0 +1,263 @@
+"""Outbound events for two-way sync (n8n): contact.created, contact.updated, contact.opted_out, reply.received,
+booking.created, campaign.completed, enrichment.approved.
+
+`emit(session, event, payload)` writes one outbound_deliveries row per matching active subscription and
+enqueues `outbound.deliver` once the session commits (dropped on rollback). Each delivery is a JSON POST
+signed with the subscription's secret:
+
+    X-Mkt-Signature: sha256=<hex HMAC-SHA256(secret, "{X-Mkt-Timestamp}.{raw body}")>
+
+(the same scheme as Chatwoot's), retried with exponential backoff up to `outbound_max_attempts`; every attempt
+updates the delivery log (status, attempts, last status code, last error)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from db.models import OutboundDelivery, OutboundSubscription, utcnow
+from domain.roles import Permission, require
+from settings import get_settings
+from tools.users import Actor
+
+EVENTS = ("contact.created", "contact.updated", "contact.opted_out", "reply.received", "booking.created",
+          "campaign.completed", "enrichment.approved")
+_PENDING_KEY = "mkt_outbound_pending"
+BASE_BACKOFF_S = 10
+MAX_BACKOFF_S = 3600
+
+
+class OutboundError(ValueError):
+    """A subscription that cannot be accepted (bad URL, unknown event)."""
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+
+
+@dataclass(frozen=True)
+class PreparedDelivery:
+    id: int
+    url: str
+    secret: str
+    event: str
+    body: bytes
+    attempts: int
+
+
+def _view(row: OutboundSubscription) -> SubscriptionView:
+    return SubscriptionView(row.id, row.url, list(row.events or []), row.active)
+
+
+# --- URL guard (SSRF) -----------------------------------------------------------------------------
+
+def _is_public(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return False
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return False
+    return True
+
+
+def check_url(url: str) -> str:
+    """Refuse anything but http(s) URLs to public hosts (loopback and private networks only when
+    MKT_OUTBOUND_ALLOW_LOOPBACK is set, for tests)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutboundError(f"not an http(s) URL: {url!r}")
+    if parts.username or parts.password:
+        raise OutboundError("put credentials in the receiving workflow, not in the URL")
+    if not get_settings().outbound_allow_loopback and not _is_public(parts.hostname):
+        raise OutboundError(f"{parts.hostname} is not a public address: outbound events go to public URLs only")
+    return url.strip()
+
+
+def _check_events(events: list[str] | None) -> list[str]:
+    unknown = [e for e in events or [] if e not in EVENTS]
+    if unknown:
+        raise OutboundError(f"unknown events {unknown}: choose from {', '.join(EVENTS)}")
+    return list(dict.fromkeys(events or []))
+
+
+# --- subscriptions ----------------------------------------------------------------------------------
+
+def add_subscription(session: Session, actor: Actor, url: str, *, events: list[str] | None = None
+                     ) -> tuple[SubscriptionView, str]:
+    """Send `events` (default: every event) to `url`. Admins only. Returns the subscription and its signing
+    secret, shown once here (the receiver needs it to check X-Mkt-Signature)."""
+    require(actor.role, Permission.ADMIN, "add outbound event subscriptions")
+    row = OutboundSubscription(url=check_url(url), events=_check_events(events), secret=secrets.token_urlsafe(32),
+                               active=True, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return _view(row), row.secret
+
+
+def list_subscriptions(session: Session, actor: Actor) -> list[SubscriptionView]:
+    """Every outbound subscription (URL, events, active). Admins only."""
+    require(actor.role, Permission.ADMIN, "list outbound event subscriptions")
+    return [_view(r) for r in session.scalars(sa.select(OutboundSubscription).order_by(OutboundSubscription.id))]
+
+
+def remove_subscription(session: Session, actor: Actor, subscription_id: int) -> SubscriptionView:
+    """Deactivate a subscription (its delivery log stays). Admins only."""
+    require(actor.role, Permission.ADMIN, "remove outbound event subscriptions")
+    row = session.get(OutboundSubscription, subscription_id)
+    if row is None:
+        raise OutboundError(f"no outbound subscription {subscription_id}")
+    row.active = False
+    session.flush()
+    return _view(row)
+
+
+# --- emit ---------------------------------------------------------------------------------------------
+
+def _send_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, [])
+    if pending:
+        from workers.outbound import deliver
+
+        for delivery_id in pending:
+            deliver.send(delivery_id)
+
+
+def _forget_pending(session: Session, *_args: Any) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def _enqueue_after_commit(session: Session, ids: list[int]) -> None:
+    if _PENDING_KEY not in session.info:
+        session.info[_PENDING_KEY] = []
+        if not sa_event.contains(session, "after_commit", _send_pending):
+            sa_event.listen(session, "after_commit", _send_pending)
+            sa_event.listen(session, "after_rollback", _forget_pending)
+    session.info[_PENDING_KEY].extend(ids)
+
+
+def emit(session: Session, event: str, payload: dict[str, Any]) -> list[int]:
+    """Record `event` (one of EVENTS) with a JSON-able `payload` for every active subscription that wants it,
+    and enqueue the deliveries after the session commits. Returns the delivery ids (empty: nobody listens)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown outbound event {event!r}")
+    subs = session.scalars(sa.select(OutboundSubscription).where(OutboundSubscription.active.is_(True))).all()
+    now = utcnow()
+    rows = [OutboundDelivery(subscription_id=s.id, event=event, payload=_jsonable(payload), status="pending",
+                             attempts=0, next_attempt_at=now, created_at=now)
+            for s in subs if not s.events or event in s.events]
+    if not rows:
+        return []
+    session.add_all(rows)
+    session.flush()
+    ids = [r.id for r in rows]
+    _enqueue_after_commit(session, ids)
+    return ids
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(payload, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v)))
+
+
+# --- delivery (called by workers/outbound.py, each step in its own unit of work) ----------------------
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def prepare_delivery(session: Session, delivery_id: int) -> PreparedDelivery | str:
+    """What to send for this delivery, or a reason why nothing is sent (gone, done, subscription inactive)."""
+    row = session.get(OutboundDelivery, delivery_id)
+    if row is None:
+        return f"delivery {delivery_id} no longer exists"
+    if row.status != "pending":
+        return f"delivery {delivery_id} is already {row.status}"
+    sub = session.get(OutboundSubscription, row.subscription_id)
+    if sub is None or not sub.active:
+        row.status, row.last_error = "failed", "subscription inactive or removed"
+        return f"delivery {delivery_id}: subscription inactive"
+    row.next_attempt_at = utcnow() + timedelta(minutes=5)  # a lease: the sweeper leaves an attempt in flight alone
+    body = json.dumps({"id": row.id, "event": row.event, "created_at": row.created_at.isoformat(),
+                       "data": row.payload}, separators=(",", ":")).encode()
+    return PreparedDelivery(row.id, sub.url, sub.secret, row.event, body, row.attempts)
+
+
+def post(prepared: PreparedDelivery, client: httpx.Client | None = None) -> tuple[int | None, str | None]:
+    """POST one delivery. Returns (status code, error); error is None on 2xx. Never raises for HTTP trouble."""
+    try:
+        check_url(prepared.url)
+    except OutboundError as exc:
+        return None, str(exc)
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "User-Agent": "mkt-outbound/1", "X-Mkt-Event": prepared.event,
+               "X-Mkt-Delivery": str(prepared.id), "X-Mkt-Timestamp": ts,
+               "X-Mkt-Signature": sign(prepared.secret, ts, prepared.body)}
+    try:
+        if client is None:
+            with httpx.Client(timeout=10, follow_redirects=False) as own:
+                response = own.post(prepared.url, content=prepared.body, headers=headers)
+        else:
+            response = client.post(prepared.url, content=prepared.body, headers=headers)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+    if 200 <= response.status_code < 300:
+        return response.status_code, None
+    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(BASE_BACKOFF_S * 2 ** max(attempts - 1, 0), MAX_BACKOFF_S)
+
+
+def record_attempt(session: Session, delivery_id: int, status_code: int | None, error: str | None) -> float | None:
+    """Log one attempt. Returns the delay in seconds before the next attempt, or None when done
+    (delivered, or failed for good after outbound_max_attempts)."""
+    row = session.get(OutboundDelivery, delivery_id)
+    if row is None or row.status != "pending":
+        return None
+    row.attempts += 1
+    row.last_status_code, row.last_error = status_code, error
+    if error is None:
+        row.status, row.next_attempt_at = "delivered", None
+        return None
+    if row.attempts >= get_settings().outbound_max_attempts:
+        row.status, row.next_attempt_at = "failed", None
+        return None
+    delay = backoff_seconds(row.attempts)
+    row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    return delay
+
+
+def due_deliveries(session: Session, limit: int = 500) -> list[int]:
+    """Pending deliveries whose next attempt is due (the sweeper re-enqueues them after a lost queue)."""
+    stmt = (sa.select(OutboundDelivery.id)
+            .where(OutboundDelivery.status == "pending", OutboundDelivery.next_attempt_at <= utcnow())
+            .order_by(OutboundDelivery.next_attempt_at).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def delivery_log(session: Session, *, after_id: int = 0, limit: int = 100) -> list[OutboundDelivery]:
+    """Deliveries with id > after_id, oldest first (the API's events:read log)."""
+    stmt = (sa.select(OutboundDelivery).where(OutboundDelivery.id > after_id)
+            .order_by(OutboundDelivery.id).limit(max(1, min(limit, 500))))
+    return list(session.scalars(stmt))

@@ -1,0 +1,266 @@
+"""The n8n API, v1. Every route needs an API key (X-Api-Key or Authorization: Bearer) with the route's scope.
+
+POST /api/v1/contacts            contacts:write   one contact, an array, or {"contacts": [...]} (<= 1,000)
+GET  /api/v1/contacts            contacts:read    filter (JSON), updated_since, cursor pagination
+GET  /api/v1/contacts/{id}       contacts:read    the contact and its timeline
+POST /api/v1/contacts/{id}/enrich enrichment:write
+POST /api/v1/enrichment          enrichment:write  {"filter": {...}} or {"contact_ids": [...]}
+GET  /api/v1/events              events:read      the outbound event delivery log (after_id paging)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from db.models import Contact
+from domain.roles import PermissionDenied, Role
+from webhooks.auth import parse_json, read_body, require_scope
+
+router = APIRouter(prefix="/api/v1", tags=["n8n API"])
+MAX_BATCH = 1000
+POLICIES = ("fill", "overwrite", "skip")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad JSON or bad parameter"}, 401: {"description": "Missing or invalid API key"},
+    403: {"description": "The key lacks the scope"}, 404: {"description": "No such contact"},
+    413: {"description": "Body too large"}, 422: {"description": "Invalid input"},
+    503: {"description": "Feature not available in this build"}}
+CONTACT_FIELDS = ("id", "email", "phone", "first_name", "last_name", "company", "job_title", "website", "city",
+                  "region", "postal_code", "country", "timezone", "tags", "attributes", "source",
+                  "enrichment_status", "opted_out_sms", "opted_out_email", "created_at", "updated_at")
+
+
+class NotFound(LookupError):
+    """No such row: answered 404."""
+
+
+class EnrichmentRequest(BaseModel):
+    filter: dict[str, Any] | list[Any] | None = Field(default=None, description="A contact filter (domain.filters)")
+    contact_ids: list[int] | None = Field(default=None, max_length=10_000)
+    priority: int = Field(default=0, ge=-100, le=100)
+
+
+def _actor(key: Any):
+    from tools.users import Actor
+
+    return Actor(email=f"api-key:{key.name}"[:320], role=Role.MARKETER)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    return {name: _jsonable(getattr(contact, name)) for name in CONTACT_FIELDS}
+
+
+def _run(fn, *args: Any) -> Any:
+    """Run a tool call in one unit of work; tool errors become clear 4xx."""
+    from db.session import unit_of_work
+
+    try:
+        with unit_of_work() as uow:
+            return fn(uow.session, *args)
+    except PermissionDenied as exc:
+        raise HTTPException(403, str(exc)) from None
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+# --- contacts: write ----------------------------------------------------------------------------
+
+def _rows(data: Any) -> list[dict[str, Any]]:
+    rows = data.get("contacts") if isinstance(data, dict) and "contacts" in data else data
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not isinstance(rows, list) or not rows:
+        raise HTTPException(422, "send one contact object, an array of them, or {\"contacts\": [...]}")
+    if len(rows) > MAX_BATCH:
+        raise HTTPException(413, f"{len(rows)} contacts in one request; the limit is {MAX_BATCH}")
+    if not all(isinstance(r, dict) for r in rows):
+        raise HTTPException(422, "every contact must be a JSON object")
+    return rows
+
+
+def _import_rows():
+    try:
+        from tools.imports import import_rows
+    except ImportError:
+        raise HTTPException(503, "contact import through the API is not available in this build yet") from None
+    return import_rows
+
+
+@router.post("/contacts", responses=_ERRORS, summary="Create or update contacts (one or a batch)")
+async def post_contacts(request: Request, policy: str = Query("fill", description="fill | overwrite | skip"),
+                        key: Any = Depends(require_scope("contacts:write"))) -> dict[str, Any]:
+    """Same normalisation, de-duplication and suppression rules as the CSV import. Returns the counts and
+    row-level errors (line = position in the batch, from 1)."""
+    if policy not in POLICIES:
+        raise HTTPException(422, f"policy must be one of {', '.join(POLICIES)}")
+    rows = _rows(parse_json(await read_body(request), want=(dict, list)))
+    import_rows = _import_rows()
+
+    def call(session):
+        return import_rows(session, _actor(key), rows, policy=policy, source="api")
+
+    return _jsonable(await run_in_threadpool(_run, call))
+
+
+# --- contacts: read -------------------------------------------------------------------------------
+
+def encode_cursor(contact: Contact) -> str:
+    raw = f"{contact.updated_at.isoformat()}|{contact.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, _, ident = raw.partition("|")
+        parsed = datetime.fromisoformat(when)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise HTTPException(400, "invalid cursor: pass back next_cursor exactly as given") from None
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(400, f"updated_since must be an ISO 8601 time, got {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _filter_condition(raw: str | None):
+    if not raw:
+        return sa.true()
+    try:
+        from db.filters import compile_filter
+        from domain.filters import parse
+    except ImportError:
+        raise HTTPException(503, "filters are not available in this build yet") from None
+    try:
+        return compile_filter(parse(raw))
+    except ValueError as exc:
+        raise HTTPException(400, f"bad filter: {exc}") from None
+
+
+def _list_contacts(session, condition, since: datetime | None, after: tuple[datetime, int] | None,
+                   limit: int) -> dict[str, Any]:
+    stmt = sa.select(Contact).where(condition)
+    if since is not None:
+        stmt = stmt.where(Contact.updated_at >= since)
+    if after is not None:
+        stmt = stmt.where(sa.or_(Contact.updated_at > after[0],
+                                 sa.and_(Contact.updated_at == after[0], Contact.id > after[1])))
+    rows = list(session.scalars(stmt.order_by(Contact.updated_at, Contact.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [contact_json(c) for c in rows],
+            "next_cursor": encode_cursor(rows[-1]) if more else None}
+
+
+@router.get("/contacts", responses=_ERRORS, summary="List contacts (filter, updated_since, cursor)")
+async def get_contacts(filter: str | None = Query(None, description="JSON filter, e.g. {\"field\":\"city\",\"op\":\"eq\",\"value\":\"Austin\"}"),
+                       updated_since: str | None = Query(None, description="ISO 8601; contacts changed since"),
+                       cursor: str | None = Query(None, description="next_cursor of the previous page"),
+                       limit: int = Query(100, ge=1, le=500),
+                       key: Any = Depends(require_scope("contacts:read"))) -> dict[str, Any]:
+    """Contacts in order of last change (oldest first), so polling with updated_since + cursor sees every
+    change once."""
+    condition = _filter_condition(filter)
+    since = _parse_time(updated_since) if updated_since else None
+    after = decode_cursor(cursor) if cursor else None
+    return await run_in_threadpool(_run, lambda s: _list_contacts(s, condition, since, after, limit))
+
+
+def _timeline(session, key: Any, contact_id: int) -> Any:
+    try:
+        from tools.timeline import contact_history
+    except ImportError:
+        return None
+    return _jsonable(contact_history(session, _actor(key), str(contact_id)))
+
+
+@router.get("/contacts/{contact_id}", responses=_ERRORS, summary="One contact with its timeline")
+async def get_contact(contact_id: int, key: Any = Depends(require_scope("contacts:read"))) -> dict[str, Any]:
+    def call(session):
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"no contact {contact_id}")
+        return {"contact": contact_json(contact), "timeline": _timeline(session, key, contact_id)}
+
+    return await run_in_threadpool(_run, call)
+
+
+# --- enrichment ----------------------------------------------------------------------------------------
+
+def _request_enrichment():
+    try:
+        from tools.enrichment import request_enrichment
+    except ImportError:
+        raise HTTPException(503, "enrichment is not available in this build yet") from None
+    return request_enrichment
+
+
+@router.post("/contacts/{contact_id}/enrich", responses=_ERRORS, summary="Queue one contact for enrichment")
+async def enrich_contact(contact_id: int, priority: int = Query(0, ge=-100, le=100),
+                         key: Any = Depends(require_scope("enrichment:write"))) -> dict[str, Any]:
+    request_enrichment = _request_enrichment()
+
+    def call(session):
+        if session.get(Contact, contact_id) is None:
+            raise NotFound(f"no contact {contact_id}")
+        return request_enrichment(session, _actor(key), contact_ids=[contact_id], priority=priority)
+
+    return {"queued": await run_in_threadpool(_run, call)}
+
+
+@router.post("/enrichment", responses=_ERRORS, summary="Queue contacts for enrichment by filter or ids")
+async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope("enrichment:write"))
+                      ) -> dict[str, Any]:
+    if body.filter is None and not body.contact_ids:
+        raise HTTPException(422, "give a filter or contact_ids")
+    request_enrichment = _request_enrichment()
+
+    def call(session):
+        return request_enrichment(session, _actor(key), filter=body.filter, contact_ids=body.contact_ids,
+                                  priority=body.priority)
+
+    return {"queued": await run_in_threadpool(_run, call)}
+
+
+# --- outbound event log ------------------------------------------------------------------------------------
+
+@router.get("/events", responses=_ERRORS, summary="Outbound event deliveries (after_id paging)")
+async def get_events(after_id: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500),
+                     key: Any = Depends(require_scope("events:read"))) -> dict[str, Any]:
+    """Outbound events and their delivery state, oldest first; pass the last id back as after_id."""
+    from tools.outbound import delivery_log
+
+    def call(session):
+        rows = delivery_log(session, after_id=after_id, limit=limit)
+        return {"items": [{"id": r.id, "event": r.event, "data": r.payload, "status": r.status,
+                           "attempts": r.attempts, "subscription_id": r.subscription_id,
+                           "last_status_code": r.last_status_code, "created_at": r.created_at.isoformat()}
+                          for r in rows],
+                "next_after_id": rows[-1].id if rows else after_id}
+
+    return await run_in_threadpool(_run, call)
