@@ -1,22 +1,27 @@
-"""Chainlit handlers: login against our users table, the welcome, and each message handed to the agent.
-Blocking work (database, model) runs in a worker thread so the event loop never stalls."""
+"""Chainlit handlers: login against our users table, thread history (Chainlit's own tables, kept apart), the
+welcome with starters, each message through the agent graph, approvals as Approve/Cancel, CSV uploads.
+Blocking work (database) runs in worker threads; the graph runs with astream, so the event loop never stalls."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AsyncExitStack
+from typing import Any
 
 import chainlit as cl
 from chainlit.server import app as chainlit_server_app
 
+from agent.chat_ui import TurnView, ask_approval
 from agent.welcome import help_text, welcome_text
 from db.session import unit_of_work
 from settings import get_settings
-from tools.users import authenticate
+from tools.users import Actor, authenticate
 from webhooks.app import mount_on
 
 log = logging.getLogger(__name__)
 mount_on(chainlit_server_app)  # our routes (health, webhooks, API) go before Chainlit's catch-all
+_STATE: dict[str, Any] = {}
 
 
 def _login(username: str, password: str) -> cl.User | None:
@@ -36,35 +41,140 @@ async def password_auth(username: str, password: str) -> cl.User | None:
     return user
 
 
+@cl.data_layer
+def chainlit_data_layer():
+    from agent.datalayer import data_layer
+
+    return data_layer()
+
+
 @cl.on_app_startup
 async def on_startup() -> None:
+    from agent.datalayer import ensure_tables
+    from agent.runner import open_agent
     from workers import embedded
 
     await asyncio.to_thread(embedded.start)
+    await asyncio.to_thread(ensure_tables)
+    stack = AsyncExitStack()
+    _STATE["agent"] = await stack.enter_async_context(open_agent())
+    _STATE["stack"] = stack
 
 
 @cl.on_app_shutdown
 async def on_shutdown() -> None:
     from workers import embedded
 
+    if "stack" in _STATE:
+        await _STATE.pop("stack").aclose()
     await asyncio.to_thread(embedded.stop)
 
 
-def current_user() -> cl.User | None:
-    return cl.user_session.get("user")
+def _actor_now(user_id: Any, email: str) -> Actor | None:
+    """The user's current role from our table (a demoted or disabled user loses rights at once)."""
+    from agent.context import actor_from
+    from db.models import User
+
+    with unit_of_work() as uow:
+        user = uow.session.get(User, int(user_id)) if user_id is not None else None
+        if user is None or not user.is_active:
+            return None
+        return actor_from(user.email, user.role, user.id)
+
+
+async def current_actor() -> Actor | None:
+    user = cl.user_session.get("user")
+    if user is None:
+        return None
+    return await asyncio.to_thread(_actor_now, (user.metadata or {}).get("user_id"), user.identifier)
+
+
+def thread_id() -> str:
+    return cl.context.session.thread_id
+
+
+@cl.set_starters
+async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
+    picks = ["show contacts in Austin without email", "how many roofers in Texas", "analytics last 7 days",
+             "history for jane@acmeroofing.example"]
+    return [cl.Starter(label=p.capitalize(), message=p) for p in picks]
+
+
+async def _resume_pending(actor: Actor) -> None:
+    value = await _STATE["agent"].pending(thread_id())
+    if value:
+        await cl.Message(content="An approval from earlier in this conversation is still waiting.").send()
+        await _approval_loop(value, actor)
 
 
 @cl.on_chat_start
 async def on_chat_start() -> None:
-    user = current_user()
+    user = cl.user_session.get("user")
     name = user.display_name if user and user.display_name else "there"
-    await cl.Message(content=welcome_text(get_settings(), name)).send()
+    actions = [cl.Action(name="say", payload={"text": "load sample data"}, label="Load sample data")]
+    await cl.Message(content=welcome_text(get_settings(), name), actions=actions).send()
+    actor = await current_actor()
+    if actor and "agent" in _STATE:
+        await _resume_pending(actor)
+
+
+@cl.on_chat_resume
+async def on_chat_resume(thread: Any) -> None:
+    actor = await current_actor()
+    if actor and "agent" in _STATE:
+        await _resume_pending(actor)
+
+
+async def _approval_loop(value: dict[str, Any] | None, actor: Actor) -> None:
+    agent = _STATE["agent"]
+    while value:
+        decision = await ask_approval(value)
+        if decision is None:
+            await cl.Message(content="No answer yet: the action is still waiting for your approval; it will be "
+                                     "offered again when you come back to this conversation.").send()
+            return
+        view = TurnView()
+        result = await agent.decide(decision, thread_id=thread_id(), actor=actor, on_token=view.on_token,
+                                    on_display=view.on_display)
+        await view.finish(result.text)
+        value = result.approval
+
+
+async def handle_text(text: str) -> None:
+    actor = await current_actor()
+    if actor is None:
+        await cl.Message(content="Your account is disabled or gone; ask an admin.").send()
+        return
+    if text.lower() in {"help", "?", "/help"}:
+        await cl.Message(content=help_text(get_settings())).send()
+        return
+    view = TurnView()
+    result = await _STATE["agent"].send(text, thread_id=thread_id(), actor=actor, on_token=view.on_token,
+                                        on_display=view.on_display)
+    await view.finish(result.text)
+    await _approval_loop(result.approval, actor)
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    text = (message.content or "").strip()
-    from agent.respond import respond
+    from agent.chat_import import csv_files, import_flow
 
-    reply = await asyncio.to_thread(respond, text, current_user())
-    await cl.Message(content=reply or help_text(get_settings())).send()
+    files = csv_files(message.elements or [])
+    if files:
+        actor = await current_actor()
+        for element in files:
+            await import_flow(element, actor)
+        return
+    text = (message.content or "").strip()
+    if text:
+        await handle_text(text)
+    else:
+        await cl.Message(content=help_text(get_settings())).send()
+
+
+@cl.action_callback("say")
+async def on_say(action: cl.Action) -> None:
+    text = str((action.payload or {}).get("text") or "").strip()
+    if text:
+        await cl.Message(content=text, type="user_message", author=(cl.user_session.get("user").identifier)).send()
+        await handle_text(text)

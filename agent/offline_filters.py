@@ -1,7 +1,7 @@
 """Audience phrases of the offline grammar -> filters in the `domain.filters` JSON language.
 
 "contacts in Austin without email", "roofers in Texas", "contacts tagged roofer at Acme", "everyone",
-"contacts named Jane", "contacts opted out of sms", "contacts from import 3". Pure; None when not understood.
+"contacts named Jane", "contacts who opted out of sms", "contacts not enriched". Pure; None when not understood.
 """
 
 from __future__ import annotations
@@ -63,23 +63,20 @@ def _clause(keyword: str, value: str) -> list[dict[str, Any]] | None:
     if kw == "in" and value:
         return [_place(value)]
     if kw == "tagged" and value:
-        return [cond("tags", "contains", t.strip().lower()) for t in re.split(r"\s*(?:,|\band\b)\s*", value) if t]
+        return [cond("tags", "has", t.strip().lower()) for t in re.split(r"\s*(?:,|\band\b)\s*", value) if t]
     if kw in ("with", "without"):
         fld = _FIELDS.get(value.lower())
         if fld:
-            return [cond(fld, "is_not_empty" if kw == "with" else "is_empty")]
+            return [cond(fld, "present" if kw == "with" else "missing")]
         m = re.match(r"^tags? (.+)$", value, re.I)
         if m and kw == "with":
-            return [cond("tags", "contains", m.group(1).strip().lower())]
+            return [cond("tags", "has", m.group(1).strip().lower())]
         return None
     if kw == "at" and value:
         return [cond("company", "contains", value)]
     if kw in ("named", "called") and value:
         return [cond("name", "contains", value)]
     if kw == "from":
-        m = re.match(r"^(?:the )?import (?:#)?(\d+)$", value, re.I)
-        if m:
-            return [cond("import_id", "eq", int(m.group(1)))]
         m = re.match(r"^(?:company )?(.+)$", value, re.I)
         return [cond("company", "contains", m.group(1))] if m and m.group(1) else None
     if kw in ("who", "not"):
@@ -95,7 +92,7 @@ def _status(value: str, negated: bool) -> list[dict[str, Any]] | None:
         return [cond(f"opted_out_{channel}", "eq", True)]
     m = re.match(r"^(?:are |have been |yet )?(enriched|pending enrichment)$", v)
     if m:
-        return [cond("enrichment_status", "ne" if negated else "eq", "done" if m.group(1) == "enriched" else "pending")]
+        return [cond("enrichment_status", "neq" if negated else "eq", "approved" if m.group(1) == "enriched" else "pending")]
     return None
 
 
@@ -110,7 +107,7 @@ def parse_audience(text: str) -> dict[str, Any] | None:
         word = re.match(r"^([A-Za-z][\w-]*s)\b\s*", text)
         if not word:
             return None
-        conditions.append(cond("tags", "contains", _singular(word.group(1))))
+        conditions.append(cond("tags", "has", _singular(word.group(1))))
         text = text[word.end():]
     named = re.search(r"\b(named|called)\b\s+(.+)$", text, re.I)
     if named:

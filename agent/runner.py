@@ -19,6 +19,7 @@ from settings import Settings
 from tools.users import Actor
 
 OnToken = Callable[[str], Awaitable[None]] | None
+OnDisplay = Callable[[dict[str, Any]], Awaitable[None]] | None
 
 
 @dataclass
@@ -37,18 +38,23 @@ class Agent:
     def config(thread_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
 
-    async def send(self, text: str, *, thread_id: str, actor: Actor, on_token: OnToken = None) -> TurnResult:
-        return await self._run({"messages": [HumanMessage(content=text)], "rounds": 0}, thread_id, actor, on_token)
+    async def send(self, text: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
+                   on_display: OnDisplay = None) -> TurnResult:
+        inp = {"messages": [HumanMessage(content=text)], "rounds": 0}
+        return await self._run(inp, thread_id, actor, on_token, on_display)
 
-    async def decide(self, decision: str, *, thread_id: str, actor: Actor, on_token: OnToken = None) -> TurnResult:
+    async def decide(self, decision: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
+                     on_display: OnDisplay = None) -> TurnResult:
         """Answer the pending approval: "approve" or anything else (cancel)."""
-        return await self._run(Command(resume={"decision": decision, "by": actor.email}), thread_id, actor, on_token)
+        inp = Command(resume={"decision": decision, "by": actor.email})
+        return await self._run(inp, thread_id, actor, on_token, on_display)
 
     async def pending(self, thread_id: str) -> dict[str, Any] | None:
         state = await self.graph.aget_state(self.config(thread_id))
         return state.interrupts[0].value if state.interrupts else None
 
-    async def _run(self, inp: Any, thread_id: str, actor: Actor, on_token: OnToken) -> TurnResult:
+    async def _run(self, inp: Any, thread_id: str, actor: Actor, on_token: OnToken,
+                   on_display: OnDisplay = None) -> TurnResult:
         result = TurnResult()
         async for mode, data in self.graph.astream(inp, self.config(thread_id), context=Context(actor=actor),
                                                    stream_mode=["messages", "updates"]):
@@ -58,7 +64,10 @@ class Agent:
                         and isinstance(chunk.content, str) and chunk.content:
                     await on_token(chunk.content)
             else:
+                shown = len(result.displays)
                 self._update(result, data)
+                for display in result.displays[shown:] if on_display else []:
+                    await on_display(display)
         return result
 
     @staticmethod

@@ -13,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 FILTER_HELP = (
     'Contact filter in JSON: a condition {"field": "city", "op": "eq", "value": "Austin"}, or {"all": [...]}, '
-    '{"any": [...]}, {"not": {...}}. Tags: {"field": "tags", "op": "contains", "value": "roofer"}. '
-    'Missing value: {"field": "email", "op": "is_empty"}. Empty object {} means every contact.'
+    '{"any": [...]}, {"not": {...}}. Tags: {"field": "tags", "op": "has", "value": "roofer"}. '
+    'No email: {"field": "email", "op": "missing"}. Text ops: eq, neq, in, not_in, contains, starts_with, present, '
+    'missing (case-insensitive). Fields: id, email, phone, name, first_name, last_name, company, job_title, website, '
+    'domain, city, region, postal_code, country, timezone, source, enrichment_status, tags, opted_out_sms, '
+    'opted_out_email, is_sample, created_at, replied, contacted, booked. Omit or {} for every contact.'
 )
 CONTACT_COLUMNS = ["id", "name", "email", "phone", "company", "city", "region", "tags"]
 

@@ -86,10 +86,12 @@ def _update(session, actor, a: UpdateArgs) -> ToolOutput:
 def _describe_update(ref: str, data: Any) -> str:
     lines = [f"Updated **{ref}**."]
     changed = data.get("changed") if isinstance(data, dict) else None
-    if isinstance(changed, dict):
-        lines += [f"- {k}: {v}" for k, v in changed.items()]
-    elif isinstance(data, dict):
-        lines += [f"- {k}: {v}" for k, v in data.items() if k not in ("contact",)]
+    for name, change in (changed or {}).items():
+        before, after = change if isinstance(change, list) and len(change) == 2 else (None, change)
+        lines.append(f"- {name}: {before or '(empty)'} → {after or '(empty)'}")
+    if isinstance(changed, dict) and not changed:
+        lines[0] = f"Nothing changed on **{ref}** (it already had those values)."
+    lines += [f"- note: {n}" for n in (data.get("notes") or [])] if isinstance(data, dict) else []
     return "\n".join(lines)
 
 

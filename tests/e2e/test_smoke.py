@@ -19,9 +19,11 @@ def server(db, tmp_path):
 def test_login_then_the_chat_welcomes_and_answers(server):
     chat = open_chat(server)
     messages = asyncio.run(chat.run(["help"], wait_for=2))
-    assert "marketing workspace" in messages[0]
-    assert "SANDBOX" in messages[0]  # honest about the mode
-    assert any("Things you can say" in m for m in messages[1:]), messages
+    welcome = [m for m in messages if "marketing workspace" in m]  # the welcome may follow the answer (new thread
+    assert welcome, messages                                          # lookup in the data layer races the message)
+    assert "SANDBOX" in welcome[0]  # honest about the mode
+    assert any("Things you can say" in m for m in messages), messages
+    assert "An error occurred" not in server.log()  # Chainlit's data layer swallows SQL errors as this warning
 
 
 def test_wrong_password_and_unknown_user_are_refused(server):

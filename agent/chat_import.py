@@ -1,0 +1,137 @@
+"""The CSV import flow in the chat: upload -> inspect_csv -> the proposed mapping and a sample -> Import/Cancel ->
+run_import with live progress -> summary, the row-level error report as a downloadable file, next-step buttons.
+Cells from the file are shown escaped and are never given to a model."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import chainlit as cl
+
+from agent.render import markdown_table
+from agent.tools.common import plain
+from domain.roles import Permission, can
+from settings import get_settings
+from tools.users import Actor
+
+CSV_MIMES = {"text/csv", "application/csv", "application/vnd.ms-excel", "text/plain"}
+
+
+def csv_files(elements: list[Any]) -> list[Any]:
+    return [e for e in elements if getattr(e, "path", None) and (
+        str(getattr(e, "name", "")).lower().endswith((".csv", ".txt", ".tsv")) or getattr(e, "mime", "") in CSV_MIMES)]
+
+
+def keep_upload(element: Any) -> Path:
+    """Copy the upload under var/uploads (Chainlit's .files folder is cleaned at shutdown)."""
+    folder = Path(get_settings().var_dir) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch for ch in Path(str(element.name)).name if ch.isalnum() or ch in "._-")[:80] or "upload.csv"
+    target = folder / f"{uuid.uuid4().hex[:8]}-{safe}"
+    shutil.copyfile(element.path, target)
+    return target
+
+
+def mapping_rows(mapping: Any) -> list[list[Any]]:
+    data = plain(mapping)
+    if isinstance(data, dict) and isinstance(data.get("columns"), list | dict):
+        data = data["columns"]
+    if isinstance(data, dict):
+        return [[header, target] for header, target in data.items()]
+    if isinstance(data, list):
+        return [list(item.values())[:2] if isinstance(item, dict) else list(item)[:2] for item in data]
+    return [[str(data), ""]]
+
+
+def preview_markdown(name: str, preview: Any) -> str:
+    rows = mapping_rows(preview.mapping)
+    sample = [list(r.values()) if isinstance(r, dict) else list(r) for r in (preview.sample_rows or [])[:5]]
+    parts = [f"**{name}**: encoding {preview.encoding}, delimiter `{preview.delimiter!s}`.",
+             "**Proposed mapping** (column → contact field):\n\n" + markdown_table(["column", "field"], rows)]
+    if sample:
+        parts.append("**First rows:**\n\n" + markdown_table(list(preview.headers)[: len(sample[0])], sample))
+    if preview.warnings:
+        parts.append("**Warnings:**\n" + "\n".join(f"- {w}" for w in preview.warnings))
+    return "\n\n".join(parts)
+
+
+def error_report(result: Any, folder: Path) -> Path | None:
+    """The rejected rows and dropped fields as a CSV (formula-safe cells), or None when there are none."""
+    from domain.csv_safety import safe_row
+
+    errors = plain(getattr(result, "errors", None) or [])
+    if not errors:
+        return None
+    path = folder / f"import-{result.import_id}-errors.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        keys = list(errors[0].keys()) if isinstance(errors[0], dict) else ["error"]
+        writer.writerow(keys)
+        for err in errors:
+            writer.writerow(safe_row([err.get(k) for k in keys] if isinstance(err, dict) else [err]))
+    return path
+
+
+def summary_markdown(result: Any) -> str:
+    return (f"Imported **{result.rows}** rows: {result.created} new contacts, {result.updated} updated, "
+            f"{result.unchanged} unchanged, {result.duplicates} duplicates in the file, {result.rejected} rejected.")
+
+
+async def _progress_reporter(message: cl.Message):
+    loop = asyncio.get_running_loop()
+
+    def progress(*args: Any, **_kw: Any) -> None:
+        done = args[0] if args else 0
+        total = args[1] if len(args) > 1 else None
+        message.content = f"Importing… {done} rows" + (f" of {total}" if total else "")
+        asyncio.run_coroutine_threadsafe(message.update(), loop)
+
+    return progress
+
+
+async def import_flow(element: Any, actor: Actor | None) -> None:
+    if actor is None or not can(actor.role, Permission.CONTACTS_WRITE):
+        await cl.Message(content="Refused: importing contacts needs the 'contacts:write' permission "
+                                 "(marketer or admin).").send()
+        return
+    try:
+        from tools.imports import inspect_csv, run_import
+    except ImportError:
+        await cl.Message(content="CSV import is not available in this build yet.").send()
+        return
+    path = await asyncio.to_thread(keep_upload, element)
+    try:
+        preview = await asyncio.to_thread(inspect_csv, str(path))
+    except ValueError as exc:
+        await cl.Message(content=f"I can't read {element.name}: {exc}. Nothing was imported.").send()
+        return
+    answer = await cl.AskActionMessage(content=preview_markdown(element.name, preview), timeout=3600, actions=[
+        cl.Action(name="import", payload={"go": "yes"}, label="Import with this mapping"),
+        cl.Action(name="cancel", payload={"go": "no"}, label="Cancel")]).send()
+    if not answer or (answer.get("payload") or {}).get("go") != "yes":
+        await cl.Message(content="Import cancelled: nothing was imported.").send()
+        return
+    status = cl.Message(content="Importing…")
+    await status.send()
+    progress = await _progress_reporter(status)
+    result = await asyncio.to_thread(run_import, str(path), actor=actor, mapping=preview.mapping, policy="fill",
+                                     progress=progress)
+    status.content = "Import finished."
+    await status.update()
+    await _send_summary(result, path.parent)
+
+
+async def _send_summary(result: Any, folder: Path) -> None:
+    report = await asyncio.to_thread(error_report, result, folder)
+    elements = [cl.File(name=report.name, path=str(report), display="inline")] if report else []
+    actions = [cl.Action(name="say", payload={"text": "enrich contacts not enriched"}, label="Enrich them"),
+               cl.Action(name="say", payload={"text": "how many contacts"}, label="Count all contacts")]
+    text = summary_markdown(result)
+    if report:
+        text += f"\n\nThe rejected rows and dropped fields are in **{report.name}** (attached)."
+    await cl.Message(content=text, elements=elements, actions=actions).send()
