@@ -1,0 +1,210 @@
+"""The built-in page fetcher (httpx) with an SSRF guard, for URLs that came from data (a contact's website,
+an email domain, a link found on a page).
+
+Every URL is checked before any byte is sent: http(s) only, no credentials in the URL, and every address the
+host resolves to must be public (no loopback, private, link-local, cloud-metadata, shared, multicast,
+reserved or IPv6 local ranges; IPv4-mapped IPv6 is unwrapped first). The connection then goes to the checked
+address itself (the Host header and TLS SNI keep the name), so a DNS answer cannot change between the check
+and the connect. Redirects are followed by hand and every hop is checked again. Bodies are capped in bytes
+and the whole fetch in time. `allow_loopback` (settings.fetch_allow_loopback) lets tests reach a loopback
+test site; private ranges stay refused even then."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from integrations.errors import PermanentError, RetryableError, retry_after_seconds
+
+Resolver = Callable[[str, int], list[str]]
+TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+_METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"}
+
+
+class FetchRefused(PermanentError):
+    """The URL is not allowed (scheme, credentials, or an address that is not public). Never retried."""
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """One page as fetched: the final URL after redirects, the chain of URLs visited, the decoded body."""
+
+    url: str
+    status_code: int
+    content_type: str
+    body: str
+    redirects: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """All addresses `host` resolves to (A and AAAA)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise PermanentError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+    return sorted({info[4][0] for info in infos})
+
+
+def address_problem(address: str, *, allow_loopback: bool = False) -> str | None:
+    """Why an IP address must not be contacted, or None when it is public."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return f"{address!r} is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return address_problem(str(ip.ipv4_mapped), allow_loopback=allow_loopback)
+        if ip.sixtofour is not None or ip.teredo is not None:
+            return f"{ip} is a tunnelled IPv6 address"
+    if ip.is_loopback:
+        return None if allow_loopback else f"{ip} is a loopback address"
+    if ip.is_link_local:
+        return f"{ip} is link-local (cloud metadata lives there)"
+    if ip.is_private:
+        return f"{ip} is a private address"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+def check_url(url: str, *, allow_loopback: bool = False, resolver: Resolver = system_resolver,
+              resolve: bool = True) -> tuple[str, int, str]:
+    """Check a URL; return (host, port, the public address to connect to). Raises FetchRefused.
+    With resolve=False (a URL handed to Firecrawl, which resolves it itself) only the scheme, credentials,
+    metadata names and IP literals are checked; the address returned is then the host name."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused(f"refused {url!r}: only http and https URLs are fetched")
+    if parts.username or parts.password:
+        raise FetchRefused(f"refused {url!r}: credentials in URLs are not allowed")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise FetchRefused(f"refused {url!r}: no host")
+    if host in _METADATA_HOSTS:
+        raise FetchRefused(f"refused {url!r}: cloud metadata host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise FetchRefused(f"refused {url!r}: bad port") from None
+    if not resolve and not _is_ip(host):
+        if host == "localhost" or host.endswith((".localhost", ".internal", ".local")):
+            raise FetchRefused(f"refused {url!r}: {host} is a local name")
+        return host, port, host
+    addresses = [host.strip("[]")] if _is_ip(host) else resolver(host, port)
+    if not addresses:
+        raise FetchRefused(f"refused {url!r}: {host} has no address")
+    for address in addresses:
+        problem = address_problem(address, allow_loopback=allow_loopback)
+        if problem:
+            raise FetchRefused(f"refused {url!r}: {host} -> {problem}")
+    return host, port, addresses[0]
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+class Fetcher:
+    """Fetches public pages. One instance holds one httpx client; close() it (or use `with`)."""
+
+    def __init__(self, *, allow_loopback: bool = False, timeout: float = 10.0, max_bytes: int = 2_000_000,
+                 max_redirects: int = 5, user_agent: str = "mkt-enrichment/0.1",
+                 resolver: Resolver = system_resolver) -> None:
+        self.allow_loopback = allow_loopback
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.resolver = resolver
+        self._client = httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False,
+                                    headers={"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.8"})
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def fetch(self, url: str) -> FetchedPage:
+        """GET a page, following up to `max_redirects` redirects, each hop checked. Raises FetchRefused for a
+        refused URL, PermanentError for 4xx / non-text content, RetryableError for 429, 5xx, timeouts."""
+        deadline = time.monotonic() + self.timeout
+        visited: list[str] = []
+        current = url
+        for _ in range(self.max_redirects + 1):
+            visited.append(current)
+            response, body, truncated = self._get_checked(current, deadline)
+            location = response.headers.get("location")
+            if response.status_code in (301, 302, 303, 307, 308) and location:
+                current = urljoin(current, location)
+                continue
+            return self._page(current, response, body, truncated, visited)
+        raise PermanentError(f"too many redirects from {url} (more than {self.max_redirects})")
+
+    def _get_checked(self, url: str, deadline: float) -> tuple[httpx.Response, bytes, bool]:
+        host, port, address = check_url(url, allow_loopback=self.allow_loopback, resolver=self.resolver)
+        parts = urlsplit(url)
+        netloc = f"[{address}]" if ":" in address else address
+        pinned = parts._replace(netloc=f"{netloc}:{port}").geturl()
+        host_header = host if parts.port is None else f"{host}:{parts.port}"
+        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            request = self._client.build_request("GET", pinned, headers={"Host": host_header},
+                                                 extensions=extensions, timeout=remaining)
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise RetryableError(f"timed out fetching {url}: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise RetryableError(f"could not fetch {url}: {type(exc).__name__}: {exc}") from None
+        try:
+            body, truncated = self._read_capped(response, url, deadline)
+        finally:
+            response.close()
+        return response, body, truncated
+
+    def _read_capped(self, response: httpx.Response, url: str, deadline: float) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= self.max_bytes:
+                    return b"".join(chunks)[: self.max_bytes], True
+                if time.monotonic() > deadline:
+                    raise RetryableError(f"fetching {url} took longer than {self.timeout:g}s")
+        except httpx.HTTPError as exc:
+            raise RetryableError(f"could not read {url}: {type(exc).__name__}: {exc}") from None
+        return b"".join(chunks), False
+
+    def _page(self, url: str, response: httpx.Response, body: bytes, truncated: bool,
+              visited: list[str]) -> FetchedPage:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetryableError(f"{url} answered {status}", status=status,
+                                 retry_after=retry_after_seconds(response.headers.get("retry-after")))
+        if status >= 400:
+            raise PermanentError(f"{url} answered {status}", status=status)
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and ctype not in TEXT_TYPES:
+            raise PermanentError(f"{url} is {ctype}, not a web page")
+        try:
+            text = body.decode(response.charset_encoding or "utf-8", errors="replace")
+        except LookupError:  # an unknown charset name
+            text = body.decode("utf-8", errors="replace")
+        return FetchedPage(url=url, status_code=status, content_type=ctype or "text/html", body=text,
+                           redirects=visited[:-1], truncated=truncated)
