@@ -1,5 +1,5 @@
 """The graph's checkpointer, in the app's own database: AsyncSqliteSaver on a file under var/ for the embedded
-SQLite, AsyncPostgresSaver (libpq URL, autocommit, dict rows) on PostgreSQL. A pending approval survives a restart."""
+SQLite, AsyncPostgresSaver (libpq URL, autocommit, dict rows, schema "agent") on PostgreSQL. A pending approval survives a restart."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from settings import Settings, get_settings
+
+SCHEMA = "agent"  # PostgreSQL: the checkpoint tables live in their own schema, apart from our migrations
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -34,12 +36,17 @@ async def open_checkpointer(settings: Settings | None = None) -> AsyncIterator[A
             await saver.setup()
             yield saver
         return
+    import psycopg
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import AsyncConnectionPool
 
-    pool = AsyncConnectionPool(libpq_url(settings.effective_database_url), open=False, min_size=1, max_size=4,
-                               kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+    url = libpq_url(settings.effective_database_url)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
+    pool = AsyncConnectionPool(url, open=False, min_size=1, max_size=4,
+                               kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
+                                       "options": f"-c search_path={SCHEMA}"})
     async with pool:
         saver = AsyncPostgresSaver(pool)
         await saver.setup()
