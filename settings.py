@@ -87,7 +87,6 @@ class Settings(BaseSettings):
     enrichment_max_retries: int = Field(default=4, description="Retries of a job after 429/5xx/timeouts.")
     enrichment_llm_page_chars: int = Field(default=6000, description="Characters of each page shown to the model.")
     firecrawl_credit_micros: int = Field(default=5_300, description="Price of one Firecrawl credit in micro-dollars.")
-    llm_micros_per_1k_tokens: int = Field(default=300, description="Price of 1,000 model tokens in micro-dollars.")
 
     # --- senders -----------------------------------------------------------------------------
     postmark_server_token: str = Field(

@@ -9,6 +9,7 @@ import dramatiq
 
 from workers import broker as _broker  # noqa: F401  (sets the broker before the actors bind to it)
 from workers import webhooks  # noqa: F401,E402  (webhooks.process)
+from workers import enrichment  # noqa: F401,E402  (enrichment.run)
 from workers import analytics  # noqa: F401,E402  (analytics.refresh, periodic)
 
 log = logging.getLogger(__name__)
