@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -25,6 +26,8 @@ from agent.tools import registry
 from agent.tools.common import plain
 from agent.tools.registry import ToolOutput
 
+log = logging.getLogger(__name__)
+MODEL_FAILED = "Error: the language model did not answer"
 WINDOW = 40  # messages of history the model sees
 CANCELLED = "Cancelled: the user did not approve, so nothing was done."
 TAINTED = ("Refused: this action was proposed after reading contact, file or web data in the same turn, so it "
@@ -75,7 +78,12 @@ def make_agent_node(model: Any):
             text = (f"I stopped after {rounds} steps without a final answer. The results so far are above; "
                     "please say more precisely what you want next.")
             return {"messages": [AIMessage(content=text)], "rounds": rounds}
-        response = await bound.ainvoke([SystemMessage(content=SYSTEM_PROMPT), *window(messages)])
+        try:
+            response = await bound.ainvoke([SystemMessage(content=SYSTEM_PROMPT), *window(messages)])
+        except Exception as exc:  # noqa: BLE001 - the model server failing is said plainly, the thread stays usable
+            log.warning("language model failed: %s", exc)
+            response = AIMessage(content=f"{MODEL_FAILED} ({type(exc).__name__}: {str(exc)[:300]}). Nothing was "
+                                         "done; try again in a moment.")
         return {"messages": [response], "rounds": rounds + 1}
 
     return agent

@@ -60,7 +60,7 @@ def _show(result) -> bool:
         failed = failed or bool(display.get("error"))
     if result.text and not all(line in "\n".join(shown) for line in result.text.splitlines()):
         print(result.text)
-        failed = failed or result.text.startswith(NOT_UNDERSTOOD_PREFIX)
+        failed = failed or result.text.startswith((NOT_UNDERSTOOD_PREFIX, "Error:"))
     return failed
 
 
