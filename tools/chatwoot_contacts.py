@@ -1,4 +1,4 @@
-"""Linking Chatwoot people (and chat references like "Jane") to our contacts.
+"""Linking Chatwoot people to our contacts.
 
 Order: Chatwoot contact id, then email, then phone (tools.contacts.find_by_address). Unknown people with no
 email or phone (web widget, Instagram, Telegram) still get a contact, keyed by their Chatwoot id. Missing
@@ -16,24 +16,6 @@ from domain.contacts import normalise_email, normalise_phone, split_full_name
 from settings import get_settings
 from tools.contacts import find_by_address, get_or_create
 from tools.history import record_event
-
-
-class ContactNotFound(ValueError):
-    pass
-
-
-class AmbiguousContact(ValueError):
-    """Several contacts match a reference; `candidates` lists them so the chat can ask which one."""
-
-    def __init__(self, ref: str, candidates: list[Contact]) -> None:
-        self.candidates = [(c.id, _label(c)) for c in candidates]
-        listed = "; ".join(f"#{cid} {label}" for cid, label in self.candidates)
-        super().__init__(f"{len(candidates)} contacts match {ref!r}: {listed}. Say which one (id, email or phone).")
-
-
-def _label(contact: Contact) -> str:
-    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-    return ", ".join(p for p in (name, contact.email, contact.phone) if p) or f"contact {contact.id}"
 
 
 def _chatwoot_id(person: dict[str, Any]) -> int | None:
@@ -109,31 +91,3 @@ def contact_from_chatwoot(session: Session, person: dict[str, Any], *, create: b
     if create and has_address:
         return _create(session, person)
     return None
-
-
-def resolve_contact(session: Session, ref: str | int) -> Contact:
-    """A contact from a chat reference: id (digits or #id), email, phone, or name. Raises ContactNotFound or
-    AmbiguousContact (with the candidates)."""
-    text = str(ref).strip().lstrip("#")
-    if not text:
-        raise ContactNotFound("no contact given")
-    if text.isdigit() and (found := session.get(Contact, int(text))) is not None:
-        return found
-    if "@" in text or any(ch.isdigit() for ch in text):
-        found = find_by_address(session, text if "@" in text else None, None if "@" in text else text)
-        if found:
-            return found
-    return _by_name(session, text)
-
-
-def _by_name(session: Session, text: str) -> Contact:
-    full = sa.func.lower(sa.func.coalesce(Contact.first_name, "") + " " + sa.func.coalesce(Contact.last_name, ""))
-    needle = text.lower()
-    rows = list(session.scalars(sa.select(Contact).where(
-        sa.or_(full == needle, sa.func.lower(Contact.first_name) == needle, sa.func.lower(Contact.last_name) == needle)
-    ).order_by(Contact.id).limit(10)))
-    if not rows:
-        raise ContactNotFound(f"no contact matches {text!r}")
-    if len(rows) > 1:
-        raise AmbiguousContact(text, rows)
-    return rows[0]

@@ -22,7 +22,8 @@ from domain.keywords import Keyword, classify
 from domain.roles import Permission, require
 from tools import outbound
 from tools.attribution import last_campaign_touch, stop_follow_ups
-from tools.chatwoot_contacts import contact_from_chatwoot, link_contact, resolve_contact
+from tools.chatwoot_contacts import contact_from_chatwoot, link_contact
+from tools.contacts import resolve_contact
 from tools.history import record_event
 from tools.optouts import opt_in, opt_out
 from tools.users import Actor

@@ -1,0 +1,192 @@
+"""Outbound events: rows first, enqueued after commit, signed POSTs to a local receiver over real HTTP,
+retries with backoff and a delivery log, SSRF guard."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from db.models import OutboundDelivery
+from db.session import unit_of_work
+from domain.roles import PermissionDenied, Role
+from tests.fakes import chatwoot as cw
+from tests.fakes.server import serve_app
+from tests.integration.companion import drain, env_setter
+from tools import outbound
+from tools.users import Actor
+from tools.webhook_events import store_event
+from workers import outbound as outbound_worker
+
+ADMIN = Actor("admin@example.com", Role.ADMIN)
+
+
+class Receiver:
+    """An n8n Webhook node stand-in: records each POST and answers the next queued status."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/__health")
+        async def health():
+            return {"ok": True}
+
+        @app.post("/webhook/mkt")
+        async def hook(request: Request):
+            self.received.append({"headers": dict(request.headers), "body": await request.body()})
+            status = self.statuses.pop(0) if self.statuses else 200
+            return JSONResponse({"message": "Workflow was started"}, status_code=status)
+
+        return app
+
+
+@pytest.fixture
+def env(monkeypatch):
+    yield from env_setter(monkeypatch)
+
+
+@pytest.fixture
+def receiver(db, env):
+    env(MKT_OUTBOUND_ALLOW_LOOPBACK="true", MKT_OUTBOUND_MAX_ATTEMPTS="3")
+    rec = Receiver()
+    with serve_app(rec.app()) as base:
+        rec.url = base + "/webhook/mkt"
+        yield rec
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What the actor hands to the queue (ids, delays), recorded instead of waiting for a worker."""
+    calls: list[tuple[int, int | None]] = []
+    monkeypatch.setattr(outbound_worker.deliver, "send", lambda i: calls.append((i, None)))
+    monkeypatch.setattr(outbound_worker.deliver, "send_with_options",
+                        lambda args, delay=None, **kw: calls.append((args[0], delay)))
+    return calls
+
+
+def subscribe(url, events=None):
+    with unit_of_work() as uow:
+        return outbound.add_subscription(uow.session, ADMIN, url, events=events)
+
+
+def deliveries():
+    with unit_of_work() as uow:
+        return list(uow.session.scalars(sa.select(OutboundDelivery).order_by(OutboundDelivery.id)))
+
+
+def test_nothing_is_written_when_nobody_listens(db):
+    with unit_of_work() as uow:
+        assert outbound.emit(uow.session, "contact.created", {"id": 1}) == []
+    assert deliveries() == []
+
+
+def test_rows_are_written_per_matching_subscription_and_enqueued_only_after_commit(receiver, sent):
+    subscribe(receiver.url)
+    subscribe(receiver.url, events=["booking.created"])
+    with unit_of_work() as uow:
+        ids = outbound.emit(uow.session, "contact.created", {"id": 1})
+        assert len(ids) == 1 and sent == []
+    assert sent == [(ids[0], None)]
+
+
+def test_a_rollback_drops_rows_and_enqueues_nothing(receiver, sent):
+    subscribe(receiver.url)
+    with pytest.raises(RuntimeError), unit_of_work() as uow:
+        outbound.emit(uow.session, "contact.created", {"id": 1})
+        raise RuntimeError("boom")
+    assert deliveries() == [] and sent == []
+
+
+def test_a_delivery_is_signed_and_logged(receiver, sent):
+    _, secret = subscribe(receiver.url)
+    with unit_of_work() as uow:
+        [delivery_id] = outbound.emit(uow.session, "reply.received", {"contact": {"id": 7}, "body": "hi"})
+    assert outbound_worker.deliver(delivery_id) == "delivered"
+    [got] = receiver.received
+    ts, body = got["headers"]["x-mkt-timestamp"], got["body"]
+    expected = "sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert got["headers"]["x-mkt-signature"] == expected
+    assert got["headers"]["x-mkt-event"] == "reply.received"
+    assert json.loads(body) == {"id": delivery_id, "event": "reply.received", "created_at": json.loads(body)["created_at"],
+                                "data": {"contact": {"id": 7}, "body": "hi"}}
+    [row] = deliveries()
+    assert (row.status, row.attempts, row.last_status_code, row.last_error) == ("delivered", 1, 200, None)
+    assert outbound_worker.deliver(delivery_id) == "skipped"  # a second run posts nothing
+    assert len(receiver.received) == 1
+
+
+def test_failures_are_retried_with_growing_backoff_then_given_up(receiver, sent):
+    subscribe(receiver.url)
+    receiver.statuses = [500, 404, 503]
+    with unit_of_work() as uow:
+        [delivery_id] = outbound.emit(uow.session, "contact.updated", {"id": 1})
+    sent.clear()
+    assert outbound_worker.deliver(delivery_id) == "retry"
+    assert outbound_worker.deliver(delivery_id) == "retry"
+    assert outbound_worker.deliver(delivery_id) == "failed"
+    assert sent == [(delivery_id, 10_000), (delivery_id, 20_000)]
+    [row] = deliveries()
+    assert (row.status, row.attempts, row.last_status_code) == ("failed", 3, 503)
+    assert "HTTP 503" in row.last_error
+
+
+def test_an_unreachable_receiver_is_a_logged_failure_not_a_crash(receiver, sent):
+    subscribe("http://127.0.0.1:9/nothing-listens")
+    with unit_of_work() as uow:
+        [delivery_id] = outbound.emit(uow.session, "contact.updated", {"id": 1})
+    assert outbound_worker.deliver(delivery_id) == "retry"
+    [row] = deliveries()
+    assert row.status == "pending" and row.last_status_code is None and "ConnectError" in row.last_error
+
+
+def test_a_removed_subscription_stops_its_pending_deliveries(receiver, sent):
+    sub, _ = subscribe(receiver.url)
+    with unit_of_work() as uow:
+        [delivery_id] = outbound.emit(uow.session, "contact.updated", {"id": 1})
+        outbound.remove_subscription(uow.session, ADMIN, sub.id)
+    assert outbound_worker.deliver(delivery_id) == "skipped"
+    assert deliveries()[0].status == "failed" and receiver.received == []
+
+
+def test_the_sweeper_re_enqueues_due_pending_deliveries(receiver, sent):
+    subscribe(receiver.url)
+    with unit_of_work() as uow:
+        ids = outbound.emit(uow.session, "contact.updated", {"id": 1})
+    sent.clear()
+    assert outbound_worker.sweep() == 1 and sent == [(ids[0], None)]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5678/webhook/x", "http://10.0.0.5/x", "http://localhost/x",
+                                 "file:///etc/passwd", "ftp://example.com/x", "https://user:pw@example.com/x"])
+def test_private_or_odd_urls_are_refused(db, env, url):
+    env(MKT_OUTBOUND_ALLOW_LOOPBACK="false")
+    with pytest.raises(outbound.OutboundError):
+        subscribe(url)
+
+
+def test_only_admins_manage_subscriptions_and_events_must_be_known(receiver):
+    with unit_of_work() as uow, pytest.raises(PermissionDenied):
+        outbound.add_subscription(uow.session, Actor("m@example.com", Role.MARKETER), receiver.url)
+    with pytest.raises(outbound.OutboundError, match="unknown events"):
+        subscribe(receiver.url, events=["contact.deleted"])
+    with unit_of_work() as uow, pytest.raises(ValueError):
+        outbound.emit(uow.session, "contact.deleted", {})
+
+
+def test_a_chatwoot_reply_reaches_n8n_as_reply_received(receiver, sent):
+    subscribe(receiver.url)
+    with unit_of_work() as uow:
+        store_event(uow.session, "chatwoot", "m1", "message_created", cw.message_created(content="Interested!"))
+    drain()
+    events = {d.event: d for d in deliveries()}
+    assert set(events) == {"contact.created", "reply.received"}
+    assert outbound_worker.deliver(events["reply.received"].id) == "delivered"
+    data = json.loads(receiver.received[0]["body"])["data"]
+    assert data["body"] == "Interested!" and data["channel"] == "sms" and data["contact"]["email"] == "ana@example.com"
