@@ -131,7 +131,7 @@ def campaign_report(session: Session, actor: Actor, ref: str | int) -> CampaignR
     Needs the analytics permission. Raises CampaignNotFound."""
     require(actor.role, Permission.ANALYTICS, "see campaign results")
     campaign = find_campaign(session, ref)
-    per_variant = _variant_counts(session, campaign.id)
+    per_variant = {v: c for v, c in _variant_counts(session, campaign.id).items() if c["targeted"] or c["sent"]}
     replies = _attributed(session, campaign.id, ConversationMessage, ConversationMessage.direction == "inbound")
     bookings = _attributed(session, campaign.id, CalendarBooking, sa.true())
     variants = [_funnel(v, c, replies.get(v, 0), bookings.get(v, 0)) for v, c in sorted(per_variant.items())]
