@@ -11,6 +11,7 @@ from workers import broker as _broker  # noqa: F401  (sets the broker before the
 from workers import webhooks  # noqa: F401,E402  (webhooks.process)
 from workers import enrichment  # noqa: F401,E402  (enrichment.run)
 from workers import analytics  # noqa: F401,E402  (analytics.refresh, periodic)
+from workers import campaigns  # noqa: F401,E402  (campaigns.send_batch, send_test, send_help, tick)
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,317 @@
+"""Sending one batch of a campaign, in three steps run by `workers/campaigns.py`:
+
+1. `begin_batch` (one transaction): claim the activities still queued (queued -> sending, claimed_at), drop any
+   whose contact opted out since launch, render each message. Committed BEFORE any provider call.
+2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
+   activity's Idempotency-Key) under the shared rate limit; classify every answer.
+3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable) / halted (our
+   configuration is wrong: the campaign pauses and says why). Sandbox transports also store the simulated
+   delivery events in the webhook inbox, so delivery goes through the same processors as real webhooks.
+
+A crash between 1 and 3 leaves "sending"; `sweep` turns stale ones into "unknown" (see tools/campaign_ticks.py)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db import campaigns as q
+from db.models import Campaign, Contact, MarketingActivity, utcnow
+from domain import campaigns as tpl
+from domain import sms
+from integrations import postmark, sandbox, sentdm
+from integrations.errors import PermanentError, RetryableError
+from settings import get_settings
+from tools.optouts import is_suppressed, opt_out
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+HALT_CODES = {"AUTH_001", "AUTH_002", "AUTH_004", "AUTH_005", "AUTH_006", "AUTH_007", "BUSINESS_003", "10", "400",
+              "401", "405", "410", "412", "413"}
+SUPPRESS_CODES = {"406", "BUSINESS_004"}
+
+
+@dataclass
+class Outgoing:
+    activity_id: int
+    contact_id: int
+    to: str
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    unsubscribe_url: str | None = None
+    segments: int | None = None
+    cost_micros: int = 0
+
+
+@dataclass
+class Result:
+    activity_id: int
+    kind: str  # sent, failed, suppressed, retry, halt
+    message_id: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class Batch:
+    campaign_id: int | None
+    channel: str
+    messages: list[Outgoing] = field(default_factory=list)
+    note: str | None = None
+
+
+# --- transports and rendering -------------------------------------------------------------------------
+
+def email_transport() -> Any:
+    s = get_settings()
+    if s.sandbox_email:
+        return sandbox.SandboxPostmark(s.postmark_message_stream)
+    return postmark.shared_client(s.postmark_server_token, s.postmark_api_url, s.email_from, s.postmark_message_stream)
+
+
+def sms_transport() -> Any:
+    s = get_settings()
+    if s.sandbox_sms:
+        return sandbox.SandboxSentDm()
+    return sentdm.shared_client(s.sentdm_api_key, s.sentdm_api_url, s.sentdm_sender or None)
+
+
+def unsubscribe_secret() -> str:
+    s = get_settings()
+    if s.unsubscribe_secret:
+        return s.unsubscribe_secret
+    path = Path(s.var_dir) / "unsubscribe_secret"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def unsubscribe_url(activity_id: int | None) -> str:
+    base = get_settings().public_url.rstrip("/")
+    token = tpl.sign_token(unsubscribe_secret(), activity_id) if activity_id else "PREVIEW"
+    return f"{base}/unsubscribe/{token}"
+
+
+def contact_values(contact: Contact) -> dict[str, Any]:
+    return {name: getattr(contact, name, None) for name in tpl.FIELDS if name != "full_name"} | {
+        "attributes": contact.attributes or {}}
+
+
+def with_stop_notice(text: str) -> str:
+    """SMS carry the opt-out instruction unless the template already says STOP."""
+    return text if "STOP" in text.upper() else f"{text.rstrip()} Reply STOP to opt out."
+
+
+def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | None, variant: str | None = None,
+                   to: str | None = None) -> Outgoing:
+    """The message this contact gets (merge fields filled; email footer; SMS segments and cost)."""
+    s = get_settings()
+    chosen = next((v for v in campaign.variants or [] if v["name"] == variant), {})
+    values = contact_values(contact)
+    address = to or (contact.email if campaign.channel == "email" else contact.phone) or ""
+    if campaign.channel == "sms":
+        text = with_stop_notice(tpl.render(chosen.get("body_text") or campaign.body_text, values))
+        price = sms.price_per_segment(address, s.sms_prices_by_country, s.sms_price_micros)
+        segments = sms.segments(text)
+        return Outgoing(activity_id or 0, contact.id, address, text=text, segments=segments,
+                        cost_micros=segments * price)
+    url = unsubscribe_url(activity_id)
+    values = values | {"unsubscribe_url": url}
+    subject = tpl.render(chosen.get("subject") or campaign.subject or "", values)
+    text = tpl.render(chosen.get("body_text") or campaign.body_text, values) + tpl.text_footer(
+        s.sender_postal_address, url)
+    html_src = chosen.get("body_html") or campaign.body_html
+    html = None
+    if html_src:
+        html = tpl.add_html_footer(tpl.render(html_src, values, html_escape=True),
+                                   tpl.html_footer(s.sender_postal_address, url))
+    return Outgoing(activity_id or 0, contact.id, address, subject=subject, text=text, html=html,
+                    unsubscribe_url=url, cost_micros=s.email_price_micros)
+
+
+# --- step 1: claim and render ----------------------------------------------------------------------------
+
+def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> Batch:
+    """Claim what is still queued and render it. Activities of a campaign that is not running stay queued."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return Batch(campaign_id, "?", note=f"campaign {campaign_id} is gone")
+    if campaign.status != "running":
+        return Batch(campaign_id, campaign.channel, note=f"campaign {campaign.name!r} is {campaign.status}")
+    now = now or utcnow()
+    claimed = q.claim(session, activity_ids, now)
+    batch = Batch(campaign_id, campaign.channel)
+    if not claimed:
+        batch.note = "nothing left to claim"
+        return batch
+    rows = session.execute(sa.select(MarketingActivity, Contact).join(Contact, Contact.id == MarketingActivity.contact_id)
+                           .where(MarketingActivity.id.in_(claimed)).order_by(MarketingActivity.id)).all()
+    for activity, contact in rows:
+        if _opted_out_since(session, campaign.channel, contact):
+            activity.status, activity.error_code = "cancelled", "opted_out"
+            activity.error_message = "opted out after launch"
+            continue
+        out = render_message(campaign, contact, activity_id=activity.id, variant=activity.variant)
+        activity.to_address, activity.segments = out.to, out.segments
+        activity.idempotency_key = sentdm.idempotency_key(activity.id) if campaign.channel == "sms" else None
+        batch.messages.append(out)
+    return batch
+
+
+def _opted_out_since(session: Session, channel: str, contact: Contact) -> bool:
+    address = contact.email if channel == "email" else contact.phone
+    flag = contact.opted_out_email if channel == "email" else contact.opted_out_sms
+    return bool(flag) or not address or is_suppressed(session, channel, address)
+
+
+# --- step 2: the provider call -------------------------------------------------------------------------
+
+def deliver(batch: Batch, transport: Any, limiter: Any = None) -> tuple[list[Result], float | None]:
+    """Send the batch. Returns one Result per message and, after a retryable error, the seconds to wait."""
+    if not batch.messages:
+        return [], None
+    if batch.channel == "email":
+        return _deliver_email(batch.messages, transport, limiter)
+    return _deliver_sms(batch.messages, transport, limiter)
+
+
+def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
+    if limiter is not None:
+        limiter.wait(len(messages))
+    email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url)
+             for m in messages]
+    try:
+        items = transport.send_batch(email)
+    except RetryableError as exc:
+        if limiter is not None and exc.status == 429 and exc.retry_after:
+            limiter.hold(exc.retry_after)
+        return [Result(m.activity_id, "retry", code=exc.code, message=str(exc)) for m in messages], exc.retry_after
+    except PermanentError as exc:
+        return [Result(m.activity_id, "halt", code=exc.code, message=str(exc)) for m in messages], None
+    return [_email_result(item) for item in items], None
+
+
+def _email_result(item: postmark.BatchItem) -> Result:
+    if item.ok:
+        return Result(item.activity_id, "sent", item.message_id)
+    code = str(item.error_code)
+    kind = "suppressed" if code in SUPPRESS_CODES else "halt" if code in HALT_CODES else "failed"
+    return Result(item.activity_id, kind, item.message_id, code, item.message)
+
+
+def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
+    results: list[Result] = []
+    for index, m in enumerate(messages):
+        if limiter is not None:
+            limiter.wait(1)
+        try:
+            sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
+        except RetryableError as exc:
+            if limiter is not None and exc.status == 429 and exc.retry_after:
+                limiter.hold(exc.retry_after)
+            rest = messages[index:]
+            return results + [Result(r.activity_id, "retry", code=exc.code, message=str(exc)) for r in rest], \
+                exc.retry_after
+        except PermanentError as exc:
+            kind = "suppressed" if exc.code in SUPPRESS_CODES else "halt" if exc.code in HALT_CODES else "failed"
+            if kind == "halt":
+                return results + [Result(r.activity_id, "halt", code=exc.code, message=str(exc))
+                                  for r in messages[index:]], None
+            results.append(Result(m.activity_id, kind, code=exc.code, message=str(exc)))
+            continue
+        results.append(Result(m.activity_id, "sent", sent.message_id))
+    return results, None
+
+
+# --- step 3: record ----------------------------------------------------------------------------------------
+
+def record_batch(session: Session, batch: Batch, results: list[Result], *, provider: str,
+                 sandbox_events: list[tuple[str, str, dict[str, Any]]] | None = None) -> list[int]:
+    """Write each result to its activity; return the ids of simulated webhook events to process (sandbox)."""
+    now = utcnow()
+    by_id = {m.activity_id: m for m in batch.messages}
+    activities = {a.id: a for a in session.scalars(sa.select(MarketingActivity).where(
+        MarketingActivity.id.in_(list(by_id))))}
+    halted = None
+    for result in results:
+        activity = activities.get(result.activity_id)
+        if activity is None or activity.status != "sending":
+            continue  # a webhook or a cancel got there first: never move it backwards
+        halted = _apply(session, activity, result, by_id[result.activity_id], provider, now) or halted
+    if halted and batch.campaign_id:
+        pause_for(session, batch.campaign_id, halted)
+    event_ids = _store_sandbox_events(session, sandbox_events or [])
+    if batch.campaign_id:
+        check_error_threshold(session, batch.campaign_id)
+    return event_ids
+
+
+def _apply(session: Session, activity: MarketingActivity, result: Result, out: Outgoing, provider: str,
+           now: datetime) -> str | None:
+    activity.provider = provider
+    if result.kind == "sent":
+        activity.status, activity.sent_at = "sent", now
+        activity.provider_message_id, activity.cost_micros = result.message_id, out.cost_micros
+        activity.error_code = activity.error_message = None
+        return None
+    activity.error_code, activity.error_message = (result.code or "")[:40] or None, (result.message or "")[:1000]
+    if result.kind == "retry":
+        give_up = activity.attempts >= MAX_ATTEMPTS
+        activity.status = "failed" if give_up else "queued"
+        activity.failed_at = now if give_up else None
+        activity.claimed_at = None
+        return None
+    if result.kind == "halt":
+        activity.status, activity.claimed_at = "queued", None
+        return f"the provider refused our request: {result.message}"
+    activity.status, activity.failed_at = "failed", now
+    if result.kind == "suppressed" and activity.to_address:
+        reason = "hard_bounce" if activity.channel == "email" else "opt_out"
+        opt_out(session, activity.channel, activity.to_address, reason=reason, source="provider",
+                note=f"provider says inactive/opted out ({result.code})")
+    return None
+
+
+def _store_sandbox_events(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    from tools.webhook_events import store_event
+
+    ids = []
+    for event_id, event_type, payload in events:
+        provider = "postmark" if "RecordType" in payload else "sentdm"
+        stored = store_event(session, provider, event_id, event_type, payload)
+        if stored:
+            ids.append(stored)
+    return ids
+
+
+def pause_for(session: Session, campaign_id: int, reason: str) -> None:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is not None and campaign.status == "running":
+        campaign.status, campaign.pause_reason = "paused", reason[:500]
+        log.warning("campaign %s paused: %s", campaign_id, reason)
+
+
+def check_error_threshold(session: Session, campaign_id: int) -> None:
+    """Pause the campaign when too many of its attempted sends failed, saying why."""
+    s = get_settings()
+    counts = q.status_counts(session, campaign_id)
+    failed = counts.get("failed", 0)
+    attempted = failed + sum(counts.get(k, 0) for k in ("sent", "delivered", "opened", "clicked", "bounced",
+                                                        "complained"))
+    if attempted >= s.campaign_error_min_attempts and failed / attempted >= s.campaign_error_threshold:
+        last = session.scalar(sa.select(MarketingActivity.error_message).where(
+            MarketingActivity.campaign_id == campaign_id, MarketingActivity.status == "failed")
+            .order_by(MarketingActivity.failed_at.desc()).limit(1))
+        pause_for(session, campaign_id, f"{failed} of {attempted} attempted sends failed "
+                                        f"(threshold {s.campaign_error_threshold:.0%}); last error: {last}")

@@ -1,0 +1,107 @@
+"""The periodic campaign tick (run under a lease by workers/campaigns.py): each step returns the activity ids
+to (re-)enqueue, grouped by campaign. Re-enqueueing is always safe: a send happens only after a claim
+(queued -> sending), which one worker at most wins.
+
+- release deferred rows (quiet hours, scheduled campaigns) whose time has come;
+- turn "sending" rows claimed long ago without a result into "unknown" (a worker died between the provider call
+  and the record). SMS unknowns go back to queued: the retry carries the same Idempotency-Key, so Sent.dm answers
+  the first result instead of sending again. Email unknowns stay "unknown" for review (never a blind resend);
+- re-enqueue the queued rows of a running campaign that has stalled (nothing claimed for a while: lost jobs);
+- mark running campaigns with nothing left to send as completed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.models import Campaign
+from db.models import MarketingActivity as A
+from settings import get_settings
+
+STALL_SECONDS = 120
+
+
+def _grouped(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for campaign_id, activity_id in rows:
+        out[campaign_id].append(activity_id)
+    return dict(out)
+
+
+def _running() -> sa.Select:
+    return sa.select(Campaign.id).where(Campaign.status == "running")
+
+
+def release_deferred(session: Session, now: datetime) -> dict[int, list[int]]:
+    rows = session.execute(sa.update(A).where(
+        A.status == "deferred", A.scheduled_for <= now, A.campaign_id.in_(_running()))
+        .values(status="queued", updated_at=now).returning(A.campaign_id, A.id)).all()
+    return _grouped([tuple(r) for r in rows])
+
+
+def mark_stale(session: Session, now: datetime) -> int:
+    cutoff = now - timedelta(seconds=get_settings().sending_stale_seconds)
+    result = session.execute(sa.update(A).where(A.status == "sending", A.claimed_at < cutoff).values(
+        status="unknown", updated_at=now,
+        error_message="claimed for sending but no result was recorded (worker stopped?): check before resending"))
+    return result.rowcount or 0
+
+
+def requeue_unknown_sms(session: Session, now: datetime) -> dict[int, list[int]]:
+    rows = session.execute(sa.update(A).where(
+        A.status == "unknown", A.channel == "sms", A.campaign_id.in_(_running()))
+        .values(status="queued", claimed_at=None, updated_at=now,
+                error_message="retried with the same idempotency key after an unknown outcome")
+        .returning(A.campaign_id, A.id)).all()
+    return _grouped([tuple(r) for r in rows])
+
+
+def stalled(session: Session, now: datetime) -> dict[int, list[int]]:
+    """Queued rows of running campaigns where nothing was claimed for STALL_SECONDS."""
+    cutoff = now - timedelta(seconds=STALL_SECONDS)
+    out: dict[int, list[int]] = {}
+    for campaign in session.scalars(sa.select(Campaign).where(Campaign.status == "running")):
+        if campaign.launched_at and campaign.launched_at > cutoff:
+            continue
+        last = session.scalar(sa.select(sa.func.max(A.claimed_at)).where(A.campaign_id == campaign.id))
+        if last is not None and _aware(last) > cutoff:
+            continue
+        ids = list(session.scalars(sa.select(A.id).where(A.campaign_id == campaign.id, A.status == "queued",
+                                                         A.updated_at < cutoff)))
+        if ids:
+            session.execute(sa.update(A).where(A.id.in_(ids)).values(updated_at=now))
+            out[campaign.id] = ids
+    return out
+
+
+def complete_finished(session: Session, now: datetime) -> list[int]:
+    waiting = sa.select(A.id).where(A.campaign_id == Campaign.id,
+                                    A.status.in_(("queued", "deferred", "sending"))).exists()
+    done = list(session.scalars(sa.select(Campaign).where(Campaign.status == "running", ~waiting)))
+    for campaign in done:
+        campaign.status, campaign.completed_at = "completed", now
+    return [c.id for c in done]
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def tick(session: Session, now: datetime) -> dict[int, list[int]]:
+    """One pass of every step above. Returns what to enqueue, by campaign."""
+    todo: dict[int, list[int]] = defaultdict(list)
+    for part in (release_deferred(session, now), _after_stale(session, now), stalled(session, now)):
+        for campaign_id, ids in part.items():
+            todo[campaign_id].extend(ids)
+    complete_finished(session, now)
+    return dict(todo)
+
+
+def _after_stale(session: Session, now: datetime) -> dict[int, list[int]]:
+    mark_stale(session, now)
+    return requeue_unknown_sms(session, now)

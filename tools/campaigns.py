@@ -1,0 +1,379 @@
+"""Campaigns from the chat: draft, preview, launch (needs approval), progress, pause/resume/cancel, test send.
+
+Every function takes the session and the acting user first, checks the 'campaigns' permission, flushes and never
+commits. Launch writes one outbox row per recipient (marketing_activities) and enqueues the send jobs only after
+the caller's transaction commits. Without provider keys the sandbox transports are used and every result says
+"SANDBOX: nothing left the building"."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from db import campaigns as q
+from db.models import Campaign, Contact, utcnow
+from domain import campaigns as tpl
+from domain import sms
+from domain.roles import Permission, require
+from domain.send_rules import Outcome, SendRules, decide
+from integrations.sandbox import NOTICE
+from settings import get_settings
+from tools.campaign_sending import render_message
+from tools.users import Actor
+
+SAMPLES = 3
+
+
+class CampaignError(ValueError):
+    """A request that cannot be done as asked; the message says why and what to do."""
+
+
+@dataclass
+class CampaignView:
+    id: int
+    name: str
+    channel: str
+    status: str
+    subject: str | None
+    body_text: str
+    body_html: str | None
+    filter: dict[str, Any]
+    send_rules: dict[str, Any]
+    variants: list[dict[str, Any]]
+    sms_segments: int | None = None
+    sms_encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    notice: str | None = None
+
+
+@dataclass
+class Sample:
+    contact_id: int
+    to: str
+    subject: str
+    body: str
+    segments: int | None = None
+
+
+@dataclass
+class CampaignPreview:
+    campaign_id: int
+    name: str
+    channel: str
+    audience: int
+    eligible: int
+    excluded: dict[str, int]
+    deferred: int
+    samples: list[Sample]
+    segments: int | None
+    estimated_cost_micros: int
+    notice: str | None = None
+
+
+@dataclass
+class LaunchResult:
+    campaign_id: int
+    status: str
+    queued: int
+    deferred: int
+    excluded: dict[str, int]
+    estimated_cost_micros: int
+    notice: str | None = None
+
+
+@dataclass
+class CampaignProgress:
+    campaign_id: int
+    name: str
+    channel: str
+    status: str
+    pause_reason: str | None
+    counts: dict[str, int]
+    excluded: dict[str, int]
+    cost_micros: int
+    total: int
+    done: int
+    notice: str | None = None
+
+
+@dataclass
+class TestSendResult:
+    to: str
+    subject: str
+    body: str
+    queued: bool
+    notice: str | None = None
+
+
+def _can(actor: Actor, what: str) -> None:
+    require(actor.role, Permission.CAMPAIGNS, what)
+
+
+def _notice(channel: str) -> str | None:
+    s = get_settings()
+    return NOTICE if (s.sandbox_email if channel == "email" else s.sandbox_sms) else None
+
+
+def _get(session: Session, ref: int | str) -> Campaign:
+    found = None
+    if isinstance(ref, int) or str(ref).strip().isdigit():
+        found = session.get(Campaign, int(ref))
+    if found is None:
+        found = session.scalar(sa.select(Campaign).where(sa.func.lower(Campaign.name) == str(ref).strip().lower()))
+    if found is None:
+        raise CampaignError(f"no campaign {ref!r}: give its id or exact name")
+    return found
+
+
+def default_rules() -> SendRules:
+    s = get_settings()
+    return SendRules(cap_24h=s.send_cap_24h, cap_7d=s.send_cap_7d)
+
+
+def _view(c: Campaign, warnings: list[str] | None = None) -> CampaignView:
+    length = sms.measure(c.body_text) if c.channel == "sms" else None
+    return CampaignView(c.id, c.name, c.channel, c.status, c.subject, c.body_text, c.body_html, c.target_filter or {},
+                        c.send_rules or {}, c.variants or [], length.segments if length else None,
+                        length.encoding if length else None, warnings or [], _notice(c.channel))
+
+
+def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, filter: dict[str, Any] | None,
+                   body_text: str, subject: str | None = None, body_html: str | None = None,
+                   send_rules: dict[str, Any] | None = None, variants: list[dict[str, Any]] | None = None,
+                   schedule_at: datetime | None = None) -> CampaignView:
+    """Create a draft campaign (nothing is sent). channel: "sms" or "email". filter: the contacts filter JSON
+    (None: everyone). body_text/subject/body_html may use merge fields like {first_name|there}. send_rules:
+    {"cap_24h", "cap_7d", "quiet_start", "quiet_end" (within 08:00-21:00), "stop_on_reply", "stop_since"}.
+    variants: optional A/B list [{"name", "weight", "subject"/"body_text"/"body_html"}]. Returns the draft with
+    its SMS segment count and any warnings."""
+    _can(actor, "draft campaigns")
+    name = (name or "").strip()
+    if not name:
+        raise CampaignError("a campaign needs a name")
+    if session.scalar(sa.select(Campaign.id).where(sa.func.lower(Campaign.name) == name.lower())):
+        raise CampaignError(f"a campaign named {name!r} already exists: choose another name")
+    if channel not in ("sms", "email"):
+        raise CampaignError(f"channel must be sms or email (got {channel!r})")
+    _check_content(channel, body_text, subject, body_html)
+    try:
+        rules = SendRules.from_dict(send_rules, default_rules())
+        cleaned = tpl.validate_variants(variants)
+        q.audience_condition(filter)  # validates the filter
+    except ValueError as exc:
+        raise CampaignError(str(exc)) from None
+    campaign = Campaign(name=name, channel=channel, status="draft", target_filter=filter or {}, subject=subject,
+                        body_text=body_text, body_html=body_html, variants=cleaned, send_rules=rules.to_dict(),
+                        schedule_at=schedule_at, stats={}, created_by=actor.email)
+    session.add(campaign)
+    session.flush()
+    return _view(campaign, _warnings(channel, body_text))
+
+
+def _check_content(channel: str, body_text: str, subject: str | None, body_html: str | None) -> None:
+    if not (body_text or "").strip():
+        raise CampaignError("the message body is empty")
+    if channel == "email" and not (subject or "").strip():
+        raise CampaignError("an email campaign needs a subject")
+    for label, text in (("body", body_text), ("subject", subject), ("HTML body", body_html)):
+        problems = tpl.validate_template(text or "")
+        if problems:
+            raise CampaignError(f"{label}: {'; '.join(problems)}")
+
+
+def _warnings(channel: str, body_text: str) -> list[str]:
+    out = []
+    if channel == "sms":
+        length = sms.measure(body_text)
+        if length.encoding == "UCS-2":
+            out.append(f"UCS-2 encoding (70 characters per segment) because of: {''.join(length.non_gsm)}")
+        if length.segments > 2:
+            out.append(f"{length.segments} segments before merge fields: consider a shorter text")
+    elif not get_settings().sender_postal_address:
+        out.append("MKT_SENDER_POSTAL_ADDRESS is not set: emails cannot launch without a postal address (CAN-SPAM)")
+    return out
+
+
+def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list[Contact], dict[int, Any]]:
+    ids = q.audience_ids(session, campaign.target_filter)
+    contacts: list[Contact] = []
+    for part in q.chunks(ids):
+        contacts.extend(session.scalars(sa.select(Contact).where(Contact.id.in_(list(part))).order_by(Contact.id)))
+    rules = SendRules.from_dict(campaign.send_rules, default_rules())
+    zone = get_settings().account_timezone
+    facts = q.recipient_facts(session, campaign, contacts, now)
+    return contacts, {f.contact_id: decide(f, rules, now, zone) for f in facts}
+
+
+def preview_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignPreview:
+    """Who would get this campaign now: audience size, eligible count, exclusions by reason, how many are
+    deferred by quiet hours, three rendered samples for real contacts, SMS segments and the estimated cost."""
+    _can(actor, "preview campaigns")
+    campaign = _get(session, ref)
+    contacts, decisions = _evaluate(session, campaign, utcnow())
+    excluded = Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE)
+    going = [c for c in contacts if decisions[c.id].outcome is not Outcome.EXCLUDE]
+    rendered = [render_message(campaign, c, activity_id=None, variant=_variant(campaign, c)) for c in going]
+    samples = [Sample(o.contact_id, o.to, o.subject, o.html or o.text if campaign.channel == "email" else o.text,
+                      o.segments) for o in rendered[:SAMPLES]]
+    segments = max((o.segments or 0 for o in rendered), default=None) if campaign.channel == "sms" else None
+    deferred = sum(1 for d in decisions.values() if d.outcome is Outcome.DEFER)
+    return CampaignPreview(campaign.id, campaign.name, campaign.channel, len(contacts), len(going) - deferred,
+                           dict(excluded), deferred, samples, segments, sum(o.cost_micros for o in rendered),
+                           _notice(campaign.channel))
+
+
+def _variant(campaign: Campaign, contact: Contact) -> str | None:
+    chosen = tpl.pick_variant(campaign.variants or [], campaign.id, contact.id)
+    return chosen["name"] if chosen else None
+
+
+def launch_campaign(session: Session, actor: Actor, ref: int | str) -> LaunchResult:
+    """Start sending (ASK FOR APPROVAL FIRST, with the preview). Writes one queued activity per eligible
+    recipient (deferred ones wait for their local 08:00), then enqueues the send jobs after commit."""
+    _can(actor, "launch campaigns")
+    campaign = _get(session, ref)
+    if campaign.status != "draft":
+        raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}: only a draft can be launched")
+    if campaign.channel == "email" and not get_settings().sender_postal_address:
+        raise CampaignError("set MKT_SENDER_POSTAL_ADDRESS (the postal address every email must carry) first")
+    now = utcnow()
+    contacts, decisions = _evaluate(session, campaign, now)
+    later = campaign.schedule_at if campaign.schedule_at and campaign.schedule_at > now else None
+    rows, cost = [], 0
+    for c in contacts:
+        d = decisions[c.id]
+        if d.outcome is Outcome.EXCLUDE:
+            continue
+        when = max(filter(None, (d.not_before, later)), default=None)
+        rows.append({"campaign_id": campaign.id, "contact_id": c.id, "channel": campaign.channel, "type": "campaign",
+                     "status": "deferred" if when else "queued", "scheduled_for": when,
+                     "variant": _variant(campaign, c), "cost_micros": 0, "attempts": 0,
+                     "created_at": now, "updated_at": now})
+        cost += render_message(campaign, c, activity_id=None).cost_micros
+    q.insert_activities(session, rows)
+    excluded = dict(Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE))
+    deferred = sum(1 for r in rows if r["status"] == "deferred")
+    campaign.status, campaign.launched_at, campaign.pause_reason = "running", now, None
+    campaign.stats = {"audience": len(contacts), "excluded": excluded, "deferred_at_launch": deferred,
+                      "estimated_cost_micros": cost, "sandbox": _notice(campaign.channel) is not None}
+    session.flush()
+    enqueue_after_commit(session, campaign.id, q.queued_ids(session, campaign.id))
+    return LaunchResult(campaign.id, campaign.status, len(rows) - deferred, deferred, excluded, cost,
+                        _notice(campaign.channel))
+
+
+def batch_size(channel: str) -> int:
+    s = get_settings()
+    return max(1, min(500, s.email_batch_size)) if channel == "email" else max(1, s.sms_batch_size)
+
+
+def enqueue_after_commit(session: Session, campaign_id: int, ids: list[int]) -> None:
+    """Once the session commits, enqueue `campaigns.send_batch` for these activity ids; dropped on rollback."""
+    if not ids:
+        return
+    campaign = session.get(Campaign, campaign_id)
+    size = batch_size(campaign.channel if campaign else "sms")
+    pending = session.info.setdefault("campaign_batches", [])
+    pending.extend((campaign_id, list(part)) for part in q.chunks(ids, size))
+    if not sa_event.contains(session, "after_commit", _send_pending):
+        sa_event.listen(session, "after_commit", _send_pending)
+        sa_event.listen(session, "after_rollback", _forget_pending)
+
+
+def _send_pending(session: Session) -> None:
+    from workers.campaigns import send_batch
+
+    pending = session.info.pop("campaign_batches", [])
+    for campaign_id, ids in pending:
+        send_batch.send(campaign_id, ids)
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop("campaign_batches", None)
+
+
+def campaign_status(session: Session, actor: Actor, ref: int | str) -> CampaignProgress:
+    """Live progress: counts by status (queued, deferred, sending, sent, delivered, opened, clicked, failed,
+    bounced, unknown, cancelled), exclusions by reason, cost so far, and why it paused if it did."""
+    _can(actor, "see campaigns")
+    c = _get(session, ref)
+    counts = q.status_counts(session, c.id)
+    total = sum(counts.values())
+    waiting = sum(counts.get(k, 0) for k in ("queued", "deferred", "sending"))
+    return CampaignProgress(c.id, c.name, c.channel, c.status, c.pause_reason, counts,
+                            (c.stats or {}).get("excluded", {}), q.cost_so_far(session, c.id), total,
+                            total - waiting, _notice(c.channel))
+
+
+def pause_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignProgress:
+    """Stop sending; what is queued stays queued until resume."""
+    _can(actor, "pause campaigns")
+    c = _get(session, ref)
+    if c.status != "running":
+        raise CampaignError(f"campaign {c.name!r} is {c.status}, not running")
+    c.status, c.pause_reason = "paused", f"paused by {actor.email}"
+    session.flush()
+    return campaign_status(session, actor, c.id)
+
+
+def resume_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignProgress:
+    """Go on sending a paused campaign (including one that paused itself after errors: fix the cause first)."""
+    _can(actor, "resume campaigns")
+    c = _get(session, ref)
+    if c.status != "paused":
+        raise CampaignError(f"campaign {c.name!r} is {c.status}, not paused")
+    c.status, c.pause_reason = "running", None
+    session.flush()
+    enqueue_after_commit(session, c.id, q.queued_ids(session, c.id))
+    return campaign_status(session, actor, c.id)
+
+
+def cancel_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignProgress:
+    """Stop for good: every message not yet sent is cancelled. What was sent stays sent."""
+    _can(actor, "cancel campaigns")
+    c = _get(session, ref)
+    if c.status in ("completed", "cancelled"):
+        raise CampaignError(f"campaign {c.name!r} is already {c.status}")
+    from db.models import MarketingActivity as A
+
+    session.execute(sa.update(A).where(A.campaign_id == c.id, A.status.in_(("queued", "deferred")))
+                    .values(status="cancelled", updated_at=utcnow()))
+    c.status, c.completed_at = "cancelled", utcnow()
+    session.flush()
+    return campaign_status(session, actor, c.id)
+
+
+def send_test(session: Session, actor: Actor, ref: int | str, to: str) -> TestSendResult:
+    """Send one test of the campaign to `to` (the marketer's own email or phone), rendered with a real
+    contact's data (the first of the audience). Counts for no cap and no report."""
+    _can(actor, "send test messages")
+    from tools.optouts import normalise_address
+
+    campaign = _get(session, ref)
+    try:
+        address = normalise_address(campaign.channel, to)
+    except ValueError as exc:
+        raise CampaignError(f"cannot send a test to {to!r}: {exc}") from None
+    ids = q.audience_ids(session, campaign.target_filter)[:1]
+    if not ids:
+        raise CampaignError("the audience is empty: a test needs one real contact to render with")
+    contact = session.get(Contact, ids[0])
+    out = render_message(campaign, contact, activity_id=None, to=address)
+    session.info.setdefault("campaign_tests", []).append((campaign.id, contact.id, address))
+    if not sa_event.contains(session, "after_commit", _send_tests):
+        sa_event.listen(session, "after_commit", _send_tests)
+    return TestSendResult(address, out.subject, out.html or out.text if campaign.channel == "email" else out.text,
+                          True, _notice(campaign.channel))
+
+
+def _send_tests(session: Session) -> None:
+    from workers.campaigns import send_test as actor
+
+    for campaign_id, contact_id, address in session.info.pop("campaign_tests", []):
+        actor.send(campaign_id, contact_id, address)

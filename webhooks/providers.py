@@ -1,0 +1,144 @@
+"""Provider webhooks and the one-click unsubscribe.
+
+- POST /webhooks/postmark: HTTP basic auth (Postmark signs nothing, CONTRACTS.md 2.3); wrong or missing
+  credentials answer 401 so Postmark retries once fixed (403 would stop its retries).
+- POST /webhooks/sentdm: the v1 signature (HMAC-SHA256 over "{id}.{timestamp}.{body}", 5-minute window).
+- GET /unsubscribe/{token}: a confirmation page (mail scanners follow GET links, so GET changes nothing);
+  POST /unsubscribe/{token}: opt out at once (RFC 8058 one-click sends `List-Unsubscribe=One-Click`).
+
+Verified events go to the webhook inbox (stored once, processed by tools/deliveries.py after commit)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from settings import get_settings
+
+router = APIRouter(tags=["webhooks"])
+
+
+async def _body(request: Request) -> bytes:
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"request body larger than {limit} bytes")
+    body = await request.body()
+    if len(body) > limit:
+        raise HTTPException(413, f"request body larger than {limit} bytes")
+    return body
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPException(400, "body must be a JSON object")
+    return data
+
+
+def _store(provider: str, event_id: str, event_type: str, payload: dict[str, Any]) -> bool:
+    from db.session import unit_of_work
+    from tools.webhook_events import store_event
+    from workers.webhooks import process
+
+    with unit_of_work() as uow:
+        stored = store_event(uow.session, provider, event_id, event_type, payload)
+        if stored is not None:
+            uow.after_commit(process.send, stored)
+    return stored is not None
+
+
+def _basic_ok(header: str | None, user: str, password: str) -> bool:
+    if not (user and password and header and header.lower().startswith("basic ")):
+        return False
+    try:
+        given = base64.b64decode(header[6:].strip()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(given.encode(), f"{user}:{password}".encode())
+
+
+@router.post("/webhooks/postmark")
+async def postmark_webhook(request: Request) -> JSONResponse:
+    s = get_settings()
+    if not _basic_ok(request.headers.get("authorization"), s.postmark_webhook_user, s.postmark_webhook_password):
+        return JSONResponse({"error": "bad or missing credentials"}, status_code=401,
+                            headers={"WWW-Authenticate": 'Basic realm="postmark"'})
+    body = await _body(request)
+    payload = _json(body)
+    kind = str(payload.get("RecordType") or "Inbound")
+    event_id = f"{kind}:{hashlib.sha256(body).hexdigest()}"  # Postmark has no event id; a retry repeats the body
+    new = await run_in_threadpool(_store, "postmark", event_id, kind, payload)
+    return JSONResponse({"status": "accepted" if new else "duplicate"})
+
+
+@router.post("/webhooks/sentdm")
+async def sentdm_webhook(request: Request) -> JSONResponse:
+    from integrations.sentdm import verify_signature
+
+    s = get_settings()
+    body = await _body(request)
+    h = request.headers
+    if not verify_signature(s.sentdm_webhook_secret, h.get("x-webhook-id", ""), h.get("x-webhook-timestamp", ""),
+                            body, h.get("x-webhook-signature", "")):
+        return JSONResponse({"error": "bad signature or stale timestamp"}, status_code=401)
+    payload = _json(body)
+    kind = str(payload.get("sub_type") or payload.get("event") or payload.get("field") or "unknown")
+    event_id = h.get("x-webhook-event-id") or hashlib.sha256(body).hexdigest()
+    new = await run_in_threadpool(_store, "sentdm", event_id, kind, payload)
+    return JSONResponse({"status": "accepted" if new else "duplicate"})
+
+
+def _unsubscribe(token: str, apply: bool) -> str | None:
+    """The address the token unsubscribes (after opting it out when `apply`), or None for a bad token."""
+    from db.models import MarketingActivity
+    from db.session import unit_of_work
+    from domain.campaigns import verify_token
+    from tools.campaign_sending import unsubscribe_secret
+    from tools.optouts import opt_out
+
+    activity_id = verify_token(unsubscribe_secret(), token)
+    if activity_id is None:
+        return None
+    with unit_of_work() as uow:
+        activity = uow.session.get(MarketingActivity, activity_id)
+        if activity is None or not activity.to_address or activity.channel != "email":
+            return None
+        if apply:
+            opt_out(uow.session, "email", activity.to_address, source="email_unsubscribe",
+                    note=f"unsubscribe link (activity {activity_id})")
+        return activity.to_address
+
+
+def _page(title: str, text: str, form: str = "") -> HTMLResponse:
+    return HTMLResponse(f"<!doctype html><meta charset='utf-8'><title>{title}</title>"
+                        f"<h1>{title}</h1><p>{text}</p>{form}")
+
+
+@router.get("/unsubscribe/{token}")
+async def unsubscribe_page(token: str) -> HTMLResponse:
+    address = await run_in_threadpool(_unsubscribe, token, False)
+    if address is None:
+        return HTMLResponse(_page("Link not valid", "This unsubscribe link is not valid.").body, status_code=404)
+    form = (f"<form method='post' action='/unsubscribe/{html.escape(token, quote=True)}'>"
+            "<button type='submit'>Unsubscribe</button></form>")
+    return _page("Unsubscribe", f"Stop marketing emails to {html.escape(address)}?", form)
+
+
+@router.post("/unsubscribe/{token}")
+async def unsubscribe(token: str) -> HTMLResponse:
+    address = await run_in_threadpool(_unsubscribe, token, True)
+    if address is None:
+        return HTMLResponse(_page("Link not valid", "This unsubscribe link is not valid.").body, status_code=404)
+    return _page("Unsubscribed", f"{html.escape(address)} will receive no more marketing emails.")

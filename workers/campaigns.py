@@ -1,0 +1,161 @@
+"""Campaign actors: `campaigns.send_batch` (claim -> provider -> record), `campaigns.send_test` and the periodic
+`campaigns.tick` (deferred releases, stale sends, stalled campaigns, completion) under a scheduler lease.
+
+The provider call happens between two transactions: the claim is committed before it, the result recorded after.
+Retryable errors put the rows back to queued and re-enqueue the batch after Retry-After (or a backoff)."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from db.models import Campaign, Contact, MarketingActivity, utcnow
+from db.session import unit_of_work
+from integrations import sentdm
+from settings import get_settings
+from tools import campaign_sending as sending
+from tools import campaign_ticks
+from tools import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
+from workers import broker as _broker  # noqa: F401  (sets the broker first)
+from workers.scheduler import periodic
+from workers.send_rate import limiter
+
+log = logging.getLogger(__name__)
+
+
+def _transport_and_limit(channel: str):
+    s = get_settings()
+    if channel == "email":
+        transport = sending.email_transport()
+        rate = s.email_rate_per_second
+    else:
+        transport = sending.sms_transport()
+        rate = s.sms_rate_per_second
+    name = "sandbox-" + channel if transport.sandbox else transport.provider
+    return transport, limiter(name, 0 if transport.sandbox else rate)
+
+
+def _enqueue_processing(event_ids: list[int]) -> None:
+    from workers.webhooks import process
+
+    for event_id in event_ids:
+        process.send(event_id)
+
+
+def run_batch(campaign_id: int, activity_ids: list[int]) -> str:
+    """Send one batch of a campaign; returns what happened, in words (also logged)."""
+    with unit_of_work() as uow:
+        batch = sending.begin_batch(uow.session, campaign_id, activity_ids)
+    if not batch.messages:
+        return batch.note or "nothing to send"
+    transport, limit = _transport_and_limit(batch.channel)
+    results, retry_after = sending.deliver(batch, transport, limit)
+    sent = [r for r in results if r.kind == "sent"]
+    events = _simulated(transport, batch, sent) if transport.sandbox else []
+    with unit_of_work() as uow:
+        event_ids = sending.record_batch(uow.session, batch, results, provider=_provider(transport),
+                                         sandbox_events=events)
+        uow.after_commit(_enqueue_processing, event_ids)
+    retry = [r.activity_id for r in results if r.kind == "retry"]
+    if retry:
+        delay_ms = int(max(retry_after or 0, 1.0) * 1000)
+        send_batch.send_with_options(args=(campaign_id, retry), delay=delay_ms)
+    return f"{len(sent)} sent, {len(retry)} to retry, {len(results) - len(sent) - len(retry)} not sent"
+
+
+def _provider(transport) -> str:
+    return "sandbox" if transport.sandbox else transport.provider
+
+
+def _simulated(transport, batch: sending.Batch, sent: list[sending.Result]):
+    by_id = {m.activity_id: m for m in batch.messages}
+    if batch.channel == "email":
+        from integrations.postmark import BatchItem
+
+        return transport.simulated_events([(BatchItem(r.activity_id, 0, "OK", r.message_id), by_id[r.activity_id].to)
+                                           for r in sent])
+    return transport.simulated_events([(sentdm.SmsResult(r.message_id, "QUEUED"), by_id[r.activity_id].to)
+                                       for r in sent])
+
+
+@dramatiq.actor(actor_name="campaigns.send_batch", max_retries=10, min_backoff=1_000, max_backoff=300_000,
+                time_limit=900_000)
+def send_batch(campaign_id: int, activity_ids: list[int]) -> None:
+    log.info("campaign %s batch of %d: %s", campaign_id, len(activity_ids), run_batch(campaign_id, activity_ids))
+
+
+def run_test(campaign_id: int, contact_id: int, address: str) -> str:
+    with unit_of_work() as uow:
+        campaign = uow.session.get(Campaign, campaign_id)
+        contact = uow.session.get(Contact, contact_id)
+        if campaign is None or contact is None:
+            return "campaign or contact is gone: test not sent"
+        activity = MarketingActivity(campaign_id=None, contact_id=contact_id, channel=campaign.channel, type="test",
+                                     status="sending", to_address=address, claimed_at=utcnow(), attempts=1)
+        uow.session.add(activity)
+        uow.session.flush()
+        out = sending.render_message(campaign, contact, activity_id=activity.id, to=address)
+        out.activity_id = activity.id
+        batch = sending.Batch(None, campaign.channel, [out])
+    transport, limit = _transport_and_limit(batch.channel)
+    results, _ = sending.deliver(batch, transport, limit)
+    with unit_of_work() as uow:
+        sending.record_batch(uow.session, batch, results, provider=_provider(transport))
+    return results[0].kind if results else "not sent"
+
+
+@dramatiq.actor(actor_name="campaigns.send_test", max_retries=3)
+def send_test(campaign_id: int, contact_id: int, address: str) -> None:
+    log.info("campaign %s test to %s: %s", campaign_id, address, run_test(campaign_id, contact_id, address))
+
+
+def run_help(activity_id: int) -> str:
+    """Answer an SMS HELP (a queued activity of type help) with the configured help text."""
+    from db.campaigns import claim
+    from domain.sms import price_per_segment, segments
+
+    s = get_settings()
+    with unit_of_work() as uow:
+        if not claim(uow.session, [activity_id], utcnow()):
+            return "already handled"
+        activity = uow.session.get(MarketingActivity, activity_id)
+        count = segments(s.sms_help_text)
+        cost = count * price_per_segment(activity.to_address, s.sms_prices_by_country, s.sms_price_micros)
+        activity.idempotency_key = sentdm.idempotency_key(activity_id)
+        batch = sending.Batch(None, "sms", [sending.Outgoing(activity_id, activity.contact_id, activity.to_address or "",
+                                                             text=s.sms_help_text, segments=count, cost_micros=cost)])
+    transport, limit = _transport_and_limit("sms")
+    results, _ = sending.deliver(batch, transport, limit)
+    with unit_of_work() as uow:
+        sending.record_batch(uow.session, batch, results, provider=_provider(transport))
+    return results[0].kind if results else "not sent"
+
+
+@dramatiq.actor(actor_name="campaigns.send_help", max_retries=3)
+def send_help(activity_id: int) -> None:
+    log.info("help answer %s: %s", activity_id, run_help(activity_id))
+
+
+def run_tick() -> dict[int, list[int]]:
+    import sqlalchemy as sa
+
+    from tools.campaigns import enqueue_after_commit
+
+    with unit_of_work() as uow:
+        todo = campaign_ticks.tick(uow.session, utcnow())
+        for campaign_id, ids in todo.items():
+            enqueue_after_commit(uow.session, campaign_id, ids)
+        helps = list(uow.session.scalars(sa.select(MarketingActivity.id).where(
+            MarketingActivity.type == "help", MarketingActivity.status == "queued")))
+        for activity_id in helps:
+            uow.after_commit(send_help.send, activity_id)
+    return todo
+
+
+@periodic(10)
+@dramatiq.actor(actor_name="campaigns.tick", max_retries=0)
+def tick() -> None:
+    todo = run_tick()
+    if todo:
+        log.info("campaign tick re-enqueued %s", {k: len(v) for k, v in todo.items()})
