@@ -11,11 +11,12 @@ from webhooks.calcom import router as calcom_router
 from webhooks.chatwoot import router as chatwoot_router
 from webhooks.health import router as health_router
 from webhooks.metrics import router as metrics_router
+from webhooks.providers import router as providers_router
 
 
 def routers() -> list[APIRouter]:
     """Every router of the companion endpoint. New areas (providers, n8n API) add theirs here."""
-    return [health_router, metrics_router, chatwoot_router, calcom_router, api_router]
+    return [health_router, metrics_router, chatwoot_router, calcom_router, api_router, providers_router]
 
 
 def create_app() -> FastAPI:
