@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -91,3 +92,23 @@ def test_charts_render_from_the_reports(db, spring):
     assert charts.cost_table(report)[1][0] == ["SMS", "$0.20", "100.0%"]
     assert charts.daily_table(report)[1][0][:3] == ["2026-04-01", 20, 20]
     trend.to_json()  # serialisable for cl.Plotly
+
+
+def test_chat_displays_are_plain_json_and_turn_back_into_the_same_figures(db, spring):
+    with unit_of_work(db) as uow:
+        analytics.rebuild_daily(uow.session, date(2026, 4, 1), date(2026, 4, 2))
+        report = analytics.analytics_report(uow.session, MARKETER, date(2026, 4, 1), date(2026, 4, 2))
+        campaign = analytics.campaign_report(uow.session, MARKETER, "Spring")
+    pairs = [(charts.report_display(report, "trend"), charts.trend_figure(report)),
+             (charts.report_display(report, "costs"), charts.costs_figure(report)),
+             (charts.campaign_display(campaign, "funnel"), charts.funnel_figure(campaign)),
+             (charts.campaign_display(campaign, "variants"), charts.variants_figure(campaign))]
+    for display, figure in pairs:
+        wire = json.loads(json.dumps(display))  # what the chat and the checkpointer carry
+        assert wire["kind"] == "chart" and wire["markdown"]
+        assert charts.figure_for(wire).to_dict() == figure.to_dict()
+    assert "| 2026-04-01 | 20 | 20 |" in pairs[0][0]["markdown"]
+    assert "Excluded: opted\\_out: 2, stop\\_on\\_reply: 1" in pairs[2][0]["markdown"]
+    assert charts.figure_for({"kind": "chart", "chart": "pie"}) is None
+    with pytest.raises(ValueError):
+        charts.report_display(report, "funnel")
