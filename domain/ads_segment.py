@@ -82,35 +82,52 @@ def _label(value: Any) -> str | None:
     return text[:1].upper() + text[1:] if text else None
 
 
+def _city(row: dict[str, Any]) -> str | None:
+    region = region_name(row.get("region"))
+    return f"{_label(row.get('city'))}, {region}" if row.get("city") and region else _label(row.get("city"))
+
+
+# Each counted dimension: the value one contact row gives (None: nothing to count).
+DIMENSIONS: dict[str, Any] = {
+    "regions": lambda row: region_name(row.get("region")) or None,
+    "cities": _city,
+    "countries": lambda row: (row.get("country") or "").upper() or None,
+    "industries": lambda row: _label(_first(row.get("attributes") or {}, INDUSTRY_KEYS)),
+    "company_sizes": lambda row: size_band(_first(row.get("attributes") or {}, SIZE_KEYS)),
+    "job_titles": lambda row: _label(row.get("job_title")),
+    "companies": lambda row: " ".join((row.get("company") or "").split()) or None,
+}
+
+
 class ProfileBuilder:
-    """Feed contact rows one at a time (streamed from the database); `profile()` gives the counts."""
+    """Feed contact rows one at a time (`add`), or counts already grouped by the database (`add_grouped`,
+    `add_tag`); `profile()` gives the counts. Both paths normalise values the same way ('TX' and 'Texas' merge)."""
 
     def __init__(self) -> None:
         self.total = 0
-        self.counters: dict[str, Counter[str]] = {n: Counter() for n in (
-            "regions", "cities", "countries", "industries", "company_sizes", "job_titles", "companies", "tags")}
+        self.counters: dict[str, Counter[str]] = {n: Counter() for n in (*DIMENSIONS, "tags")}
 
     def add(self, row: dict[str, Any]) -> None:
         self.total += 1
-        attributes = row.get("attributes") or {}
-        region = region_name(row.get("region"))
-        values = {
-            "regions": region or None,
-            "cities": f"{_label(row.get('city'))}, {region}" if row.get("city") and region else _label(row.get("city")),
-            "countries": (row.get("country") or "").upper() or None,
-            "industries": _label(_first(attributes, INDUSTRY_KEYS)),
-            "company_sizes": size_band(_first(attributes, SIZE_KEYS)),
-            "job_titles": _label(row.get("job_title")),
-            "companies": " ".join((row.get("company") or "").split()) or None,
-        }
-        for name, value in values.items():
-            if value:
-                self.counters[name][value] += 1
+        for name in DIMENSIONS:
+            self.add_grouped(name, row, 1)
         for tag in {str(t).strip().lower() for t in row.get("tags") or [] if str(t).strip()}:
             self.counters["tags"][tag] += 1
 
+    def add_grouped(self, name: str, row: dict[str, Any], contacts: int) -> None:
+        """`contacts` contacts share `row`'s values for dimension `name`."""
+        value = DIMENSIONS[name](row)
+        if value:
+            self.counters[name][value] += contacts
+
+    def add_tag(self, tag: Any, contacts: int) -> None:
+        text = str(tag or "").strip().lower()
+        if text:
+            self.counters["tags"][text] += contacts
+
     def profile(self) -> SegmentProfile:
-        tops = {name: counter.most_common(TOP) for name, counter in self.counters.items()}
+        tops = {name: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+                for name, counter in self.counters.items()}
         return SegmentProfile(total=self.total, **tops)
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.filters import compile_filter
 from db.models import AdCampaign, AdMetric, Contact
 from domain import ads_metrics as m
 from domain.ads import (
@@ -28,11 +27,10 @@ from domain.ads import (
     validate_variant,
 )
 from domain.ads_copy import template_variants
-from domain.ads_segment import ProfileBuilder, SegmentProfile, suggest_targeting
-from domain.filters import parse as parse_filter
-from domain.filters import to_data
+from domain.ads_segment import SegmentProfile, suggest_targeting
 from domain.roles import Permission, require
 from settings import get_settings
+from tools.ads_audience import segment_profile
 from tools.history import record_event
 from tools.users import Actor
 
@@ -107,21 +105,6 @@ class AdReport:
     cpc_micros: int | None
     cost_per_lead_micros: int | None
     conversion_rate: float | None  # conversions / clicks
-
-
-# --- audience -------------------------------------------------------------------------------------------------------
-
-def segment_profile(session: Session, filter: Any) -> tuple[SegmentProfile, dict[str, Any] | None]:
-    """Aggregates of the contacts matching the filter (domain.filters language), streamed; and the filter's JSON."""
-    parsed = parse_filter(filter)
-    condition = compile_filter(parsed, default_region=get_settings().default_region)
-    columns = (Contact.city, Contact.region, Contact.country, Contact.company, Contact.job_title, Contact.tags,
-               Contact.attributes)
-    builder = ProfileBuilder()
-    stmt = sa.select(*columns).where(condition).execution_options(yield_per=2000)
-    for row in session.execute(stmt):
-        builder.add(row._mapping)
-    return builder.profile(), to_data(parsed)
 
 
 # --- drafts ---------------------------------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from db.models import AdMetric, ContactEvent
 from db.session import session_factory
 from domain.ads import validate_variant
+from domain.ads_segment import build_profile
 from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
 from tools.ads import AdError, ad_report, draft_ads, find_ad, get_ad, list_ads, record_ad_metrics, update_ad
+from tools.ads_audience import segment_profile
 from tools.ads_csv import GOOGLE_COLUMNS, export_ads, import_ad_metrics
 from tools.users import Actor
 
@@ -114,16 +116,19 @@ def test_daily_results_replace_the_day_and_report_ctr_cpc_cost_per_lead(session)
         record_ad_metrics(session, MARKETER, 999, "2026-11-03", 1, 10, 2, 0)
 
 
-def test_results_entered_by_chat_are_committed_for_analytics(db):
+def test_results_entered_by_chat_show_up_in_daily_analytics_costs(db):
+    from tools.analytics import analytics_report, refresh
+
     make = session_factory(db)
     with make() as s:
         ad = draft_ads(s, MARKETER, platform="google", filter=None, brief="Roof inspections")
         record_ad_metrics(s, MARKETER, ad.id, "2026-11-05", 7_500_000, 500, 10, 1)
         s.commit()
-    from db.analytics import ad_spend
-
     with make() as s:
-        assert ad_spend(s, date(2026, 11, 5)) == 7_500_000
+        refresh(s)
+        s.commit()
+        report = analytics_report(s, Actor("admin@example.com", Role.ADMIN), date(2026, 11, 5), date(2026, 11, 5))
+    assert report.days[0].numbers["cost_ads_micros"] == 7_500_000
 
 
 def test_import_a_google_ads_report_export_and_again_changes_nothing(session, tmp_path):
@@ -169,3 +174,28 @@ def test_export_for_google_ads_editor_is_formula_safe(session, tmp_path):
     assert record["Ad type"] == "Responsive search ad"
     linkedin = draft_ads(session, MARKETER, platform="linkedin", filter=None, brief="Roof inspections", count=2)
     assert export_ads(session, MARKETER, linkedin.id, tmp_path / "li.csv").rows == 2
+
+
+def test_the_database_counts_the_segment_exactly_as_row_by_row_counting_would(session):
+    messy = [dict(region="TX", city="austin", tags=["Roofing", "roofing ", "VIP"], job_title="owner",
+                  attributes={"industry": "roofing", "employees": 35}),
+             dict(region="Texas", city="Austin", tags=["roofing"], job_title="Owner",
+                  attributes={"industry": "", "sector": "Construction", "company_size": "11-50"}),
+             dict(region=" tx", city="Dallas", country="us", tags=[], company="  Acme   Roofing ",
+                  attributes={"employees": "12000"}),
+             dict(region="CO", city="Denver", tags=["vip"], company="Acme Roofing", attributes={"industry": "Roofing"}),
+             dict(region=None, city=None, tags=None, attributes={})]
+    for i, fields in enumerate(messy):
+        create_contact(session, email=f"m{i}@example.com", **fields)
+    create_contact(session, email="out@example.com", region="TX", is_sample=True, tags=["other"])
+    session.flush()
+    condition = {"field": "is_sample", "op": "eq", "value": False}
+    from_db, _ = segment_profile(session, condition)
+    by_rows = build_profile({**f, "region": f.get("region")} for f in messy)
+    assert from_db == by_rows
+    assert from_db.total == 5 and from_db.regions == [("Texas", 3), ("Colorado", 1)]
+    assert from_db.cities == [("Austin, Texas", 2), ("Dallas, Texas", 1), ("Denver, Colorado", 1)]
+    assert from_db.industries == [("Roofing", 2), ("Construction", 1)]
+    assert from_db.companies == [("Acme Roofing", 2)]
+    assert dict(from_db.tags) == {"roofing": 2, "vip": 2}
+    assert dict(from_db.company_sizes) == {"11-50": 2, "10001+": 1}
