@@ -55,17 +55,20 @@ class LlmExtractor:
         self._structured = model.with_structured_output(Findings, method="json_schema", include_raw=True)
         self.page_chars = page_chars
         self.tokens = 0
+        self.failed = False
         self.notes: list[str] = []
 
     def extract(self, phase: str, subject: Subject, pages: list[PageData],
                 findings: list[Suggestion]) -> list[Suggestion]:
-        if not pages:
+        if not pages or self.failed:
             return []
         try:
             result = self._structured.invoke([("system", SYSTEM), ("human", self._prompt(phase, subject, pages,
                                                                                          findings))])
         except Exception as exc:  # noqa: BLE001  a model failure leaves the rules' findings standing
-            self.notes.append(f"language model unavailable in the {phase} phase ({type(exc).__name__}); rules only")
+            self.failed = True  # not asked again in this job
+            self.notes.append(f"language model unavailable from the {phase} phase on ({type(exc).__name__}); "
+                              "rules only")
             log.warning("enrichment model call failed: %s", exc)
             return []
         self.tokens += _tokens(result.get("raw"))
