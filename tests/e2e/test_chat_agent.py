@@ -1,0 +1,117 @@
+"""The real server (`mkt serve`) over the Chainlit websocket: login, ask, get a table, approve an action; and a
+pending approval that survives a server restart."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from db.models import Contact
+from db.session import unit_of_work
+from tests.e2e.server import open_chat, running_server
+
+pytestmark = pytest.mark.slow
+
+
+async def converse(chat, thread_id: str, texts: list[str], until, timeout: float = 40) -> None:
+    """Send `texts` one after another on one websocket session with a fixed thread id; wait until `until()`."""
+    import socketio
+
+    sio = socketio.AsyncClient()
+
+    @sio.on("*")
+    async def on_any(name, data=None):
+        chat.events.append((name, data))
+
+    @sio.on("ask")
+    async def on_ask(data):
+        chat.events.append(("ask", data))
+        return chat.ask_answer(data) if chat.ask_answer else None
+
+    await sio.connect(chat.server.base, socketio_path="/ws/socket.io", transports=["websocket"],
+                      headers={"cookie": chat.cookie},
+                      auth={"sessionId": str(uuid.uuid4()), "clientType": "webapp", "threadId": thread_id})
+    loop = asyncio.get_running_loop()
+    try:
+        await sio.emit("connection_successful")
+        for text in texts:
+            before = len(chat.events)
+            await sio.emit("client_message", {"message": {
+                "id": str(uuid.uuid4()), "threadId": thread_id, "name": "user", "type": "user_message",
+                "output": text, "createdAt": "2026-01-01T00:00:00Z"}, "fileReferences": None})
+            deadline = loop.time() + timeout
+            while loop.time() < deadline and not any(n == "task_end" for n, _ in chat.events[before + 1:]):
+                await asyncio.sleep(0.1)
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and not until():
+            await asyncio.sleep(0.1)
+    finally:
+        await sio.disconnect()
+
+
+def choose(chat, name: str):
+    """An ask handler that clicks the action called `name`."""
+    def answer(data):
+        for event, payload in chat.events:
+            if event == "action" and payload.get("id") in data["spec"]["keys"] and payload.get("name") == name:
+                return payload
+        return None
+    return answer
+
+
+def said(chat, text: str) -> bool:
+    return any(text in m for m in chat.messages())
+
+
+def sample_count() -> int:
+    with unit_of_work() as uow:
+        return uow.session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.is_sample.is_(True)))
+
+
+def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
+    with running_server(tmp_path) as server:
+        chat = open_chat(server)
+        chat.ask_answer = choose(chat, "approve")
+        asyncio.run(converse(chat, str(uuid.uuid4()),
+                             ["load sample data", "show roofers in Texas", "remove sample data"],
+                             until=lambda: said(chat, "Removed sample data")))
+        log = server.log()
+    assert said(chat, "Loaded sample data: 16 contacts")
+    table = [m for m in chat.messages() if m.startswith("**Found")]
+    assert table and "| id | name | email |" in table[0] and "Jane" in table[0]
+    asks = [d for n, d in chat.events if n == "ask"]
+    assert asks and "Approve: Remove the sample data" in asks[0]["msg"]["output"]
+    assert said(chat, "Removed sample data: 16 contacts")
+    assert sample_count() == 0
+    assert "An error occurred" not in log and "Traceback" not in log
+
+
+def test_cancel_in_the_chat_does_nothing(db, tmp_path):
+    with running_server(tmp_path) as server:
+        chat = open_chat(server)
+        chat.ask_answer = choose(chat, "cancel")
+        asyncio.run(converse(chat, str(uuid.uuid4()), ["load sample data", "remove sample data"],
+                             until=lambda: said(chat, "Cancelled")))
+    assert said(chat, "Cancelled: the user did not approve")
+    assert sample_count() == 16
+
+
+def test_a_pending_approval_survives_a_server_restart(db, tmp_path):
+    thread = str(uuid.uuid4())
+    with running_server(tmp_path) as server:
+        chat = open_chat(server)  # no answer to the ask: the approval stays pending
+        asyncio.run(converse(chat, thread, ["load sample data", "remove sample data"],
+                             until=lambda: said(chat, "still waiting for your approval")))
+    assert sample_count() == 16
+    with running_server(tmp_path) as server:  # a new process, same database
+        chat = open_chat(server)
+        chat.ask_answer = choose(chat, "approve")
+        asyncio.run(converse(chat, thread, [], until=lambda: said(chat, "Removed sample data")))
+        log = server.log()
+    assert said(chat, "An approval from earlier in this conversation is still waiting")
+    assert said(chat, "Removed sample data: 16 contacts")
+    assert sample_count() == 0
+    assert "An error occurred" not in log
