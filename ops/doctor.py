@@ -49,6 +49,9 @@ def check_configuration(settings: Any) -> list[Check]:
     if not settings.is_sqlite and not settings.chainlit_auth_secret:
         out.append(Check("configuration", WARN, "CHAINLIT_AUTH_SECRET is not set: logins are signed with a secret "
                          "kept in MKT_VAR_DIR, which other replicas do not share"))
+    if settings.redis_url and not getattr(settings, "unsubscribe_secret", ""):
+        out.append(Check("configuration", WARN, "MKT_UNSUBSCRIBE_SECRET is not set: each machine generates its own, "
+                         "so links signed by a worker may not verify on the app"))
     if settings.redis_url and settings.is_sqlite:
         out.append(Check("configuration", WARN, "Redis workers on the embedded SQLite file: use PostgreSQL "
                          "(MKT_DATABASE_URL) when workers run as separate processes"))

@@ -25,6 +25,8 @@ POSTGRES_DB=mkt
 # REQUIRED with compose: signs login tokens; the same value on every replica. `python -c "import secrets;
 # print(secrets.token_urlsafe(48))"` makes one.
 CHAINLIT_AUTH_SECRET=
+# REQUIRED with compose: signs unsubscribe links (workers sign them, the app verifies them); make one the same way.
+MKT_UNSUBSCRIBE_SECRET=
 # Where compose publishes the app (put nginx or Coolify's proxy in front of it), and the image it runs.
 MKT_PUBLISH=127.0.0.1:8000
 MKT_IMAGE=mkt:latest
@@ -34,7 +36,7 @@ MKT_PUBLIC_URL=https://mkt.example.com
 MKT_ADMIN_EMAIL=admin@example.com
 """
 COMPOSE_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_USER", "POSTGRES_DB", "MKT_PUBLISH", "MKT_IMAGE"}
-_SET_ABOVE = {"CHAINLIT_AUTH_SECRET", "MKT_PUBLIC_URL", "MKT_ADMIN_EMAIL"}
+_SET_ABOVE = {"CHAINLIT_AUTH_SECRET", "MKT_UNSUBSCRIBE_SECRET", "MKT_PUBLIC_URL", "MKT_ADMIN_EMAIL"}
 
 
 def env_name(name: str, field: Any) -> str:

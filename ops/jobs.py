@@ -90,6 +90,14 @@ class JobStats:
 stats = JobStats()
 
 
+def _is_periodic(actor_name: str) -> bool:
+    try:
+        from workers.scheduler import PERIODIC
+    except ImportError:  # pragma: no cover
+        return False
+    return actor_name in PERIODIC
+
+
 class JobContext(Middleware):
     """Set the job id for the logs of a job, log its end (no arguments, no payloads), and count it."""
 
@@ -111,6 +119,8 @@ class JobContext(Middleware):
     def _finish(self, message: dramatiq.Message, outcome: str, exception: BaseException | None) -> None:
         seconds = time.monotonic() - getattr(self._local, "started", time.monotonic())
         level = logging.WARNING if outcome == "failed" else logging.INFO
+        if outcome == "ok" and _is_periodic(message.actor_name):
+            level = logging.DEBUG  # a tick every few seconds would drown the log
         log.log(level, "job %s", outcome, extra={"actor": message.actor_name, "outcome": outcome,
                                                   "duration_ms": round(seconds * 1000, 1),
                                                   "retries": message.options.get("retries", 0),
