@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Contact, EnrichmentJob, utcnow
@@ -29,7 +31,7 @@ def claim_job(session: Session, job_id: int) -> Claim | str:
     job = session.get(EnrichmentJob, job_id, with_for_update=True)
     if job is None:
         return f"enrichment job #{job_id} is gone"
-    if job.status not in ("pending", "running"):
+    if job.status != "pending":
         return f"enrichment job #{job_id} is already {job.status}"
     contact = session.get(Contact, job.contact_id)
     if contact is None:
@@ -75,6 +77,21 @@ def fail_job(session: Session, job_id: int, reason: str, costs: Costs | None = N
     contact = session.get(Contact, job.contact_id)
     if contact is not None:
         contact.enrichment_status = "pending" if retrying else "failed"
+
+
+def stalled_jobs(session: Session, *, pending_minutes: int = 10, running_minutes: int = 20) -> list[int]:
+    """Jobs whose queue message may be lost: running for longer than `running_minutes` (a killed worker; put back
+    to pending) and pending untouched for `pending_minutes`. Returns their ids, to be sent again."""
+    now = utcnow()
+    stuck = list(session.scalars(sa.select(EnrichmentJob).where(
+        EnrichmentJob.status == "running", EnrichmentJob.started_at < now - timedelta(minutes=running_minutes))))
+    for job in stuck:
+        job.status, job.error = "pending", "the worker stopped while running this job; queued again"
+    lost = list(session.scalars(sa.select(EnrichmentJob.id).where(
+        EnrichmentJob.status == "pending", EnrichmentJob.updated_at < now - timedelta(minutes=pending_minutes))
+        .order_by(EnrichmentJob.priority.desc(), EnrichmentJob.id).limit(1000)))
+    session.flush()
+    return [j.id for j in stuck] + [i for i in lost if i not in {j.id for j in stuck}]
 
 
 def _record_costs(job: EnrichmentJob, costs: Costs, settings: Settings) -> None:

@@ -155,27 +155,50 @@ class Sources:
         if not self.firecrawl:
             self.notes.append(f"no web search offline (FIRECRAWL_API_KEY not set): {query!r} not searched")
             return []
+        key = f"firecrawl-search:{limit}:{query}"
+        cached = self._cached_listing(key)
+        if cached is not None:
+            return [SearchHit(*hit) for hit in cached]
         before = self.firecrawl.usage.search_credits
         try:
-            return self.firecrawl.search(query, limit=limit)
+            hits = self.firecrawl.search(query, limit=limit)
         except ProviderError as exc:
             self.notes.append(str(exc))
             return []
         finally:
             self.costs.search_credits += self.firecrawl.usage.search_credits - before
+        self._store_listing(key, [[h.url, h.title, h.description] for h in hits])
+        return hits
 
     def site_links(self, url: str, search: str | None = None) -> list[str]:
         """URLs of a site from Firecrawl map (none offline: the phases use the home page's links instead)."""
         if not self.firecrawl:
             return []
+        key = f"firecrawl-map:{search or ''}:{url}"
+        cached = self._cached_listing(key)
+        if cached is not None:
+            return [str(u) for u in cached]
         before = self.firecrawl.usage.scrape_credits
         try:
-            return self.firecrawl.map(url, search=search, limit=50)
+            links = self.firecrawl.map(url, search=search, limit=50)
         except ProviderError as exc:
             self.notes.append(str(exc))
             return []
         finally:
             self.costs.scrape_credits += self.firecrawl.usage.scrape_credits - before
+        self._store_listing(key, links)
+        return links
+
+    def _cached_listing(self, key: str) -> list[Any] | None:
+        hit = self.cache.get(key, self.ttl_seconds) if self.cache else None
+        if hit is None:
+            return None
+        self.costs.cache_hits += 1
+        return list(hit.data.get("items") or [])
+
+    def _store_listing(self, key: str, items: list[Any]) -> None:
+        if self.cache:
+            self.cache.put(CachedPage(key, 200, "", "", {"items": items}, "firecrawl"))
 
     def evidence_text(self) -> dict[str, str]:
         return {url: page.evidence_text() for url, page in self.evidence.items()}

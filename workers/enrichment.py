@@ -21,12 +21,22 @@ from integrations.errors import PermanentError, RetryableError
 from integrations.fetcher import Fetcher
 from settings import get_settings
 from tools import enrichment as enrichment_tools
-from tools.enrichment_jobs import build_extractor, build_sources, claim_job, complete_job, fail_job, model_tokens
+from tools.enrichment_jobs import (
+    build_extractor,
+    build_sources,
+    claim_job,
+    complete_job,
+    fail_job,
+    model_tokens,
+    stalled_jobs,
+)
 from tools.enrichment_pipeline import run_pipeline
 from tools.enrichment_sources import SessionCache
 from workers import broker as _broker  # noqa: F401
+from workers.scheduler import periodic
 
 log = logging.getLogger(__name__)
+SWEEP_SECONDS = 300
 
 
 def run_job(job_id: int, *, fetcher: Fetcher | None = None, model_factory: Any = None) -> str:
@@ -112,6 +122,19 @@ def run(job_id: int) -> None:
         except RetryableError as exc:
             raise dramatiq.Retry(message=str(exc)[:200], delay=backoff_ms(2, exc.retry_after)) from None
     log.info("enrichment job %s: %s", job_id, state)
+
+
+@periodic(SWEEP_SECONDS)
+@dramatiq.actor(actor_name="enrichment.sweep", max_retries=0)
+def sweep() -> int:
+    """Send again the jobs whose message may be lost (pending too long, or running on a worker that stopped)."""
+    with unit_of_work() as uow:
+        ids = stalled_jobs(uow.session)
+    for job_id in ids:
+        run.send(job_id)
+    if ids:
+        log.info("enrichment.sweep: re-sent %d job(s)", len(ids))
+    return len(ids)
 
 
 enrichment_tools.set_dispatcher(run.send)

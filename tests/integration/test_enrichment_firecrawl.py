@@ -52,7 +52,7 @@ def test_enrichment_through_firecrawl_records_credits_and_a_re_run_spends_none(d
     scrapes = [b["url"] for e, b in fake.requests if e == "scrape"]
     assert len(scrapes) == len(set(scrapes))  # no page scraped twice
     assert second.status == "in_review" and second.scrape_credits == fake.credits_used - spent
-    assert fake.credits_used - spent == 2  # the two map calls only; every page came from the cache
+    assert fake.credits_used == spent and second.scrape_credits == 0  # pages and site maps came from the cache
 
 
 def test_a_free_mail_contact_gets_a_person_level_search(db, firecrawl):

@@ -58,3 +58,31 @@ def test_the_actor_is_declared_on_the_shared_broker_and_wired_as_dispatcher():
 def test_backoff_honours_retry_after_and_grows_otherwise():
     assert 7_000 <= worker.backoff_ms(1, 7.0) <= 7_500
     assert worker.backoff_ms(3, None) >= 20_000 > worker.backoff_ms(1, None)
+
+
+def test_the_sweep_finds_jobs_whose_message_was_lost(db, monkeypatch):
+    from datetime import timedelta
+
+    from db.models import utcnow
+    from tests.integration.enrichment_support import queue
+    from tools.enrichment_jobs import stalled_jobs
+
+    monkeypatch.setattr(tools_enrichment, "_dispatcher", [])
+    old = utcnow() - timedelta(hours=1)
+    stuck, lost, fresh = (queue([add_contact(None, email=f"{n}@acme.test")])[0] for n in ("a", "b", "c"))
+    with unit_of_work() as uow:
+        for job_id in (stuck, lost):
+            row = uow.session.get(EnrichmentJob, job_id)
+            row.status = "running" if job_id == stuck else "pending"
+            row.started_at = old
+        uow.session.flush()
+        uow.session.execute(sa.update(EnrichmentJob).where(EnrichmentJob.id.in_([stuck, lost])).values(updated_at=old))
+    with unit_of_work() as uow:
+        assert stalled_jobs(uow.session) == [stuck, lost]
+        assert uow.session.get(EnrichmentJob, stuck).status == "pending"
+    with unit_of_work() as uow:
+        uow.session.execute(sa.update(EnrichmentJob).where(EnrichmentJob.id == stuck).values(status="in_review"))
+    sent: list[int] = []
+    monkeypatch.setattr(worker.run, "send", sent.append)
+    assert worker.sweep() == 1 and sent == [lost]
+    assert fresh not in sent
