@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.contacts import clean_name, normalise_phone, normalise_website, split_full_name, timezone_for_phone
-from domain.fastnorm import fast_email, known_timezone, normalise_country, timezone_for_place
+from domain.contacts import clean_name, normalise_website, split_full_name
+from domain.fastnorm import fast_email, fast_phone, known_timezone, normalise_country, timezone_for_place
 
 POLICIES = ("fill", "overwrite", "skip")
 MAX_TAGS = 50
 MAX_ATTRIBUTE = 2000
-LIMITS = {"email": 320, "phone": 20, "phone_ext": 20, "first_name": 200, "last_name": 200, "name": 400,
+LIMITS = {"email": 320, "phone": 40, "phone_ext": 20, "first_name": 200, "last_name": 200, "name": 400,
           "company": 300, "job_title": 300, "website": 500, "city": 200, "region": 200, "postal_code": 20,
           "country": 100, "timezone": 64, "tags": 4000}
 TARGETS = tuple(LIMITS)  # what a column can map to, besides "ignore" and "attributes.<key>"
@@ -151,11 +151,14 @@ def build_plan(mapping: Mapping) -> list[tuple[int, str, str]]:
 def normalise_row(cells: list[str], plan: list[tuple[int, str, str]], default_region: str = "US") -> RowOutcome:
     contact: dict[str, Any] = {}
     issues: list[Issue] = []
-    state = {"region": default_region, "name": None, "email_col": None, "phone_col": None}
+    state = {"region": default_region, "name": None, "zone": None}
+    address_errors: list[str] = []
     for index, header, target in plan:
         raw = cells[index].strip() if index < len(cells) else ""
         if not raw:
             continue
+        if raw[0] == "'" and len(raw) > 1 and raw[1] in "=+-@":
+            raw = raw[1:]  # a cell neutralised by our own export (domain.csv_safety)
         limit = MAX_ATTRIBUTE if target.startswith("attributes.") else LIMITS[target]
         if len(raw) > limit:
             issues.append(Issue(header, f"value too long ({len(raw):,} characters, at most {limit:,}); dropped",
@@ -164,13 +167,14 @@ def normalise_row(cells: list[str], plan: list[tuple[int, str, str]], default_re
         error = _apply(contact, target, raw, state)
         if error:
             issues.append(Issue(header, error, raw[:200]))
+            if target in ("email", "phone"):
+                address_errors.append(error)
     _finish_names(contact, state["name"])
     if not contact.get("email") and not contact.get("phone"):
-        reasons = [i.reason for i in issues if i.column in (state["email_col"], state["phone_col"])]
-        why = "; ".join(reasons) if reasons else "no email and no phone"
+        why = "; ".join(address_errors) if address_errors else "no email and no phone"
         return RowOutcome({}, issues, f"no usable address: {why}")
     if "timezone" not in contact:
-        zone = timezone_for_phone(contact.get("phone")) or timezone_for_place(contact.get("country"),
+        zone = state["zone"] or timezone_for_place(contact.get("country"),
                                                                                    contact.get("region"))
         if zone:
             contact["timezone"] = zone
@@ -182,19 +186,18 @@ def _apply(contact: dict[str, Any], target: str, raw: str, state: dict[str, Any]
         contact.setdefault("attributes", {})[target.split(".", 1)[1]] = raw
         return None
     if target == "email":
-        state["email_col"] = True
         value, error = fast_email(raw)
         if value:
             contact["email"] = value
         return error
     if target == "phone":
-        state["phone_col"] = True
-        result = normalise_phone(raw, state["region"])
-        if result.value:
-            contact["phone"] = result.value
-            if result.extra:
-                contact["phone_ext"] = result.extra
-        return result.error
+        value, ext, zone, error = fast_phone(raw, state["region"])
+        if value:
+            contact["phone"] = value
+            if ext:
+                contact["phone_ext"] = ext
+            state["zone"] = zone
+        return error
     return _apply_other(contact, target, raw, state)
 
 
