@@ -43,12 +43,8 @@ def _enqueue_processing(event_ids: list[int]) -> None:
         process.send(event_id)
 
 
-def run_batch(campaign_id: int, activity_ids: list[int]) -> str:
-    """Send one batch of a campaign; returns what happened, in words (also logged)."""
-    with unit_of_work() as uow:
-        batch = sending.begin_batch(uow.session, campaign_id, activity_ids)
-    if not batch.messages:
-        return batch.note or "nothing to send"
+def send_and_record(batch: sending.Batch) -> tuple[list[sending.Result], float | None]:
+    """Steps 2 and 3: the provider call, then the record (and, in the sandbox, the simulated webhooks)."""
     transport, limit = _transport_and_limit(batch.channel)
     results, retry_after = sending.deliver(batch, transport, limit)
     sent = [r for r in results if r.kind == "sent"]
@@ -57,11 +53,22 @@ def run_batch(campaign_id: int, activity_ids: list[int]) -> str:
         event_ids = sending.record_batch(uow.session, batch, results, provider=_provider(transport),
                                          sandbox_events=events)
         uow.after_commit(_enqueue_processing, event_ids)
+    return results, retry_after
+
+
+def run_batch(campaign_id: int, activity_ids: list[int]) -> str:
+    """Send one batch of a campaign; returns what happened, in words (also logged)."""
+    with unit_of_work() as uow:
+        batch = sending.begin_batch(uow.session, campaign_id, activity_ids)
+    if not batch.messages:
+        return batch.note or "nothing to send"
+    results, retry_after = send_and_record(batch)
+    sent = sum(1 for r in results if r.kind == "sent")
     retry = [r.activity_id for r in results if r.kind == "retry"]
     if retry:
         delay_ms = int(max(retry_after or 0, 1.0) * 1000)
         send_batch.send_with_options(args=(campaign_id, retry), delay=delay_ms)
-    return f"{len(sent)} sent, {len(retry)} to retry, {len(results) - len(sent) - len(retry)} not sent"
+    return f"{sent} sent, {len(retry)} to retry, {len(results) - sent - len(retry)} not sent"
 
 
 def _provider(transport) -> str:
@@ -98,10 +105,7 @@ def run_test(campaign_id: int, contact_id: int, address: str) -> str:
         out = sending.render_message(campaign, contact, activity_id=activity.id, to=address)
         out.activity_id = activity.id
         batch = sending.Batch(None, campaign.channel, [out])
-    transport, limit = _transport_and_limit(batch.channel)
-    results, _ = sending.deliver(batch, transport, limit)
-    with unit_of_work() as uow:
-        sending.record_batch(uow.session, batch, results, provider=_provider(transport))
+    results, _ = send_and_record(batch)
     return results[0].kind if results else "not sent"
 
 
@@ -125,10 +129,7 @@ def run_help(activity_id: int) -> str:
         activity.idempotency_key = sentdm.idempotency_key(activity_id)
         batch = sending.Batch(None, "sms", [sending.Outgoing(activity_id, activity.contact_id, activity.to_address or "",
                                                              text=s.sms_help_text, segments=count, cost_micros=cost)])
-    transport, limit = _transport_and_limit("sms")
-    results, _ = sending.deliver(batch, transport, limit)
-    with unit_of_work() as uow:
-        sending.record_batch(uow.session, batch, results, provider=_provider(transport))
+    results, _ = send_and_record(batch)
     return results[0].kind if results else "not sent"
 
 
