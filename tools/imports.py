@@ -9,6 +9,7 @@ and asks for confirmation. `run_import` then streams the whole file in batches, 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,16 @@ from sqlalchemy.orm import Session
 from db.models import Import, ImportError_, utcnow
 from db.session import unit_of_work
 from domain.csv_safety import safe_row
-from domain.imports import POLICIES, Issue, Mapping, apply_overrides, build_plan, normalise_row, propose_mapping
+from domain.imports import (
+    POLICIES,
+    Issue,
+    Mapping,
+    apply_overrides,
+    build_plan,
+    header_key,
+    normalise_row,
+    propose_mapping,
+)
 from domain.roles import Permission, require
 from settings import get_settings
 from tools.csv_files import FileFormat, ImportFileError, detect_format, read_records
@@ -249,9 +259,11 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
         raise ImportRequestError(f"unknown policy {policy!r}: use one of {', '.join(POLICIES)}")
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise ImportRequestError("rows must be a list of objects (one per contact)")
-    keys: list[str] = []
+    names: dict[str, str] = {}  # header_key -> the first spelling seen ("Email" and "email" are one column)
     for row in rows:
-        keys += [str(k) for k in row if str(k) not in keys]
+        for key in row:
+            names.setdefault(header_key(str(key)) or str(key), str(key))
+    keys = list(names.values())
     chosen = apply_overrides(propose_mapping(keys), mapping)
     record = Import(filename=f"{source} ({len(rows)} rows)", status="running", policy=policy, mapping=chosen.columns,
                     created_by=actor.email)
@@ -261,7 +273,8 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
     for start in range(0, len(rows), BATCH_SIZE):
         outcomes = []
         for offset, row in enumerate(rows[start:start + BATCH_SIZE]):
-            cells = ["" if row.get(k) is None else str(row.get(k)) for k in keys]
+            given = {header_key(str(k)) or str(k): v for k, v in row.items()}
+            cells = [_cell_text(given.get(header_key(k) or k)) for k in keys]
             outcomes.append((start + offset + 1, normalise_row(cells, job.plan, job.region)))
         batch = job.dedup.prepare(outcomes)
         job.counts.add(apply_batch(session, batch, import_id=record.id, policy=policy, actor=actor.email,
@@ -272,6 +285,16 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
     record.status, record.finished_at = "done", utcnow()
     session.flush()
     return _result(job, list(chosen.warnings), None)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def list_import_errors(session: Session, actor: Actor, import_id: int, *, limit: int = 50) -> list[RowError]:

@@ -1,0 +1,134 @@
+"""Import rules against the real database: de-duplication in the file and against existing contacts, merge
+policies, suppressions that win, history entries, the error report export, the API twin import_rows."""
+
+import csv
+
+import pytest
+import sqlalchemy as sa
+
+from db.models import Contact, ContactEvent
+from domain.roles import PermissionDenied, Role
+from tests.factories import create_contact
+from tools.imports import ImportRequestError, export_import_errors, import_rows, list_import_errors, run_import
+from tools.optouts import opt_out
+from tools.users import Actor
+
+ADMIN = Actor.system("importer@example.com")
+
+
+def _csv(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _contact(session, email):
+    session.expire_all()
+    return session.scalar(sa.select(Contact).where(Contact.email == email))
+
+
+def test_duplicates_in_the_file_by_email_else_phone(db, session, tmp_path):
+    path = _csv(tmp_path / "d.csv", "Email,Phone,Name\n"
+                "a@x.com,512-555-0100,Ann\n"
+                "A@X.com ,,Ann again\n"          # same email
+                ",(512) 555-0100,Phone only\n"  # no email, same phone
+                "b@x.com,512-555-0100,Bea\n"    # another email with that phone: another person
+                ",512-555-0199,Cy\n")
+    result = run_import(path, actor=ADMIN)
+    assert (result.rows, result.created, result.duplicates) == (5, 3, 2)
+    dups = [(e.line, e.column) for e in result.errors if e.reason.startswith("duplicate")]
+    assert dups == [(3, "email"), (4, "phone")]
+
+
+def test_existing_contacts_are_matched_and_the_fill_policy_fills_blanks(db, session, tmp_path):
+    ann = create_contact(session, email="a@x.com", first_name="Ann", company=None, tags=["old"], attributes={})
+    phone_only = create_contact(session, phone="+15125550100", first_name="Pat", tags=[], attributes={})
+    session.commit()
+    path = _csv(tmp_path / "f.csv", "Email,Phone,First Name,Company,Tags\n"
+                "a@x.com,,Annie,Acme,new\n"          # match by email: fill company, add tag, keep name
+                "p@x.com,512-555-0100,Patty,,\n"     # match by phone (contact has no email): fill email
+                "a@x.com,,Ann,,\n"                   # duplicate in the file
+                "z@x.com,,Zed,,\n")
+    result = run_import(path, actor=ADMIN)
+    assert (result.created, result.updated, result.unchanged, result.duplicates) == (1, 2, 0, 1)
+    ann = _contact(session, "a@x.com")
+    assert (ann.first_name, ann.company, ann.tags) == ("Ann", "Acme", ["old", "new"])
+    assert session.get(Contact, phone_only.id).email == "p@x.com"
+    events = session.execute(sa.select(ContactEvent.kind, ContactEvent.field, ContactEvent.before,
+                                       ContactEvent.after, ContactEvent.data)
+                             .where(ContactEvent.contact_id == ann.id).order_by(ContactEvent.id)).all()
+    assert [(k, f, b, a) for k, f, b, a, _ in events] == [
+        ("field_changed", "company", None, "Acme"), ("field_changed", "tags", "old", "old, new"),
+        ("imported", None, None, None)]
+    assert events[-1].data == {"import_id": result.import_id, "result": "updated"}
+    created = session.scalar(sa.select(ContactEvent.data).join(Contact, Contact.id == ContactEvent.contact_id)
+                             .where(Contact.email == "z@x.com"))
+    assert created == {"import_id": result.import_id, "result": "created"}
+
+
+def test_overwrite_and_skip_policies_and_unchanged_rows(db, session, tmp_path):
+    create_contact(session, email="a@x.com", first_name="Ann", city="Austin", tags=[], attributes={})
+    session.commit()
+    path = _csv(tmp_path / "o.csv", "Email,First Name,City\na@x.com,Annie,Boston\n")
+    skipped = run_import(path, actor=ADMIN, policy="skip")
+    assert (skipped.updated, skipped.unchanged) == (0, 1)
+    assert _contact(session, "a@x.com").city == "Austin"
+    over = run_import(path, actor=ADMIN, policy="overwrite")
+    assert over.updated == 1
+    assert (_contact(session, "a@x.com").first_name, _contact(session, "a@x.com").city) == ("Annie", "Boston")
+    again = run_import(path, actor=ADMIN, policy="overwrite")
+    assert (again.updated, again.unchanged) == (0, 1)
+    with pytest.raises(ImportRequestError, match="unknown policy 'merge'"):
+        run_import(path, actor=ADMIN, policy="merge")
+
+
+def test_suppressed_addresses_stay_suppressed_whatever_the_file_says(db, session, tmp_path):
+    opt_out(session, "email", "gone@x.com", source="email_unsubscribe")
+    opt_out(session, "sms", "+15125550100", source="sms_keyword")
+    kept = create_contact(session, email="kept@x.com", tags=[], attributes={})
+    session.commit()
+    opt_out(session, "email", "kept@x.com")
+    kept.opted_out_email = False  # as if an old bug had lost the flag: the suppression still wins
+    session.commit()
+    path = _csv(tmp_path / "s.csv", "Email,Phone,Opted Out\ngone@x.com,,no\nnew@x.com,512-555-0100,no\n"
+                "kept@x.com,,no\n")
+    result = run_import(path, actor=ADMIN, policy="overwrite")
+    assert (result.created, result.updated) == (2, 1)
+    gone, new, kept = (_contact(session, e) for e in ("gone@x.com", "new@x.com", "kept@x.com"))
+    assert gone.opted_out_email and not gone.opted_out_sms
+    assert new.opted_out_sms and not new.opted_out_email and new.opted_out_sms_reason == "suppressed address"
+    assert kept.opted_out_email
+
+
+def test_the_error_report_is_stored_and_exported_formula_safe(db, session, tmp_path):
+    path = _csv(tmp_path / "e.csv", "Email,Phone\n=HYPERLINK(\"http://evil\"),+1 nonsense\nok@x.com,\n")
+    result = run_import(path, actor=ADMIN)
+    assert result.rejected == 1
+    stored = list_import_errors(session, ADMIN, result.import_id)
+    assert [(e.line, e.column, e.rejected) for e in stored] == [(2, "Email", False), (2, "Phone", False),
+                                                                (2, None, True)]
+    out = tmp_path / "report.csv"
+    assert export_import_errors(session, ADMIN, result.import_id, out) == 3
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["value"] == "'=HYPERLINK(\"http://evil\")" and rows[1]["value"] == "'+1 nonsense"
+    assert rows[2]["rejected"] == "yes" and rows[2]["reason"].startswith("no usable address")
+    with pytest.raises(ImportRequestError, match="no import #999"):
+        export_import_errors(session, ADMIN, 999, out)
+
+
+def test_import_rows_applies_the_same_rules_in_the_callers_transaction(db, session):
+    create_contact(session, email="a@x.com", first_name=None, tags=[], attributes={})
+    result = import_rows(session, ADMIN, [
+        {"Email": "A@x.com", "First Name": "Ann", "plan": "gold"},
+        {"email": "b@x.com", "phone": "512-555-0100", "tags": ["vip", "Lead"]},
+        {"email": "b@x.com"},
+        {"name": "No Address"},
+    ], source="api")
+    assert (result.rows, result.created, result.updated, result.duplicates, result.rejected) == (4, 1, 1, 1, 1)
+    assert [e.line for e in result.errors if e.rejected] == [4]
+    ann = _contact(session, "a@x.com")
+    assert ann.first_name == "Ann" and ann.attributes == {"plan": "gold"}
+    assert _contact(session, "b@x.com").tags == ["vip", "lead"] and _contact(session, "b@x.com").source == "api"
+    with pytest.raises(ImportRequestError, match="list of objects"):
+        import_rows(session, ADMIN, ["a@x.com"])
+    with pytest.raises(PermissionDenied):
+        import_rows(session, Actor("r@x.com", Role.REVIEWER), [{"email": "c@x.com"}])
