@@ -124,9 +124,13 @@ def draft_ads(session: Session, actor: Actor, *, platform: str, filter: Any, bri
     require(actor.role, Permission.ADS, "draft ads")
     platform, count = _check_draft_args(platform, brief, count, generator)
     variant_url = _check_url(final_url)
+    use_model = _use_model(generator)
+    fresh = not session.in_transaction()
     profile, filter_json = segment_profile(session, filter)
+    if use_model and fresh:
+        session.rollback()  # ends the read-only transaction this call began: none is held while the model thinks
     templates = template_variants(platform, profile, brief, count, variant_url)
-    variants, label, notes = _generate(platform, profile, brief, count, templates, variant_url, generator)
+    variants, label, notes = _generate(platform, profile, brief, count, templates, variant_url, generator, use_model)
     targeting = suggest_targeting(platform, profile, brief)
     ad = AdCampaign(name=(name or _default_name(platform, profile, brief))[:200], platform=platform, status="draft",
                     target_filter=filter_json or {}, brief=brief, variants=variants,
@@ -158,14 +162,19 @@ def _check_url(url: str) -> str:
     return url
 
 
+def _use_model(generator: str) -> bool:
+    offline = get_settings().offline_model
+    if generator == "model" and offline:
+        raise AdError("generator=model needs OPENAI_API_KEY; use generator=offline for template copy")
+    return generator == "model" or (generator == "auto" and not offline)
+
+
 def _generate(platform: str, profile: SegmentProfile, brief: str, count: int, templates: list[dict[str, Any]],
-              final_url: str, generator: str) -> tuple[list[dict[str, Any]], str, list[str]]:
+              final_url: str, generator: str, use_model: bool) -> tuple[list[dict[str, Any]], str, list[str]]:
     settings = get_settings()
-    if generator == "offline" or (generator == "auto" and settings.offline_model):
+    if not use_model:
         why = "asked for" if generator == "offline" else "no OPENAI_API_KEY"
         return templates, "offline templates", [f"offline: copy from templates ({why}); no language model was used"]
-    if settings.offline_model:
-        raise AdError("generator=model needs OPENAI_API_KEY; use generator=offline for template copy")
     from integrations.llm import chat_model
     from tools.ads_model import generate
 

@@ -122,3 +122,19 @@ def test_a_failing_model_falls_back_to_templates_and_says_so(session, model_serv
     assert draft.offline and draft.generator == "offline templates"
     assert any("the language model failed" in n for n in draft.notes)
     assert len(draft.variants) == 2 and all(v.problems == [] for v in draft.variants)
+
+
+def test_no_transaction_is_held_while_the_model_thinks(db, model_server):
+    from db.session import session_factory
+
+    make = session_factory(db)
+    with make() as s:
+        seed(s)
+        s.commit()
+    with make() as s:
+        seen = []
+        fake = model_server(answer(GOOD))
+        fake.responder = lambda body: seen.append(s.in_transaction()) or answer(GOOD)
+        draft = draft_ads(s, MARKETER, platform="google", filter=ROOFERS, brief="Drone roof reports")
+        s.commit()
+    assert seen == [False] and draft.audience == 3 and draft.generator == "model gpt-test"
