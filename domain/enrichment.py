@@ -186,12 +186,24 @@ def is_stale(finished_at: datetime | None, now: datetime, max_age_days: int) -> 
     return finished_at is None or now - finished_at > timedelta(days=max_age_days)
 
 
+ALIASES = {"title": "job_title", "role": "job_title", "position": "job_title", "company_name": "company",
+           "linkedin_url": "linkedin", "phone_number": "phone", "description": "company_description",
+           "employees": "company_size", "size": "company_size", "state": "region", "zip": "postal_code",
+           "zip_code": "postal_code", "year_founded": "founded", "site": "website", "url": "website"}
+
+
+def field_name(name: str) -> str:
+    """Our field name for what a reviewer typed ("title" -> "job_title", "Zip" -> "postal_code")."""
+    key = "_".join(str(name).strip().lower().replace("-", " ").split())
+    return ALIASES.get(key, key)
+
+
 def approved_subset(suggestions: list[Suggestion], approve: list[str] | str,
                     edits: dict[str, str] | None) -> tuple[list[Suggestion], list[str]]:
     """The suggestions a reviewer approved ("all" or a list of field names), with edits applied (an edit also
     approves its field). Returns (approved, unknown field names asked for)."""
-    edits = {k: " ".join(str(v).split()) for k, v in (edits or {}).items()}
-    wanted = {s.field for s in suggestions} if approve == "all" else set(approve) | set(edits)
+    edits = {field_name(k): " ".join(str(v).split()) for k, v in (edits or {}).items()}
+    wanted = {s.field for s in suggestions} if approve == "all" else {field_name(f) for f in approve} | set(edits)
     by_field = {s.field: s for s in suggestions}
     unknown = sorted(f for f in wanted if f not in by_field and f not in FIELDS)
     chosen: list[Suggestion] = []

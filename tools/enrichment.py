@@ -78,6 +78,15 @@ class ReviewItem:
     costs: dict[str, int]
     waiting: int
 
+    def for_model(self) -> str:
+        """A summary safe to hand back to the chat model: ids, counts and our own field names only. Values,
+        quotes and notes are text from the web: render them to the person (Chainlit), never into a prompt."""
+        conflicts = [f.field for f in self.fields if f.conflict]
+        return (f"Enrichment job #{self.job_id} (contact #{self.contact_id}) waits for review: "
+                f"{len(self.fields)} suggested field(s): {', '.join(f.field for f in self.fields)}"
+                + (f"; conflicting values for {', '.join(conflicts)}" if conflicts else "")
+                + f". {self.waiting} job(s) waiting in all. The fields, sources and quotes are shown to the user.")
+
 
 @dataclass
 class ReviewResult:
@@ -92,8 +101,8 @@ def request_enrichment(session: Session, actor: Actor, *, filter: Any = None, co
                        priority: int = 0, force: bool = False) -> int:
     """Queue enrichment for the contacts matching `filter` (the contacts filter language) or listed in
     `contact_ids` (one of the two is needed). Skips contacts already queued, running or waiting for review, and
-    contacts enriched within `enrichment_stale_days` unless `force` is True. Contacts in a scheduled or running
-    campaign go first. Returns how many jobs were queued (at most 10,000 per request)."""
+    contacts enriched within `enrichment_stale_days` unless `force` is True. Contacts about to receive a message
+    of a scheduled or running campaign go first. Returns how many jobs were queued (at most 10,000 per request)."""
     require(actor.role, Permission.ENRICHMENT_RUN, "request enrichment")
     if filter is None and not contact_ids:
         raise EnrichmentError("say which contacts to enrich: a filter or a list of contact ids")
@@ -149,7 +158,8 @@ def _in_campaign(session: Session, ids: list[int]) -> set[int]:
     if not ids:
         return set()
     query = (sa.select(MarketingActivity.contact_id).join(Campaign, Campaign.id == MarketingActivity.campaign_id)
-             .where(MarketingActivity.contact_id.in_(ids), Campaign.status.in_(("scheduled", "running"))))
+             .where(MarketingActivity.contact_id.in_(ids), MarketingActivity.status.in_(("queued", "deferred")),
+                    Campaign.status.in_(("scheduled", "running"))))
     return set(session.scalars(query))
 
 

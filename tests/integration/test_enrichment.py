@@ -208,3 +208,40 @@ def test_a_busy_site_is_retried_then_failed(db, site, monkeypatch):
     assert run_job(job_id, fetcher=site_fetcher()) == "failed"
     assert job(job_id).error.startswith("gave up after retries")
     assert run_job(job_id, fetcher=site_fetcher()).endswith("already failed")
+
+
+def test_contacts_waiting_in_a_scheduled_campaign_are_reviewed_first(db, site):
+    from db.models import Campaign, MarketingActivity
+
+    base, _ = site
+    plain = add_contact(base + "/")
+    waiting = add_contact(base + "/", email="john@acme.test", first="John", last="Smith")
+    with unit_of_work() as uow:
+        campaign = Campaign(name="Spring roofs", channel="email", status="scheduled")
+        uow.session.add(campaign)
+        uow.session.flush()
+        uow.session.add(MarketingActivity(campaign_id=campaign.id, contact_id=waiting, channel="email"))
+    jobs = queue([plain, waiting])
+    priorities = {job(j).contact_id: job(j).priority for j in jobs}
+    assert priorities == {plain: 0, waiting: 100}
+    for job_id in jobs:
+        run_job(job_id, fetcher=site_fetcher())
+    with unit_of_work() as uow:
+        item = next_review_item(uow.session, REVIEWER)
+        assert item.contact_id == waiting and item.waiting == 2
+        later = next_review_item(uow.session, REVIEWER, skip=[item.job_id])
+        assert later.contact_id == plain
+    summary = item.for_model()
+    assert f"job #{item.job_id}" in summary and "job_title" in summary
+    assert "Owner" not in summary and "acme" not in summary.lower()  # no text from the web reaches the model
+
+
+def test_a_reviewer_may_name_fields_the_way_people_say_them(db, site):
+    base, _ = site
+    done = enrich(add_contact(base + "/"), site_fetcher())
+    with unit_of_work() as uow:
+        result = review_enrichment(uow.session, REVIEWER, done.id, approve=["Title"], edits={"zip": "78702"})
+    assert result.applied == ["job_title", "postal_code"]
+    with unit_of_work() as uow:
+        contact = uow.session.get(Contact, done.contact_id)
+        assert (contact.job_title, contact.postal_code) == ("Head of Marketing", "78702")
