@@ -118,3 +118,26 @@ def test_non_message_events_are_keyed_by_delivery_id(env, client):
                            headers=cw.signed_headers(SECRET, body, delivery="d-1")).status_code == 200
     client.post("/webhooks/chatwoot", content=body, headers=cw.signed_headers(SECRET, body, delivery="d-2"))
     assert count(WebhookEvent) == 2
+
+
+def test_concurrent_deliveries_are_group_committed_and_each_event_is_accepted_once(env, db):
+    import asyncio
+
+    import httpx
+
+    from webhooks.app import create_app
+
+    env(MKT_CHATWOOT_WEBHOOK_SECRET=SECRET)
+    same = cw.dumps(cw.message_created(message_id=1))
+    bodies = [same] * 10 + [cw.dumps(cw.message_created(message_id=100 + i)) for i in range(30)]
+
+    async def fire():
+        transport = httpx.ASGITransport(app=create_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return await asyncio.gather(*(c.post("/webhooks/chatwoot", content=b, headers=cw.signed_headers(SECRET, b))
+                                          for b in bodies))
+
+    answers = [r.json()["status"] for r in asyncio.run(fire())]
+    assert answers[:10].count("accepted") == 1 and answers[:10].count("duplicate") == 9
+    assert answers[10:] == ["accepted"] * 30
+    assert count(WebhookEvent) == 31
