@@ -92,7 +92,8 @@ def _status(value: str, negated: bool) -> list[dict[str, Any]] | None:
         return [cond(f"opted_out_{channel}", "eq", True)]
     m = re.match(r"^(?:are |have been |yet )?(enriched|pending enrichment)$", v)
     if m:
-        return [cond("enrichment_status", "neq" if negated else "eq", "approved" if m.group(1) == "enriched" else "pending")]
+        status = "pending" if m.group(1) != "enriched" else ("none" if negated else "enriched")
+        return [cond("enrichment_status", "eq", status)]
     return None
 
 

@@ -127,6 +127,13 @@ def _enrich(text: str) -> list[Call] | None:
     if re.match(r"^(?:review|approve)(?: the)? enrichments?(?: results?| queue)?$", text, re.I) or \
             re.match(r"^next (?:enrichment )?review$", text, re.I):
         return [Call("next_review_item", {})]
+    m = re.match(r"^(approve|reject|skip) enrichment (?:job |result |#)?#?(\d+)$", text, re.I)
+    if m:
+        verb, job = m.group(1).lower(), int(m.group(2))
+        if verb == "skip":
+            return [Call("next_review_item", {"skip": [job]})]
+        return [Call("review_enrichment", {"job_id": job, "reject": True} if verb == "reject" else
+                     {"job_id": job, "approve": "all"})]
     m = re.match(r"^approve enrichments? (?:with |above |at least )?(?:confidence )?(?:>=?|above|over)?\s*(0?\.\d+|\d+%)$",
                  text, re.I)
     if m:
@@ -152,6 +159,16 @@ def _campaign_verb(text: str) -> list[Call] | None:
             "status of": "campaign_status", "status": "campaign_status", "show": "campaign_status",
             "report": "campaign_report"}[verb]
     return [Call(name, {"ref": ref})]
+
+
+def _send_test(text: str) -> list[Call] | None:
+    m = re.match(r"^send (?:a |me a )?test (?:of |for )?(?:the )?(?:campaign )?(.+?) to (\S+)$", text, re.I)
+    return [Call("send_test", {"ref": m.group(1).strip().strip("\"'"), "to": m.group(2)})] if m else None
+
+
+def _import_errors(text: str) -> list[Call] | None:
+    m = re.match(r"^show (?:the )?(?:rejected rows|errors|import errors)(?: (?:of|for) import)? #?(\d+)$", text, re.I)
+    return [Call("import_errors", {"import_id": int(m.group(1))})] if m else None
 
 
 def _draft_campaign(text: str) -> list[Call] | None:
@@ -229,7 +246,7 @@ def _sample(text: str) -> list[Call] | None:
 
 
 _FREE_TEXT_RULES = (_draft_campaign, _reply, _ads)  # keep the message text as typed
-_RULES = (_sample, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
+_RULES = (_sample, _send_test, _import_errors, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
 
 
 def parse(text: str) -> list[Call]:

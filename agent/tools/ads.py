@@ -1,1 +1,53 @@
-"""Wiring placeholder: filled when the capability lands."""
+"""Ad copy drafts for a segment (saved as a draft: nothing is spent) and an ad campaign's report."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agent.tools.common import Args, FilterField, data_text, landed, money, table
+from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.roles import Permission
+
+ads = landed("tools.ads", "draft_ads", "ad_report")
+
+
+class DraftArgs(Args):
+    platform: Literal["facebook", "google", "linkedin"]
+    filter: dict[str, Any] | None = FilterField()
+    brief: str = Field(description="What to advertise, in a sentence.")
+    name: str | None = None
+
+
+class RefArgs(Args):
+    ref: str = Field(description="The ad campaign's id or name.")
+
+
+def _draft(session, actor, a: DraftArgs) -> ToolOutput:
+    d = ads.draft_ads(session, actor, platform=a.platform, filter=a.filter, brief=a.brief, name=a.name)
+    rows = [{"variant": v.number, **{k: (" / ".join(val) if isinstance(val, list) else val)
+                                     for k, val in v.fields.items()},
+             "fits limits": "yes" if not v.problems else "; ".join(v.problems)} for v in d.variants]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    how = "offline templates (no language model)" if d.offline else d.generator
+    title = (f"Drafted {d.platform} ads '{d.name}' (#{d.id}) for {d.audience} contacts, by {how}. Saved as a draft: "
+             "nothing is spent.")
+    return ToolOutput(data_text(title, rows), table(title, columns, rows))
+
+
+def _report(session, actor, a: RefArgs) -> ToolOutput:
+    r = ads.ad_report(session, actor, a.ref)
+    ctr = f"{r.ctr:.1%}" if r.ctr is not None else "n/a"
+    text = (f"Ad '{r.name}' ({r.platform}, {r.status}): spend {money(r.spend_micros)}, {r.impressions} impressions, "
+            f"{r.clicks} clicks (CTR {ctr}), {r.conversions} conversions, cost per lead "
+            f"{money(r.cost_per_lead_micros) if r.cost_per_lead_micros is not None else 'n/a'}.")
+    return ToolOutput(text, {"kind": "text", "markdown": text})
+
+
+if ads is not None:
+    register(ToolSpec("draft_ads", "Draft ad copy (facebook, google or linkedin) for the contacts matching a filter, "
+                      "within each platform's limits. Saved as a draft; nothing is spent.", DraftArgs,
+                      Permission.ADS, _draft))
+    register(ToolSpec("ad_report", "Spend, impressions, clicks, conversions, CTR, CPC and cost per lead of an ad "
+                      "campaign.", RefArgs, Permission.ADS, _report))

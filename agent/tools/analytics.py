@@ -1,1 +1,45 @@
-"""Wiring placeholder: filled when the capability lands."""
+"""Analytics for a period (chart + table) and one campaign's report (funnel)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from agent.tools.common import Args, landed, message
+from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.roles import Permission
+
+analytics = landed("tools.analytics", "analytics_report", "campaign_report")
+charts = landed("agent.charts", "report_display", "campaign_display")
+
+
+class PeriodArgs(Args):
+    start: date = Field(description="First day, YYYY-MM-DD (account time zone).")
+    end: date = Field(description="Last day, included.")
+    chart: Literal["trend", "costs"] = Field("trend", description="trend: daily numbers; costs: cost by kind.")
+
+
+class CampaignArgs(Args):
+    ref: str = Field(description="The campaign's id or name.")
+    chart: Literal["funnel", "variants"] = "funnel"
+
+
+def _period(session, actor, a: PeriodArgs) -> ToolOutput:
+    report = analytics.analytics_report(session, actor, a.start, a.end)
+    display = charts.report_display(report, a.chart) if charts else message(report.summary())
+    return ToolOutput(report.summary(), display)
+
+
+def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:
+    report = analytics.campaign_report(session, actor, a.ref)
+    display = charts.campaign_display(report, a.chart) if charts else message(report.summary())
+    return ToolOutput(report.summary(), display)
+
+
+if analytics is not None:
+    register(ToolSpec("show_analytics", "Daily numbers, rates and costs for a period, with a chart.", PeriodArgs,
+                      Permission.ANALYTICS, _period))
+    register(ToolSpec("campaign_report", "How one campaign did: funnel, exclusions, costs per response and booking, "
+                      "A/B variants.", CampaignArgs, Permission.ANALYTICS, _campaign))

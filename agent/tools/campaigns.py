@@ -1,1 +1,132 @@
-"""Wiring placeholder: filled when the capability lands."""
+"""Campaign tools: draft, preview, launch (Approve, with the preview), status, pause, resume (Approve: it sends
+again), cancel, test send (Approve: it sends)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agent.tools.common import Args, FilterField, data_text, landed, message, money, next_steps, plain, table
+from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.roles import Permission
+
+campaigns = landed("tools.campaigns", "draft_campaign", "preview_campaign", "launch_campaign", "campaign_status")
+
+
+class DraftArgs(Args):
+    name: str = Field(description="A unique campaign name.")
+    channel: Literal["sms", "email"]
+    filter: dict[str, Any] | None = FilterField()
+    body_text: str = Field(description="The message. Merge fields like {first_name|there} are filled per contact.")
+    subject: str | None = Field(None, description="Email subject (email only).")
+    body_html: str | None = Field(None, description="Optional HTML body (email only).")
+    send_rules: dict[str, Any] | None = Field(None, description='Optional {"cap_24h", "cap_7d", "quiet_start", '
+                                              '"quiet_end", "stop_on_reply"}.')
+
+
+class RefArgs(Args):
+    ref: str = Field(description="The campaign's id or exact name.")
+
+
+class TestArgs(RefArgs):
+    to: str = Field(description="Your own phone number or email address for the test.")
+
+
+def _notice(result: Any) -> str:
+    return f"\n\n**{result.notice}**" if getattr(result, "notice", None) else ""
+
+
+def _draft(session, actor, a: DraftArgs) -> ToolOutput:
+    view = campaigns.draft_campaign(session, actor, name=a.name, channel=a.channel, filter=a.filter,
+                                    body_text=a.body_text, subject=a.subject, body_html=a.body_html,
+                                    send_rules=a.send_rules)
+    seg = f", {view.sms_segments} SMS segment(s) ({view.sms_encoding})" if view.sms_segments else ""
+    text = f"Drafted {view.channel} campaign '{view.name}' (#{view.id}){seg}. Nothing is sent until you launch it."
+    md = text + "".join(f"\n- warning: {w}" for w in view.warnings)
+    steps = next_steps(("Preview it", f"preview campaign {view.id}"), ("Launch it", f"launch campaign {view.id}"))
+    return ToolOutput(data_text(text, {"warnings": view.warnings}), message(md, next=steps))
+
+
+def _preview_lines(p: Any) -> list[str]:
+    excluded = ", ".join(f"{k}: {v}" for k, v in p.excluded.items()) or "none"
+    return [f"Audience {p.audience}, eligible now {p.eligible}, deferred (quiet hours) {p.deferred}.",
+            f"Excluded: {excluded}.", f"Estimated cost: {money(p.estimated_cost_micros)}"
+            + (f" ({p.segments} segment(s) per SMS)" if p.segments else "") + "."]
+
+
+def _preview(session, actor, a: RefArgs) -> ToolOutput:
+    p = campaigns.preview_campaign(session, actor, a.ref)
+    summary = f"Preview of '{p.name}': " + " ".join(_preview_lines(p))
+    rows = [{"to": s.to, "subject": s.subject, "message": s.body} for s in p.samples]
+    display = table(summary + _notice(p), ["to", "subject", "message"], rows,
+                    next=next_steps(("Launch it", f"launch campaign {p.campaign_id}")))
+    return ToolOutput(data_text(summary, rows), display)
+
+
+def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
+    p = campaigns.preview_campaign(session, actor, a.ref)
+    return {"title": f"Launch campaign '{p.name}' ({p.channel})", "action": f"send {p.channel} now",
+            "who": f"{p.eligible} eligible of an audience of {p.audience}", "count": p.eligible,
+            "excluded": p.excluded, "deferred": p.deferred, "cost_micros": p.estimated_cost_micros,
+            "rendered": p.samples[0].body if p.samples else None,
+            "sample": [{"to": s.to, "message": s.body} for s in p.samples],
+            "details": {"mode": p.notice} if p.notice else {}}
+
+
+def _launch(session, actor, a: RefArgs) -> ToolOutput:
+    r = campaigns.launch_campaign(session, actor, a.ref)
+    text = (f"Launched campaign #{r.campaign_id}: {r.queued} queued, {r.deferred} deferred to quiet-hours end, "
+            f"{sum(r.excluded.values())} excluded. Estimated cost {money(r.estimated_cost_micros)}.")
+    steps = next_steps(("Status", f"status of campaign {r.campaign_id}"),
+                       ("Pause it", f"pause campaign {r.campaign_id}"))
+    return ToolOutput(text + (f" {r.notice}" if r.notice else ""), message(text + _notice(r), next=steps))
+
+
+def _progress(verb: str):
+    def run(session, actor, a: RefArgs) -> ToolOutput:
+        fn = getattr(campaigns, {"status": "campaign_status"}.get(verb, f"{verb}_campaign"))
+        p = fn(session, actor, a.ref)
+        counts = ", ".join(f"{k} {v}" for k, v in p.counts.items()) or "nothing sent yet"
+        text = (f"Campaign '{p.name}' is {p.status}"
+                + (f" ({p.pause_reason})" if p.pause_reason else "")
+                + f": {p.done} of {p.total} done; {counts}; cost so far {money(p.cost_micros)}.")
+        return ToolOutput(text, message(text + _notice(p), progress=plain(p)))
+    return run
+
+
+def _resume_summary(session, actor, a: RefArgs) -> dict[str, Any]:
+    p = campaigns.campaign_status(session, actor, a.ref)
+    return {"title": f"Resume campaign '{p.name}'", "action": "sending starts again",
+            "who": f"{p.total - p.done} messages still to send", "count": p.total - p.done}
+
+
+def _test_summary(session, actor, a: TestArgs) -> dict[str, Any]:
+    p = campaigns.preview_campaign(session, actor, a.ref)
+    return {"title": f"Send a test of '{p.name}'", "action": f"send one {p.channel} test", "who": a.to, "count": 1,
+            "rendered": p.samples[0].body if p.samples else None, "details": {"mode": p.notice} if p.notice else {}}
+
+
+def _test(session, actor, a: TestArgs) -> ToolOutput:
+    r = campaigns.send_test(session, actor, a.ref, a.to)
+    text = f"Test {'queued' if r.queued else 'not sent'} to {r.to}." + (f" {r.notice}" if r.notice else "")
+    return ToolOutput(text, message(text))
+
+
+if campaigns is not None:
+    P = Permission.CAMPAIGNS
+    register(ToolSpec("draft_campaign", "Create a DRAFT sms or email campaign for the contacts matching a filter "
+                      "(nothing is sent).", DraftArgs, P, _draft))
+    register(ToolSpec("preview_campaign", "Who would get a campaign now: eligible, excluded by reason, deferred, "
+                      "rendered samples, SMS segments, estimated cost.", RefArgs, P, _preview, untrusted_output=True))
+    register(ToolSpec("launch_campaign", "Start sending a campaign. Waits for the user's Approve, which shows the "
+                      "preview.", RefArgs, P, _launch, summarise=_launch_summary))
+    register(ToolSpec("campaign_status", "Progress of a campaign: counts by status, cost so far.", RefArgs, P,
+                      _progress("status")))
+    register(ToolSpec("pause_campaign", "Pause a sending campaign.", RefArgs, P, _progress("pause")))
+    register(ToolSpec("resume_campaign", "Resume a paused campaign (it sends again: waits for Approve).", RefArgs, P,
+                      _progress("resume"), summarise=_resume_summary))
+    register(ToolSpec("cancel_campaign", "Cancel a campaign: nothing more is sent.", RefArgs, P, _progress("cancel")))
+    if hasattr(campaigns, "send_test"):
+        register(ToolSpec("send_test", "Send one test message of a campaign to your own address (waits for Approve).",
+                          TestArgs, P, _test, summarise=_test_summary))

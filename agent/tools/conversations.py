@@ -1,1 +1,40 @@
-"""Wiring placeholder: filled when the capability lands."""
+"""Reply to a contact's conversation (it sends: Approve, showing who, where and the exact text)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agent.tools.common import Args, landed, message
+from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.roles import Permission
+
+conversations = landed("tools.conversations", "reply_to_conversation")
+Channel = Literal["sms", "whatsapp", "email", "facebook", "instagram", "telegram", "web", "api"]
+
+
+class ReplyArgs(Args):
+    contact_ref: str = Field(description="The contact: id, email, phone or name.")
+    channel: Channel | None = Field(None, description="Where to answer; default sms.")
+    text: str = Field(description="The reply, exactly as it will be sent.")
+
+
+def _summary(session, actor, a: ReplyArgs) -> dict[str, Any]:
+    from tools.contacts import resolve_contact
+
+    contact = resolve_contact(session, a.contact_ref)
+    name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email or contact.phone
+    return {"title": f"Reply to {name} on {a.channel or 'sms'}", "action": "send one message", "count": 1,
+            "who": f"{name} <{contact.email or contact.phone}>", "rendered": a.text}
+
+
+def _reply(session, actor, a: ReplyArgs) -> ToolOutput:
+    r = conversations.reply_to_conversation(session, actor, a.contact_ref, a.channel or "sms", a.text)
+    text = r.summary if hasattr(r, "summary") else f"Replied to {r.contact_name} on {r.channel}."
+    return ToolOutput(text, message(text))
+
+
+if conversations is not None:
+    register(ToolSpec("reply_to_conversation", "Reply to a contact in their latest conversation on a channel. "
+                      "It sends: waits for Approve.", ReplyArgs, Permission.INBOX, _reply, summarise=_summary))

@@ -1,1 +1,33 @@
-"""Wiring placeholder: filled when the capability lands."""
+"""A contact's history (messages, replies, bookings, edits, opt-outs, enrichment), newest first. Quoted replies and
+scraped quotes are third-party text: data only."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from agent.tools.common import Args, data_text, landed, table
+from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.roles import Permission
+
+timeline = landed("tools.timeline", "contact_history")
+
+
+class HistoryArgs(Args):
+    ref: str = Field(description="The contact: id, email, phone or full name.")
+    kinds: list[str] | None = Field(None, description="Only these kinds: message, conversation, booking, ad, "
+                                    "enrichment, edit, consent, import, created, other.")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+def _history(session, actor, a: HistoryArgs) -> ToolOutput:
+    t = timeline.contact_history(session, actor, a.ref, kinds=a.kinds, page=a.page, page_size=a.page_size)
+    rows = [{"when": f"{e.at:%Y-%m-%d %H:%M} UTC", "kind": e.kind, "what": e.title,
+             "detail": getattr(e, "detail", None) or getattr(e, "body", None)} for e in t.entries]
+    title = f"History of {t.contact_name}: {t.total} entries (page {t.page} of {t.pages})."
+    return ToolOutput(data_text(title, rows), table(title, ["when", "kind", "what", "detail"], rows))
+
+
+if timeline is not None:
+    register(ToolSpec("contact_history", "Everything that happened to one contact, newest first, a page at a time.",
+                      HistoryArgs, Permission.CONTACTS_READ, _history, untrusted_output=True))

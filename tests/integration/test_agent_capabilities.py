@@ -1,0 +1,130 @@
+"""Every wired capability driven by the offline model through the real graph: campaigns (draft, preview, launch
+with Approve, status), enrichment (request with Approve, review, bulk approve), history, analytics, ads, replies."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import sqlalchemy as sa
+
+from agent.context import actor_from
+from agent.runner import open_agent
+from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity
+from db.session import unit_of_work
+from tests.factories import create_contact
+
+MARKETER = actor_from("marketer@example.com", "marketer")
+REVIEWER = actor_from("reviewer@example.com", "reviewer")
+
+
+def chat(*steps, actor=MARKETER):
+    async def run():
+        thread, out = f"test-{uuid.uuid4()}", []
+        async with open_agent() as agent:
+            for kind, text in steps:
+                fn = agent.send if kind == "say" else agent.decide
+                out.append(await fn(text, thread_id=thread, actor=actor))
+        return out
+    return asyncio.run(run())
+
+
+def roofers(session):
+    create_contact(session, first_name="Jane", last_name="Doe", email="jane@acme.com", phone="+15125550100",
+                   city="Austin", region="TX", tags=["roofer"], timezone="UTC")
+    create_contact(session, first_name="Bob", last_name="Roe", phone="+15125550111", city="Austin", region="TX",
+                   tags=["roofer"], timezone="UTC", opted_out_sms=True)
+    create_contact(session, first_name="Ann", email="ann@poe.com", city="Dallas", region="TX", tags=["plumber"])
+    session.commit()
+
+
+def activities() -> int:
+    with unit_of_work() as uow:
+        return uow.session.scalar(sa.select(sa.func.count()).select_from(MarketingActivity))
+
+
+def test_draft_preview_and_launch_a_campaign_only_on_approve(session):
+    roofers(session)
+    draft, preview, asked, cancelled = chat(
+        ("say", "draft an sms campaign called Spring to roofers in Texas: Hi {first_name|there}, free roof check?"),
+        ("say", "preview campaign Spring"), ("say", "launch campaign Spring"), ("decide", "cancel"))
+    assert "Drafted sms campaign 'Spring'" in draft.text
+    assert preview.displays[0]["kind"] == "table" and "Audience 2" in preview.displays[0]["title"]
+    summary = asked.approval["summary"]
+    assert asked.approval["tool"] == "launch_campaign"
+    assert summary["count"] == 1 and sum(summary["excluded"].values()) == 1  # Bob opted out, with the reason
+    assert "Hi Jane" in summary["rendered"] and summary["cost_micros"] > 0
+    assert "Cancelled" in cancelled.text and activities() == 0
+    asked_again, launched, status = chat(("say", "launch campaign Spring"), ("decide", "approve"),
+                                         ("say", "status of campaign Spring"))
+    assert "Launched campaign" in launched.text and "1 queued" in launched.text
+    assert activities() == 1
+    assert "Campaign 'Spring' is" in status.text
+
+
+def test_a_reviewer_cannot_launch(session):
+    roofers(session)
+    with unit_of_work() as uow:
+        uow.session.add(Campaign(name="Spring", channel="sms", body_text="Hi", target_filter={}))
+    (result,) = chat(("say", "launch campaign Spring"), actor=REVIEWER)
+    assert result.approval is None and "Refused: your role (reviewer)" in result.text
+    assert activities() == 0
+
+
+def test_enrichment_request_waits_for_approve_then_queues_jobs(session):
+    roofers(session)
+    asked, done = chat(("say", "enrich contacts tagged roofer"), ("decide", "approve"))
+    assert asked.approval["tool"] == "enrich_contacts" and asked.approval["summary"]["count"] == 2
+    assert "Queued enrichment for 2 contacts" in done.text
+    with unit_of_work() as uow:
+        assert uow.session.scalar(sa.select(sa.func.count()).select_from(EnrichmentJob)) == 2
+
+
+def _job_in_review(session) -> int:
+    jane = session.scalar(sa.select(Contact).where(Contact.first_name == "Jane"))
+    job = EnrichmentJob(contact_id=jane.id, status="in_review", suggestions=[{
+        "field": "job_title", "value": "Owner", "source_url": "https://acme.example/about",
+        "quote": "Jane Doe, owner of Acme Roofing", "confidence": 0.95, "verified": True}], decisions={})
+    session.add(job)
+    session.commit()
+    return job.id
+
+
+def test_review_shows_source_and_quote_and_approve_applies(session):
+    roofers(session)
+    job_id = _job_in_review(session)
+    shown, decided = chat(("say", "review enrichment"), ("say", f"approve enrichment job {job_id}"), actor=REVIEWER)
+    table = shown.displays[0]
+    row = dict(zip(table["columns"], table["rows"][0], strict=True))
+    assert row["suggested"] == "Owner" and row["source"] == "https://acme.example/about"
+    assert "owner of Acme" in row["quote"]
+    assert f"Enrichment #{job_id} approved" in decided.text
+    with unit_of_work() as uow:
+        assert uow.session.scalar(sa.select(Contact.job_title).where(Contact.first_name == "Jane")) == "Owner"
+
+
+def test_bulk_approval_of_enrichment_needs_approve(session):
+    roofers(session)
+    _job_in_review(session)
+    asked, done = chat(("say", "approve enrichment above 0.9"), ("decide", "approve"), actor=REVIEWER)
+    assert asked.approval["summary"]["count"] == 1
+    assert "Approved enrichment for 1 contacts" in done.text
+
+
+def test_history_analytics_and_ads(session):
+    chat(("say", "load sample data"))
+    history, analytics, ads = chat(("say", "history for jane@acmeroofing.example"), ("say", "analytics last 30 days"),
+                                   ("say", "draft facebook ads for roofers: free roof checks before storm season"))
+    assert history.displays[0]["kind"] == "table" and history.displays[0]["rows"]
+    assert "History of Jane Doe" in history.text
+    assert analytics.displays[0]["kind"] == "chart"
+    assert ads.displays[0]["kind"] == "table" and "Drafted facebook ads" in ads.text
+    assert "nothing is spent" in ads.text
+
+
+def test_a_reply_waits_for_approve_and_shows_the_exact_text(session):
+    roofers(session)
+    asked, cancelled = chat(("say", "reply to jane@acme.com by sms: See you Monday at 9."), ("decide", "cancel"))
+    assert asked.approval["tool"] == "reply_to_conversation"
+    assert asked.approval["summary"]["rendered"] == "See you Monday at 9."
+    assert "Cancelled" in cancelled.text
