@@ -76,4 +76,5 @@ class MarketingActivity(Timestamps, Base):
         sa.Index("ix_marketing_activities_opened_at", "opened_at"),
         sa.Index("ix_marketing_activities_clicked_at", "clicked_at"),
         sa.Index("ix_marketing_activities_failed_at", "failed_at"),
+        sa.Index("ix_marketing_activities_updated_at", "updated_at"),  # what changed since the last refresh
     )

@@ -15,7 +15,7 @@ down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ACTIVITY_COLUMNS = ("delivered_at", "opened_at", "clicked_at", "failed_at")
+_ACTIVITY_COLUMNS = ("delivered_at", "opened_at", "clicked_at", "failed_at", "updated_at")
 
 
 def upgrade() -> None:
