@@ -5,7 +5,6 @@ Cells from the file are shown escaped and are never given to a model."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import shutil
 import uuid
 from pathlib import Path
@@ -60,21 +59,17 @@ def preview_markdown(name: str, preview: Any) -> str:
     return "\n\n".join(parts)
 
 
-def error_report(result: Any, folder: Path) -> Path | None:
-    """The rejected rows and dropped fields as a CSV (formula-safe cells), or None when there are none."""
-    from domain.csv_safety import safe_row
+def error_report(result: Any, folder: Path, actor: Actor) -> Path | None:
+    """The whole row-level report (rejected rows, dropped fields) as a formula-safe CSV, or None when clean."""
+    from db.session import unit_of_work
+    from tools.imports import export_import_errors
 
-    errors = plain(getattr(result, "errors", None) or [])
-    if not errors:
+    if not getattr(result, "errors", None):
         return None
     path = folder / f"import-{result.import_id}-errors.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        keys = list(errors[0].keys()) if isinstance(errors[0], dict) else ["error"]
-        writer.writerow(keys)
-        for err in errors:
-            writer.writerow(safe_row([err.get(k) for k in keys] if isinstance(err, dict) else [err]))
-    return path
+    with unit_of_work() as uow:
+        count = export_import_errors(uow.session, actor, result.import_id, path)
+    return path if count else None
 
 
 def summary_markdown(result: Any) -> str:
@@ -85,10 +80,8 @@ def summary_markdown(result: Any) -> str:
 async def _progress_reporter(message: cl.Message):
     loop = asyncio.get_running_loop()
 
-    def progress(*args: Any, **_kw: Any) -> None:
-        done = args[0] if args else 0
-        total = args[1] if len(args) > 1 else None
-        message.content = f"Importing… {done} rows" + (f" of {total}" if total else "")
+    def progress(p: Any) -> None:
+        message.content = f"Importing… {p.rows:,} rows read ({p.fraction:.0%}), {p.counts.created:,} new so far"
         asyncio.run_coroutine_threadsafe(message.update(), loop)
 
     return progress
@@ -107,7 +100,7 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
     path = await asyncio.to_thread(keep_upload, element)
     try:
         preview = await asyncio.to_thread(inspect_csv, str(path))
-    except ValueError as exc:
+    except ValueError as exc:  # ImportFileError: not a CSV we can read
         await cl.Message(content=f"I can't read {element.name}: {exc}. Nothing was imported.").send()
         return
     answer = await cl.AskActionMessage(content=preview_markdown(element.name, preview), timeout=3600, actions=[
@@ -119,18 +112,26 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
     status = cl.Message(content="Importing…")
     await status.send()
     progress = await _progress_reporter(status)
-    result = await asyncio.to_thread(run_import, str(path), actor=actor, mapping=preview.mapping, policy="fill",
-                                     progress=progress)
+    try:
+        result = await asyncio.to_thread(run_import, str(path), actor=actor, mapping=preview.mapping,
+                                         policy="fill", progress=progress, filename=element.name)
+    except ValueError as exc:
+        status.content = f"Import failed: {exc}"
+        await status.update()
+        return
     status.content = "Import finished."
     await status.update()
-    await _send_summary(result, path.parent)
+    await _send_summary(result, path.parent, actor)
 
 
-async def _send_summary(result: Any, folder: Path) -> None:
-    report = await asyncio.to_thread(error_report, result, folder)
+async def _send_summary(result: Any, folder: Path, actor: Actor) -> None:
+    report = await asyncio.to_thread(error_report, result, folder, actor)
     elements = [cl.File(name=report.name, path=str(report), display="inline")] if report else []
     actions = [cl.Action(name="say", payload={"text": "enrich contacts not enriched"}, label="Enrich them"),
                cl.Action(name="say", payload={"text": "how many contacts"}, label="Count all contacts")]
+    if result.rejected:
+        actions.append(cl.Action(name="say", payload={"text": f"show rejected rows of import {result.import_id}"},
+                                 label="Show the rejected rows"))
     text = summary_markdown(result)
     if report:
         text += f"\n\nThe rejected rows and dropped fields are in **{report.name}** (attached)."

@@ -16,8 +16,11 @@ from tests.e2e.server import open_chat, running_server
 pytestmark = pytest.mark.slow
 
 
-async def converse(chat, thread_id: str, texts: list[str], until, timeout: float = 40) -> None:
-    """Send `texts` one after another on one websocket session with a fixed thread id; wait until `until()`."""
+async def converse(chat, thread_id: str, texts: list[str], until, timeout: float = 40,
+                   upload: tuple[str, bytes] | None = None) -> None:
+    """Send `texts` one after another on one websocket session with a fixed thread id (and optionally upload a
+    file with the first message, as the drag-and-drop does); wait until `until()`."""
+    import httpx
     import socketio
 
     sio = socketio.AsyncClient()
@@ -31,17 +34,26 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
         chat.events.append(("ask", data))
         return chat.ask_answer(data) if chat.ask_answer else None
 
+    session_id = str(uuid.uuid4())
     await sio.connect(chat.server.base, socketio_path="/ws/socket.io", transports=["websocket"],
                       headers={"cookie": chat.cookie},
-                      auth={"sessionId": str(uuid.uuid4()), "clientType": "webapp", "threadId": thread_id})
+                      auth={"sessionId": session_id, "clientType": "webapp", "threadId": thread_id})
     loop = asyncio.get_running_loop()
     try:
         await sio.emit("connection_successful")
-        for text in texts:
+        for i, text in enumerate(texts):
+            refs = None
+            if upload and i == 0:
+                async with httpx.AsyncClient() as client:
+                    resp = await client.post(f"{chat.server.base}/project/file", params={"session_id": session_id},
+                                             headers={"cookie": chat.cookie},
+                                             files={"file": (upload[0], upload[1], "text/csv")})
+                    resp.raise_for_status()
+                    refs = [{"id": resp.json()["id"]}]
             before = len(chat.events)
             await sio.emit("client_message", {"message": {
                 "id": str(uuid.uuid4()), "threadId": thread_id, "name": "user", "type": "user_message",
-                "output": text, "createdAt": "2026-01-01T00:00:00Z"}, "fileReferences": None})
+                "output": text, "createdAt": "2026-01-01T00:00:00Z"}, "fileReferences": refs})
             deadline = loop.time() + timeout
             while loop.time() < deadline and not any(n == "task_end" for n, _ in chat.events[before + 1:]):
                 await asyncio.sleep(0.1)
@@ -115,3 +127,25 @@ def test_a_pending_approval_survives_a_server_restart(db, tmp_path):
     assert said(chat, "Removed sample data: 16 contacts")
     assert sample_count() == 0
     assert "An error occurred" not in log
+
+
+CSV = (b"Name,Email,Phone,City,Tags\r\nJane Doe,jane@acme.com,512 555 0100,Austin,roofer\r\n"
+       b"Bob Roe,bob@roe.com,,Dallas,roofer\r\nNobody,not-an-email,12,Austin,\r\n")
+
+
+def test_a_dropped_csv_shows_the_mapping_then_imports_with_a_report(db, tmp_path):
+    with running_server(tmp_path) as server:
+        chat = open_chat(server)
+        chat.ask_answer = choose(chat, "import")
+        asyncio.run(converse(chat, str(uuid.uuid4()), [""], upload=("leads.csv", CSV),
+                             until=lambda: said(chat, "Imported **3** rows")))
+        log = server.log()
+    asks = [d for n, d in chat.events if n == "ask"]
+    assert asks and "Proposed mapping" in asks[0]["msg"]["output"] and "| Email | email |" in asks[0]["msg"]["output"]
+    assert said(chat, "Imported **3** rows: 2 new contacts")
+    assert said(chat, "import-1-errors.csv") or said(chat, "-errors.csv")
+    labels = [d.get("label") for n, d in chat.events if n == "action"]
+    assert {"Enrich them", "Show the rejected rows"} <= set(labels)
+    with unit_of_work() as uow:
+        assert sorted(uow.session.scalars(sa.select(Contact.email))) == ["bob@roe.com", "jane@acme.com"]
+    assert "An error occurred" not in log and "Traceback" not in log
