@@ -9,10 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.ads import SPECS, clean, repair_variant, shorten, slug, spec, validate_variant
-from domain.ads_segment import US_STATES, SegmentProfile
+from domain.ads_segment import US_STATES, SegmentProfile, is_instruction
 
 _SMALL = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
-_INSTRUCTION = re.compile(r"^\s*(please\s+)?(draft|write|create|make|generate|give|build|prepare)\b", re.IGNORECASE)
+# A tag naming people of a trade ("roofer") read as the trade's industry, for copy like "Grow Your Roofing Business".
+TRADES = {"roofer": "Roofing", "plumber": "Plumbing", "electrician": "Electrical", "landscaper": "Landscaping",
+          "painter": "Painting", "builder": "Construction", "contractor": "Contracting", "cleaner": "Cleaning",
+          "mover": "Moving", "dentist": "Dental", "lawyer": "Legal", "attorney": "Legal", "realtor": "Real Estate",
+          "accountant": "Accounting", "hvac": "HVAC", "mechanic": "Auto Repair", "gardener": "Gardening"}
 DOMINANT = 0.5  # a place or company is named when at least half the segment shares it
 
 
@@ -34,9 +38,10 @@ def title(text: str) -> str:
 def slots_from(profile: SegmentProfile, brief: str) -> Slots:
     industry = profile.top("industries")
     if not industry and profile.tags:
-        industry = title(profile.tags[0][0])
+        tag = profile.tags[0][0]
+        industry = TRADES.get(tag.lower().rstrip("s"), title(tag))
     return Slots(industry=industry, places=_places(profile), company=_dominant(profile, "companies"),
-                 offer="" if _INSTRUCTION.match(brief or "") else clean(brief).rstrip(". "),
+                 offer="" if is_instruction(brief) else clean(brief).rstrip(". "),
                  interest=profile.tags[0][0] if profile.tags else None)
 
 

@@ -168,8 +168,19 @@ _STOP = {"a", "an", "and", "the", "for", "to", "of", "in", "on", "our", "your", 
          "best", "cheap", "today", "more", "great", "top", "save", "off", "crews", "team", "teams", "us", "my"}
 
 
+_INSTRUCTION = re.compile(r"^\s*(please\s+)?((draft|write|create|make|generate|give|build|prepare)\b|"
+                          r"(\w+\s+)?ads?\s+(for|to|targeting)\b)", re.IGNORECASE)
+
+
+def is_instruction(brief: str | None) -> bool:
+    """'draft google ads for roofers' or 'Ads for roofers in Texas' name the audience, not what is advertised."""
+    return bool(_INSTRUCTION.match(brief or ""))
+
+
 def brief_phrase(brief: str, limit: int = 3) -> str:
     """The brief's first content words ('free drone roof inspections' -> 'drone roof inspections')."""
+    if is_instruction(brief):
+        return ""
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", (brief or "").lower()) if w not in _STOP]
     return " ".join(list(dict.fromkeys(words))[:limit])
 

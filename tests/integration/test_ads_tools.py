@@ -199,3 +199,23 @@ def test_the_database_counts_the_segment_exactly_as_row_by_row_counting_would(se
     assert from_db.companies == [("Acme Roofing", 2)]
     assert dict(from_db.tags) == {"roofing": 2, "vip": 2}
     assert dict(from_db.company_sizes) == {"11-50": 2, "10001+": 1}
+
+
+def test_done_when_draft_google_ads_for_roofers_in_texas_on_the_sample_data(session):
+    from tools.demo import load_sample_data
+
+    load_sample_data(session, MARKETER)
+    # what the chat's offline parser makes of "draft google ads for roofers in Texas"
+    roofers_in_texas = {"all": [{"field": "tags", "op": "has", "value": "roofer"},
+                                {"field": "region", "op": "in", "value": ["TX", "Texas"]}]}
+    draft = draft_ads(session, MARKETER, platform="google", filter=roofers_in_texas, brief="Ads for roofers in Texas")
+    assert draft.audience == 5
+    rsa = draft.variants[0]
+    assert rsa.problems == [] and 3 <= len(rsa.fields["headlines"]) <= 15 and 2 <= len(rsa.fields["descriptions"]) <= 4
+    assert all(n <= 30 for n in rsa.lengths["headlines"]) and all(n <= 90 for n in rsa.lengths["descriptions"])
+    assert "Ads for" not in " ".join(rsa.fields["headlines"])  # the request is not ad copy
+    assert {"Serving Texas", "Grow Your Roofing Business"} <= set(rsa.fields["headlines"])  # tag "roofer" -> Roofing
+    assert not any("roofers texas" in k["value"] for k in draft.targeting["keywords"])
+    assert {"value": "Texas", "contacts": 5} in draft.targeting["locations"]
+    assert {"value": "Austin, Texas", "contacts": 2} in draft.targeting["locations"]
+    assert {"value": "roofer", "contacts": 5} in draft.targeting["keywords"]
