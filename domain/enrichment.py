@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 # Where an approved field lands: a Contact column, or contact.attributes[<name>].
 COLUMN_FIELDS = ("company", "website", "job_title", "city", "region", "country", "postal_code", "phone", "email")
@@ -115,15 +116,49 @@ def _check(s: Suggestion, pages: dict[str, str]) -> str | None:
     page = pages[s.source_url]
     if looks_like_injection(page):
         return "the page holds instructions aimed at a model: nothing from it is used"
+    if s.field == "website":
+        return _check_website(s)
     quote = normalise_text(s.quote)
     if quote and quote in page:
-        s.verified = True
+        if value_in_quote(s.value, s.quote):
+            s.verified = True
+        else:
+            _cut(s, "the quote is on the page but does not contain the value; confidence cut")
         return None
     if normalise_text(s.value) in page:
-        s.verified, s.note = False, "quote not found on the page; the value is there, confidence cut"
-        s.confidence = min(s.confidence, UNVERIFIED_CAP)
+        _cut(s, "quote not found on the page; the value is there, confidence cut")
         return None
     return "quote not found on the page (fabricated or paraphrased)"
+
+
+def _cut(s: Suggestion, note: str) -> None:
+    s.verified, s.note, s.confidence = False, note, min(s.confidence, UNVERIFIED_CAP)
+
+
+def _check_website(s: Suggestion) -> str | None:
+    """A website is evidenced by having been fetched: its host must be the host of the page read."""
+    if _host(s.value) != _host(s.source_url):
+        return "the website differs from the page that was read"
+    s.verified = True
+    return None
+
+
+def _host(url: str) -> str:
+    text = url if "://" in url else "https://" + url
+    return (urlsplit(text).netloc or "").lower().removeprefix("www.")
+
+
+def value_in_quote(value: str, quote: str) -> bool:
+    """Does the quote state the value? Text (case, spacing, CamelCase), phone digits, and URLs are compared."""
+    v, q = normalise_text(value), normalise_text(quote)
+    if v and v in q:
+        return True
+    if v and v in normalise_text(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", quote)):
+        return True
+    dv, dq = re.sub(r"\D", "", value), re.sub(r"\D", "", quote)
+    if len(dv) >= 7 and len(dq) >= 7 and (dv.endswith(dq) or dq.endswith(dv)):
+        return True
+    return _comparable(value) in _comparable(quote)
 
 
 def merge(suggestions: list[Suggestion]) -> list[Suggestion]:

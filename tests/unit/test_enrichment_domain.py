@@ -122,3 +122,27 @@ def test_pages_worth_reading_are_same_site_about_team_and_contact():
                    '<a href="/contact">Contact</a><a href="/blog">Blog</a>', HOME)
     assert pick_pages(home, "acme.test") == ["https://acme.test/about-us", "https://acme.test/team",
                                              "https://acme.test/contact"]
+
+
+def test_a_genuine_quote_that_does_not_state_the_value_is_not_verified():
+    s = Suggestion("job_title", "Chief Executive Officer", TEAM, "Jane Doe", 0.9)  # quote real, value invented
+    kept, _ = verify([s], EVIDENCE)
+    assert kept == [s] and not s.verified and s.confidence == 0.3 and "does not contain the value" in s.note
+
+
+def test_values_are_matched_in_quotes_across_spelling_phone_formats_and_urls():
+    from domain.enrichment import value_in_quote
+
+    assert value_in_quote("Roofing contractor", "RoofingContractor")
+    assert value_in_quote("+15125550100", "Call (512) 555-0100")
+    assert value_in_quote("https://www.linkedin.com/in/jane", "linkedin.com/in/jane/")
+    assert value_in_quote("1998", "1998-04-01")
+    assert not value_in_quote("+15125550100", "Call (512) 555-0199")
+    assert not value_in_quote("CEO", "Head of Marketing")
+
+
+def test_a_website_is_verified_by_the_page_read_at_that_host():
+    ok = Suggestion("website", "https://acme.test", HOME, "Acme Roofing", 0.9)
+    other = Suggestion("website", "https://evil.test", HOME, "Acme Roofing", 0.9)
+    kept, dropped = verify([ok, other], EVIDENCE)
+    assert kept == [ok] and ok.verified and "differs from the page" in dropped[0]
