@@ -53,7 +53,7 @@ def activity_numbers(session: Session, start: datetime, end: datetime) -> dict[s
         "contacted": sa.func.count(sa.distinct(sa.case((sent, A.contact_id)))),
         "sms_sent": _count(sa.and_(sms, sent)),
         "sms_delivered": _count(sa.and_(sms, delivered)),
-        "sms_failed": _count(sa.and_(sms, failed)),
+        "sms_failed": _count(sa.and_(sms, failed, A.status.in_(("failed", "bounced")))),
         "emails_sent": _count(sa.and_(email, sent)),
         "emails_delivered": _count(sa.and_(email, delivered)),
         "emails_opened": _count(sa.and_(email, _within(A.opened_at, start, end))),

@@ -56,6 +56,8 @@ def test_each_event_counts_on_its_day_in_the_account_time_zone(db, new_york):
                         failed_at=at("2026-06-09 15:01"), cost_micros=1_800)
         create_activity(s, jane, channel="email", type="test", status="sent", sent_at=at("2026-06-09 15:00"),
                         cost_micros=1_800)  # test sends never count
+        create_activity(s, jane, channel="sms", status="delivered", sent_at=at("2026-06-09 15:00"),
+                        failed_at=at("2026-06-09 15:05"), cost_micros=8_000)  # a late failure report: not failed
         create_message(s, jane, at("2026-06-09 20:00"))
         create_message(s, jane, at("2026-06-09 21:00"))  # the same person twice: one response
         create_event(s, jane, "opted_out", at("2026-06-09 22:00"), source="sms_keyword", data={"reason": "opt_out"})
@@ -67,9 +69,9 @@ def test_each_event_counts_on_its_day_in_the_account_time_zone(db, new_york):
         june9 = analytics.compute_day(uow.session, date(2026, 6, 9))
         june10 = analytics.compute_day(uow.session, date(2026, 6, 10))
     assert june9 == {
-        "new_contacts": 1, "contacted": 1, "sms_sent": 1, "sms_delivered": 1, "sms_failed": 0, "emails_sent": 1,
+        "new_contacts": 1, "contacted": 1, "sms_sent": 2, "sms_delivered": 1, "sms_failed": 0, "emails_sent": 1,
         "emails_delivered": 0, "emails_opened": 0, "emails_clicked": 0, "emails_bounced": 1, "responses": 1,
-        "opt_outs": 1, "bookings": 1, "cost_sms_micros": 16_000, "cost_email_micros": 1_800,
+        "opt_outs": 1, "bookings": 1, "cost_sms_micros": 24_000, "cost_email_micros": 1_800,
         "cost_enrichment_micros": 30_000, "cost_model_micros": 1_000, "cost_ads_micros": 5_000_000}
     assert june10["bookings"] == 0 and june10["sms_delivered"] == 0 and june10["contacted"] == 0
 
