@@ -117,10 +117,22 @@ def _bookings(session: Session, contact_id: int) -> list[Entry]:
                    "campaign_id": b.campaign_id}
         entries.append(Entry(at=b.created_at, kind="booking", title=f"booked {b.title or 'a meeting'!r} for {when}",
                              source="calcom", details=details, ref=f"booking:{b.id}:made"))
-        if b.status not in ("requested", "accepted") and b.last_event_at:
-            entries.append(Entry(at=b.last_event_at, kind="booking", title=f"booking {b.title!r} {b.status}",
+        change = _booking_change(b, when)
+        if change and b.last_event_at:
+            entries.append(Entry(at=b.last_event_at, kind="booking", title=f"booking {b.title!r} {change}",
                                  source="calcom", details=details, ref=f"booking:{b.id}:{b.status}"))
     return entries
+
+
+def _booking_change(b: CalendarBooking, when: str) -> str | None:
+    """The latest change of a booking, in words (Cal.com tells us the current state, not each past one)."""
+    data = b.data or {}
+    if b.status not in ("requested", "accepted"):
+        reason = data.get("cancellationReason") if b.status == "cancelled" else None
+        return b.status + (f" ({rules.shorten(str(reason), 80)})" if reason else "")
+    if len(data.get("uids") or []) > 1:
+        return f"rescheduled to {when}"
+    return None
 
 
 def _enrichment_jobs(session: Session, contact_id: int) -> list[Entry]:
