@@ -115,7 +115,7 @@ def normalise_variant(platform: str, variant: dict[str, Any]) -> dict[str, Any]:
             items = [value] if isinstance(value, str) else list(value or [])
             out[item.name] = [clean(v) for v in items if clean(v)]
         else:
-            out[item.name] = clean(value)
+            out[item.name] = clean(value[0] if isinstance(value, list) and value else value or "")
     out[URL_FIELD] = clean(variant.get(URL_FIELD))
     return out
 

@@ -82,8 +82,10 @@ def _day_from_text(text: str) -> date:
 
 def check_figures(day: Any, spend: Any, impressions: Any, clicks: Any, conversions: Any, *,
                   spend_in_micros: bool = True, today: date | None = None) -> DayFigures:
-    """One day's numbers, parsed and checked (clicks cannot exceed impressions when impressions are given)."""
-    spend_micros = parse_count(spend, "spend_micros") if spend_in_micros else parse_money(spend)
+    """One day's numbers, parsed and checked (clicks cannot exceed impressions when impressions are given). Spend is
+    in micro-dollars, unless `spend_in_micros` is False or it is text with a '$' ('$12.50'): then in dollars."""
+    in_dollars = not spend_in_micros or (isinstance(spend, str) and "$" in spend)  # "$12.50" is always dollars
+    spend_micros = parse_money(spend) if in_dollars else parse_count(spend, "spend_micros")
     figures = DayFigures(parse_day(day, today), spend_micros, parse_count(impressions, "impressions"),
                          parse_count(clicks, "clicks"), parse_count(conversions, "conversions"))
     if figures.impressions and figures.clicks > figures.impressions:

@@ -281,7 +281,8 @@ def _edit_variant(ad: AdCampaign, number: int, changes: dict[str, Any]) -> None:
 def record_ad_metrics(session: Session, actor: Actor, ref: Any, day: Any, spend_micros: Any, impressions: Any,
                       clicks: Any, conversions: Any, *, converted_contacts: list[str] | None = None,
                       source: str = "chat") -> MetricsResult:
-    """Record one day's results of an ad campaign: spend in micro-dollars (1 dollar = 1,000,000), impressions,
+    """Record one day's results of an ad campaign: spend in micro-dollars (1 dollar = 1,000,000; text with a '$' such
+    as "$120.50" is read as dollars), impressions,
     clicks, conversions. Entering a day again replaces that day's figures (no double counting). The campaign's totals
     and the daily analytics' ad costs follow. converted_contacts: optional ids/emails of contacts who converted, each
     noted on their timeline. Needs the ads permission."""

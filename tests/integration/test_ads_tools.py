@@ -219,3 +219,27 @@ def test_done_when_draft_google_ads_for_roofers_in_texas_on_the_sample_data(sess
     assert {"value": "Texas", "contacts": 5} in draft.targeting["locations"]
     assert {"value": "Austin, Texas", "contacts": 2} in draft.targeting["locations"]
     assert {"value": "roofer", "contacts": 5} in draft.targeting["keywords"]
+
+
+def test_a_utf16_tab_separated_google_export_and_dollar_spend_by_chat(session, tmp_path):
+    ad = draft_ads(session, MARKETER, platform="google", filter=None, brief="Roof inspections", name="Roofers TX")
+    path = tmp_path / "google-excel.csv"
+    path.write_bytes("Day\tCampaign\tCost\tImpr.\tClicks\tConversions\n2026-11-04\tRoofers TX\t12.00\t400\t8\t1\n"
+                     .encode("utf-16"))
+    assert import_ad_metrics(session, MARKETER, path).days == 1
+    record_ad_metrics(session, MARKETER, ad.id, "2026-11-05", "$3.50", 100, 2, 0)
+    report = ad_report(session, MARKETER, ad.id)
+    assert [d.spend_micros for d in report.days] == [12_000_000, 3_500_000]
+    assert report.cpc_micros == 1_550_000 and report.cost_per_lead_micros == 15_500_000
+
+
+def test_export_for_meta_bulk_import_maps_copy_to_body_title_and_link_description(session, tmp_path):
+    ad = draft_ads(session, MARKETER, platform="meta", filter=None, brief="Roof inspections", count=2,
+                   final_url="https://example.com/roof")
+    out = export_ads(session, MARKETER, ad.id, tmp_path / "meta.csv")
+    with open(out.path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 and rows[0]["Ad Status"] == "Paused" and rows[0]["Link"] == "https://example.com/roof"
+    first = ad.variants[0].fields
+    assert (rows[0]["Body"], rows[0]["Title"], rows[0]["Link Description"]) == (
+        first["primary_text"], first["headline"], first["description"])

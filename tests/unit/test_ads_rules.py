@@ -15,6 +15,7 @@ from domain.ads import (
     errors,
     lengths,
     normalise_platform,
+    normalise_variant,
     repair_variant,
     shorten,
     validate_variant,
@@ -134,3 +135,10 @@ def test_metrics_parsing_and_ratios():
         m.check_figures("2026-11-01", 0, 10, 11, 0, today=date(2026, 11, 29))
     assert m.ctr(25, 1000) == 0.025 and m.ctr(1, 0) is None
     assert m.per(10_000_000, 3) == 3_333_333 and m.per(5, 0) is None
+
+
+def test_normalising_a_model_answer_cleans_whitespace_and_unwraps_lists():
+    tidy = normalise_variant("facebook", {"primary_text": "  Roof\n reports  ", "headline": ["Drone reports", "x"]})
+    assert tidy == {"primary_text": "Roof reports", "headline": "Drone reports", "description": "", "final_url": ""}
+    with pytest.raises(AdRuleError, match="no field"):
+        normalise_variant("google", {"headline": "x"})
