@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     enrichment_max_retries: int = Field(default=4, description="Retries of a job after 429/5xx/timeouts.")
     enrichment_llm_page_chars: int = Field(default=6000, description="Characters of each page shown to the model.")
     firecrawl_credit_micros: int = Field(default=5_300, description="Price of one Firecrawl credit in micro-dollars.")
+    firecrawl_requests_per_minute: int = Field(
+        default=10, description="Firecrawl calls per minute across workers (Free plan: scrape 10/min); over it, wait.")
 
     # --- senders -----------------------------------------------------------------------------
     postmark_server_token: str = Field(

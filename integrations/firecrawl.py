@@ -5,6 +5,7 @@ or PermanentError (400, 401, 402, 403, ...). Credits are counted per call (CONTR
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +41,14 @@ class FirecrawlClient:
     """One Firecrawl client (built on demand, never at import). `usage` counts the credits spent through it."""
 
     def __init__(self, *, api_key: str, api_url: str = "https://api.firecrawl.dev", timeout: float = 45.0,
-                 max_retries: int = 2) -> None:
+                 max_retries: int = 2, throttle: Callable[[], None] | None = None) -> None:
+        """`throttle` is called before every request; it waits for the rate limit or raises RetryableError."""
         from firecrawl import Firecrawl
 
         self._fc = Firecrawl(api_key=api_key or "fc-selfhosted", api_url=api_url.rstrip("/"), timeout=timeout,
                              max_retries=max_retries, backoff_factor=0.5)
         self.usage = Usage()
+        self.throttle = throttle
 
     def scrape(self, url: str, *, timeout_ms: int = 30_000) -> ScrapedPage:
         """Scrape one page (markdown, raw HTML, links). 1 credit (or what the response says it cost)."""
@@ -77,6 +80,8 @@ class FirecrawlClient:
         return [str(link.url) for link in data.links or []]
 
     def _call(self, what: str, fn: Any) -> Any:
+        if self.throttle is not None:
+            self.throttle()
         self.usage.calls.append(what)
         try:
             return fn()

@@ -109,13 +109,16 @@ def _nothing_found(outcome: Outcome) -> str:
     return f"nothing to suggest: {why}"[:2000]
 
 
-def build_sources(settings: Settings, cache: PageCache | None, fetcher: Fetcher | None = None) -> Sources:
-    """Firecrawl when FIRECRAWL_API_KEY (or a self-hosted FIRECRAWL_API_URL with a key) is set, else the fetcher."""
+def build_sources(settings: Settings, cache: PageCache | None, fetcher: Fetcher | None = None,
+                  throttle: Callable[[], None] | None = None) -> Sources:
+    """Firecrawl when FIRECRAWL_API_KEY (or a self-hosted FIRECRAWL_API_URL with a key) is set, else the fetcher.
+    `throttle` runs before each Firecrawl request (the per-minute limit)."""
     firecrawl = None
     if settings.firecrawl_api_key:
         from integrations.firecrawl import FirecrawlClient
 
-        firecrawl = FirecrawlClient(api_key=settings.firecrawl_api_key, api_url=settings.firecrawl_api_url)
+        firecrawl = FirecrawlClient(api_key=settings.firecrawl_api_key, api_url=settings.firecrawl_api_url,
+                                    throttle=throttle)
     if firecrawl is None and fetcher is None:
         fetcher = Fetcher(allow_loopback=settings.fetch_allow_loopback, timeout=settings.fetch_timeout_seconds,
                           max_bytes=settings.fetch_max_bytes, max_redirects=settings.fetch_max_redirects)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -48,7 +50,8 @@ def run_job(job_id: int, *, fetcher: Fetcher | None = None, model_factory: Any =
     if isinstance(claim, str):
         log.info("enrichment.run: %s", claim)
         return claim
-    sources = build_sources(settings, SessionCache(unit_of_work), fetcher)
+    throttle = firecrawl_throttle() if settings.firecrawl_api_key else None
+    sources = build_sources(settings, SessionCache(unit_of_work), fetcher, throttle)
     try:
         extractor = build_extractor(settings, model_factory)
         outcome = run_pipeline(claim.subject, sources, extractor)
@@ -88,21 +91,49 @@ def backoff_ms(attempt: int, retry_after: float | None) -> int:
 
 
 @lru_cache(maxsize=1)
-def _limiters() -> tuple[Any, Any]:
+def _backend() -> Any:
+    """Rate-limit state: in Redis when configured (shared by every worker), else in this process."""
     settings = get_settings()
     if settings.redis_url:
         from dramatiq.rate_limits.backends import RedisBackend
 
-        backend: Any = RedisBackend(url=settings.redis_url)
-    else:
-        from dramatiq.rate_limits.backends import StubBackend
+        return RedisBackend(url=settings.redis_url)
+    from dramatiq.rate_limits.backends import StubBackend
 
-        backend = StubBackend()
+    return StubBackend()
+
+
+@lru_cache(maxsize=1)
+def _limiters() -> tuple[Any, Any]:
+    settings = get_settings()
     prefix = settings.queue_namespace
-    return (ConcurrentRateLimiter(backend, f"{prefix}:enrichment:running", limit=settings.enrichment_concurrency,
+    return (ConcurrentRateLimiter(_backend(), f"{prefix}:enrichment:running", limit=settings.enrichment_concurrency,
                                   ttl=15 * 60 * 1000),
-            WindowRateLimiter(backend, f"{prefix}:enrichment:started", limit=settings.enrichment_jobs_per_minute,
+            WindowRateLimiter(_backend(), f"{prefix}:enrichment:started", limit=settings.enrichment_jobs_per_minute,
                               window=60))
+
+
+def firecrawl_throttle(max_wait: float = 20.0, poll: float = 1.0) -> Callable[[], None]:
+    """Wait (up to max_wait seconds) for a slot of `firecrawl_requests_per_minute`; then RetryableError."""
+    settings = get_settings()
+    limiter = WindowRateLimiter(_backend(), f"{settings.queue_namespace}:firecrawl:requests",
+                                limit=settings.firecrawl_requests_per_minute, window=60)
+    return make_throttle(limiter, max_wait, poll)
+
+
+def make_throttle(limiter: Any, max_wait: float, poll: float) -> Callable[[], None]:
+    def wait() -> None:
+        deadline = time.monotonic() + max_wait
+        while True:
+            with limiter.acquire(raise_on_failure=False) as acquired:
+                if acquired:
+                    return
+            if time.monotonic() >= deadline:
+                raise RetryableError("Firecrawl requests per minute used up (MKT_FIRECRAWL_REQUESTS_PER_MINUTE)",
+                                     status=429, retry_after=30.0)
+            time.sleep(poll)
+
+    return wait
 
 
 @dramatiq.actor(actor_name="enrichment.run", queue_name="enrichment", max_retries=1000, min_backoff=1_000,

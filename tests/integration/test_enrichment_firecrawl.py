@@ -75,7 +75,9 @@ def test_429_honours_retry_after_and_leaves_the_job_pending(db, firecrawl):
 
 def test_client_errors_are_typed(firecrawl):
     fake, base = firecrawl
-    client = FirecrawlClient(api_key="fc-test", api_url=base, timeout=5, max_retries=2)
+    throttled: list[int] = []
+    client = FirecrawlClient(api_key="fc-test", api_url=base, timeout=5, max_retries=2,
+                             throttle=lambda: throttled.append(1))
     fake.fail_next = [502]  # the SDK retries 502 itself
     assert client.scrape(SITE + "/about").status_code == 200
     for status, kind in ((500, RetryableError), (402, PermanentError), (403, PermanentError)):
@@ -87,3 +89,4 @@ def test_client_errors_are_typed(firecrawl):
     assert client.scrape(SITE + "/nowhere").status_code == 404
     assert [h.url for h in client.search("Jane Doe Head of Marketing")] == [SITE + "/team"]
     assert client.usage.search_credits == 2
+    assert len(throttled) == len(client.usage.calls) == 6  # the throttle runs before every request

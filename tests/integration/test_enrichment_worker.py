@@ -86,3 +86,19 @@ def test_the_sweep_finds_jobs_whose_message_was_lost(db, monkeypatch):
     monkeypatch.setattr(worker.run, "send", sent.append)
     assert worker.sweep() == 1 and sent == [lost]
     assert fresh not in sent
+
+
+def test_the_firecrawl_throttle_lets_the_limit_through_then_waits_then_gives_up():
+    import uuid
+
+    from dramatiq.rate_limits import WindowRateLimiter
+
+    from integrations.errors import RetryableError
+
+    limiter = WindowRateLimiter(worker._backend(), f"test:{uuid.uuid4().hex}", limit=2, window=60)
+    throttle = worker.make_throttle(limiter, max_wait=0.2, poll=0.05)
+    throttle()
+    throttle()
+    with pytest.raises(RetryableError, match="per minute") as err:
+        throttle()
+    assert err.value.retry_after == 30.0
