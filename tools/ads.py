@@ -232,7 +232,10 @@ def list_ads(session: Session, actor: Actor, *, status: str | None = None, platf
     if status:
         stmt = stmt.where(AdCampaign.status == status)
     if platform:
-        stmt = stmt.where(AdCampaign.platform == normalise_platform(platform))
+        try:
+            stmt = stmt.where(AdCampaign.platform == normalise_platform(platform))
+        except AdRuleError as exc:
+            raise AdError(str(exc)) from None
     return [_view(ad) for ad in session.scalars(stmt)]
 
 

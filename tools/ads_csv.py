@@ -73,6 +73,7 @@ def export_ads(session: Session, actor: Actor, ref: Any, path: str | Path) -> Ad
 
 
 def export_rows(ad: AdCampaign) -> tuple[list[str], list[list[Any]]]:
+    """The header and one row per variant in the layout of the ad's platform bulk tool (cells not yet made safe)."""
     rows = []
     for number, v in enumerate(ad.variants or [], 1):
         ad_name = f"{ad.name} - variant {number}"
