@@ -14,10 +14,10 @@ import base64
 import binascii
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +27,8 @@ from webhooks.auth import parse_json, read_body, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["n8n API"])
 MAX_BATCH = 1000
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
+ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id")]
 POLICIES = ("fill", "overwrite", "skip")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad JSON or bad parameter"}, 401: {"description": "Missing or invalid API key"},
@@ -44,7 +46,7 @@ class NotFound(LookupError):
 
 class EnrichmentRequest(BaseModel):
     filter: dict[str, Any] | list[Any] | None = Field(default=None, description="A contact filter (domain.filters)")
-    contact_ids: list[int] | None = Field(default=None, max_length=10_000)
+    contact_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=10_000)
     priority: int = Field(default=0, ge=-100, le=100)
 
 
@@ -200,7 +202,7 @@ def _timeline(session, key: Any, contact_id: int) -> Any:
 
 
 @router.get("/contacts/{contact_id}", responses=_ERRORS, summary="One contact with its timeline")
-async def get_contact(contact_id: int, key: Any = Depends(require_scope("contacts:read"))) -> dict[str, Any]:
+async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("contacts:read"))) -> dict[str, Any]:
     def call(session):
         contact = session.get(Contact, contact_id)
         if contact is None:
@@ -221,7 +223,7 @@ def _request_enrichment():
 
 
 @router.post("/contacts/{contact_id}/enrich", responses=_ERRORS, summary="Queue one contact for enrichment")
-async def enrich_contact(contact_id: int, priority: int = Query(0, ge=-100, le=100),
+async def enrich_contact(contact_id: ContactId, priority: int = Query(0, ge=-100, le=100),
                          key: Any = Depends(require_scope("enrichment:write"))) -> dict[str, Any]:
     request_enrichment = _request_enrichment()
 
@@ -250,7 +252,7 @@ async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope(
 # --- outbound event log ------------------------------------------------------------------------------------
 
 @router.get("/events", responses=_ERRORS, summary="Outbound event deliveries (after_id paging)")
-async def get_events(after_id: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500),
+async def get_events(after_id: int = Query(0, ge=0, le=2**63 - 1), limit: int = Query(100, ge=1, le=500),
                      key: Any = Depends(require_scope("events:read"))) -> dict[str, Any]:
     """Outbound events and their delivery state, oldest first; pass the last id back as after_id."""
     from tools.outbound import delivery_log
