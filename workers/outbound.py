@@ -1,5 +1,5 @@
 """Actors that deliver outbound events (tools/outbound.py): `outbound.deliver` posts one delivery and schedules
-its own retry with backoff; `outbound.sweep` re-enqueues due pending deliveries (after a lost queue)."""
+its own retry with backoff; `outbound.sweep` re-enqueues due pending deliveries (after a lost queue), every minute under the scheduler's lease."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import tools.conversations  # noqa: F401  (registers the chatwoot webhook proces
 from db.session import unit_of_work
 from tools import outbound
 from workers import broker as _broker  # noqa: F401
+from workers.scheduler import periodic
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ def deliver(delivery_id: int) -> str:
     return "delivered" if error is None else "failed"
 
 
+@periodic(60)
 @dramatiq.actor(actor_name="outbound.sweep", max_retries=0)
 def sweep() -> int:
     """Enqueue every pending delivery whose next attempt is due. Safe to run often: a delivery that is

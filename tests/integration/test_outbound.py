@@ -190,3 +190,9 @@ def test_a_chatwoot_reply_reaches_n8n_as_reply_received(receiver, sent):
     assert outbound_worker.deliver(events["reply.received"].id) == "delivered"
     data = json.loads(receiver.received[0]["body"])["data"]
     assert data["body"] == "Interested!" and data["channel"] == "sms" and data["contact"]["email"] == "ana@example.com"
+
+
+def test_the_sweeper_is_a_periodic_job():
+    from workers.scheduler import PERIODIC
+
+    assert PERIODIC["outbound.sweep"] == (outbound_worker.sweep, 60)
