@@ -18,6 +18,9 @@ from agent.model import build_model
 from settings import Settings
 from tools.users import Actor
 
+# Checkpoint when the run stops (an answer or a pending approval), not after every step: a pending approval is
+# saved all the same; a crash mid-turn loses only that turn's unsaved steps (tools commit on their own).
+DURABILITY = "exit"
 OnToken = Callable[[str], Awaitable[None]] | None
 OnDisplay = Callable[[dict[str, Any]], Awaitable[None]] | None
 
@@ -57,7 +60,7 @@ class Agent:
                    on_display: OnDisplay = None) -> TurnResult:
         result = TurnResult()
         async for mode, data in self.graph.astream(inp, self.config(thread_id), context=Context(actor=actor),
-                                                   stream_mode=["messages", "updates"]):
+                                                   stream_mode=["messages", "updates"], durability=DURABILITY):
             if mode == "messages":
                 chunk, meta = data
                 if on_token and meta.get("langgraph_node") == "agent" and isinstance(chunk, AIMessageChunk) \
