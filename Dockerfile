@@ -39,7 +39,8 @@ RUN groupadd --system --gid 10001 mkt \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # The code is owned by root and read-only for the app; it writes only under /data (MKT_VAR_DIR) and the
-# Chainlit upload folder /app/.files.
+# Chainlit upload folder /app/.files, which Chainlit deletes at shutdown and creates at start: /app is group-writable
+# with the sticky bit, so the app can remove and re-create its own .files but not touch the root-owned code.
 COPY app.py settings.py chainlit.md pyproject.toml ./
 COPY .chainlit ./.chainlit
 COPY agent ./agent
@@ -53,6 +54,7 @@ COPY webhooks ./webhooks
 COPY workers ./workers
 RUN mkdir -p /data /app/.files \
     && chown mkt:mkt /data /app/.files \
+    && chown root:mkt /app && chmod 1775 /app \
     && python -m compileall -q /app
 USER 10001:10001
 EXPOSE 8000
