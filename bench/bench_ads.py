@@ -2,7 +2,7 @@
 
 Measures, in one run:
 - baseline: a bare SELECT of the profile's columns for the segment (rows fetched, nothing computed);
-- `segment_profile` (counts by GROUP BY per dimension in the database) and a whole offline `draft_ads` (profile, templates,
+- `segment_profile` (one statement: the segment materialised once, then grouped per dimension) and a whole offline `draft_ads` (profile, templates,
   targeting, insert) for a segment of N contacts out of 2N (100k of 200k; --quick: 10k of 20k);
 - copy checking: `repair_variant` + `validate_variant` over 20k model-like Google answers (a third broken), against a
   baseline of bare `len()` checks of the same fields.
@@ -147,7 +147,7 @@ def main(flags: list[str]) -> str:
     lines = [f"## ads ({engine.dialect.name}, segment {matched:,} of {total:,} contacts)", "",
              "| measure | seconds | ratio to baseline |", "| --- | --- | --- |",
              f"| baseline: SELECT the segment's columns | {base:.3f} | 1.0 |",
-             f"| segment_profile (GROUP BY per dimension) | {prof:.3f} | {prof / base:.2f} |",
+             f"| segment_profile (one statement: segment read once, grouped per dimension) | {prof:.3f} | {prof / base:.2f} |",
              f"| draft_ads offline (profile + copy + targeting + insert) | {whole:.3f} | {whole / base:.2f} |",
              f"| baseline: len() checks of 20k Google answers | {copy_base:.3f} | 1.0 |",
              f"| repair + validate 20k Google answers (1/3 broken) | {copy_full:.3f} | {copy_full / copy_base:.1f} |"]
