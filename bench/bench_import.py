@@ -115,6 +115,8 @@ def _child(url: str, paths: list[str], mode: str) -> None:
 
     migrate.upgrade(url)
     engine = get_engine(url)
+    start_self, start_kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = start_self.ru_utime + start_self.ru_stime + start_kids.ru_utime + start_kids.ru_stime
     if mode == "import":
         from tools.imports import run_import
         from tools.users import Actor
@@ -127,8 +129,10 @@ def _child(url: str, paths: list[str], mode: str) -> None:
     else:
         rows_list = _normalised(paths)
         rows, elapsed = len(rows_list), _floor(engine, rows_list)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak_mb}))
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = max(me.ru_maxrss, kids.ru_maxrss) / 1024
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu_before
+    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak_mb, "cpu": cpu}))
 
 
 def _normalised(paths: list[str]) -> list[dict]:
@@ -214,16 +218,19 @@ def _drop_pg(admin: str, url: str) -> None:
 def _measure(label: str, url_for: callable, paths: list[Path], with_floor: bool = True) -> None:
     got = _run(url_for("import"), paths, "import")
     rate = got["rows"] / got["seconds"]
-    line = f"{label:<11} import {got['rows']:>9,} rows in {got['seconds']:6.1f} s = {rate:>8,.0f} rows/s, " \
-           f"peak RSS {got['peak_mb']:5.0f} MB"
+    line = f"{label:<11} import {got['rows']:>9,} rows in {got['seconds']:6.1f} s = {rate:>8,.0f} rows/s " \
+           f"({got['rows'] / got['cpu']:,.0f} rows per client CPU-second), peak RSS {got['peak_mb']:4.0f} MB"
     if with_floor:
         floor = _run(url_for("floor"), paths, "floor")
         floor_rate = floor["rows"] / floor["seconds"]
-        line += f" | floor {floor['rows']:,} rows {floor_rate:>9,.0f} rows/s | ratio import/floor {rate / floor_rate:.2f}"
+        line += (f" | floor {floor['rows']:,} rows {floor_rate:>7,.0f} rows/s | ratio import/floor "
+                 f"{rate / floor_rate:.2f}")
     print(line, flush=True)
 
 
 def main(flags: list[str]) -> None:
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} CPUs (figures are wall-clock; a busy machine lowers them)")
     quick, million, sqlite_only = "--quick" in flags, "--million" in flags, "--sqlite-only" in flags
     total = 10_000 if quick else 100_000
     with tempfile.TemporaryDirectory(prefix="mkt-bench-import-") as tmp:

@@ -181,6 +181,23 @@ def normalise_row(cells: list[str], plan: list[tuple[int, str, str]], default_re
     return RowOutcome(contact, issues)
 
 
+def normalise_records(records: list[tuple[int, list[str] | None, str | None]], plan: list[tuple[int, str, str]],
+                      default_region: str, width: int) -> list[tuple[int, RowOutcome]]:
+    """normalise_row for a batch of (line, cells, read error) records; a record that could not be read is
+    rejected with its reason, a ragged one (not `width` cells) is reported but kept. Runs in worker processes
+    for large files, so it takes and returns plain picklable data."""
+    out = []
+    for line, cells, error in records:
+        outcome = normalise_row(cells or [], plan, default_region)
+        if error:
+            outcome = RowOutcome({}, [], error)
+        elif cells is not None and len(cells) != width:
+            what = "extra cells ignored" if len(cells) > width else "missing cells read as empty"
+            outcome.issues.insert(0, Issue(None, f"row has {len(cells)} cells, the header has {width}: {what}"))
+        out.append((line, outcome))
+    return out
+
+
 def _apply(contact: dict[str, Any], target: str, raw: str, state: dict[str, Any]) -> str | None:
     if target.startswith("attributes."):
         contact.setdefault("attributes", {})[target.split(".", 1)[1]] = raw

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ FIELD_LIMIT = 16 * 1024 * 1024  # one cell; a bigger one makes its line rejected
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 
 DELIMITERS = (",", ";", "\t", "|")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _CHUNK = 1 << 20
 _MAGIC = {
     b"PK\x03\x04": "a zip archive (an .xlsx or .numbers workbook is one): save it as CSV first",
@@ -110,15 +112,9 @@ def _western(path: str | Path) -> bool:
     runs = long_runs = 0
     with open(path, encoding="cp1252", newline="") as handle:
         while text := handle.read(_CHUNK):
-            length = 0
-            for ch in text:
-                if ord(ch) > 127:
-                    length += 1
-                    continue
-                if length:
-                    runs += 1
-                    long_runs += length >= 3
-                length = 0
+            for match in _NON_ASCII.finditer(text):
+                runs += 1
+                long_runs += match.end() - match.start() >= 3
     return long_runs < 3 or long_runs * 10 < runs
 
 

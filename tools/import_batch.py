@@ -4,12 +4,12 @@ changes and the row-level error report. Flushes; the caller commits (one transac
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from psycopg import sql as pgsql
-from psycopg.types.json import Jsonb
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -125,42 +125,35 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
 
 def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]], *,
                 returning_id: bool = False) -> list[int]:
-    """Insert many rows (all with the same keys). PostgreSQL: one INSERT ... SELECT FROM unnest(arrays), a
-    single statement whatever the row count; elsewhere an executemany. Returns the new ids when asked."""
+    """Insert many rows (all with the same keys). PostgreSQL: COPY (ids taken from the table's sequence first
+    when asked for); elsewhere an executemany. Returns the new ids when asked, in row order."""
     if session.get_bind().dialect.name != "postgresql":
         if returning_id:
-            return list(session.execute(sa.insert(table).returning(table.c.id), rows).scalars())
+            return list(session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                        rows).scalars())
         session.execute(sa.insert(table), rows)
         return []
     names = list(rows[0])
-    casts = [_pg_array_type(table.c[name].type) for name in names]
-    arrays = [[_pg_value(row[name], cast) for row in rows] for name, cast in zip(names, casts, strict=True)]
-    query = pgsql.SQL("INSERT INTO {} ({}) SELECT * FROM unnest({}){}").format(
-        pgsql.Identifier(table.name), pgsql.SQL(", ").join(pgsql.Identifier(n) for n in names),
-        pgsql.SQL(", ").join(pgsql.Placeholder() + pgsql.SQL("::" + cast) for cast in casts),
-        pgsql.SQL(" RETURNING id" if returning_id else ""))
+    json_columns = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
+    ids: list[int] = []
+    if returning_id:
+        ids = list(session.scalars(sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
+                                           "FROM generate_series(1, :n)"), {"t": table.name, "n": len(rows)}))
+    query = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(table.name),
+        pgsql.SQL(", ").join(pgsql.Identifier(n) for n in ([*names, "id"] if returning_id else names)))
     cursor = session.connection().connection.driver_connection.cursor()
     try:
-        cursor.execute(query, arrays)
-        return [r[0] for r in cursor.fetchall()] if returning_id else []
+        with cursor.copy(query) as copy:
+            for index, row in enumerate(rows):
+                values = [json.dumps(row[n], ensure_ascii=False) if n in json_columns and row[n] is not None
+                          else row[n] for n in names]
+                if returning_id:
+                    values.append(ids[index])
+                copy.write_row(values)
     finally:
         cursor.close()
-
-
-def _pg_array_type(column_type: Any) -> str:
-    if isinstance(column_type, sa.JSON):
-        return "jsonb[]"
-    if isinstance(column_type, sa.Boolean):
-        return "bool[]"
-    if isinstance(column_type, sa.Integer):
-        return "int8[]"
-    if isinstance(column_type, sa.TypeDecorator | sa.DateTime):
-        return "timestamptz[]"
-    return "text[]"
-
-
-def _pg_value(value: Any, cast: str) -> Any:
-    return Jsonb(value) if cast == "jsonb[]" and value is not None else value
+    return ids
 
 
 def _in(session: Session, column: Any, values: list[str]) -> Any:
@@ -258,7 +251,5 @@ def _text(value: Any) -> str | None:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
-        import json
-
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +27,11 @@ from db.session import unit_of_work
 from domain.csv_safety import safe_row
 from domain.imports import (
     POLICIES,
-    Issue,
     Mapping,
     apply_overrides,
     build_plan,
     header_key,
+    normalise_records,
     normalise_row,
     propose_mapping,
 )
@@ -42,6 +45,8 @@ __all__ = ["CsvPreview", "ImportFileError", "ImportProgress", "ImportRequestErro
            "export_import_errors", "import_rows", "inspect_csv", "list_import_errors", "run_import"]
 
 BATCH_SIZE = 5000
+PARALLEL_FROM_BYTES = 4_000_000  # about 25,000 rows
+MAX_WORKERS = 2
 SAMPLE_ROWS = 5
 FIRST_ERRORS = 20
 
@@ -186,29 +191,32 @@ class _Job:
         self.first_errors: list[RowError] = []
 
     def stream(self, path: str | Path, fmt: FileFormat, batch_size: int, tick: Callable[[int], Any]) -> None:
+        """Read, normalise (in worker processes for large files) and write batch after batch, in file order,
+        with at most a few batches in flight (bounded memory whatever the file size)."""
         records = read_records(path, fmt)
         next(records, None)  # the header
-        pending: list[tuple[int, list[str] | None, str | None]] = []
-        done = 0
-        for line, cells, error, done in records:
-            pending.append((line, cells, error))
-            if len(pending) >= batch_size:
-                self.write(pending)
-                pending = []
+        workers = _workers(Path(path).stat().st_size)
+        args = (self.plan, self.region, self.width)
+        if not workers:
+            for chunk, done in _chunks(records, batch_size):
+                self.write(normalise_records(chunk, *args))
                 tick(done)
-        if pending:
-            self.write(pending)
-        tick(done)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers) as pool:
+            in_flight: deque[tuple[Any, int]] = deque()
+            for chunk, done in _chunks(records, batch_size):
+                in_flight.append((pool.apply_async(normalise_records, (chunk, *args)), done))
+                if len(in_flight) > workers:
+                    result, done_then = in_flight.popleft()
+                    self.write(result.get())
+                    tick(done_then)
+            while in_flight:
+                result, done_then = in_flight.popleft()
+                self.write(result.get())
+                tick(done_then)
 
-    def write(self, records: list[tuple[int, list[str] | None, str | None]]) -> None:
-        outcomes = []
-        for line, cells, error in records:
-            outcome = normalise_row(cells or [], self.plan, self.region)
-            if error:
-                outcome.rejected = error
-            elif cells is not None and len(cells) != self.width:
-                _ragged(outcome, len(cells), self.width)
-            outcomes.append((line, outcome))
+    def write(self, outcomes: list[tuple[int, Any]]) -> None:
         batch = self.dedup.prepare(outcomes)
         with unit_of_work(self.engine) as uow:
             counts = apply_batch(uow.session, batch, import_id=self.import_id, policy=self.policy, actor=self.actor,
@@ -230,9 +238,25 @@ class _Job:
                 record.error = (error or "") + f" (only the first {MAX_STORED_ERRORS:,} problems are in the report)"
 
 
-def _ragged(outcome: Any, got: int, want: int) -> None:
-    what = "extra cells ignored" if got > want else "missing cells read as empty"
-    outcome.issues.insert(0, Issue(None, f"row has {got} cells, the header has {want}: {what}"))
+def _chunks(records: Any, size: int) -> Any:
+    """(records, bytes read) in lists of `size` (the last one shorter)."""
+    chunk: list[tuple[int, list[str] | None, str | None]] = []
+    done = 0
+    for line, cells, error, done in records:
+        chunk.append((line, cells, error))
+        if len(chunk) >= size:
+            yield chunk, done
+            chunk = []
+    if chunk:
+        yield chunk, done
+
+
+def _workers(size_bytes: int) -> int:
+    """Worker processes for normalisation: none for small files (starting them costs more than it saves)."""
+    cpus = os.cpu_count() or 1
+    if size_bytes < PARALLEL_FROM_BYTES or cpus < 2:
+        return 0
+    return min(cpus, MAX_WORKERS)
 
 
 def _save_counts(session: Session, import_id: int, counts: Counts) -> None:

@@ -157,3 +157,20 @@ def test_batches_commit_one_by_one_and_report_progress(db, session, tmp_path):
     assert (record.status, record.rows, record.created, record.encoding, record.delimiter) == (
         "done", 10, 10, "UTF-8", ",")
     assert session.scalar(sa.select(sa.func.count()).select_from(ImportError_)) == 0
+
+
+def test_worker_processes_give_the_same_result_in_file_order(db, session, tmp_path, monkeypatch):
+    import tools.imports
+
+    rows = [[f"p{i % 7}@x.com" if i % 5 else "bad", "P", str(i), "Austin"] for i in range(23)]
+    path = _write(tmp_path / "c.csv", "utf-8", ",", rows)
+    inline = run_import(path, actor=ADMIN, batch_size=4)
+    session.execute(sa.delete(Contact))
+    session.commit()
+    monkeypatch.setattr(tools.imports, "PARALLEL_FROM_BYTES", 0)
+    seen = []
+    pooled = run_import(path, actor=ADMIN, batch_size=4, progress=seen.append)
+    fields = ("rows", "created", "updated", "unchanged", "duplicates", "rejected", "errors")
+    assert [getattr(pooled, f) for f in fields] == [getattr(inline, f) for f in fields]
+    assert (pooled.created, pooled.duplicates, pooled.rejected) == (7, 11, 5)
+    assert [p.rows for p in seen] == [4, 8, 12, 16, 20, 23]
