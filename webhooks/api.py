@@ -136,8 +136,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, _, ident = raw.partition("|")
-        parsed = datetime.fromisoformat(when)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(ident)
+        parsed, last_id = datetime.fromisoformat(when), int(ident)
+        if not 0 < last_id <= MAX_ID:
+            raise ValueError("id out of range")
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), last_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise HTTPException(400, "invalid cursor: pass back next_cursor exactly as given") from None
 
@@ -252,7 +254,7 @@ async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope(
 # --- outbound event log ------------------------------------------------------------------------------------
 
 @router.get("/events", responses=_ERRORS, summary="Outbound event deliveries (after_id paging)")
-async def get_events(after_id: int = Query(0, ge=0, le=2**63 - 1), limit: int = Query(100, ge=1, le=500),
+async def get_events(after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(100, ge=1, le=500),
                      key: Any = Depends(require_scope("events:read"))) -> dict[str, Any]:
     """Outbound events and their delivery state, oldest first; pass the last id back as after_id."""
     from tools.outbound import delivery_log

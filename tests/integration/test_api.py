@@ -204,3 +204,11 @@ def test_openapi_and_routes_work_inside_chainlits_own_app(db):
     assert "/webhooks/chatwoot" in c.get("/api/openapi.json").json()["paths"]
     assert c.get("/api/docs").status_code == 200
     assert c.get("/api/v1/contacts").status_code == 401
+
+
+def test_a_forged_cursor_with_a_huge_id_is_a_400_not_a_crash(client):
+    import base64
+
+    forged = base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|99999999999999999999").decode().rstrip("=")
+    response = client.get("/api/v1/contacts", params={"cursor": forged}, headers=auth(key("contacts:read")))
+    assert response.status_code == 400
