@@ -28,6 +28,7 @@ from webhooks.auth import parse_json, read_body, require_scope
 router = APIRouter(prefix="/api/v1", tags=["n8n API"])
 MAX_BATCH = 1000
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
+ENRICHMENT_BODY_LIMIT = 1_000_000  # 10,000 ids or a filter fit easily; FastAPI parses this body itself
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id")]
 POLICIES = ("fill", "overwrite", "skip")
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -237,7 +238,8 @@ async def enrich_contact(contact_id: ContactId, priority: int = Query(0, ge=-100
     return {"queued": await run_in_threadpool(_run, call)}
 
 
-@router.post("/enrichment", responses=_ERRORS, summary="Queue contacts for enrichment by filter or ids")
+@router.post("/enrichment", responses=_ERRORS, summary="Queue contacts for enrichment by filter or ids",
+             max_body_size=ENRICHMENT_BODY_LIMIT)
 async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope("enrichment:write"))
                       ) -> dict[str, Any]:
     if body.filter is None and not body.contact_ids:

@@ -212,3 +212,10 @@ def test_a_forged_cursor_with_a_huge_id_is_a_400_not_a_crash(client):
     forged = base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|99999999999999999999").decode().rstrip("=")
     response = client.get("/api/v1/contacts", params={"cursor": forged}, headers=auth(key("contacts:read")))
     assert response.status_code == 400
+
+
+def test_an_oversized_enrichment_body_is_refused_with_413(client):
+    big = b'{"contact_ids": [' + b"1," * 600_000 + b"1]}"
+    response = client.post("/api/v1/enrichment", content=big,
+                           headers={**auth(key("enrichment:write")), "Content-Type": "application/json"})
+    assert response.status_code == 413
