@@ -32,7 +32,7 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
     @sio.on("ask")
     async def on_ask(data):
         chat.events.append(("ask", data))
-        return chat.ask_answer(data) if chat.ask_answer else None
+        return await chat.ask_answer(data) if chat.ask_answer else None
 
     session_id = str(uuid.uuid4())
     await sio.connect(chat.server.base, socketio_path="/ws/socket.io", transports=["websocket"],
@@ -65,11 +65,14 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
 
 
 def choose(chat, name: str):
-    """An ask handler that clicks the action called `name`."""
-    def answer(data):
-        for event, payload in chat.events:
-            if event == "action" and payload.get("id") in data["spec"]["keys"] and payload.get("name") == name:
-                return payload
+    """An ask handler that clicks the action called `name` (socket.io events are handled concurrently, so the
+    buttons' "action" events may land just after the "ask": wait for them a little)."""
+    async def answer(data):
+        for _ in range(50):
+            for event, payload in list(chat.events):
+                if event == "action" and payload.get("id") in data["spec"]["keys"] and payload.get("name") == name:
+                    return payload
+            await asyncio.sleep(0.1)
         return None
     return answer
 
