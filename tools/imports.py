@@ -202,8 +202,7 @@ class _Job:
                 self.write(normalise_records(chunk, *args))
                 tick(done)
             return
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(workers) as pool:
+        with _context().Pool(workers) as pool:
             in_flight: deque[tuple[Any, int]] = deque()
             for chunk, done in _chunks(records, batch_size):
                 in_flight.append((pool.apply_async(normalise_records, (chunk, *args)), done))
@@ -249,6 +248,17 @@ def _chunks(records: Any, size: int) -> Any:
             chunk = []
     if chunk:
         yield chunk, done
+
+
+def _context() -> Any:
+    """forkserver: workers are forked from a small server that has the normalisation modules loaded once (cheap
+    to start, and safe from a threaded parent such as the chat server); spawn where forkserver is missing."""
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:  # pragma: no cover - platforms without fork
+        return multiprocessing.get_context("spawn")
+    context.set_forkserver_preload(["domain.imports"])
+    return context
 
 
 def _workers(size_bytes: int) -> int:

@@ -43,7 +43,11 @@ class Contact(Timestamps, Base):
     chatwoot_contact_id: Mapped[int | None] = mapped_column(index=True)
     is_sample: Mapped[bool] = mapped_column(default=False)
 
-    __table_args__ = (sa.Index("ix_contacts_created_at", "created_at"),)  # new contacts per day (0002_analytics)
+    __table_args__ = (
+        sa.Index("ix_contacts_created_at", "created_at"),  # new contacts per day (0002_analytics)
+        # "tags has" filters: JSONB containment (@>) on PostgreSQL (0002_contacts)
+        sa.Index("ix_contacts_tags", "tags", postgresql_using="gin"),
+    )
 
 
 class ContactEvent(Base):

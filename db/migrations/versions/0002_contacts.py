@@ -1,0 +1,23 @@
+"""contacts: GIN index on contacts.tags for the "tags has" filters (JSONB containment on PostgreSQL)
+
+Revision ID: 0002_contacts
+Revises: 0001
+"""
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0002_contacts'
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index('ix_contacts_tags', ['tags'], unique=False, postgresql_using='gin')
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_tags', postgresql_using='gin')
