@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact
 from domain.contacts import normalise_email, normalise_phone, split_full_name
 from settings import get_settings
+from tools import outbound
 from tools.contacts import find_by_address, get_or_create
 from tools.history import record_event
 
@@ -38,19 +39,28 @@ def _find(session: Session, person: dict[str, Any]) -> Contact | None:
 
 
 def _fill(session: Session, contact: Contact, person: dict[str, Any]) -> None:
+    """Fill what the contact lacks; a change is recorded in history and sent out as contact.updated."""
     chatwoot_id = _chatwoot_id(person)
     if contact.chatwoot_contact_id is None and chatwoot_id is not None:
         contact.chatwoot_contact_id = chatwoot_id
+    changed = []
     email = normalise_email(person.get("email")).value
     if email and not contact.email and not session.scalar(sa.select(Contact.id).where(Contact.email == email)):
         contact.email = email
-        record_event(session, contact.id, "field_changed", "chatwoot", field="email", after=email)
+        changed.append(("email", email))
     phone = normalise_phone(person.get("phone_number"), get_settings().default_region).value
     if phone and not contact.phone:
         contact.phone = phone
-        record_event(session, contact.id, "field_changed", "chatwoot", field="phone", after=phone)
+        changed.append(("phone", phone))
     if not contact.first_name and not contact.last_name and person.get("name"):
         contact.first_name, contact.last_name = split_full_name(str(person["name"]))
+        changed.append(("first_name", contact.first_name))
+    for field, value in changed:
+        record_event(session, contact.id, "field_changed", "chatwoot", field=field, after=value)
+    if changed:
+        outbound.emit(session, "contact.updated", {"id": contact.id, "email": contact.email, "phone": contact.phone,
+                                                   "first_name": contact.first_name, "last_name": contact.last_name,
+                                                   "changed": [f for f, _ in changed], "source": "chatwoot"})
 
 
 def _create(session: Session, person: dict[str, Any]) -> Contact:

@@ -139,6 +139,7 @@ def _store_incoming(session: Session, payload: dict[str, Any], message_id: int) 
     at = _occurred_at(payload)
     body = str(payload.get("content") or "")
     campaign_id = last_campaign_touch(session, contact.id, at)
+    body = _early_edit(session, message_id) or body
     row = ConversationMessage(contact_id=contact.id, campaign_id=campaign_id, channel=channel, direction="inbound",
                               body=body, sender=_sender_label(person), chatwoot_message_id=message_id,
                               chatwoot_conversation_id=_int(conversation.get("id")),
@@ -204,6 +205,16 @@ def _known_contact_id(session: Session, person: dict[str, Any]) -> int | None:
     if chatwoot_id is None:
         return None
     return session.scalar(sa.select(Contact.id).where(Contact.chatwoot_contact_id == chatwoot_id).limit(1))
+
+
+def _early_edit(session: Session, message_id: int) -> str | None:
+    """The content of the latest message_updated that arrived before its message_created (order tolerance)."""
+    stmt = (sa.select(WebhookEvent.payload)
+            .where(WebhookEvent.provider == "chatwoot", WebhookEvent.event_id.like(f"message_updated:{message_id}:%"))
+            .order_by(WebhookEvent.id.desc()).limit(1))
+    payload = session.scalar(stmt)
+    content = (payload or {}).get("content")
+    return str(content) if content is not None else None
 
 
 def _message_updated(session: Session, payload: dict[str, Any]) -> str | None:

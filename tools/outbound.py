@@ -159,15 +159,20 @@ def _enqueue_after_commit(session: Session, ids: list[int]) -> None:
 def emit(session: Session, event: str, payload: dict[str, Any]) -> list[int]:
     """Record `event` (one of EVENTS) with a JSON-able `payload` for every active subscription that wants it,
     and enqueue the deliveries after the session commits. Returns the delivery ids (empty: nobody listens)."""
+    return emit_many(session, event, [payload])
+
+
+def emit_many(session: Session, event: str, payloads: list[dict[str, Any]]) -> list[int]:
+    """`emit` for many payloads of one event (an import, a bulk update): one subscription query, one flush."""
     if event not in EVENTS:
         raise ValueError(f"unknown outbound event {event!r}")
-    subs = session.scalars(sa.select(OutboundSubscription).where(OutboundSubscription.active.is_(True))).all()
-    now = utcnow()
-    rows = [OutboundDelivery(subscription_id=s.id, event=event, payload=_jsonable(payload), status="pending",
-                             attempts=0, next_attempt_at=now, created_at=now)
-            for s in subs if not s.events or event in s.events]
-    if not rows:
+    subs = [s for s in session.scalars(sa.select(OutboundSubscription).where(OutboundSubscription.active.is_(True)))
+            if not s.events or event in s.events]
+    if not subs or not payloads:
         return []
+    now = utcnow()
+    rows = [OutboundDelivery(subscription_id=s.id, event=event, payload=_jsonable(p), status="pending", attempts=0,
+                             next_attempt_at=now, created_at=now) for p in payloads for s in subs]
     session.add_all(rows)
     session.flush()
     ids = [r.id for r in rows]

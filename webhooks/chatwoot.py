@@ -47,7 +47,10 @@ def event_key(payload: dict[str, Any], body: bytes, delivery: str | None) -> str
     event = str(payload["event"])
     if event == "message_created" and payload.get("id") is not None:
         return f"message_created:{payload['id']}"
-    return f"{event}:{delivery or hashlib.sha256(body).hexdigest()[:40]}"
+    unique = delivery or hashlib.sha256(body).hexdigest()[:40]
+    if event == "message_updated" and payload.get("id") is not None:  # findable by message id (early edits)
+        return f"message_updated:{payload['id']}:{unique}"
+    return f"{event}:{unique}"
 
 
 async def _receive(request: Request, token: str | None) -> dict[str, Any]:

@@ -196,3 +196,43 @@ def test_the_sweeper_is_a_periodic_job():
     from workers.scheduler import PERIODIC
 
     assert PERIODIC["outbound.sweep"] == (outbound_worker.sweep, 60)
+
+
+def test_emit_many_writes_one_delivery_per_payload_and_subscription(receiver, sent):
+    subscribe(receiver.url)
+    subscribe(receiver.url, events=["contact.created"])
+    subscribe(receiver.url, events=["booking.created"])
+    with unit_of_work() as uow:
+        ids = outbound.emit_many(uow.session, "contact.created", [{"id": i} for i in range(3)])
+        assert outbound.emit_many(uow.session, "contact.created", []) == []
+    assert len(ids) == 6 and sorted(i for i, _ in sent) == sorted(ids)
+
+
+def test_the_cli_adds_lists_and_removes_subscriptions(receiver, capsys):
+    from cli.main import main as mkt
+
+    assert mkt(["outbound", "add", receiver.url, "--events", "reply.received"]) == 0
+    out = capsys.readouterr().out
+    assert "Signing secret (shown once): " in out
+    assert mkt(["outbound", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert receiver.url in listed and "reply.received" in listed and "active" in listed
+    sub_id = listed.split("\t")[0]
+    assert mkt(["outbound", "remove", sub_id]) == 0
+    assert mkt(["outbound", "list"]) == 0 and "inactive" in capsys.readouterr().out
+    assert mkt(["outbound", "add", "ftp://example.com/x"]) == 2
+    assert "not an http(s) URL" in capsys.readouterr().err
+
+
+def test_fields_filled_from_chatwoot_go_out_as_contact_updated(receiver, sent, session):
+    from tests.factories import create_contact
+
+    create_contact(session, email="ana@example.com")
+    session.commit()
+    subscribe(receiver.url, events=["contact.updated"])
+    with unit_of_work() as uow:
+        store_event(uow.session, "chatwoot", "c1", "contact_updated", cw.contact_event("contact_updated", cw.contact()))
+    drain()
+    [row] = deliveries()
+    assert row.event == "contact.updated" and row.payload["changed"] == ["phone", "first_name"]
+    assert row.payload["phone"] == "+14155550123"
