@@ -28,6 +28,7 @@ CAMPAIGN_KEYS = ("mkt_campaign", "mkt_campaign_id", "campaign_id", "utm_campaign
 
 
 def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time from Cal.com as a tz-aware datetime (UTC when no offset is given), or None."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -38,6 +39,7 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def booking_uid(trigger: str, payload: dict[str, Any]) -> str | None:
+    """The booking uid an event is about (BOOKING_NO_SHOW_UPDATED names it bookingUid)."""
     uid = payload.get("bookingUid") if trigger == "BOOKING_NO_SHOW_UPDATED" else payload.get("uid")
     return str(uid) if uid else None
 

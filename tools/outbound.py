@@ -187,6 +187,7 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
 # --- delivery (called by workers/outbound.py, each step in its own unit of work) ----------------------
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Mkt-Signature value: sha256=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>."""
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
@@ -231,6 +232,7 @@ def post(prepared: PreparedDelivery, client: httpx.Client | None = None) -> tupl
 
 
 def backoff_seconds(attempts: int) -> int:
+    """Seconds to wait after the `attempts`-th failure: 10, 20, 40 ... at most an hour."""
     return min(BASE_BACKOFF_S * 2 ** max(attempts - 1, 0), MAX_BACKOFF_S)
 
 
