@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db import analytics as q
@@ -175,11 +174,3 @@ def export_analytics(session: Session, actor: Actor, start: date, end: date, pat
             writer.writerow(safe_row([row.day.isoformat(), *(row.numbers[m] for m in rules.METRICS),
                                       row.cost_micros]))
     return len(report.days)
-
-
-def data_days(session: Session) -> tuple[date, date] | None:
-    """The first and last day that have stored numbers, or None."""
-    from db.models import DailyAnalytics
-
-    first, last = session.execute(sa.select(sa.func.min(DailyAnalytics.day), sa.func.max(DailyAnalytics.day))).one()
-    return (first, last) if first else None

@@ -16,6 +16,7 @@ from tests.fakes import chatwoot as cw
 from tests.integration.companion import drain
 from tools import analytics
 from tools.contacts import update_contact
+from tools.imports import import_rows
 from tools.timeline import contact_history
 from tools.users import Actor
 from tools.webhook_events import store_event
@@ -65,3 +66,20 @@ def test_a_campaign_send_a_reply_a_booking_a_stop_and_an_edit_land_in_history_an
         before = {r.day: r.responses for r in uow.session.scalars(sa.select(DailyAnalytics))}
         analytics.refresh(uow.session)
         assert {r.day: r.responses for r in uow.session.scalars(sa.select(DailyAnalytics))} == before
+
+
+def test_an_import_shows_in_the_timeline_and_in_new_contacts(db):
+    with unit_of_work(db) as uow:
+        result = import_rows(uow.session, MARKETER, [{"Email": "bo@example.com", "First Name": "Bo"},
+                                                     {"Email": "cy@example.com", "City": "Austin"}])
+        assert result.created == 2
+    with unit_of_work(db) as uow:
+        import_rows(uow.session, MARKETER, [{"Email": "bo@example.com", "City": "Denver"}])
+    with unit_of_work(db) as uow:
+        analytics.refresh(uow.session)
+        history = contact_history(uow.session, MARKETER, "bo@example.com")
+        new = uow.session.scalar(sa.select(sa.func.sum(DailyAnalytics.new_contacts)))
+    titles = [e.title for e in history.entries]
+    assert "imported from api (2 rows) (created)" in titles and "imported from api (1 rows) (updated)" in titles
+    assert "city changed from (empty) to Denver" in titles
+    assert new == 2
