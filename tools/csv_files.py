@@ -52,6 +52,8 @@ def detect_format(path: str | Path) -> FileFormat:
 
 
 def detect_encoding(path: str | Path) -> tuple[str, str]:
+    """(codec, label): a BOM decides; else strict UTF-8 over the whole file; else Windows-1252 when the text
+    reads as Western European. Anything else (binary, zip, other code pages) is an ImportFileError."""
     with open(path, "rb") as handle:
         head = handle.read(64 * 1024)
     if not head.strip(b" \t\r\n\x00"):

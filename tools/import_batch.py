@@ -32,6 +32,7 @@ class Counts:
     rejected: int = 0
 
     def add(self, other: Counts) -> None:
+        """Add another batch's counts to these."""
         for name in ("rows", "created", "updated", "unchanged", "duplicates", "rejected"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -53,6 +54,7 @@ class FileDedup:
         self.phones: set[int] = set()
 
     def prepare(self, outcomes: list[tuple[int, RowOutcome]]) -> Prepared:
+        """Count and report rejected rows and rows whose email (else phone) came earlier in the file."""
         batch = Prepared()
         for line, outcome in outcomes:
             batch.counts.rows += 1

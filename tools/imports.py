@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.errors import UniqueViolation
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -216,14 +217,22 @@ class _Job:
                 tick(done_then)
 
     def write(self, outcomes: list[tuple[int, Any]]) -> None:
+        """One batch, one transaction. If another writer created one of these addresses between our look-up
+        and our insert (unique email), the batch is rolled back and done again once: it then finds it."""
         batch = self.dedup.prepare(outcomes)
-        with unit_of_work(self.engine) as uow:
-            counts = apply_batch(uow.session, batch, import_id=self.import_id, policy=self.policy, actor=self.actor,
-                                 source="import", stored_errors=self.stored_errors)
-            merged = Counts()
-            merged.add(self.counts)
-            merged.add(counts)
-            _save_counts(uow.session, self.import_id, merged)
+        for attempt in (1, 2):
+            try:
+                with unit_of_work(self.engine) as uow:
+                    counts = apply_batch(uow.session, batch, import_id=self.import_id, policy=self.policy,
+                                         actor=self.actor, source="import", stored_errors=self.stored_errors)
+                    merged = Counts()
+                    merged.add(self.counts)
+                    merged.add(counts)
+                    _save_counts(uow.session, self.import_id, merged)
+                break
+            except (sa.exc.IntegrityError, UniqueViolation):
+                if attempt == 2:
+                    raise
         self.counts = merged
         self.stored_errors += len(batch.errors)
         room = FIRST_ERRORS - len(self.first_errors)

@@ -132,3 +132,22 @@ def test_import_rows_applies_the_same_rules_in_the_callers_transaction(db, sessi
         import_rows(session, ADMIN, ["a@x.com"])
     with pytest.raises(PermissionDenied):
         import_rows(session, Actor("r@x.com", Role.REVIEWER), [{"email": "c@x.com"}])
+
+
+def test_a_batch_that_meets_a_concurrent_insert_is_done_again(db, session, tmp_path, monkeypatch):
+    """Another writer creates an address between our look-up and our insert: the unique email stops the batch,
+    which is rolled back and redone once, and then matches the contact instead of failing the import."""
+    import tools.import_batch as batch
+
+    create_contact(session, email="race@x.com", tags=[], attributes={})
+    session.commit()
+    real, calls = batch._existing, []
+
+    def blind_once(s, rows):
+        calls.append(1)
+        return ({}, {}) if len(calls) == 1 else real(s, rows)
+
+    monkeypatch.setattr(batch, "_existing", blind_once)
+    result = run_import(_csv(tmp_path / "r.csv", "Email,City\nrace@x.com,Rome\nnew@x.com,Oslo\n"), actor=ADMIN)
+    assert len(calls) == 2 and (result.created, result.updated) == (1, 1)
+    assert _contact(session, "race@x.com").city == "Rome"
