@@ -46,8 +46,9 @@ def check_kinds(kinds: list[str] | str | None) -> set[str] | None:
     """The kinds asked for, validated; None means every kind."""
     if kinds is None or kinds == [] or kinds == "":
         return None
-    wanted = {kinds} if isinstance(kinds, str) else set(kinds)
-    wanted = {k.strip().lower().rstrip("s") if k.strip().lower() not in KINDS else k.strip().lower() for k in wanted}
+    given = kinds.split(",") if isinstance(kinds, str) else list(kinds)
+    wanted = {k.strip().lower() for k in given if k.strip()}
+    wanted = {k if k in KINDS else k.rstrip("s") for k in wanted}
     unknown = wanted - set(KINDS)
     if unknown:
         raise TimelineInputError(f"unknown kind {', '.join(sorted(unknown))}: use {', '.join(KINDS)}")

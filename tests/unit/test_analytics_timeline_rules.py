@@ -33,6 +33,7 @@ def test_event_kinds_and_titles():
 
 def test_kinds_accept_plurals_and_refuse_unknown_ones():
     assert rules.check_kinds(["Messages", "bookings"]) == {"message", "booking"}
+    assert rules.check_kinds("message, Bookings") == {"message", "booking"}
     assert rules.check_kinds(None) is None and rules.check_kinds([]) is None
     with pytest.raises(rules.TimelineInputError, match="unknown kind tweet"):
         rules.check_kinds("tweets")
