@@ -41,6 +41,9 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
     loop = asyncio.get_running_loop()
     try:
         await sio.emit("connection_successful")
+        deadline = loop.time() + timeout
+        while texts and loop.time() < deadline and not said(chat, "marketing workspace"):
+            await asyncio.sleep(0.1)  # the welcome first, so each answer below belongs to its own message
         for i, text in enumerate(texts):
             refs = None
             if upload and i == 0:
@@ -57,6 +60,7 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
             deadline = loop.time() + timeout
             while loop.time() < deadline and not any(n == "task_end" for n, _ in chat.events[before + 1:]):
                 await asyncio.sleep(0.1)
+            await asyncio.sleep(0.2)  # let the last events of this answer arrive
         deadline = loop.time() + timeout
         while loop.time() < deadline and not until():
             await asyncio.sleep(0.1)
@@ -110,7 +114,7 @@ def test_cancel_in_the_chat_does_nothing(db, tmp_path):
         chat.ask_answer = choose(chat, "cancel")
         asyncio.run(converse(chat, str(uuid.uuid4()), ["load sample data", "remove sample data"],
                              until=lambda: said(chat, "Cancelled")))
-    assert said(chat, "Cancelled: the user did not approve")
+    assert said(chat, "Cancelled: the user did not approve"), [(n, d) for n, d in chat.events if n in ("ask", "new_message")]
     assert sample_count() == 16
 
 
