@@ -31,7 +31,7 @@ test: install
 
 test-sqlite: install
 	@echo "== suite on SQLite, in-process queue =="
-	env -u MKT_TEST_DATABASE_URL -u MKT_TEST_REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u MKT_TEST_DATABASE_URL -u MKT_TEST_REDIS_URL $(BIN)/pytest -m "not redis" $(PYTEST_ARGS)
 
 test-postgres: install
 	@echo "== suite on PostgreSQL + Redis (the browser test ran on the SQLite pass) =="

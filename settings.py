@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     worker_shutdown_seconds: int = Field(
         default=25, description="On SIGTERM a worker finishes its current jobs for this long, then stops (unfinished "
         "jobs go back to the queue).")
+    queue_heartbeat_seconds: int = Field(
+        default=60, description="A worker silent this long is dead: its unfinished jobs go back to the queue.")
+    queue_maintenance_chance: int = Field(
+        default=1000, description="Queue commands per million that also look for dead workers (Dramatiq's default).")
 
     # --- language model --------------------------------------------------------------------
     openai_api_key: str = Field(default="", validation_alias=_alias("OPENAI_API_KEY", "MKT_OPENAI_API_KEY"))

@@ -17,7 +17,9 @@ def build_broker() -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url, namespace=settings.queue_namespace)
+        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url, namespace=settings.queue_namespace,
+                                              heartbeat_timeout=settings.queue_heartbeat_seconds * 1000,
+                                              maintenance_chance=settings.queue_maintenance_chance)
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")  # starts the TimeLimit watchdog in-process (STACK.md)

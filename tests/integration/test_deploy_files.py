@@ -257,10 +257,10 @@ def test_mkt_commands_in_the_docs_exist(doc):
     commands = re.findall(r"`mkt ([a-z][^`|]*)`", text)
     commands += re.findall(r"docker compose run --rm app ([a-z][^\n`|]*)", text)
     assert commands, f"{doc} shows no mkt command"
-    placeholders = {"N": "2", "P": "8000", "H": "127.0.0.1"}
+    placeholders = {"N": "2", "P": "8000", "H": "127.0.0.1", "S": "5", "YYYY-MM-DD": "2026-01-31"}
     for command in commands:
         command = re.sub(r"\[[^\]]*\]", " ", command.replace("\\|", "|").split("|")[0])
-        argv = [placeholders.get(a, "someone@example.com") if re.fullmatch(r"[A-Z]+", a) else a
+        argv = [placeholders.get(a, "someone@example.com") if re.fullmatch(r"[A-Z][A-Z0-9_-]*", a) else a
                 for a in shlex.split(command)]
         mkt_command_is_valid(argv)
 
