@@ -208,6 +208,11 @@ def _ads(text: str) -> list[Call] | None:
     return [Call("draft_ads", {"platform": m.group(1).lower(), "filter": audience, "brief": brief})]
 
 
+def _ad_report(text: str) -> list[Call] | None:
+    m = re.match(r"^(?:show )?(?:the )?(?:ad|ads) (?:report|results|performance) (?:for |of |on )?(.+)$", text, re.I)
+    return [Call("ad_report", {"ref": m.group(1).strip().strip("\"'")})] if m else None
+
+
 def _analytics(text: str) -> list[Call] | None:
     m = re.match(r"^(?:show )?(?:analytics|stats|statistics|numbers|report)(?: for)?(?: the)?"
                  r"(?: (?:last|past) (\d+) days?| (today|yesterday|this week|this month))?$", text, re.I)
@@ -246,7 +251,7 @@ def _sample(text: str) -> list[Call] | None:
 
 
 _FREE_TEXT_RULES = (_draft_campaign, _reply, _ads)  # keep the message text as typed
-_RULES = (_sample, _send_test, _import_errors, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
+_RULES = (_sample, _send_test, _import_errors, _ad_report, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
 
 
 def parse(text: str) -> list[Call]:

@@ -33,7 +33,7 @@ def load(_args: argparse.Namespace) -> int:
         print("sample data is already loaded (`mkt demo remove` deletes it)")
     else:
         print(f"loaded {r.contacts} sample contacts, {r.campaigns} past campaign, {r.activities} sends, "
-              f"{r.replies} replies (all marked as sample)")
+              f"{r.replies} replies, {r.bookings} booking, {r.ad_campaigns} ad campaign (all marked as sample)")
     return 0
 
 
@@ -45,5 +45,5 @@ def remove(_args: argparse.Namespace) -> int:
     with unit_of_work() as uow:
         r = remove_sample_data(uow.session, Actor.system("cli"))
     print(f"removed {r.contacts} sample contacts, {r.campaigns} campaigns, {r.ad_campaigns} ad campaigns, "
-          f"{r.messages} messages")
+          f"{r.messages} messages, {r.bookings} bookings")
     return 0

@@ -1,5 +1,6 @@
-"""Sample data for a first look: realistic contacts and a past campaign with its activity and replies,
-every row marked (contacts: is_sample and source "sample"; campaigns: is_sample) and removable."""
+"""Sample data for a first look: realistic contacts, a past SMS campaign with its sends, replies and a booking,
+and a running Facebook ad campaign with a week of metrics. Every row is marked (contacts: is_sample, source
+"sample" and tag "sample"; campaigns and ads: is_sample; bookings: calcom_uid "sample-...") and removable."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import AdCampaign, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
+from db.models import (
+    AdCampaign,
+    AdMetric,
+    CalendarBooking,
+    Campaign,
+    Contact,
+    ConversationMessage,
+    MarketingActivity,
+    utcnow,
+)
 from domain.roles import Permission, require
 from tools.users import Actor
 
 SAMPLE_CAMPAIGN = "Spring roof check (sample)"
+SAMPLE_AD = "Storm season roofers (sample)"
 _PEOPLE = [
     ("Jane", "Doe", "Acme Roofing", "Owner", "Austin", "TX", "roofer"),
     ("Carlos", "Rivera", "Rivera Roof & Gutter", "Owner", "Austin", "TX", "roofer"),
@@ -41,6 +52,8 @@ class SampleResult:
     activities: int
     replies: int
     already_loaded: bool = False
+    bookings: int = 0
+    ad_campaigns: int = 0
 
 
 @dataclass
@@ -49,6 +62,7 @@ class SampleRemoval:
     campaigns: int
     ad_campaigns: int
     messages: int
+    bookings: int = 0
 
 
 def _contact(i: int, first: str, last: str, company: str, title: str, city: str, region: str, tag: str) -> Contact:
@@ -59,6 +73,34 @@ def _contact(i: int, first: str, last: str, company: str, title: str, city: str,
                    phone=f"+1512555{100 + i:04d}" if has_phone else None, website=f"https://{domain}",
                    domain=domain, timezone="America/Chicago" if region in ("TX", "OK") else "America/Denver",
                    tags=[tag, "sample"], attributes={}, source="sample", is_sample=True)
+
+
+def _booking(session: Session, contact: Contact, campaign_id: int) -> None:
+    start = (utcnow() + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
+    session.add(CalendarBooking(contact_id=contact.id, campaign_id=campaign_id, calcom_uid=f"sample-{contact.id}",
+                                title="Roof check flyer call (sample)", attendee_email=contact.email, start_at=start,
+                                end_at=start + timedelta(minutes=30), status="accepted", last_event_at=utcnow(),
+                                data={"sample": True}))
+
+
+def _ad(session: Session, actor: Actor) -> int:
+    ad = AdCampaign(name=SAMPLE_AD, platform="facebook", status="active", brief="Free roof checks before storm season",
+                    target_filter={"field": "tags", "op": "has", "value": "roofer"}, targeting={"region": "TX"},
+                    variants=[{"primary_text": "Storm season is coming. Book a free roof check today.",
+                               "headline": "Free roof check", "description": "Local roofers, fast visits"}],
+                    created_by=actor.email, is_sample=True)
+    session.add(ad)
+    session.flush()
+    today = utcnow().date()
+    for n in range(7):
+        spend, impressions, clicks = 12_000_000 + n * 500_000, 2400 + n * 90, 38 + n * 3
+        session.add(AdMetric(ad_campaign_id=ad.id, day=today - timedelta(days=7 - n), spend_micros=spend,
+                             impressions=impressions, clicks=clicks, conversions=1 + n % 3))
+        ad.spend_micros += spend
+        ad.impressions += impressions
+        ad.clicks += clicks
+        ad.conversions += 1 + n % 3
+    return 1
 
 
 def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[int, int]:
@@ -78,6 +120,8 @@ def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[in
                                       to_address=c.phone, provider="sandbox", segments=1, cost_micros=8_000,
                                       sent_at=sent_at))
         acts += 1
+        if n == 0:
+            _booking(session, c, camp.id)
         if n % 3 == 0:
             session.add(ConversationMessage(contact_id=c.id, campaign_id=camp.id, channel="sms", direction="inbound",
                                             body="YES please send it", sender=c.phone,
@@ -87,8 +131,9 @@ def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[in
 
 
 def load_sample_data(session: Session, actor: Actor) -> SampleResult:
-    """Add realistic sample contacts (tagged "sample", source "sample") and a past SMS campaign with its sends
-    and replies, so searches, history and analytics show something. Loading twice adds nothing."""
+    """Add realistic sample contacts (tagged "sample", source "sample"), a past SMS campaign with its sends,
+    replies and a booking, and an ad campaign with a week of metrics, so searches, history, analytics and ad
+    reports show something. Needs contacts:write. Loading twice adds nothing."""
     require(actor.role, Permission.CONTACTS_WRITE, "load sample data")
     if session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.is_sample.is_(True))):
         return SampleResult(0, 0, 0, 0, already_loaded=True)
@@ -97,11 +142,13 @@ def load_sample_data(session: Session, actor: Actor) -> SampleResult:
     people = [p for p in people if p.email not in taken]
     session.add_all(people)
     session.flush()
-    acts, replies = (0, 0)
+    acts, replies, ads = 0, 0, 0
     if not session.scalar(sa.select(Campaign.id).where(Campaign.name == SAMPLE_CAMPAIGN)):
         acts, replies = _campaign(session, people, actor)
+    if not session.scalar(sa.select(AdCampaign.id).where(AdCampaign.name == SAMPLE_AD)):
+        ads = _ad(session, actor)
     session.flush()
-    return SampleResult(len(people), 1 if acts else 0, acts, replies)
+    return SampleResult(len(people), 1 if acts else 0, acts, replies, bookings=1 if acts else 0, ad_campaigns=ads)
 
 
 def sample_counts(session: Session) -> dict[str, int]:
@@ -113,11 +160,13 @@ def sample_counts(session: Session) -> dict[str, int]:
 
 
 def remove_sample_data(session: Session, actor: Actor) -> SampleRemoval:
-    """Delete every sample row (contacts marked is_sample with their history, sample campaigns and ads).
+    """Delete every sample row (contacts marked is_sample with their history, sample campaigns, bookings and ads).
     Real data is never touched."""
     require(actor.role, Permission.CONTACTS_WRITE, "remove sample data")
     ids = sa.select(Contact.id).where(Contact.is_sample.is_(True)).scalar_subquery()
     camp_ids = sa.select(Campaign.id).where(Campaign.is_sample.is_(True)).scalar_subquery()
+    bookings = session.execute(sa.delete(CalendarBooking).where(sa.or_(
+        CalendarBooking.contact_id.in_(ids), CalendarBooking.calcom_uid.like("sample-%")))).rowcount
     msgs = session.execute(sa.delete(ConversationMessage).where(
         sa.or_(ConversationMessage.contact_id.in_(ids), ConversationMessage.campaign_id.in_(camp_ids)))).rowcount
     session.execute(sa.delete(MarketingActivity).where(
@@ -126,4 +175,4 @@ def remove_sample_data(session: Session, actor: Actor) -> SampleRemoval:
     ads = session.execute(sa.delete(AdCampaign).where(AdCampaign.is_sample.is_(True))).rowcount
     people = session.execute(sa.delete(Contact).where(Contact.is_sample.is_(True))).rowcount
     session.flush()
-    return SampleRemoval(people, camps, ads, msgs)
+    return SampleRemoval(people, camps, ads, msgs, bookings)

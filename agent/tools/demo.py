@@ -13,17 +13,20 @@ def _load(session, actor, _a: NoArgs) -> ToolOutput:
     if r.already_loaded:
         text = "Sample data is already loaded (say 'remove sample data' to delete it)."
         return ToolOutput(text, message(text))
-    text = (f"Loaded sample data: {r.contacts} contacts, {r.campaigns} past campaign with {r.activities} sends and "
-            f"{r.replies} replies. Every sample row is tagged 'sample'; 'remove sample data' deletes them.")
+    text = (f"Loaded sample data: {r.contacts} contacts, {r.campaigns} past campaign with {r.activities} sends, "
+            f"{r.replies} replies and {r.bookings} booking, {r.ad_campaigns} ad campaign with a week of metrics. "
+            "Every sample row is marked as sample; 'remove sample data' deletes them.")
     steps = next_steps(("Show the roofers", "show roofers"), ("Count roofers in Texas", "how many roofers in Texas"),
-                       ("History for jane@acmeroofing.example", "history for jane@acmeroofing.example"))
+                       ("History for jane@acmeroofing.example", "history for jane@acmeroofing.example"),
+                       ("Analytics, last 14 days", "analytics last 14 days"),
+                       ("Campaign report", f"report for campaign {demo.SAMPLE_CAMPAIGN}"))
     return ToolOutput(text, message(text, next=steps))
 
 
 def _remove(session, actor, _a: NoArgs) -> ToolOutput:
     r = demo.remove_sample_data(session, actor)
     text = (f"Removed sample data: {r.contacts} contacts, {r.campaigns} campaigns, {r.ad_campaigns} ad campaigns, "
-            f"{r.messages} messages. Real data was not touched.")
+            f"{r.messages} messages, {r.bookings} bookings. Real data was not touched.")
     return ToolOutput(text, message(text))
 
 

@@ -128,3 +128,16 @@ def test_a_reply_waits_for_approve_and_shows_the_exact_text(session):
     assert asked.approval["tool"] == "reply_to_conversation"
     assert asked.approval["summary"]["rendered"] == "See you Monday at 9."
     assert "Cancelled" in cancelled.text
+
+
+def test_sample_data_feeds_the_campaign_report_the_ad_report_and_history(db):
+    loaded, report, ad, history = chat(
+        ("say", "load sample data"), ("say", "report for campaign Spring roof check (sample)"),
+        ("say", "ad report Storm season roofers (sample)"), ("say", "history for jane@acmeroofing.example"))
+    assert "1 booking, 1 ad campaign" in loaded.text
+    assert report.displays[0]["kind"] == "chart" and report.displays[0]["chart"] == "funnel"
+    assert "Ad 'Storm season roofers (sample)' (facebook, active)" in ad.text and "conversions" in ad.text
+    kinds = {row[1] for row in history.displays[0]["rows"]}
+    assert len(kinds) >= 2  # a sent message and the reply / booking, not just "created"
+    (removed,) = chat(("say", "remove sample data"))
+    assert removed.approval["tool"] == "remove_sample_data"

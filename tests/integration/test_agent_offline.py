@@ -131,7 +131,7 @@ def test_sample_data_loads_marked_and_removal_needs_approve(session):
                                         ("decide", "approve"))
     assert "Loaded sample data: 16 contacts" in loaded.text
     assert asked.approval["summary"]["count"] == 16
-    assert "Removed sample data: 16 contacts" in done.text
+    assert "Removed sample data: 16 contacts, 1 campaigns, 1 ad campaigns, 2 messages, 1 bookings" in done.text
     assert pending is None
     with unit_of_work() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
