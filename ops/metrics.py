@@ -75,6 +75,10 @@ class PlatformCollector(Collector):
         self._cached_at = 0.0
         self._cached: list[Any] = []
 
+    def describe(self) -> list[Any]:
+        """Nothing up front: without this the registry would call collect(), and read the database, at import."""
+        return []
+
     def invalidate(self) -> None:
         """Read the sources again at the next scrape."""
         with self._lock:
