@@ -156,3 +156,36 @@ def test_a_dropped_csv_shows_the_mapping_then_imports_with_a_report(db, tmp_path
     with unit_of_work() as uow:
         assert sorted(uow.session.scalars(sa.select(Contact.email))) == ["bob@roe.com", "jane@acme.com"]
     assert "An error occurred" not in log and "Traceback" not in log
+
+
+def test_with_an_openai_compatible_server_tokens_stream_and_approval_works(session, tmp_path):
+    from tests.factories import create_contact
+    from tests.fakes.openai import FakeOpenAI, Reply
+    from tests.fakes.server import serve_app
+
+    austin = {"field": "city", "op": "eq", "value": "Austin"}
+
+    def model(body):
+        last = body["messages"][-1]
+        if last["role"] == "tool":
+            return Reply(content="Done: " + last["content"].split("\n")[0])
+        if "tag" in last["content"]:
+            return Reply(tool_calls=[{"name": "bulk_update", "args": {"filter": austin, "add_tags": ["vip"]}}])
+        return Reply(tool_calls=[{"name": "count_contacts", "args": {"filter": austin}}])
+
+    create_contact(session, first_name="Jane", email="jane@acme.com", city="Austin", tags=[])
+    create_contact(session, first_name="Bob", email="bob@roe.com", city="Austin", tags=[])
+    session.commit()
+    fake = FakeOpenAI(model)
+    with serve_app(fake.app()) as base, running_server(tmp_path, OPENAI_API_KEY="sk-test",
+                                                       OPENAI_BASE_URL=base + "/v1") as server:
+        chat = open_chat(server)
+        chat.ask_answer = choose(chat, "approve")
+        asyncio.run(converse(chat, str(uuid.uuid4()), ["how many in Austin?", "tag them as vip"],
+                             until=lambda: said(chat, "Done: Changed 2 contacts.")))
+    assert said(chat, "Done: 2 contacts match.")
+    assert sum(1 for n, _ in chat.events if n == "stream_token") > 3  # the answer streamed token by token
+    assert all(r.get("stream") for r in fake.requests)
+    assert said(chat, "Done: Changed 2 contacts.")
+    with unit_of_work() as uow:
+        assert all("vip" in c.tags for c in uow.session.scalars(sa.select(Contact)))
