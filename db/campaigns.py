@@ -3,6 +3,7 @@ insert (ON CONFLICT DO NOTHING) and the claim (queued -> sending) that makes eve
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -14,10 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, Suppression
-from domain.contacts import normalise_email, normalise_phone
 from domain.send_rules import Recipient
 
-CHUNK = 1000
+CHUNK = 5000
 SENT_STATES = ("sending", "sent", "delivered", "opened", "clicked", "bounced", "complained", "unknown")
 
 
@@ -41,12 +41,17 @@ def audience_ids(session: Session, filter_data: dict[str, Any] | None) -> list[i
     return list(session.scalars(stmt.order_by(Contact.id)))
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
 def _address(channel: str, contact: Contact) -> tuple[str | None, bool]:
+    """The channel's address and whether it is usable. Contacts are normalised on write (domain.contacts), so a
+    cheap syntactic check is enough here (full validation of 50k addresses would dominate a launch)."""
     raw = contact.email if channel == "email" else contact.phone
     if not raw:
         return None, False
-    norm = normalise_email(raw) if channel == "email" else normalise_phone(raw)
-    return raw, norm.value == raw
+    return raw, bool((_EMAIL if channel == "email" else _E164).match(raw))
 
 
 def recipient_facts(session: Session, campaign: Campaign, contacts: Sequence[Contact], now: datetime,
@@ -115,11 +120,15 @@ def _aware(value: Any) -> datetime:
 
 def insert_activities(session: Session, rows: list[dict[str, Any]]) -> None:
     """The outbox: one row per campaign+contact+channel; a second insert of the same triple does nothing."""
+    if not rows:
+        return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for part in chunks(rows, 500):
-        stmt = insert(MarketingActivity).values(list(part)).on_conflict_do_nothing(
-            index_elements=["campaign_id", "contact_id", "channel"])
-        session.execute(stmt)
+    stmt = insert(MarketingActivity.__table__).on_conflict_do_nothing(
+        index_elements=["campaign_id", "contact_id", "channel"])
+    connection = session.connection()
+    keys = sorted({k for row in rows for k in row})
+    for part in chunks(rows, 5000):  # executemany: SQLAlchemy batches it into multi-row INSERTs
+        connection.execute(stmt, [{k: row.get(k) for k in keys} for row in part])
 
 
 def claim(session: Session, ids: Iterable[int], now: datetime) -> list[int]:

@@ -28,7 +28,7 @@ from domain import sms
 from integrations import postmark, sandbox, sentdm
 from integrations.errors import PermanentError, RetryableError
 from settings import get_settings
-from tools.optouts import is_suppressed, opt_out
+from tools.optouts import opt_out
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -155,24 +155,29 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     if not claimed:
         batch.note = "nothing left to claim"
         return batch
-    rows = session.execute(sa.select(MarketingActivity, Contact).join(Contact, Contact.id == MarketingActivity.contact_id)
-                           .where(MarketingActivity.id.in_(claimed)).order_by(MarketingActivity.id)).all()
-    for activity, contact in rows:
-        if _opted_out_since(session, campaign.channel, contact):
-            activity.status, activity.error_code = "cancelled", "opted_out"
-            activity.error_message = "opted out after launch"
+    A = MarketingActivity
+    rows = session.execute(sa.select(A.id, A.variant, Contact).join(Contact, Contact.id == A.contact_id)
+                           .where(A.id.in_(claimed)).order_by(A.id)).all()
+    suppressed = _suppressed(session, campaign.channel, [row[2] for row in rows])
+    cancelled = []
+    for activity_id, variant, contact in rows:
+        address = contact.email if campaign.channel == "email" else contact.phone
+        opted = contact.opted_out_email if campaign.channel == "email" else contact.opted_out_sms
+        if opted or not address or address in suppressed:
+            cancelled.append(activity_id)
             continue
-        out = render_message(campaign, contact, activity_id=activity.id, variant=activity.variant)
-        activity.to_address, activity.segments = out.to, out.segments
-        activity.idempotency_key = sentdm.idempotency_key(activity.id) if campaign.channel == "sms" else None
-        batch.messages.append(out)
+        batch.messages.append(render_message(campaign, contact, activity_id=activity_id, variant=variant))
+    if cancelled:
+        session.execute(sa.update(A).where(A.id.in_(cancelled)).values(
+            status="cancelled", error_code="opted_out", error_message="opted out or suppressed after launch"))
     return batch
 
 
-def _opted_out_since(session: Session, channel: str, contact: Contact) -> bool:
-    address = contact.email if channel == "email" else contact.phone
-    flag = contact.opted_out_email if channel == "email" else contact.opted_out_sms
-    return bool(flag) or not address or is_suppressed(session, channel, address)
+def _suppressed(session: Session, channel: str, contacts: list[Contact]) -> set[str]:
+    from tools.optouts import suppressed_addresses
+
+    addresses = [a for a in ((c.email if channel == "email" else c.phone) for c in contacts) if a]
+    return suppressed_addresses(session, channel, addresses)
 
 
 # --- step 2: the provider call -------------------------------------------------------------------------
@@ -236,19 +241,35 @@ def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any) -> tupl
 
 # --- step 3: record ----------------------------------------------------------------------------------------
 
+_RECORD_KEYS = ("status", "sent_at", "provider_message_id", "cost_micros", "error_code", "error_message", "failed_at",
+                "to_address", "segments", "provider", "idempotency_key", "updated_at")
+
+
 def record_batch(session: Session, batch: Batch, results: list[Result], *, provider: str,
                  sandbox_events: list[tuple[str, str, dict[str, Any]]] | None = None) -> list[int]:
-    """Write each result to its activity; return the ids of simulated webhook events to process (sandbox)."""
+    """Write each result to its activity (one executemany per kind; only rows still "sending" change, so a webhook
+    or a cancel that got there first is never undone). Returns the ids of simulated webhook events (sandbox)."""
+    A = MarketingActivity
     now = utcnow()
     by_id = {m.activity_id: m for m in batch.messages}
-    activities = {a.id: a for a in session.scalars(sa.select(MarketingActivity).where(
-        MarketingActivity.id.in_(list(by_id))))}
-    halted = None
+    attempts = {row[0]: row[1] for row in session.execute(
+        sa.select(A.id, A.attempts).where(A.id.in_(list(by_id)), A.status == "sending")).all()}
+    done, requeue, halted, suppress = [], [], None, []
     for result in results:
-        activity = activities.get(result.activity_id)
-        if activity is None or activity.status != "sending":
-            continue  # a webhook or a cancel got there first: never move it backwards
-        halted = _apply(session, activity, result, by_id[result.activity_id], provider, now) or halted
+        if result.activity_id not in attempts:
+            continue
+        out = by_id[result.activity_id]
+        row = _row(result, out, provider, now, attempts[result.activity_id], batch.channel)
+        (requeue if row["status"] == "queued" else done).append(row)
+        if result.kind == "halt":
+            halted = f"the provider refused our request: {result.message}"
+        if result.kind == "suppressed" and out.to:
+            suppress.append((out.to, result.code))
+    _update(session, done, with_claim=False)
+    _update(session, requeue, with_claim=True)
+    for address, code in suppress:
+        opt_out(session, batch.channel, address, reason="hard_bounce" if batch.channel == "email" else "opt_out",
+                source="provider", note=f"provider says inactive/opted out ({code})")
     if halted and batch.campaign_id:
         pause_for(session, batch.campaign_id, halted)
     event_ids = _store_sandbox_events(session, sandbox_events or [])
@@ -257,30 +278,29 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
     return event_ids
 
 
-def _apply(session: Session, activity: MarketingActivity, result: Result, out: Outgoing, provider: str,
-           now: datetime) -> str | None:
-    activity.provider = provider
+def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: int, channel: str) -> dict[str, Any]:
+    row = {"b_id": result.activity_id, "to_address": out.to, "segments": out.segments, "provider": provider,
+           "idempotency_key": sentdm.idempotency_key(out.activity_id) if channel == "sms" else None,
+           "updated_at": now, "sent_at": None, "provider_message_id": result.message_id, "cost_micros": 0,
+           "error_code": (result.code or "")[:40] or None, "error_message": (result.message or "")[:1000] or None,
+           "failed_at": None}
     if result.kind == "sent":
-        activity.status, activity.sent_at = "sent", now
-        activity.provider_message_id, activity.cost_micros = result.message_id, out.cost_micros
-        activity.error_code = activity.error_message = None
-        return None
-    activity.error_code, activity.error_message = (result.code or "")[:40] or None, (result.message or "")[:1000]
-    if result.kind == "retry":
-        give_up = activity.attempts >= MAX_ATTEMPTS
-        activity.status = "failed" if give_up else "queued"
-        activity.failed_at = now if give_up else None
-        activity.claimed_at = None
-        return None
-    if result.kind == "halt":
-        activity.status, activity.claimed_at = "queued", None
-        return f"the provider refused our request: {result.message}"
-    activity.status, activity.failed_at = "failed", now
-    if result.kind == "suppressed" and activity.to_address:
-        reason = "hard_bounce" if activity.channel == "email" else "opt_out"
-        opt_out(session, activity.channel, activity.to_address, reason=reason, source="provider",
-                note=f"provider says inactive/opted out ({result.code})")
-    return None
+        return row | {"status": "sent", "sent_at": now, "cost_micros": out.cost_micros}
+    if result.kind == "halt" or (result.kind == "retry" and attempts < MAX_ATTEMPTS):
+        return row | {"status": "queued"}
+    return row | {"status": "failed", "failed_at": now}
+
+
+def _update(session: Session, rows: list[dict[str, Any]], *, with_claim: bool) -> None:
+    if not rows:
+        return
+    A = MarketingActivity
+    values = {key: sa.bindparam(key) for key in _RECORD_KEYS}
+    if with_claim:
+        values["claimed_at"] = None
+    stmt = sa.update(A.__table__).where(A.__table__.c.id == sa.bindparam("b_id"),
+                                        A.__table__.c.status == "sending").values(values)
+    session.connection().execute(stmt, rows)
 
 
 def _store_sandbox_events(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:

@@ -6,7 +6,8 @@ to (re-)enqueue, grouped by campaign. Re-enqueueing is always safe: a send happe
 - turn "sending" rows claimed long ago without a result into "unknown" (a worker died between the provider call
   and the record). SMS unknowns go back to queued: the retry carries the same Idempotency-Key, so Sent.dm answers
   the first result instead of sending again. Email unknowns stay "unknown" for review (never a blind resend);
-- re-enqueue the queued rows of a running campaign that has stalled (nothing claimed for a while: lost jobs);
+- re-enqueue the queued rows of a running campaign that has stalled (nothing claimed for MKT_SENDING_STALE_SECONDS:
+  its jobs were lost with a worker or a flushed queue);
 - mark running campaigns with nothing left to send as completed."""
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from sqlalchemy.orm import Session
 from db.models import Campaign
 from db.models import MarketingActivity as A
 from settings import get_settings
-
-STALL_SECONDS = 120
 
 
 def _grouped(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
@@ -60,8 +59,8 @@ def requeue_unknown_sms(session: Session, now: datetime) -> dict[int, list[int]]
 
 
 def stalled(session: Session, now: datetime) -> dict[int, list[int]]:
-    """Queued rows of running campaigns where nothing was claimed for STALL_SECONDS."""
-    cutoff = now - timedelta(seconds=STALL_SECONDS)
+    """Queued rows of running campaigns where nothing was claimed for the stale time."""
+    cutoff = now - timedelta(seconds=get_settings().sending_stale_seconds)
     out: dict[int, list[int]] = {}
     for campaign in session.scalars(sa.select(Campaign).where(Campaign.status == "running")):
         if campaign.launched_at and campaign.launched_at > cutoff:

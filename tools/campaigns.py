@@ -28,6 +28,8 @@ from tools.campaign_sending import render_message
 from tools.users import Actor
 
 SAMPLES = 3
+CONTACT_COLUMNS = ("id", "email", "phone", "first_name", "last_name", "company", "job_title", "city", "region",
+                   "country", "website", "attributes", "timezone", "opted_out_email", "opted_out_sms", "email_status")
 
 
 class CampaignError(ValueError):
@@ -199,11 +201,12 @@ def _warnings(channel: str, body_text: str) -> list[str]:
     return out
 
 
-def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list[Contact], dict[int, Any]]:
+def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list[Any], dict[int, Any]]:
     ids = q.audience_ids(session, campaign.target_filter)
-    contacts: list[Contact] = []
-    for part in q.chunks(ids):
-        contacts.extend(session.scalars(sa.select(Contact).where(Contact.id.in_(list(part))).order_by(Contact.id)))
+    columns = [getattr(Contact, name) for name in CONTACT_COLUMNS]
+    contacts: list[Any] = []  # light rows with the contact's attribute names, not ORM objects (50k at launch)
+    for part in q.chunks(ids, 5000):
+        contacts.extend(session.execute(sa.select(*columns).where(Contact.id.in_(list(part))).order_by(Contact.id)))
     rules = SendRules.from_dict(campaign.send_rules, default_rules())
     zone = get_settings().account_timezone
     facts = q.recipient_facts(session, campaign, contacts, now)
@@ -255,7 +258,8 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str) -> LaunchRes
                      "status": "deferred" if when else "queued", "scheduled_for": when,
                      "variant": _variant(campaign, c), "cost_micros": 0, "attempts": 0,
                      "created_at": now, "updated_at": now})
-        cost += render_message(campaign, c, activity_id=None).cost_micros
+        cost += (render_message(campaign, c, activity_id=None).cost_micros if campaign.channel == "sms"
+                 else get_settings().email_price_micros)
     q.insert_activities(session, rows)
     excluded = dict(Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE))
     deferred = sum(1 for r in rows if r["status"] == "deferred")
