@@ -33,6 +33,7 @@ __all__ = ["AnalyticsReport", "CampaignReport", "DayRow", "RefreshResult", "Vari
 
 OVERLAP = timedelta(minutes=10)  # changes committed up to this late are still seen by the next refresh
 RECENT_DAYS = 2  # today and yesterday are recomputed on every refresh
+SWEEP_SPAN = 33  # plus one older day per refresh, in turn, so days 2..34 back are re-checked every 33 refreshes
 
 
 @dataclass
@@ -125,13 +126,24 @@ def _dirty_days(session: Session, now: datetime) -> set[date]:
     return days
 
 
+def _sweep_step(session: Session) -> int:
+    """Which older day this refresh re-checks (0..SWEEP_SPAN-1), moving the sweep on by one."""
+    sweep = _cursor(session, "sweep")
+    step = int(sweep.last_id or 0) % SWEEP_SPAN
+    sweep.last_id = step + 1
+    return step
+
+
 def refresh(session: Session, now: datetime | None = None) -> RefreshResult:
-    """Bring daily_analytics up to date: recompute today, yesterday and every day that a change since the last
-    refresh touched (activity status times, new contacts, messages, opt-outs, bookings, enrichments, ad metrics).
-    Run by the periodic `analytics.refresh` job; flushes, never commits."""
+    """Bring daily_analytics up to date: recompute today, yesterday, every day that a change since the last
+    refresh touched (activity status times, new contacts, messages, opt-outs, bookings, enrichments, ad metrics),
+    and one older day in turn (a sweep over days 2..34 back, which repairs a day that lost a row because a status
+    time was moved or cleared, a change the cursors cannot see). Run by the periodic `analytics.refresh` job;
+    flushes, never commits."""
     now = now or utcnow()
     current = today(now)
     days = _dirty_days(session, now) | {current - timedelta(days=i) for i in range(RECENT_DAYS)}
+    days.add(current - timedelta(days=RECENT_DAYS + _sweep_step(session)))
     days = {d for d in days if d <= current}
     for day in sorted(days):
         q.upsert_day(session, day, compute_day(session, day))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from db.models import DailyAnalytics, MarketingActivity, utcnow
+from db.models import AdMetric, Contact, DailyAnalytics, MarketingActivity, utcnow
 from db.session import unit_of_work
 from domain.analytics import METRICS, AnalyticsInputError
 from domain.roles import PermissionDenied
@@ -171,3 +171,87 @@ def test_reviewers_cannot_see_analytics(db):
     with unit_of_work(db) as uow, pytest.raises(PermissionDenied, match="analytics"):
         analytics.analytics_report(uow.session, Actor("r@example.com", "reviewer"), date(2026, 5, 1),
                                    date(2026, 5, 2))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_histories_refreshed_along_the_way_match_a_rebuild(db, new_york, seed):
+    """Random inserts, late status updates, backdated rows and ad spend edits, with refreshes in between."""
+    import random
+
+    rng = random.Random(seed)
+    now = utcnow()
+
+    def when() -> object:
+        return now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 1439))
+
+    contact_ids, activity_ids, metric_ids = [], [], []
+    for _ in range(8):
+        with unit_of_work(db) as uow:
+            s = uow.session
+            for _ in range(rng.randint(3, 8)):
+                roll = rng.random()
+                if roll < 0.2 or not contact_ids:
+                    contact_ids.append(create_contact(s, created_at=when()).id)
+                    continue
+                contact = s.get(Contact, rng.choice(contact_ids))
+                if roll < 0.5:
+                    a = create_activity(s, contact, channel=rng.choice(["sms", "email"]), status="sent",
+                                        sent_at=when(), cost_micros=rng.choice([1_800, 8_000, 16_000]))
+                    activity_ids.append(a.id)
+                elif roll < 0.7 and activity_ids:
+                    a = s.get(MarketingActivity, rng.choice(activity_ids))
+                    step = rng.choice(["delivered_at", "opened_at", "clicked_at", "failed_at"])
+                    if getattr(a, step) is None:  # like tools.deliveries.advance: a step's time is set once
+                        setattr(a, step, a.sent_at + timedelta(hours=rng.randint(0, 72)))
+                        a.status = {"failed_at": rng.choice(["failed", "bounced"])}.get(step, step.removesuffix("_at"))
+                elif roll < 0.8:
+                    create_message(s, contact, when(), direction=rng.choice(["inbound", "outbound"]))
+                elif roll < 0.85:
+                    create_event(s, contact, "opted_out", when(), data={"reason": rng.choice(["opt_out",
+                                                                                              "hard_bounce"])})
+                elif roll < 0.9:
+                    create_booking(s, contact, when())
+                elif roll < 0.95:
+                    create_enrichment(s, contact, finished_at=when(), cost_micros=rng.randint(0, 50_000),
+                                      model_tokens=rng.randint(0, 9_000))
+                elif metric_ids and rng.random() < 0.5:
+                    s.get(AdMetric, rng.choice(metric_ids)).spend_micros = rng.randint(0, 9_000_000)
+                else:
+                    day = (now - timedelta(days=rng.randint(0, 25))).date()
+                    metric_ids.append(create_ad_metric(s, day, rng.randint(1, 9_000_000)).id)
+        if rng.random() < 0.7:
+            with unit_of_work(db) as uow:
+                analytics.refresh(uow.session)
+    with unit_of_work(db) as uow:
+        analytics.refresh(uow.session)
+    incremental = {d: v for d, v in _stored(db).items() if any(v.values())}
+    with unit_of_work(db) as uow:
+        uow.session.execute(sa.delete(DailyAnalytics))
+        analytics.rebuild_daily(uow.session, analytics.today() - timedelta(days=26), analytics.today())
+    rebuilt = {d: v for d, v in _stored(db).items() if any(v.values())}
+    differ = {(d, m): (incremental.get(d, {}).get(m), rebuilt.get(d, {}).get(m)) for d in set(rebuilt) | set(incremental)
+              for m in METRICS if incremental.get(d, {}).get(m) != rebuilt.get(d, {}).get(m)}
+    assert not differ, f"(day, metric): (incremental, rebuilt) {differ}"
+    assert sum(v["sms_sent"] + v["emails_sent"] for v in rebuilt.values()) > 0
+
+
+def test_a_status_time_moved_to_another_day_is_repaired_by_the_sweep(db, monkeypatch):
+    """The cursors see the new day of a changed row, not the day it left: the sweep re-checks older days in turn."""
+    monkeypatch.setattr(analytics, "SWEEP_SPAN", 8)  # days 2..9 back (33 in production: 2..34)
+    now = utcnow()
+    with unit_of_work(db) as uow:
+        c = create_contact(uow.session, created_at=now - timedelta(days=20))
+        a = create_activity(uow.session, c, channel="email", sent_at=now - timedelta(days=10),
+                            opened_at=now - timedelta(days=9))
+        a_id = a.id
+    with unit_of_work(db) as uow:
+        analytics.refresh(uow.session)
+    with unit_of_work(db) as uow:
+        uow.session.get(MarketingActivity, a_id).opened_at = now - timedelta(days=5)  # a correction moves it
+    days_checked = set()
+    for _ in range(analytics.SWEEP_SPAN):
+        with unit_of_work(db) as uow:
+            days_checked |= set(analytics.refresh(uow.session).days)
+    opened = {d: v["emails_opened"] for d, v in _stored(db).items() if v["emails_opened"]}
+    assert opened == {analytics.today() - timedelta(days=5): 1}
+    assert {analytics.today() - timedelta(days=n) for n in range(10)} <= days_checked
