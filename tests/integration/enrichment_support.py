@@ -34,8 +34,9 @@ def site_fetcher() -> Fetcher:
 def add_contact(website: str | None, *, email: str = "jane@acme.test", first: str = "Jane", last: str = "Doe",
                 **extra) -> int:
     with unit_of_work() as uow:
+        fields = {"tags": [], "attributes": {}} | extra
         contact = create_contact(uow.session, email=email, first_name=first, last_name=last, website=website,
-                                 tags=[], attributes={}, **extra)
+                                 **fields)
         return contact.id
 
 

@@ -245,3 +245,19 @@ def test_a_reviewer_may_name_fields_the_way_people_say_them(db, site):
     with unit_of_work() as uow:
         contact = uow.session.get(Contact, done.contact_id)
         assert (contact.job_title, contact.postal_code) == ("Head of Marketing", "78702")
+
+
+def test_enrich_contacts_by_filter_skips_samples_and_bad_filters_say_why(db, site):
+    from domain.filters import FilterError
+
+    base, _ = site
+    roofer = add_contact(base + "/", tags=["roofer"])
+    add_contact(base + "/", email="other@acme.test", tags=["plumber"])
+    add_contact(base + "/", email="sample@acme.test", tags=["roofer"], is_sample=True)
+    with unit_of_work() as uow:
+        n = request_enrichment(uow.session, MARKETER, filter={"field": "tags", "op": "has", "value": "roofer"})
+    assert n == 1
+    with unit_of_work() as uow:
+        assert uow.session.scalars(sa.select(EnrichmentJob.contact_id)).all() == [roofer]
+    with unit_of_work() as uow, pytest.raises(FilterError):
+        request_enrichment(uow.session, MARKETER, filter={"field": "shoe_size", "op": "eq", "value": 9})
