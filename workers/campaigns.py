@@ -154,9 +154,54 @@ def run_tick() -> dict[int, list[int]]:
     return todo
 
 
+def reconcile_unknown_email(limit: int = 100) -> dict[str, int]:
+    """Email sends in doubt ("unknown"): ask Postmark for a message carrying our activity id in its Metadata.
+    Found -> sent (with its MessageID). Not found -> left "unknown" with error_code "review" for a person to decide:
+    the search may lag, so absence is no proof and we never resend blindly."""
+    import sqlalchemy as sa
+
+    from integrations.errors import ProviderError
+
+    transport = sending.email_transport()
+    if transport.sandbox:
+        return {}
+    A = MarketingActivity
+    with unit_of_work() as uow:
+        ids = list(uow.session.scalars(sa.select(A.id).where(
+            A.status == "unknown", A.channel == "email", sa.or_(A.error_code.is_(None), A.error_code != "review"))
+            .order_by(A.id).limit(limit)))
+    found: dict[int, str | None] = {}
+    for activity_id in ids:
+        try:
+            found[activity_id] = transport.find_by_activity(activity_id)
+        except ProviderError as exc:
+            log.warning("reconciliation stopped: %s", exc)
+            break
+    return _record_reconciliation(found)
+
+
+def _record_reconciliation(found: dict[int, str | None]) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    A = MarketingActivity
+    now, price = utcnow(), get_settings().email_price_micros
+    counts = {"sent": 0, "review": 0}
+    with unit_of_work() as uow:
+        for activity_id, message_id in found.items():
+            values = ({"status": "sent", "provider_message_id": message_id, "sent_at": now, "cost_micros": price,
+                       "error_message": "reconciled: found at Postmark by its metadata"} if message_id else
+                      {"error_code": "review", "error_message": "not found at Postmark: check before resending"})
+            uow.session.execute(sa.update(A).where(A.id == activity_id, A.status == "unknown").values(**values))
+            counts["sent" if message_id else "review"] += 1
+    return counts
+
+
 @periodic(10)
 @dramatiq.actor(actor_name="campaigns.tick", max_retries=0)
 def tick() -> None:
+    reconciled = reconcile_unknown_email()
+    if any(reconciled.values()):
+        log.info("email reconciliation: %s", reconciled)
     todo = run_tick()
     if todo:
         log.info("campaign tick re-enqueued %s", {k: len(v) for k, v in todo.items()})

@@ -156,7 +156,9 @@ def test_sms_in_doubt_is_retried_with_the_same_key_and_sent_once(db, monkeypatch
         assert a.status == "sent" and a.provider_message_id == by_key[a.idempotency_key]
 
 
-def test_email_in_doubt_becomes_unknown_and_is_never_resent(db, monkeypatch):
+def test_email_in_doubt_is_reconciled_by_metadata_and_never_resent(db, monkeypatch):
+    from workers.campaigns import reconcile_unknown_email
+
     fake = FakePostmark()
     with fakes(monkeypatch, postmark=fake):
         people(2)
@@ -168,10 +170,31 @@ def test_email_in_doubt_becomes_unknown_and_is_never_resent(db, monkeypatch):
         with running_worker():
             run_tick()
             drain()
-            run_tick()
-            drain()
+            assert {a.status for a in rows(view.id)} == {"unknown"}  # never re-queued
+            assert reconcile_unknown_email() == {"sent": 2, "review": 0}
     assert len(fake.delivered) == 2
-    assert {a.status for a in rows(view.id)} == {"unknown"}
+    ids = {m["Metadata"]["activity_id"]: m["MessageID"] for m in fake.delivered}
+    assert {(a.status, a.provider_message_id) for a in rows(view.id)} == {("sent", ids[str(a.id)])
+                                                                          for a in rows(view.id)}
+
+
+def test_email_claimed_but_never_sent_is_left_for_review(db, monkeypatch):
+    from workers.campaigns import reconcile_unknown_email
+
+    fake = FakePostmark()
+    with fakes(monkeypatch, postmark=fake):
+        people(1)
+        with unit_of_work() as uow:
+            view = tc.draft_campaign(uow.session, MARKETER, name="Mail", channel="email", filter=None,
+                                     subject="Hi", body_text="Hello")
+        launch(view.id)
+        with unit_of_work() as uow:  # a worker claimed it and died before calling Postmark
+            campaign_sending.begin_batch(uow.session, view.id, [a.id for a in rows(view.id)])
+            uow.session.execute(sa.update(MarketingActivity).values(claimed_at=utcnow() - timedelta(hours=1)))
+        run_tick()
+        assert reconcile_unknown_email() == {"sent": 0, "review": 1}
+        assert reconcile_unknown_email() == {"sent": 0, "review": 0}  # looked up once, not on every tick
+    (activity,) = rows(view.id)
+    assert (activity.status, activity.error_code) == ("unknown", "review") and fake.delivered == []
     with unit_of_work() as uow:
-        progress = tc.campaign_status(uow.session, MARKETER, view.id)
-    assert progress.status == "completed" and progress.counts == {"unknown": 2}  # shown for review
+        assert tc.campaign_status(uow.session, MARKETER, view.id).counts == {"unknown": 1}
