@@ -46,7 +46,7 @@ __all__ = ["CsvPreview", "ImportFileError", "ImportProgress", "ImportRequestErro
            "export_import_errors", "import_rows", "inspect_csv", "list_import_errors", "run_import"]
 
 BATCH_SIZE = 5000
-PARALLEL_FROM_BYTES = 4_000_000  # about 25,000 rows
+PARALLEL_FROM_BYTES = 1_500_000  # about 10,000 rows
 MAX_WORKERS = 2
 SAMPLE_ROWS = 5
 FIRST_ERRORS = 20
