@@ -62,10 +62,10 @@ def test_a_campaign_send_a_reply_a_booking_a_stop_and_an_edit_land_in_history_an
     assert numbers == {"new_contacts": 1, "contacted": 1, "sms_sent": 1, "sms_delivered": 1, "responses": 1,
                        "bookings": 1, "opt_outs": 1, "cost_sms_micros": 8_000}
     assert (report.total.sent, report.total.responded, report.total.booked) == (1, 1, 1)
-    with unit_of_work(db) as uow:  # a second refresh with nothing new changes nothing
-        before = {r.day: r.responses for r in uow.session.scalars(sa.select(DailyAnalytics))}
+    with unit_of_work(db) as uow:  # a second refresh with nothing new changes no number
+        before = {r.day: r.responses for r in uow.session.scalars(sa.select(DailyAnalytics)) if r.responses}
         analytics.refresh(uow.session)
-        assert {r.day: r.responses for r in uow.session.scalars(sa.select(DailyAnalytics))} == before
+        assert {r.day: r.responses for r in uow.session.scalars(sa.select(DailyAnalytics)) if r.responses} == before
 
 
 def test_an_import_shows_in_the_timeline_and_in_new_contacts(db):
@@ -83,3 +83,31 @@ def test_an_import_shows_in_the_timeline_and_in_new_contacts(db):
     assert "imported from api (2 rows) (created)" in titles and "imported from api (1 rows) (updated)" in titles
     assert "city changed from (empty) to Denver" in titles
     assert new == 2
+
+
+def test_a_campaign_sent_through_the_postmark_fake_lands_in_numbers_report_and_timeline(db, monkeypatch):
+    from tests.fakes.postmark import FakePostmark
+    from tests.integration.campaign_support import MARKETER as SENDER
+    from tests.integration.campaign_support import drain as drain_queue
+    from tests.integration.campaign_support import fakes, people, running_worker
+    from tools import campaigns as tc
+
+    with fakes(monkeypatch, postmark=FakePostmark(inactive={"p2@example.com"})), running_worker():
+        ids = people(3)
+        with unit_of_work() as uow:
+            view = tc.draft_campaign(uow.session, SENDER, name="Numbers", channel="email", filter=None,
+                                     subject="Hi", body_text="Hi {first_name|there}")
+        with unit_of_work() as uow:
+            tc.launch_campaign(uow.session, SENDER, view.id)
+        drain_queue()
+    with unit_of_work() as uow:
+        analytics.refresh(uow.session)
+        today = analytics.analytics_report(uow.session, MARKETER, analytics.today() - timedelta(days=1),
+                                           analytics.today())
+        report = analytics.campaign_report(uow.session, MARKETER, "Numbers")
+        bounced = contact_history(uow.session, MARKETER, ids[2], kinds=["message", "consent"])
+    assert today.totals["emails_sent"] == 2 and today.totals["contacted"] == 2
+    assert today.totals["cost_email_micros"] == 2 * 1_800 and today.totals["opt_outs"] == 0  # a bounce is no opt-out
+    assert (report.audience, report.total.sent, report.total.failed, report.total.cost_micros) == (3, 2, 1, 3_600)
+    assert any(e.title.startswith("email 'Numbers' failed") for e in bounced.entries)
+    assert any(e.title == "opted out of email (hard_bounce)" for e in bounced.entries)
