@@ -154,9 +154,10 @@ def refresh(session: Session, now: datetime | None = None) -> RefreshResult:
 def analytics_report(session: Session, actor: Actor, start: date, end: date) -> AnalyticsReport:
     """Daily numbers and totals for the period from `start` to `end` (both included, days in the account's time
     zone): per-day rows (days without activity show zeros), totals, delivery/open/click/response rates, total cost,
-    cost per response and per booking (integer micro-dollars; None when there were none). Reads the stored daily
-    numbers, which the periodic refresh keeps current (see `refreshed_at`). Needs the analytics permission;
-    periods longer than 3,660 days are refused."""
+    cost per response and per booking (integer micro-dollars; None when there were none). Totals are sums of the
+    days: `contacted` and `responses` count distinct people per day, so someone reached on two days counts twice.
+    Reads the stored daily numbers, which the periodic refresh keeps current (see `refreshed_at`). Needs the
+    analytics permission; periods longer than 3,660 days are refused."""
     require(actor.role, Permission.ANALYTICS, "see analytics")
     rules.check_period(start, end)
     stored = {row.day: row for row in q.stored_days(session, start, end)}
