@@ -22,6 +22,12 @@ from webhooks.app import mount_on
 log = logging.getLogger(__name__)
 mount_on(chainlit_server_app)  # our routes (health, webhooks, API) go before Chainlit's catch-all
 _STATE: dict[str, Any] = {}
+_LOCKS: dict[str, asyncio.Lock] = {}
+
+
+def _thread_lock() -> asyncio.Lock:
+    """One graph run at a time per conversation (a second tab or a fast double message waits its turn)."""
+    return _LOCKS.setdefault(thread_id(), asyncio.Lock())
 
 
 def _login(username: str, password: str) -> cl.User | None:
@@ -134,8 +140,9 @@ async def _approval_loop(value: dict[str, Any] | None, actor: Actor) -> None:
                                      "offered again when you come back to this conversation.").send()
             return
         view = TurnView()
-        result = await agent.decide(decision, thread_id=thread_id(), actor=actor, on_token=view.on_token,
-                                    on_display=view.on_display)
+        async with _thread_lock():
+            result = await agent.decide(decision, thread_id=thread_id(), actor=actor, on_token=view.on_token,
+                                        on_display=view.on_display)
         await view.finish(result.text)
         value = result.approval
 
@@ -149,8 +156,9 @@ async def handle_text(text: str) -> None:
         await cl.Message(content=help_text(get_settings())).send()
         return
     view = TurnView()
-    result = await _STATE["agent"].send(text, thread_id=thread_id(), actor=actor, on_token=view.on_token,
-                                        on_display=view.on_display)
+    async with _thread_lock():
+        result = await _STATE["agent"].send(text, thread_id=thread_id(), actor=actor, on_token=view.on_token,
+                                            on_display=view.on_display)
     await view.finish(result.text)
     await _approval_loop(result.approval, actor)
 

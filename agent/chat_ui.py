@@ -6,7 +6,7 @@ from typing import Any
 
 import chainlit as cl
 
-from agent.render import approval_markdown, display_markdown
+from agent.render import approval_markdown, display_markdown, neutralise
 
 APPROVAL_TIMEOUT = 24 * 3600  # seconds the Approve/Cancel buttons wait; unanswered, the approval stays pending
 
@@ -54,8 +54,7 @@ class TurnView:
             if not all(line.strip() in said for line in md.splitlines() if line.strip()):
                 await cl.Message(content=md).send()
         self.answer.actions = step_actions(self.steps)
-        if not self.answer.content and text:
-            self.answer.content = text
+        self.answer.content = neutralise(self.answer.content or text)
         if self.answer.content or self.answer.actions:
             await self.answer.send()
 

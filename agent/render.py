@@ -16,6 +16,15 @@ def cell(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+
+
+def neutralise(text: str) -> str:
+    """Answer text as shown in the chat: Markdown images (which a browser would fetch, e.g. a tracking or data-
+    leaking URL planted in contact data) become plain text."""
+    return _IMAGE.sub(lambda m: f"[image removed: {m.group(1)[:60]}]", text or "")
+
+
 def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
     if not rows:
         return "_(no rows)_"
@@ -27,25 +36,25 @@ def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
 def display_markdown(display: dict[str, Any]) -> str:
     kind = display.get("kind")
     if kind == "table":
-        return f"**{display.get('title', '')}**\n\n{markdown_table(display['columns'], display['rows'])}"
+        return neutralise(f"**{display.get('title', '')}**\n\n{markdown_table(display['columns'], display['rows'])}")
     if kind == "chart":
-        return str(display.get("markdown") or display.get("title") or "")
-    return str(display.get("markdown") or "")
+        return neutralise(str(display.get("markdown") or display.get("title") or ""))
+    return neutralise(str(display.get("markdown") or ""))
 
 
 def approval_markdown(value: dict[str, Any]) -> str:
     """Who, how many, who is excluded and why, cost, a rendered sample: what Approve will do."""
     s = value.get("summary") or {}
-    lines = [f"### Approve: {s.get('title') or value.get('tool')}"]
+    lines = [f"### Approve: {cell(s.get('title') or value.get('tool'), 200)}"]
     if s.get("action"):
-        lines.append(f"**What:** {s['action']}")
+        lines.append(f"**What:** {cell(s['action'], 300)}")
     if s.get("who"):
-        lines.append(f"**Who:** {s['who']}")
+        lines.append(f"**Who:** {cell(s['who'], 300)}")
     if s.get("count") is not None:
         lines.append(f"**How many:** {s['count']}")
     excluded = s.get("excluded") or {}
     if excluded:
-        lines.append("**Excluded:** " + ", ".join(f"{reason}: {n}" for reason, n in excluded.items()))
+        lines.append("**Excluded:** " + ", ".join(f"{cell(reason)}: {n}" for reason, n in excluded.items()))
     if s.get("deferred"):
         lines.append(f"**Deferred (quiet hours etc.):** {s['deferred']}")
     if s.get("cost_micros") is not None:
@@ -58,5 +67,5 @@ def approval_markdown(value: dict[str, Any]) -> str:
         lines.append("**Sample:**\n\n" + markdown_table(cols, [[r.get(c) for c in cols] for r in sample[:5]]))
     for key, val in (s.get("details") or {}).items():
         lines.append(f"**{key}:** {cell(val, 300)}")
-    lines.append(f"_Requested by {value.get('requested_by', '?')}. Nothing happens until you approve._")
+    lines.append(f"_Requested by {cell(value.get('requested_by', '?'))}. Nothing happens until you approve._")
     return "\n\n".join(lines)

@@ -13,7 +13,7 @@ from langgraph.types import Command
 
 from agent.checkpoint import open_checkpointer
 from agent.context import Context
-from agent.graph import build_graph
+from agent.graph import SUPERSEDED, build_graph
 from agent.model import build_model
 from settings import Settings
 from tools.users import Actor
@@ -43,12 +43,20 @@ class Agent:
 
     async def send(self, text: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
                    on_display: OnDisplay = None) -> TurnResult:
+        """One user message. An approval still pending in the thread is cancelled first (a new message
+        supersedes it: nothing of it happens) so no tool call is left without its answer."""
+        while await self.pending(thread_id):
+            inp = Command(resume={"decision": SUPERSEDED, "by": actor.email})
+            await self._run(inp, thread_id, actor, None, on_display)
         inp = {"messages": [HumanMessage(content=text)], "rounds": 0}
         return await self._run(inp, thread_id, actor, on_token, on_display)
 
     async def decide(self, decision: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
                      on_display: OnDisplay = None) -> TurnResult:
-        """Answer the pending approval: "approve" or anything else (cancel)."""
+        """Answer the pending approval: "approve" or anything else (cancel). Without one, nothing happens."""
+        if not await self.pending(thread_id):
+            return TurnResult(text="That approval is no longer pending (it was answered or superseded by a newer "
+                                   "message); nothing was done.")
         inp = Command(resume={"decision": decision, "by": actor.email})
         return await self._run(inp, thread_id, actor, on_token, on_display)
 

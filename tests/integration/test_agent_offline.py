@@ -184,3 +184,15 @@ def test_a_resumed_approval_is_checked_against_the_role_of_whoever_resumes_it(se
     assert "Refused" in asyncio.run(run()).text
     with unit_of_work() as uow:
         assert not any("vip" in c.tags for c in uow.session.scalars(sa.select(Contact)))
+
+
+def test_a_new_message_supersedes_a_pending_approval_and_nothing_of_it_happens(session):
+    people(session)
+    asked, other, late, pending = chat(("say", "tag contacts in Austin as vip"), ("say", "how many contacts"),
+                                       ("decide", "approve"))
+    assert asked.approval is not None
+    assert other.text == "3 contacts match."
+    assert "no longer pending" in late.text
+    assert pending is None
+    with unit_of_work() as uow:
+        assert not any("vip" in c.tags for c in uow.session.scalars(sa.select(Contact)))
