@@ -15,6 +15,8 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -43,10 +45,19 @@ class FetchedPage:
     truncated: bool = False
 
 
+DNS_TIMEOUT_SECONDS = 5.0
+_dns_pool: list[ThreadPoolExecutor] = []
+
+
 def system_resolver(host: str, port: int) -> list[str]:
-    """All addresses `host` resolves to (A and AAAA)."""
+    """All addresses `host` resolves to (A and AAAA), within DNS_TIMEOUT_SECONDS."""
+    if not _dns_pool:
+        _dns_pool.append(ThreadPoolExecutor(max_workers=4, thread_name_prefix="mkt-dns"))
+    future = _dns_pool[0].submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = future.result(timeout=DNS_TIMEOUT_SECONDS)
+    except FutureTimeout:
+        raise RetryableError(f"resolving {host} took longer than {DNS_TIMEOUT_SECONDS:g}s") from None
     except socket.gaierror as exc:
         raise PermanentError(f"cannot resolve {host}: {exc.strerror or exc}") from None
     return sorted({info[4][0] for info in infos})

@@ -24,6 +24,7 @@ def firecrawl(monkeypatch):
     with serve_app(fake.app()) as base:
         monkeypatch.setenv("FIRECRAWL_API_KEY", "fc-test")
         monkeypatch.setenv("FIRECRAWL_API_URL", base)
+        monkeypatch.setenv("MKT_FIRECRAWL_REQUESTS_PER_MINUTE", "100000")  # the fake's own limit is tested instead
         monkeypatch.setattr(tools_enrichment, "_dispatcher", [])
         reset_settings()
         yield fake, base
@@ -90,3 +91,12 @@ def test_client_errors_are_typed(firecrawl):
     assert [h.url for h in client.search("Jane Doe Head of Marketing")] == [SITE + "/team"]
     assert client.usage.search_credits == 2
     assert len(throttled) == len(client.usage.calls) == 6  # the throttle runs before every request
+
+
+def test_urls_from_data_are_guarded_before_firecrawl_is_asked(db, firecrawl):
+    fake, _ = firecrawl
+    for website in ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.8/", "http://[::1]:3002/",
+                    "http://localhost:8080/"):
+        done = enrich(add_contact(website, email=f"{len(fake.requests)}-{website[-5:-1]}@acme.test"))
+        assert done.status == "failed" and "refused" in done.error
+    assert fake.requests == []

@@ -146,3 +146,13 @@ def test_a_website_is_verified_by_the_page_read_at_that_host():
     other = Suggestion("website", "https://evil.test", HOME, "Acme Roofing", 0.9)
     kept, dropped = verify([ok, other], EVIDENCE)
     assert kept == [ok] and ok.verified and "differs from the page" in dropped[0]
+
+
+def test_where_discovery_starts():
+    from tools.enrichment_pipeline import Subject, _home_url
+
+    assert _home_url(Subject(1, website="http://acme.test:8080/x")) == ("http://acme.test:8080/x", "")
+    assert _home_url(Subject(1, website="acme.test")) == ("https://acme.test", "")
+    assert _home_url(Subject(1, email="jane@acme.test")) == ("https://acme.test", "")
+    assert _home_url(Subject(1, email="jane@gmail.com"))[1] == "gmail.com is a free-mail domain: no company site to read"
+    assert _home_url(Subject(1))[0] is None
