@@ -16,7 +16,7 @@ from tests.e2e.server import open_chat, running_server
 pytestmark = pytest.mark.slow
 
 
-async def converse(chat, thread_id: str, texts: list[str], until, timeout: float = 40,
+async def converse(chat, thread_id: str, texts: list[str], until, timeout: float = 90,
                    upload: tuple[str, bytes] | None = None) -> None:
     """Send `texts` one after another on one websocket session with a fixed thread id (and optionally upload a
     file with the first message, as the drag-and-drop does); wait until `until()`."""
@@ -148,8 +148,9 @@ def test_a_dropped_csv_shows_the_mapping_then_imports_with_a_report(db, tmp_path
                              until=lambda: said(chat, "Imported **3** rows")))
         log = server.log()
     asks = [d for n, d in chat.events if n == "ask"]
-    assert asks and "Proposed mapping" in asks[0]["msg"]["output"] and "| Email | email |" in asks[0]["msg"]["output"]
-    assert said(chat, "Imported **3** rows: 2 new contacts")
+    assert asks, chat.messages()
+    assert "Proposed mapping" in asks[0]["msg"]["output"] and "| Email | email |" in asks[0]["msg"]["output"]
+    assert said(chat, "Imported **3** rows: 2 new contacts"), chat.messages()
     assert said(chat, "import-1-errors.csv") or said(chat, "-errors.csv")
     labels = [d.get("label") for n, d in chat.events if n == "action"]
     assert {"Enrich them", "Show the rejected rows"} <= set(labels)
