@@ -39,6 +39,7 @@ def fast_email(raw: str) -> tuple[str | None, str | None]:
     return result.value, result.error
 
 
+@lru_cache(maxsize=65_536)  # repeated numbers (duplicate rows, shared switchboards) are parsed once
 def fast_phone(raw: str, region: str = "US") -> tuple[str | None, str | None, str | None, str | None]:
     """(E.164, extension, time zone, error): normalise_phone and timezone_for_phone in one parse and one
     number-type check (the same answers, about twice as fast)."""

@@ -74,6 +74,9 @@ def detect_encoding(path: str | Path) -> tuple[str, str]:
         raise ImportFileError("this looks like a binary file, not CSV text")
     if _decodes(path, "utf-8"):
         return "utf-8", "UTF-8"
+    if _mostly_utf8(path):
+        raise ImportFileError(f"the file mixes encodings: it is mostly UTF-8, but line {_first_bad_utf8_line(path)} "
+                              "is not (often two exports pasted together). Save it again as 'CSV UTF-8'")
     if _decodes(path, "cp1252") and _western(path):
         return "cp1252", "Windows-1252 / Latin-1"
     raise ImportFileError("cannot tell the file's encoding: it is not UTF-8, UTF-16 or Western European "
@@ -106,6 +109,36 @@ def _decodes(path: str | Path, encoding: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _mostly_utf8(path: str | Path) -> bool:
+    """Most non-ASCII bytes form valid UTF-8 sequences: Windows-1252 text almost never does (it would read as
+    'Ã©'), so reading it as Windows-1252 would garble those parts silently."""
+    in_sequences = high = sequences = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            found = _UTF8_SEQUENCE.findall(chunk)
+            sequences += len(found)
+            in_sequences += sum(len(f) for f in found)
+            high += len(_HIGH.findall(chunk))
+    return sequences >= 2 and in_sequences * 2 >= high
+
+
+def _first_bad_utf8_line(path: str | Path) -> int:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    line = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk[:exc.start].count(b"\n")
+            line += chunk.count(b"\n")
+    return line
 
 
 def _western(path: str | Path) -> bool:

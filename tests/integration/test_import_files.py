@@ -174,3 +174,11 @@ def test_worker_processes_give_the_same_result_in_file_order(db, session, tmp_pa
     assert [getattr(pooled, f) for f in fields] == [getattr(inline, f) for f in fields]
     assert (pooled.created, pooled.duplicates, pooled.rejected) == (7, 11, 5)
     assert [p.rows for p in seen] == [4, 8, 12, 16, 20, 23]
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_with_the_line(db, session, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("email,name\na@x.com,José\nb@x.com,Zoë\n".encode() + "c@x.com,Müller\n".encode("cp1252"))
+    with pytest.raises(ImportFileError, match="mixes encodings: it is mostly UTF-8, but line 4 is not"):
+        run_import(path, actor=ADMIN)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
