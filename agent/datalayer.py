@@ -51,7 +51,7 @@ def async_url(settings: Settings) -> tuple[str, dict[str, Any]]:
     return url.render_as_string(hide_password=False), {"options": f"-c search_path={SCHEMA}"}
 
 
-def _sync_engine(settings: Settings) -> sa.Engine:
+def sync_engine(settings: Settings) -> sa.Engine:
     if settings.is_sqlite:
         sqlite_path(settings).parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(f"sqlite:///{sqlite_path(settings)}")
@@ -67,7 +67,7 @@ def _type_only(ddl: str) -> str:
 def ensure_tables(settings: Settings | None = None) -> None:
     """Create Chainlit's tables if missing and add any column a newer Chainlit writes. Idempotent."""
     settings = settings or get_settings()
-    engine = _sync_engine(settings)
+    engine = sync_engine(settings)
     try:
         with engine.begin() as conn:
             if not settings.is_sqlite:

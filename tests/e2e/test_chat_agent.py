@@ -90,11 +90,27 @@ def sample_count() -> int:
         return uow.session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.is_sample.is_(True)))
 
 
+def thread_rows(thread_id: str) -> tuple[list[str], int]:
+    """The thread's owner and its number of steps in Chainlit's own tables (kept apart from ours)."""
+    from agent.datalayer import sync_engine
+    from settings import get_settings
+
+    engine = sync_engine(get_settings())
+    try:
+        with engine.connect() as conn:
+            owners = conn.execute(sa.text('SELECT "userIdentifier" FROM threads WHERE id = :t'), {"t": thread_id})
+            steps = conn.execute(sa.text('SELECT count(*) FROM steps WHERE "threadId" = :t'), {"t": thread_id})
+            return [r[0] for r in owners], steps.scalar()
+    finally:
+        engine.dispose()
+
+
 def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
+    thread = str(uuid.uuid4())
     with running_server(tmp_path) as server:
         chat = open_chat(server)
         chat.ask_answer = choose(chat, "approve")
-        asyncio.run(converse(chat, str(uuid.uuid4()),
+        asyncio.run(converse(chat, thread,
                              ["load sample data", "show roofers in Texas", "remove sample data"],
                              until=lambda: said(chat, "Removed sample data")))
         log = server.log()
@@ -106,6 +122,8 @@ def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
     assert said(chat, "Removed sample data: 16 contacts")
     assert sample_count() == 0
     assert "An error occurred" not in log and "Traceback" not in log
+    owners, steps = thread_rows(thread)  # the conversation is kept for this user (thread history)
+    assert owners == ["admin@example.com"] and steps >= 6
 
 
 def test_cancel_in_the_chat_does_nothing(db, tmp_path):
