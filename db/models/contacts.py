@@ -47,6 +47,10 @@ class Contact(Timestamps, Base):
         sa.Index("ix_contacts_created_at", "created_at"),  # new contacts per day (0002_analytics)
         # "tags has" filters: JSONB containment (@>) on PostgreSQL (0002_contacts)
         sa.Index("ix_contacts_tags", "tags", postgresql_using="gin"),
+        # case-insensitive equality filters (lower(column) = value) on the columns people filter by
+        sa.Index("ix_contacts_lower_city", sa.func.lower(sa.column("city"))),
+        sa.Index("ix_contacts_lower_company", sa.func.lower(sa.column("company"))),
+        sa.Index("ix_contacts_lower_region", sa.func.lower(sa.column("region"))),
     )
 
 
