@@ -5,8 +5,6 @@ Cells from the file are shown escaped and are never given to a model."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,6 @@ import chainlit as cl
 from agent.render import markdown_table
 from agent.tools.common import plain
 from domain.roles import Permission, can
-from settings import get_settings
 from tools.users import Actor
 
 CSV_MIMES = {"text/csv", "application/csv", "application/vnd.ms-excel", "text/plain"}
@@ -28,12 +25,9 @@ def csv_files(elements: list[Any]) -> list[Any]:
 
 def keep_upload(element: Any) -> Path:
     """Copy the upload under var/uploads (Chainlit's .files folder is cleaned at shutdown)."""
-    folder = Path(get_settings().var_dir) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch for ch in Path(str(element.name)).name if ch.isalnum() or ch in "._-")[:80] or "upload.csv"
-    target = folder / f"{uuid.uuid4().hex[:8]}-{safe}"
-    shutil.copyfile(element.path, target)
-    return target
+    from agent.uploads import keep
+
+    return keep(element.path, element.name)
 
 
 def mapping_rows(mapping: Any) -> list[list[Any]]:

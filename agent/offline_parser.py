@@ -166,6 +166,17 @@ def _send_test(text: str) -> list[Call] | None:
     return [Call("send_test", {"ref": m.group(1).strip().strip("\"'"), "to": m.group(2)})] if m else None
 
 
+def _import_file(text: str) -> list[Call] | None:
+    m = re.match(r"^import (?:the )?(?:file |csv )?(\S+\.(?:csv|tsv|txt))(?: (?:with|using) (?:policy )?(fill|overwrite|skip))?$",
+                 text, re.I)
+    if not m:
+        return None
+    args = {"file": m.group(1)}
+    if m.group(2):
+        args["policy"] = m.group(2).lower()
+    return [Call("import_contacts", args)]
+
+
 def _import_errors(text: str) -> list[Call] | None:
     m = re.match(r"^show (?:the )?(?:rejected rows|errors|import errors)(?: (?:of|for) import)? #?(\d+)$", text, re.I)
     return [Call("import_errors", {"import_id": int(m.group(1))})] if m else None
@@ -251,7 +262,7 @@ def _sample(text: str) -> list[Call] | None:
 
 
 _FREE_TEXT_RULES = (_draft_campaign, _reply, _ads)  # keep the message text as typed
-_RULES = (_sample, _send_test, _import_errors, _ad_report, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
+_RULES = (_sample, _send_test, _import_file, _import_errors, _ad_report, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
 
 
 def parse(text: str) -> list[Call]:

@@ -64,9 +64,26 @@ def _show(result) -> bool:
     return failed
 
 
+def local_file(text: str) -> str:
+    """`import ./leads.csv` names a file on this machine: copy it into var/uploads (the only place the import
+    tool reads) and name the copy instead."""
+    import re
+    from pathlib import Path
+
+    from agent.uploads import keep
+
+    m = re.match(r"^(import (?:the )?(?:file |csv )?)(\S+)(.*)$", text, re.I)
+    if not m or not Path(m.group(2)).expanduser().is_file():
+        return text
+    stored = keep(Path(m.group(2)).expanduser(), Path(m.group(2)).name)
+    print(f"(copied {m.group(2)} to the uploads folder as {stored.name})")
+    return f"{m.group(1)}{stored.name}{m.group(3)}"
+
+
 async def _turn(agent, text: str | None, thread: str, actor: Actor, auto_yes: bool) -> bool:
     from agent.render import approval_markdown
 
+    text = local_file(text) if text else text
     result = await agent.send(text, thread_id=thread, actor=actor) if text is not None else None
     failed = _show(result) if result else False
     approval = result.approval if result else await agent.pending(thread)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agent.tools.common import Args, data_text, landed, table
+from agent.tools.common import Args, data_text, landed, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
 
@@ -28,3 +28,50 @@ def _errors(session, actor, a: ErrorsArgs) -> ToolOutput:
 if imports is not None:
     register(ToolSpec("import_errors", "The rejected rows and dropped fields of a CSV import, by line.", ErrorsArgs,
                       Permission.CONTACTS_READ, _errors, untrusted_output=True))
+
+
+class ImportArgs(Args):
+    file: str = Field(description="The name of a CSV file uploaded in this chat (as listed when it was uploaded).")
+    policy: str = Field("fill", description="For contacts that already exist: fill (blank fields, default), "
+                        "overwrite, or skip.")
+
+
+def uploaded(name: str):
+    """The uploaded file called `name`, only inside var/uploads (no other path can be reached)."""
+    from pathlib import Path
+
+    from settings import get_settings
+
+    folder = (Path(get_settings().var_dir) / "uploads").resolve()
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"{name!r} is not the name of an uploaded file")
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        raise ValueError(f"no uploaded file named {name!r}: upload the CSV in the chat first")
+    return path
+
+
+def _import_summary(session, actor, a: ImportArgs) -> dict:
+    path = uploaded(a.file)
+    preview = imports.inspect_csv(path)
+    mapping = ", ".join(f"{col} → {field}" for col, field in preview.mapping.items())
+    return {"title": f"Import {a.file}", "action": f"create or update contacts (policy {a.policy})",
+            "who": f"every row of the file ({preview.size_bytes:,} bytes, {preview.encoding}, "
+                   f"delimiter {preview.delimiter!r})", "sample": preview.sample_rows[:5],
+            "details": {"mapping": mapping, **({"warnings": "; ".join(preview.warnings)} if preview.warnings else {})}}
+
+
+def _import(session, actor, a: ImportArgs) -> ToolOutput:
+    r = imports.run_import(uploaded(a.file), actor=actor, policy=a.policy, filename=a.file)
+    text = (f"Imported {r.rows} rows from {a.file} (import #{r.import_id}): {r.created} new, {r.updated} updated, "
+            f"{r.unchanged} unchanged, {r.duplicates} duplicates, {r.rejected} rejected.")
+    steps = next_steps(("Show the rejected rows", f"show rejected rows of import {r.import_id}"),
+                       ("Enrich the new contacts", "enrich contacts not enriched")) if r.rejected else \
+        next_steps(("Enrich the new contacts", "enrich contacts not enriched"))
+    return ToolOutput(text, message(text, next=steps))
+
+
+if landed("tools.imports", "inspect_csv", "run_import"):
+    register(ToolSpec("import_contacts", "Import contacts from a CSV file uploaded in this chat, with the proposed "
+                      "column mapping. Changes many rows: waits for Approve, showing the mapping and first rows.",
+                      ImportArgs, Permission.CONTACTS_WRITE, _import, summarise=_import_summary))

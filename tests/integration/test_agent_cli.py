@@ -64,3 +64,22 @@ def test_demo_load_is_marked_and_remove_deletes_only_samples(session, capsys):
     assert main(["demo", "remove"]) == 0
     with unit_of_work() as uow:
         assert uow.session.scalars(sa.select(Contact.email)).all() == ["real@acme.com"]
+
+
+def test_import_a_local_csv_from_the_terminal_with_approval(db, tmp_path, capsys, monkeypatch):
+    csv_file = tmp_path / "leads.csv"
+    csv_file.write_text("Name,Email,City\nJane Doe,jane@acme.com,Austin\nBad,not-an-email,\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert main(["chat", "--once", f"import {csv_file}"]) == 0
+    out = capsys.readouterr().out
+    assert "Approve: Import" in out and "Email → email" in out and "Jane Doe" in out
+    assert "Imported 2 rows" in out and "1 new" in out and "1 rejected" in out
+    with unit_of_work() as uow:
+        assert uow.session.scalars(sa.select(Contact.email)).all() == ["jane@acme.com"]
+
+
+def test_the_import_tool_reads_only_uploaded_files(db, capsys):
+    assert main(["chat", "--once", "import ../../etc/passwd.csv"]) == 1
+    assert main(["chat", "--once", "import nothere.csv"]) == 1
+    out = capsys.readouterr().out
+    assert "no uploaded file named" in out or "is not the name of an uploaded file" in out
