@@ -42,6 +42,11 @@ class TurnView:
 
     async def on_display(self, display: dict[str, Any]) -> None:
         self.steps += display.get("next") or []
+        if display.get("file"):
+            f = display["file"]
+            await cl.Message(content=display_markdown(display),
+                             elements=[cl.File(name=f["name"], path=f["path"], display="inline")]).send()
+            return
         if display.get("kind") == "text":
             self.pending_text.append(display)
             return

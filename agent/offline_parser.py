@@ -35,6 +35,7 @@ EXAMPLES = [
     "draft facebook ads for roofers",
     "analytics last 7 days",
     "history for jane@acme.com",
+    "export contacts tagged roofer",
     "load sample data",
 ]
 
@@ -224,6 +225,25 @@ def _ad_report(text: str) -> list[Call] | None:
     return [Call("ad_report", {"ref": m.group(1).strip().strip("\"'")})] if m else None
 
 
+def _ad_metrics(text: str) -> list[Call] | None:
+    m = re.match(r"^record (?:ad )?(.+?) (\d{4}-\d{2}-\d{2}) spend (\$?[\d.,]+) impressions (\d+) clicks (\d+)"
+                 r"(?: conversions (\d+))?$", text, re.I)
+    if not m:
+        return None
+    spend = m.group(3) if m.group(3).startswith("$") else "$" + m.group(3)
+    return [Call("record_ad_metrics", {"ref": m.group(1).strip().strip("\"'"), "day": m.group(2), "spend": spend,
+                                       "impressions": int(m.group(4)), "clicks": int(m.group(5)),
+                                       "conversions": int(m.group(6) or 0)})]
+
+
+def _export(text: str) -> list[Call] | None:
+    m = re.match(r"^export (.+)$", text, re.I)
+    if not m:
+        return None
+    audience = parse_audience(m.group(1))
+    return None if audience is None else [Call("export_contacts", {"filter": audience})]
+
+
 def _analytics(text: str) -> list[Call] | None:
     m = re.match(r"^(?:show )?(?:analytics|stats|statistics|numbers|report)(?: for)?(?: the)?"
                  r"(?: (?:last|past) (\d+) days?| (today|yesterday|this week|this month))?$", text, re.I)
@@ -262,7 +282,7 @@ def _sample(text: str) -> list[Call] | None:
 
 
 _FREE_TEXT_RULES = (_draft_campaign, _reply, _ads)  # keep the message text as typed
-_RULES = (_sample, _send_test, _import_file, _import_errors, _ad_report, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
+_RULES = (_sample, _send_test, _import_file, _import_errors, _ad_report, _ad_metrics, _export, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
 
 
 def parse(text: str) -> list[Call]:

@@ -56,6 +56,8 @@ def _show(result) -> bool:
     for display in result.displays:
         shown.append(display_markdown(display))
         print(shown[-1])
+        if display.get("file"):
+            print(f"file: {display['file']['path']}")
         print()
         failed = failed or bool(display.get("error"))
     if result.text and not all(line in "\n".join(shown) for line in result.text.splitlines()):

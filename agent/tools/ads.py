@@ -24,6 +24,22 @@ class RefArgs(Args):
     ref: str = Field(description="The ad campaign's id or name.")
 
 
+class MetricsArgs(RefArgs):
+    day: str = Field(description="The day, YYYY-MM-DD.")
+    spend: str = Field(description='Spend: dollars as "$120.50", or integer micro-dollars.')
+    impressions: int = Field(ge=0)
+    clicks: int = Field(ge=0)
+    conversions: int = Field(0, ge=0)
+
+
+def _metrics(session, actor, a: MetricsArgs) -> ToolOutput:
+    spend = a.spend if a.spend.strip().startswith("$") else int(a.spend)
+    r = ads.record_ad_metrics(session, actor, a.ref, a.day, spend, a.impressions, a.clicks, a.conversions)
+    text = (f"{'Recorded' if r.created else 'Replaced'} {r.day} for ad '{r.name}': spend {money(r.spend_micros)}, "
+            f"{r.impressions} impressions, {r.clicks} clicks, {r.conversions} conversions.")
+    return ToolOutput(text, {"kind": "text", "markdown": text})
+
+
 def _draft(session, actor, a: DraftArgs) -> ToolOutput:
     d = ads.draft_ads(session, actor, platform=a.platform, filter=a.filter, brief=a.brief, name=a.name)
     rows = [{"variant": v.number, **{k: (" / ".join(val) if isinstance(val, list) else val)
@@ -49,5 +65,8 @@ if ads is not None:
     register(ToolSpec("draft_ads", "Draft ad copy (facebook, google or linkedin) for the contacts matching a filter, "
                       "within each platform's limits. Saved as a draft; nothing is spent.", DraftArgs,
                       Permission.ADS, _draft))
+    if hasattr(ads, "record_ad_metrics"):
+        register(ToolSpec("record_ad_metrics", "Record one day's results of an ad campaign (entering a day again "
+                          "replaces it).", MetricsArgs, Permission.ADS, _metrics))
     register(ToolSpec("ad_report", "Spend, impressions, clicks, conversions, CTR, CPC and cost per lead of an ad "
                       "campaign.", RefArgs, Permission.ADS, _report))

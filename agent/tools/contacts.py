@@ -110,6 +110,24 @@ def _bulk_summary(session, actor, a: BulkArgs) -> dict[str, Any]:
             "sample": [contact_row(c) for c in sample.items]}
 
 
+class ExportArgs(Args):
+    filter: dict[str, Any] | None = FilterField()
+
+
+def _export(session, actor, a: ExportArgs) -> ToolOutput:
+    import uuid
+    from pathlib import Path
+
+    from settings import get_settings
+
+    folder = Path(get_settings().var_dir) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"contacts-{uuid.uuid4().hex[:8]}.csv"
+    n = contacts.export_contacts(session, actor, a.filter, path)
+    text = f"Exported {n} contacts to {path.name} (formula-safe CSV)."
+    return ToolOutput(text, message(text, file={"path": str(path), "name": path.name}))
+
+
 def _opt(direction: str):
     def run(session, actor, a: OptArgs) -> ToolOutput:
         from tools import optouts
@@ -136,6 +154,9 @@ if landed("tools.contacts", "update_contact"):
     register(ToolSpec("update_contact", "Change fields of ONE contact, found by id, email, phone or full name. "
                       "If several match, nothing changes and the candidates are listed.",
                       UpdateArgs, Permission.CONTACTS_WRITE, _update, untrusted_output=True))
+if landed("tools.contacts", "export_contacts"):
+    register(ToolSpec("export_contacts", "Export the contacts matching a filter to a CSV file the user can download.",
+                      ExportArgs, Permission.CONTACTS_READ, _export))
 if landed("tools.contacts", "bulk_update", "count_contacts", "query_contacts"):
     register(ToolSpec("bulk_update", "Change every contact matching a filter: set fields, add or remove tags. "
                       "Waits for the user's Approve.", BulkArgs, Permission.CONTACTS_WRITE, _bulk,

@@ -141,3 +141,18 @@ def test_sample_data_feeds_the_campaign_report_the_ad_report_and_history(db):
     assert len(kinds) >= 2  # a sent message and the reply / booking, not just "created"
     (removed,) = chat(("say", "remove sample data"))
     assert removed.approval["tool"] == "remove_sample_data"
+
+
+def test_export_and_ad_results_by_chat(session):
+    roofers(session)
+    chat(("say", "load sample data"))
+    exported, recorded, report = chat(
+        ("say", "export contacts tagged roofer"),
+        ("say", "record ad Storm season roofers (sample) 2026-11-28 spend $120.50 impressions 3400 clicks 80 "
+                "conversions 4"),
+        ("say", "ad report Storm season roofers (sample)"))
+    path = exported.displays[0]["file"]["path"]
+    lines = open(path, encoding="utf-8").read().splitlines()
+    assert "Exported 10 contacts" in exported.text and len(lines) == 11  # 2 + 8 sample roofers, and the header
+    assert "2026-11-28 for ad 'Storm season roofers (sample)': spend $120.50" in recorded.text
+    assert "spend $" in report.text
