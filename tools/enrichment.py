@@ -7,6 +7,8 @@ Approve for). Applying writes the contact and one history entry per field with i
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,7 @@ from tools.users import Actor
 OPEN_STATES = ("pending", "running", "in_review")
 CAMPAIGN_BOOST = 100
 MAX_REQUEST = 10_000
+WORKER_MODULE = "workers.enrichment"
 _dispatcher: list[Callable[[int], Any]] = []
 
 
@@ -36,10 +39,18 @@ def set_dispatcher(fn: Callable[[int], Any]) -> None:
     _dispatcher[:] = [fn]
 
 
+def _sender() -> Callable[[int], Any] | None:
+    """The registered dispatcher. A process that never imported the worker module (`mkt serve` with Redis, the
+    companion endpoint) loads it here, by name: it registers `enrichment.run.send` (no static import cycle)."""
+    if not _dispatcher and WORKER_MODULE not in sys.modules:
+        importlib.import_module(WORKER_MODULE)
+    return _dispatcher[0] if _dispatcher else None
+
+
 def _dispatch_after_commit(session: Session, job_ids: list[int]) -> None:
-    if not _dispatcher or not job_ids:
+    send = _sender() if job_ids else None
+    if send is None:
         return
-    send = _dispatcher[0]
 
     def after_commit(_session: Session) -> None:
         for job_id in job_ids:

@@ -102,3 +102,13 @@ def test_the_firecrawl_throttle_lets_the_limit_through_then_waits_then_gives_up(
     with pytest.raises(RetryableError, match="per minute") as err:
         throttle()
     assert err.value.retry_after == 30.0
+
+
+def test_a_process_without_the_worker_module_still_sends_jobs_to_the_queue():
+    import subprocess
+    import sys
+
+    code = ("import sys; from tools import enrichment as t; assert 'workers.enrichment' not in sys.modules; "
+            "s = t._sender(); print(s.__self__.actor_name, s.__self__.queue_name)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["enrichment.run", "enrichment"]
