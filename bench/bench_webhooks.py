@@ -4,9 +4,10 @@
 Reports events persisted per second and latency percentiles (p50, p99) with C concurrent clients, against a
 baseline in the same run: a bare FastAPI endpoint (same server, same client) that reads the body and does nothing.
 Goal (issue 7): >= 1,000 events/s and p99 < 100 ms. Also checks every event was stored exactly once.
+With --redis the queue is Redis (MKT_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0; keys removed after).
 Database: a fresh SQLite file (default) or, with --pg, a fresh PostgreSQL database `mkt_bench_webhooks` on
-MKT_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Queue: in-process.
-Run: `python -m bench webhooks [--quick] [--pg]`  (--quick: 600 events; default 4,000; 16 clients)."""
+MKT_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Queue: in-process by default.
+Run: `python -m bench webhooks [--quick] [--pg] [--redis]`  (--quick: 600 events; default 4,000; 16 clients)."""
 
 from __future__ import annotations
 
@@ -132,11 +133,22 @@ def _run(target: str, bodies) -> tuple[float, float, float, int]:
     return (len(bodies) - 50) / elapsed, _pct(latencies, 0.5), _pct(latencies, 0.99), errors
 
 
+def _forget_queue(redis_url: str, namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{namespace}*"):
+        client.delete(key)
+
+
 def main(flags: list[str]) -> str:
     n = 600 if "--quick" in flags else 4000
     url = _url("--pg" in flags)
-    os.environ.update(MKT_DATABASE_URL=url, MKT_REDIS_URL="", MKT_CHATWOOT_WEBHOOK_SECRET=SECRET,
-                      MKT_VAR_DIR=tempfile.mkdtemp(prefix="mkt-bench-var-"), MKT_LOG_LEVEL="WARNING")
+    redis_url = os.environ.get("MKT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0") if "--redis" in flags else ""
+    namespace = f"mkt-bench-{os.getpid()}"
+    os.environ.update(MKT_DATABASE_URL=url, MKT_REDIS_URL=redis_url, MKT_QUEUE_NAMESPACE=namespace,
+                      MKT_CHATWOOT_WEBHOOK_SECRET=SECRET, MKT_VAR_DIR=tempfile.mkdtemp(prefix="mkt-bench-var-"),
+                      MKT_LOG_LEVEL="WARNING")
     from settings import reset_settings
 
     reset_settings()
@@ -150,7 +162,9 @@ def main(flags: list[str]) -> str:
     rate, p50, p99, errors = _run("webhooks.app:create_app", bodies)
     with get_engine().connect() as conn:
         stored = conn.scalar(sa.select(sa.func.count()).select_from(WebhookEvent))
-    backend = "PostgreSQL" if "--pg" in flags else "SQLite"
+    if redis_url:
+        _forget_queue(redis_url, namespace)
+    backend = ("PostgreSQL" if "--pg" in flags else "SQLite") + (" + Redis queue" if redis_url else "")
     lines = [
         f"webhooks ({backend}, {n - 50} events after 50 warm-up, {CONCURRENCY} concurrent clients, loopback)",
         f"  baseline bare endpoint: {base_rate:8.0f} req/s   p50 {base_p50:6.1f} ms   p99 {base_p99:6.1f} ms   errors {base_err}",

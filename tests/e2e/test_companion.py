@@ -29,7 +29,7 @@ def server(db, tmp_path):
 
     worker = None
     if uses_redis():  # `mkt serve` runs no in-process worker with Redis: play `mkt worker` here
-        worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+        worker = dramatiq.Worker(broker, queues={"default"}, worker_threads=2, worker_timeout=100)
         worker.start()
     try:
         with running_server(tmp_path, MKT_CHATWOOT_WEBHOOK_SECRET=SECRET, MKT_CALCOM_WEBHOOK_SECRET=SECRET) as srv:
