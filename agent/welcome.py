@@ -14,15 +14,21 @@ CAPABILITIES = [
     ("Analytics", "daily numbers and costs with charts, and a full history per contact"),
 ]
 
-EXAMPLES = [
+EXAMPLES = [  # command forms the offline parser understands (a language model understands them too)
     "show contacts in Austin without email",
     "how many roofers in Texas",
     "set Jane Doe's phone to 512 555 0100",
+    "tag contacts in Austin as vip",
     "opt out +15125550100 from sms",
     "enrich contacts tagged roofer",
+    "review enrichment",
     "draft an sms campaign to roofers in Texas: Hi {first_name|there}, ...",
+    "launch campaign Spring",
+    "draft facebook ads for roofers",
     "analytics last 7 days",
     "history for jane@acme.com",
+    "export contacts tagged roofer",
+    "load sample data",
 ]
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from agent.offline_parser import EXAMPLES, Call, parse
+from agent.welcome import EXAMPLES as HELP_EXAMPLES
 from domain import filters
 
 
@@ -85,7 +86,7 @@ def test_anything_else_is_not_understood(text):
     assert parse(text) == []
 
 
-@pytest.mark.parametrize("text", EXAMPLES + ["show contacts tagged roofer in Austin with phone page 2",
+@pytest.mark.parametrize("text", EXAMPLES + HELP_EXAMPLES + ["show contacts tagged roofer in Austin with phone page 2",
                                              "how many contacts who opted out of sms", "show everyone",
                                              "count contacts not enriched", "show contacts at Acme in TX"])
 def test_every_example_parses_and_its_filter_is_valid(text):
