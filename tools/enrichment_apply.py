@@ -14,6 +14,7 @@ from domain.contacts import normalise_email, normalise_phone
 from domain.enrichment import ATTRIBUTE_FIELDS, COLUMN_FIELDS, Suggestion
 from settings import get_settings
 from tools.history import record_event
+from tools.optouts import is_suppressed
 
 LIMITS = {"company": 300, "job_title": 300, "website": 500, "city": 200, "region": 200, "postal_code": 20}
 
@@ -34,6 +35,7 @@ def apply_suggestion(session: Session, contact: Contact, s: Suggestion, actor: s
     before = current_values(contact).get(s.field)
     if s.field in COLUMN_FIELDS:
         setattr(contact, s.field, value)
+        _honour_suppression(session, contact, s.field, value)
         if s.field == "website":
             contact.domain = (urlsplit(value).hostname or "").lower().removeprefix("www.")[:253] or None
     else:
@@ -42,6 +44,14 @@ def apply_suggestion(session: Session, contact: Contact, s: Suggestion, actor: s
                  data={"job_id": job_id, "source_url": s.source_url, "quote": s.quote, "confidence": s.confidence,
                        "verified": s.verified, "sources": s.sources, "note": s.note})
     return None
+
+
+def _honour_suppression(session: Session, contact: Contact, name: str, value: str) -> None:
+    """A new address that is suppressed (opted out, hard-bounced) marks the contact opted out on that channel."""
+    channel = {"email": "email", "phone": "sms"}.get(name)
+    if channel and is_suppressed(session, channel, value):
+        setattr(contact, f"opted_out_{channel}", True)
+        setattr(contact, f"opted_out_{channel}_reason", "address suppressed (found by enrichment)")
 
 
 def _normalised(session: Session, contact: Contact, name: str, value: str) -> tuple[Any, str | None]:

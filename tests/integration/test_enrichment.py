@@ -261,3 +261,21 @@ def test_enrich_contacts_by_filter_skips_samples_and_bad_filters_say_why(db, sit
         assert uow.session.scalars(sa.select(EnrichmentJob.contact_id)).all() == [roofer]
     with unit_of_work() as uow, pytest.raises(FilterError):
         request_enrichment(uow.session, MARKETER, filter={"field": "shoe_size", "op": "eq", "value": 9})
+
+
+def test_an_approved_phone_that_opted_out_before_stays_opted_out(db):
+    from db.models import Suppression
+    from tests.factories import create_contact
+
+    with unit_of_work() as uow:
+        contact = create_contact(uow.session, email="jane@acme.test", tags=[], attributes={})
+        uow.session.add(Suppression(channel="sms", address="+15125550111", reason="opt_out", source="sms_keyword"))
+        uow.session.add(EnrichmentJob(contact_id=contact.id, status="in_review", decisions={}, suggestions=[{
+            "field": "phone", "value": "+1 512 555 0111", "source_url": "https://acme.test/team",
+            "quote": "512-555-0111", "confidence": 0.8, "verified": True}]))
+    with unit_of_work() as uow:
+        job_id = uow.session.scalar(sa.select(EnrichmentJob.id))
+        assert review_enrichment(uow.session, REVIEWER, job_id, approve="all").applied == ["phone"]
+    with unit_of_work() as uow:
+        contact = uow.session.get(Contact, contact.id)
+        assert contact.phone == "+15125550111" and contact.opted_out_sms and not contact.opted_out_email
