@@ -4,11 +4,13 @@ it is new (after commit), and say which it was.
 Group commit: requests that arrive while a store is in flight wait for the next one, which writes all of
 them in one INSERT ... ON CONFLICT DO NOTHING RETURNING and one commit. A lone request is stored at once
 (no added delay); under load one commit serves many events. Every request still gets its answer only after
-its event is committed, so a 2xx always means "stored"."""
+its event is committed, so a 2xx always means "stored". If the queue fails right after the commit the
+request still succeeds: the event stays pending and `webhooks.sweep` (workers/inbox.py) enqueues it later."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from starlette.concurrency import run_in_threadpool
 
 MAX_BATCH = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,8 +52,11 @@ def store_batch(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[int |
     # session and its bulk path cost about 3x more per event). Enqueued only after the commit, as in a unit of work.
     with engine.begin() as conn:
         stored = {(p, e): i for p, e, i in conn.execute(stmt, rows)}
-    for row_id in stored.values():
-        process.send(row_id)
+    try:
+        for row_id in stored.values():
+            process.send(row_id)
+    except Exception:  # noqa: BLE001 - stored is stored: webhooks.sweep enqueues what stays pending
+        log.exception("webhook inbox: %d events stored but not enqueued; the sweeper will retry", len(stored))
     return [stored.get(k) if first[k] == i else None for i, k in enumerate(keys)]
 
 

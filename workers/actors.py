@@ -7,6 +7,7 @@ import logging
 
 import dramatiq
 
+import workers.inbox  # noqa: F401  (webhooks.sweep: re-enqueues stored events left pending)
 import workers.outbound  # noqa: F401  (outbound.*; registers the chatwoot and calcom webhook processors)
 from workers import broker as _broker  # noqa: F401  (sets the broker before the actors bind to it)
 from workers import webhooks  # noqa: F401,E402  (webhooks.process)

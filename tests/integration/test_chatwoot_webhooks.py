@@ -141,3 +141,29 @@ def test_concurrent_deliveries_are_group_committed_and_each_event_is_accepted_on
     assert answers[:10].count("accepted") == 1 and answers[:10].count("duplicate") == 9
     assert answers[10:] == ["accepted"] * 30
     assert count(WebhookEvent) == 31
+
+
+def test_a_queue_outage_after_commit_still_answers_200_and_the_sweeper_enqueues_later(env, client, monkeypatch):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from db.session import unit_of_work
+    from workers import inbox
+    from workers.webhooks import process
+
+    env(MKT_CHATWOOT_WEBHOOK_SECRET=SECRET)
+
+    def down(*_args):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(process, "send", down)
+    assert _post(client, cw.message_created()).json()["status"] == "accepted"
+    with unit_of_work() as uow:
+        event = uow.session.scalar(sa.select(WebhookEvent))
+        assert event.status == "pending"
+        assert inbox.stale_pending(uow.session) == []  # too fresh to be called lost
+        event.received_at -= timedelta(minutes=6)
+    sent = []
+    monkeypatch.setattr(process, "send", sent.append)
+    assert inbox.sweep() == 1 and sent == [event.id]

@@ -1,0 +1,41 @@
+"""`webhooks.sweep`: the inbox's safety net. An event stored but never enqueued (the queue was down right after the
+commit, or a queue lost its messages) stays `pending`; every minute, events pending for more than
+STALE_MINUTES are enqueued again. Processing is idempotent, so a second notice changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import dramatiq
+import sqlalchemy as sa
+
+from db.models import WebhookEvent, utcnow
+from db.session import unit_of_work
+from workers import broker as _broker  # noqa: F401
+from workers.scheduler import periodic
+from workers.webhooks import process
+
+log = logging.getLogger(__name__)
+STALE_MINUTES = 5
+LIMIT = 1000
+
+
+def stale_pending(session, older_than: timedelta = timedelta(minutes=STALE_MINUTES), limit: int = LIMIT) -> list[int]:
+    """Ids of events still pending after `older_than`, oldest first."""
+    stmt = (sa.select(WebhookEvent.id)
+            .where(WebhookEvent.status == "pending", WebhookEvent.received_at < utcnow() - older_than)
+            .order_by(WebhookEvent.received_at).limit(limit))
+    return list(session.scalars(stmt))
+
+
+@periodic(60)
+@dramatiq.actor(actor_name="webhooks.sweep", max_retries=0)
+def sweep() -> int:
+    with unit_of_work() as uow:
+        ids = stale_pending(uow.session)
+    for event_id in ids:
+        process.send(event_id)
+    if ids:
+        log.warning("webhook inbox: re-enqueued %d events left pending", len(ids))
+    return len(ids)
