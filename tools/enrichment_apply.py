@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import Contact
+from db.models import Contact, utcnow
 from domain.contacts import normalise_email, normalise_phone
 from domain.enrichment import ATTRIBUTE_FIELDS, COLUMN_FIELDS, Suggestion
 from settings import get_settings
@@ -52,6 +52,7 @@ def _honour_suppression(session: Session, contact: Contact, name: str, value: st
     if channel and is_suppressed(session, channel, value):
         setattr(contact, f"opted_out_{channel}", True)
         setattr(contact, f"opted_out_{channel}_reason", "address suppressed (found by enrichment)")
+        setattr(contact, f"opted_out_{channel}_at", utcnow())
 
 
 def _normalised(session: Session, contact: Contact, name: str, value: str) -> tuple[Any, str | None]:
