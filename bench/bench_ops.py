@@ -8,7 +8,7 @@
    rendering) over R activity rows on a fresh SQLite file, against a baseline of the same two GROUP BY queries alone.
 
 Run: `python -m bench ops [--quick]` (--quick: 5,000 log records, 2,000 requests, 20,000 rows; default 50,000 /
-10,000 / 200,000). Medians of 3."""
+10,000 / 200,000). Medians of 5."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def _median(fn: Callable[[], float], runs: int = 3) -> float:
+def _median(fn: Callable[[], float], runs: int = 5) -> float:
     return statistics.median(fn() for _ in range(runs))
 
 
