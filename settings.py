@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     chatwoot_webhook_secret: str = Field(default="")
     calcom_webhook_secret: str = Field(default="")
     chatwoot_webhook_token: str = Field(
-        default="", description="Secret path token for Chatwoot webhooks when Chatwoot cannot sign (older versions).")
+        default="", description="Secret token (/webhooks/chatwoot?token=...) when Chatwoot cannot sign (older versions).")
     webhook_replay_window_seconds: int = Field(
         default=300, description="Signed webhooks (Chatwoot) older or newer than this many seconds are refused.")
     calcom_max_event_age_seconds: int = Field(

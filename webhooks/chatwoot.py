@@ -1,8 +1,9 @@
-"""POST /webhooks/chatwoot (signed) and POST /webhooks/chatwoot/{token} (older Chatwoot that cannot sign).
+"""POST /webhooks/chatwoot: signed, or with ?token=<secret> for older Chatwoot versions that cannot sign.
 
 With MKT_CHATWOOT_WEBHOOK_SECRET set, every request must carry a fresh, valid X-Chatwoot-Signature
 (HMAC-SHA256 of "{timestamp}.{body}"; CONTRACTS.md 3.3). Without it, the URL must carry
-MKT_CHATWOOT_WEBHOOK_TOKEN. With neither configured the endpoint refuses everything (503).
+MKT_CHATWOOT_WEBHOOK_TOKEN as the `token` query parameter (a query string, not a path segment, because request logs
+record the path but never the query string). With neither configured the endpoint refuses everything (503).
 Events are stored once: message_created by its message id, others by X-Chatwoot-Delivery or the body hash."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from settings import get_settings
 from webhooks.auth import parse_json, read_body, refuse, same, verify_chatwoot
@@ -39,7 +40,7 @@ def _authenticate(request: Request, body: bytes, token: str | None) -> None:
         if reason:
             raise refuse(reason)
     elif token is None:
-        raise refuse("this instance expects the secret token in the URL: /webhooks/chatwoot/<token>")
+        raise refuse("this instance expects the secret token in the URL: /webhooks/chatwoot?token=<token>")
 
 
 def event_key(payload: dict[str, Any], body: bytes, delivery: str | None) -> str:
@@ -63,13 +64,10 @@ async def _receive(request: Request, token: str | None) -> dict[str, Any]:
     return await accept("chatwoot", key, payload["event"], payload)
 
 
-@router.post("/chatwoot", responses=_RESPONSES, summary="Chatwoot webhook (signed)")
-async def chatwoot_signed(request: Request) -> dict[str, Any]:
-    """Receive a Chatwoot event signed with X-Chatwoot-Signature; answers 200 {"status": accepted|duplicate}."""
-    return await _receive(request, None)
-
-
-@router.post("/chatwoot/{token}", responses=_RESPONSES, summary="Chatwoot webhook (secret URL)")
-async def chatwoot_token(token: str, request: Request) -> dict[str, Any]:
-    """Receive a Chatwoot event on the secret URL (plus the signature when a secret is configured)."""
+@router.post("/chatwoot", responses=_RESPONSES, summary="Chatwoot webhook")
+async def chatwoot(request: Request, token: str | None = Query(
+        None, description="MKT_CHATWOOT_WEBHOOK_TOKEN, when Chatwoot cannot sign (MKT_CHATWOOT_WEBHOOK_SECRET unset)")
+        ) -> dict[str, Any]:
+    """Receive a Chatwoot event, signed with X-Chatwoot-Signature or carrying the secret token; answers 200
+    {"status": accepted|duplicate}."""
     return await _receive(request, token)
