@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -127,18 +128,20 @@ def _is_ip(host: str) -> bool:
 
 
 class Fetcher:
-    """Fetches public pages. One instance holds one httpx client; close() it (or use `with`)."""
+    """Fetches public pages. One httpx client per host name (a kept-alive TLS connection to an address is never
+    reused for another name, whose certificate was not checked); close() it (or use `with`)."""
 
     def __init__(self, *, allow_loopback: bool = False, timeout: float = 10.0, max_bytes: int = 2_000_000,
                  max_redirects: int = 5, user_agent: str = "mkt-enrichment/0.1",
-                 resolver: Resolver = system_resolver) -> None:
+                 resolver: Resolver = system_resolver, verify: ssl.SSLContext | bool = True) -> None:
         self.allow_loopback = allow_loopback
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.resolver = resolver
-        self._client = httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False,
-                                    headers={"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.8"})
+        self._verify = verify
+        self._headers = {"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.8"}
+        self._clients: dict[str, httpx.Client] = {}
 
     def __enter__(self) -> Fetcher:
         return self
@@ -147,7 +150,17 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        self._client.close()
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def _client(self, host: str) -> httpx.Client:
+        if host not in self._clients:
+            if len(self._clients) >= 32:
+                self.close()
+            self._clients[host] = httpx.Client(follow_redirects=False, timeout=self.timeout, trust_env=False,
+                                               verify=self._verify, headers=self._headers)
+        return self._clients[host]
 
     def fetch(self, url: str) -> FetchedPage:
         """GET a page, following up to `max_redirects` redirects, each hop checked. Raises FetchRefused for a
@@ -174,12 +187,15 @@ class Fetcher:
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
         remaining = max(0.1, deadline - time.monotonic())
         try:
-            request = self._client.build_request("GET", pinned, headers={"Host": host_header},
-                                                 extensions=extensions, timeout=remaining)
-            response = self._client.send(request, stream=True)
+            client = self._client(host)
+            request = client.build_request("GET", pinned, headers={"Host": host_header}, extensions=extensions,
+                                           timeout=remaining)
+            response = client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             raise RetryableError(f"timed out fetching {url}: {exc}") from None
         except httpx.HTTPError as exc:
+            if "CERTIFICATE" in str(exc).upper() or isinstance(exc.__context__, ssl.SSLCertVerificationError):
+                raise PermanentError(f"{url}: its TLS certificate is not valid for {host} ({exc})") from None
             raise RetryableError(f"could not fetch {url}: {type(exc).__name__}: {exc}") from None
         try:
             body, truncated = self._read_capped(response, url, deadline)
