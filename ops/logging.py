@@ -30,6 +30,7 @@ _PATTERNS = [
     re.compile(r"(?i)((?:api[_-]?key|token|secret|password)\s*[=:]\s*['\"]?)[^\s'\",}&]+"),
     re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+(@)"),
 ]
+_DISCARDED_RESULT = "returned a value that is not None"  # Dramatiq, when an actor returns without a results backend
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id", "job_id"}
 
 
@@ -70,6 +71,8 @@ class ContextFilter(logging.Filter):
         self.secrets = secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "dramatiq.worker.WorkerThread" and _DISCARDED_RESULT in str(record.msg):
+            return logging.getLogger().isEnabledFor(logging.DEBUG)  # every periodic job would warn: noise
         record.request_id = getattr(record, "request_id", None) or request_id_var.get()
         record.job_id = getattr(record, "job_id", None) or job_id_var.get()
         message = redact(record.getMessage(), self.secrets)

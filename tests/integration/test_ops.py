@@ -219,3 +219,17 @@ def test_mkt_doctor_says_what_is_wrong_in_one_line_and_exits_1(tmp_path):
     schema = next(line for line in run.stdout.splitlines() if " schema " in line)
     assert schema.startswith("fail") and "run `mkt db upgrade`" in schema
     assert "Traceback" not in run.stderr
+
+
+def test_dramatiqs_discarded_result_warning_is_dropped_below_debug():
+    logger, out = _capture(KeyValueFormatter(), [])
+    noisy = logging.getLogger("dramatiq.worker.WorkerThread")
+    handler = logger.handlers[0]
+    noisy.addHandler(handler)
+    try:
+        noisy.warning("Actor 'analytics.refresh' returned a value that is not None, and you haven't added ...")
+        noisy.warning("Failed to process message x with unhandled exception.")
+    finally:
+        noisy.removeHandler(handler)
+    text = out.getvalue()
+    assert "returned a value" not in text and "Failed to process message" in text
