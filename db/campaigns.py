@@ -54,49 +54,62 @@ def _address(channel: str, contact: Contact) -> tuple[str | None, bool]:
     return raw, bool((_EMAIL if channel == "email" else _E164).match(raw))
 
 
-def recipient_facts(session: Session, campaign: Campaign, contacts: Sequence[Contact], now: datetime,
-                    stop_since: datetime | None = None) -> list[Recipient]:
-    """Everything `domain.send_rules.decide` needs for these contacts, in five queries per 1,000."""
+def audience_select(filter_data: dict[str, Any] | None) -> sa.Select:
+    """The ids of a campaign's audience, as a subquery for set-based fact queries."""
+    return sa.select(Contact.id).where(audience_condition(filter_data), Contact.is_sample.is_(False))
+
+
+def recipient_facts(session: Session, campaign: Campaign, contacts: Sequence[Any], now: datetime,
+                    scope: sa.Select | None = None, since: datetime | None = None) -> list[Recipient]:
+    """Everything `domain.send_rules.decide` needs for these contacts. `scope` (a select of contact ids, e.g.
+    `audience_select`) lets each fact be one set-based query; without it the ids are sent in chunks."""
+    since = since or now - timedelta(days=30)
     out: list[Recipient] = []
-    channel = campaign.channel
-    for part in chunks(list(contacts)):
-        ids = [c.id for c in part]
-        addresses = {c.id: _address(channel, c) for c in part}
-        suppressed = _suppressed(session, channel, [a for a, _ in addresses.values() if a])
-        in_campaign = set(session.scalars(sa.select(MarketingActivity.contact_id).where(
-            MarketingActivity.campaign_id == campaign.id, MarketingActivity.contact_id.in_(ids),
-            MarketingActivity.channel == channel)))
-        recent = _recent_sends(session, channel, ids, campaign.id, now)
-        replies = _latest(session, ConversationMessage.contact_id, ConversationMessage.occurred_at, ids,
-                          ConversationMessage.direction == "inbound")
-        bookings = _latest(session, CalendarBooking.contact_id, CalendarBooking.created_at, ids,
-                           CalendarBooking.status != "cancelled")
+    parts = [list(contacts)] if scope is not None else list(chunks(list(contacts)))
+    for part in parts:
+        ids = scope if scope is not None else [c.id for c in part]
+        facts = _facts(session, campaign, ids, now, since)
         for c in part:
-            address, valid = addresses[c.id]
-            out.append(Recipient(
-                contact_id=c.id, channel=channel, address=address, address_valid=valid,
-                opted_out=bool(c.opted_out_email if channel == "email" else c.opted_out_sms),
-                suppressed=address in suppressed, email_status=c.email_status or "ok", timezone=c.timezone,
-                phone=c.phone, already_in_campaign=c.id in in_campaign, recent_sends=tuple(recent.get(c.id, ())),
-                last_reply_at=replies.get(c.id), last_booking_at=bookings.get(c.id)))
+            out.append(_recipient(campaign.channel, c, *facts))
     return out
 
 
-def _suppressed(session: Session, channel: str, addresses: list[str]) -> set[str]:
-    if not addresses:
-        return set()
-    return set(session.scalars(sa.select(Suppression.address).where(
-        Suppression.channel == channel, Suppression.address.in_(addresses))))
+def _facts(session: Session, campaign: Campaign, ids: Any, now: datetime, since: datetime) -> tuple[Any, ...]:
+    channel = campaign.channel
+    column = Contact.email if channel == "email" else Contact.phone
+    suppressed = set(session.scalars(sa.select(Suppression.address).where(
+        Suppression.channel == channel, Suppression.address.in_(sa.select(column).where(Contact.id.in_(ids))))))
+    in_campaign = set(session.scalars(sa.select(MarketingActivity.contact_id).where(
+        MarketingActivity.campaign_id == campaign.id, MarketingActivity.channel == channel)))
+    recent = _recent_sends(session, channel, ids, campaign.id, now)
+    replies = _latest(session, ConversationMessage.contact_id, ConversationMessage.occurred_at, ids,
+                      ConversationMessage.direction == "inbound", ConversationMessage.occurred_at >= since)
+    bookings = _latest(session, CalendarBooking.contact_id, CalendarBooking.created_at, ids,
+                       CalendarBooking.status != "cancelled", CalendarBooking.created_at >= since)
+    return suppressed, in_campaign, recent, replies, bookings
 
 
-def _recent_sends(session: Session, channel: str, ids: list[int], campaign_id: int,
+def _recipient(channel: str, c: Any, suppressed: set[str], in_campaign: set[int],
+               recent: dict[int, list[datetime]], replies: dict[int, datetime],
+               bookings: dict[int, datetime]) -> Recipient:
+    address, valid = _address(channel, c)
+    return Recipient(
+        contact_id=c.id, channel=channel, address=address, address_valid=valid,
+        opted_out=bool(c.opted_out_email if channel == "email" else c.opted_out_sms),
+        suppressed=address in suppressed, email_status=c.email_status or "ok", timezone=c.timezone,
+        phone=c.phone, already_in_campaign=c.id in in_campaign, recent_sends=tuple(recent.get(c.id, ())),
+        last_reply_at=replies.get(c.id), last_booking_at=bookings.get(c.id))
+
+
+def _recent_sends(session: Session, channel: str, ids: Any, campaign_id: int,
                   now: datetime) -> dict[int, list[datetime]]:
-    when = sa.func.coalesce(MarketingActivity.sent_at, MarketingActivity.claimed_at)
-    rows = session.execute(sa.select(MarketingActivity.contact_id, when).where(
-        MarketingActivity.contact_id.in_(ids), MarketingActivity.channel == channel,
-        MarketingActivity.status.in_(SENT_STATES), MarketingActivity.type == "campaign",
-        sa.or_(MarketingActivity.campaign_id.is_(None), MarketingActivity.campaign_id != campaign_id),
-        when > now - timedelta(days=7)))
+    A = MarketingActivity
+    week = now - timedelta(days=7)
+    when = sa.func.coalesce(A.sent_at, A.claimed_at)
+    rows = session.execute(sa.select(A.contact_id, when).where(
+        A.contact_id.in_(ids), A.channel == channel, A.status.in_(SENT_STATES), A.type == "campaign",
+        sa.or_(A.campaign_id.is_(None), A.campaign_id != campaign_id),
+        sa.or_(A.sent_at > week, sa.and_(A.sent_at.is_(None), A.claimed_at > week))))
     found: dict[int, list[datetime]] = defaultdict(list)
     for contact_id, at in rows:
         if at is not None:
@@ -104,7 +117,7 @@ def _recent_sends(session: Session, channel: str, ids: list[int], campaign_id: i
     return found
 
 
-def _latest(session: Session, key: Any, when: Any, ids: list[int], *where: Any) -> dict[int, datetime]:
+def _latest(session: Session, key: Any, when: Any, ids: Any, *where: Any) -> dict[int, datetime]:
     rows = session.execute(sa.select(key, sa.func.max(when)).where(key.in_(ids), *where).group_by(key))
     return {k: _aware(v) for k, v in rows if v is not None}
 

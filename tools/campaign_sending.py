@@ -273,8 +273,8 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
     if halted and batch.campaign_id:
         pause_for(session, batch.campaign_id, halted)
     event_ids = _store_sandbox_events(session, sandbox_events or [])
-    if batch.campaign_id:
-        check_error_threshold(session, batch.campaign_id)
+    if batch.campaign_id and any(r.kind in ("failed", "suppressed") for r in results):
+        check_error_threshold(session, batch.campaign_id)  # the failure share only rises when something failed
     return event_ids
 
 

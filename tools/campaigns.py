@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -202,14 +202,14 @@ def _warnings(channel: str, body_text: str) -> list[str]:
 
 
 def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list[Any], dict[int, Any]]:
-    ids = q.audience_ids(session, campaign.target_filter)
+    scope = q.audience_select(campaign.target_filter)
     columns = [getattr(Contact, name) for name in CONTACT_COLUMNS]
-    contacts: list[Any] = []  # light rows with the contact's attribute names, not ORM objects (50k at launch)
-    for part in q.chunks(ids, 5000):
-        contacts.extend(session.execute(sa.select(*columns).where(Contact.id.in_(list(part))).order_by(Contact.id)))
+    # light rows with the contact's attribute names, not ORM objects (50k at launch)
+    contacts = list(session.execute(sa.select(*columns).where(Contact.id.in_(scope)).order_by(Contact.id)))
     rules = SendRules.from_dict(campaign.send_rules, default_rules())
     zone = get_settings().account_timezone
-    facts = q.recipient_facts(session, campaign, contacts, now)
+    since = rules.stop_since or now - timedelta(days=30)
+    facts = q.recipient_facts(session, campaign, contacts, now, scope=scope, since=since)
     return contacts, {f.contact_id: decide(f, rules, now, zone) for f in facts}
 
 
