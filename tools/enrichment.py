@@ -11,13 +11,16 @@ import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from db.filters import compile_filter
 from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity, utcnow
 from domain.enrichment import Suggestion, approved_subset, is_stale
+from domain.filters import parse
 from domain.roles import Permission, require
 from settings import get_settings
 from tools.enrichment_apply import apply_suggestion, current_values
@@ -137,9 +140,6 @@ def _matching_ids(session: Session, filter: Any, contact_ids: list[int] | None) 
     if contact_ids:
         query = query.where(Contact.id.in_([int(i) for i in contact_ids]))
     if filter is not None:
-        from db.filters import compile_filter
-        from domain.filters import parse
-
         query = query.where(compile_filter(parse(filter), default_region=get_settings().default_region))
     return list(session.scalars(query.limit(MAX_REQUEST + 1)))
 
@@ -158,8 +158,6 @@ def _eligible(session: Session, ids: list[int], force: bool) -> list[int]:
 
 
 def _aware(value: Any) -> Any:
-    from datetime import UTC, datetime
-
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
