@@ -16,7 +16,7 @@ from ops.metrics import http_requests, http_seconds
 
 log = logging.getLogger("mkt.http")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_QUIET = ("/healthz", "/readyz", "/metrics", "/assets/", "/favicon", "/logo", "/public/", "/avatars/")
+_QUIET = ("/healthz", "/readyz", "/metrics", "/assets/", "/favicon", "/logo", "/public/", "/avatars/", "/ws/")
 
 
 def _incoming_id(scope: dict[str, Any]) -> str:
@@ -50,7 +50,7 @@ class RequestContextMiddleware:
         async def send_with_id(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
