@@ -273,6 +273,15 @@ def _reply(text: str) -> list[Call] | None:
     return [Call("reply_to_conversation", args)]
 
 
+def _admin(text: str) -> list[Call] | None:
+    if re.match(r"^(?:list|show)(?: all)?(?: the)? users$", text, re.I):
+        return [Call("list_users", {})]
+    if re.match(r"^(?:list|show)(?: all)?(?: the)? api[ -]?keys$", text, re.I):
+        return [Call("list_api_keys", {})]
+    m = re.match(r"^revoke (?:the )?api[ -]?key (.+)$", text, re.I)
+    return [Call("revoke_api_key", {"ref": m.group(1).strip().strip("\"'")})] if m else None
+
+
 def _sample(text: str) -> list[Call] | None:
     if re.match(r"^(?:load|add|create|install) (?:the )?(?:sample|demo) data$", text, re.I):
         return [Call("load_sample_data", {})]
@@ -282,7 +291,7 @@ def _sample(text: str) -> list[Call] | None:
 
 
 _FREE_TEXT_RULES = (_draft_campaign, _reply, _ads)  # keep the message text as typed
-_RULES = (_sample, _send_test, _import_file, _import_errors, _ad_report, _ad_metrics, _export, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
+_RULES = (_sample, _admin, _send_test, _import_file, _import_errors, _ad_report, _ad_metrics, _export, _campaign_verb, _analytics, _history, _opt, _enrich, _set_field, _tag, _count, _show)
 
 
 def parse(text: str) -> list[Call]:

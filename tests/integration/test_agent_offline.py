@@ -196,3 +196,15 @@ def test_a_new_message_supersedes_a_pending_approval_and_nothing_of_it_happens(s
     assert pending is None
     with unit_of_work() as uow:
         assert not any("vip" in c.tags for c in uow.session.scalars(sa.select(Contact)))
+
+
+def test_users_and_api_keys_are_for_admins_only(session):
+    from tests.factories import create_user
+
+    create_user(session, email="m@example.com", role="marketer")
+    session.commit()
+    (admin_view,) = chat(("say", "list users"), actor=actor_from("admin@example.com", "admin"))[:1]
+    assert admin_view.displays[0]["rows"][0][1] == "m@example.com"
+    assert "the password never goes in chat" in admin_view.text
+    (refused,) = chat(("say", "list api keys"))[:1]
+    assert "Refused: your role (marketer) does not allow list_api_keys" in refused.text
