@@ -111,12 +111,15 @@ def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
         chat = open_chat(server)
         chat.ask_answer = choose(chat, "approve")
         asyncio.run(converse(chat, thread,
-                             ["load sample data", "show roofers in Texas", "remove sample data"],
+                             ["load sample data", "show roofers in Texas", "analytics last 14 days",
+                              "remove sample data"],
                              until=lambda: said(chat, "Removed sample data")))
         log = server.log()
     assert said(chat, "Loaded sample data: 16 contacts")
     table = [m for m in chat.messages() if m.startswith("**Found")]
     assert table and "| id | name | email |" in table[0] and "Jane" in table[0]
+    charts = [d for n, d in chat.events if n == "element" and d.get("type") == "plotly"]
+    assert charts, [n for n, _ in chat.events]  # the analytics answer carries a Plotly chart
     asks = [d for n, d in chat.events if n == "ask"]
     assert asks and "Approve: Remove the sample data" in asks[0]["msg"]["output"]
     assert said(chat, "Removed sample data: 16 contacts")
