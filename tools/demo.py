@@ -66,6 +66,8 @@ class SampleRemoval:
 
 
 def _contact(i: int, first: str, last: str, company: str, title: str, city: str, region: str, tag: str) -> Contact:
+    """One sample contact; a few lack an email or a phone, as real lists do (addresses on .example domains and
+    555-01xx numbers, which reach nobody)."""
     domain = company.lower().replace("&", "and").replace(" ", "") + ".example"
     has_email, has_phone = i % 7 != 3, i % 5 != 4
     return Contact(first_name=first, last_name=last, company=company, job_title=title, city=city, region=region,
@@ -76,6 +78,7 @@ def _contact(i: int, first: str, last: str, company: str, title: str, city: str,
 
 
 def _booking(session: Session, contact: Contact, campaign_id: int) -> None:
+    """A Cal.com-like booking in three days, linked to the sample campaign."""
     start = (utcnow() + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
     session.add(CalendarBooking(contact_id=contact.id, campaign_id=campaign_id, calcom_uid=f"sample-{contact.id}",
                                 title="Roof check flyer call (sample)", attendee_email=contact.email, start_at=start,
@@ -84,6 +87,7 @@ def _booking(session: Session, contact: Contact, campaign_id: int) -> None:
 
 
 def _ad(session: Session, actor: Actor) -> int:
+    """A running Facebook ad campaign with the last seven days of results."""
     ad = AdCampaign(name=SAMPLE_AD, platform="facebook", status="active", brief="Free roof checks before storm season",
                     target_filter={"field": "tags", "op": "has", "value": "roofer"}, targeting={"region": "TX"},
                     variants=[{"primary_text": "Storm season is coming. Book a free roof check today.",
@@ -104,6 +108,8 @@ def _ad(session: Session, actor: Actor) -> int:
 
 
 def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[int, int]:
+    """A completed SMS campaign ten days ago to the roofers with a phone: sends, a few replies, one booking.
+    Returns (sends, replies)."""
     sent_at = utcnow() - timedelta(days=10)
     camp = Campaign(name=SAMPLE_CAMPAIGN, channel="sms", status="completed",
                     target_filter={"field": "tags", "op": "contains", "value": "roofer"},
