@@ -6,7 +6,7 @@ from typing import Any
 
 import chainlit as cl
 
-from agent.render import approval_markdown, display_markdown, neutralise
+from agent.render import already_said, approval_markdown, display_markdown, neutralise
 
 APPROVAL_TIMEOUT = 24 * 3600  # seconds the Approve/Cancel buttons wait; unanswered, the approval stays pending
 
@@ -56,7 +56,7 @@ class TurnView:
         said = text or self.answer.content
         for display in self.pending_text:
             md = display_markdown(display)
-            if not all(line.strip() in said for line in md.splitlines() if line.strip()):
+            if not already_said(md, said):
                 await cl.Message(content=md).send()
         self.answer.actions = step_actions(self.steps)
         self.answer.content = neutralise(self.answer.content or text)

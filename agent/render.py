@@ -25,6 +25,13 @@ def neutralise(text: str) -> str:
     return _IMAGE.sub(lambda m: f"[image removed: {m.group(1)[:60]}]", text or "")
 
 
+def already_said(markdown: str, answer: str) -> bool:
+    """Does the answer already say every line of this short text result (bold marks aside)? Then the chat
+    shows it once."""
+    said = (answer or "").replace("**", "")
+    return all(line.strip() in said for line in markdown.replace("**", "").splitlines() if line.strip())
+
+
 def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
     if not rows:
         return "_(no rows)_"

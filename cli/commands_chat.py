@@ -49,7 +49,7 @@ def _ask(question: str, auto_yes: bool) -> str:
 def _show(result) -> bool:
     """Print a turn; True when something failed, was refused or cancelled."""
     from agent.offline_model import NOT_UNDERSTOOD_PREFIX
-    from agent.render import display_markdown
+    from agent.render import already_said, display_markdown
 
     failed = False
     shown = []
@@ -60,7 +60,7 @@ def _show(result) -> bool:
             print(f"file: {display['file']['path']}")
         print()
         failed = failed or bool(display.get("error"))
-    if result.text and not all(line in "\n".join(shown) for line in result.text.splitlines()):
+    if result.text and not already_said(result.text, "\n".join(shown)):
         print(result.text)
         failed = failed or result.text.startswith((NOT_UNDERSTOOD_PREFIX, "Error:"))
     return failed
