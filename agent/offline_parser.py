@@ -128,6 +128,8 @@ def _enrich(text: str) -> list[Call] | None:
     if re.match(r"^(?:review|approve)(?: the)? enrichments?(?: results?| queue)?$", text, re.I) or \
             re.match(r"^next (?:enrichment )?review$", text, re.I):
         return [Call("next_review_item", {})]
+    if re.match(r"^(?:show )?enrichment (?:status|progress)$", text, re.I):
+        return [Call("enrichment_progress", {})]
     m = re.match(r"^(approve|reject|skip) enrichment (?:job |result |#)?#?(\d+)$", text, re.I)
     if m:
         verb, job = m.group(1).lower(), int(m.group(2))

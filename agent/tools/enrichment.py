@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from agent.tools.common import Args, FilterField, data_text, landed, message, next_steps, table
+from agent.tools.common import Args, FilterField, NoArgs, data_text, landed, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
 
@@ -93,6 +93,16 @@ def _bulk(session, actor, a: BulkArgs) -> ToolOutput:
     return ToolOutput(f"Approved enrichment for {n} contacts.", message(f"Approved enrichment for **{n}** contacts."))
 
 
+def _overview(session, actor, _a: NoArgs) -> ToolOutput:
+    counts = enrichment.enrichment_overview(session, actor)
+    text = "Enrichment: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing requested yet") + "."
+    steps = next_steps(("Review results", "review enrichment")) if counts.get("in_review") else []
+    return ToolOutput(text, message(text, next=steps))
+
+
+if hasattr(enrichment, "enrichment_overview"):
+    register(ToolSpec("enrichment_progress", "How many enrichment jobs are pending, running, waiting for review, "
+                      "approved, failed.", NoArgs, Permission.CONTACTS_READ, _overview))
 if enrichment is not None and contacts is not None:
     register(ToolSpec("enrich_contacts", "Find company and role data on the web for the contacts matching a filter. "
                       "Spends scraping credits: waits for Approve. Results wait for review.", EnrichArgs,

@@ -76,6 +76,8 @@ def test_enrichment_request_waits_for_approve_then_queues_jobs(session):
     asked, done = chat(("say", "enrich contacts tagged roofer"), ("decide", "approve"))
     assert asked.approval["tool"] == "enrich_contacts" and asked.approval["summary"]["count"] == 2
     assert "Queued enrichment for 2 contacts" in done.text
+    (progress,) = chat(("say", "enrichment status"))
+    assert progress.text == "Enrichment: pending 2."
     with unit_of_work() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(EnrichmentJob)) == 2
 
