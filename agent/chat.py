@@ -101,8 +101,8 @@ def thread_id() -> str:
 
 @cl.set_starters
 async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
-    picks = ["show contacts in Austin without email", "how many roofers in Texas", "analytics last 7 days",
-             "history for jane@acmeroofing.example"]
+    picks = ["load sample data", "show contacts in Austin without email", "how many roofers in Texas",
+             "analytics last 7 days"]
     return [cl.Starter(label=p.capitalize(), message=p) for p in picks]
 
 

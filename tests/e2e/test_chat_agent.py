@@ -129,6 +129,16 @@ def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
     assert owners == ["admin@example.com"] and steps >= 6
 
 
+def test_the_welcome_screen_offers_starters(db, tmp_path):
+    import httpx
+
+    with running_server(tmp_path) as server:
+        cookie = server.login().cookies["access_token"]
+        settings = httpx.get(f"{server.base}/project/settings", cookies={"access_token": cookie}, timeout=10).json()
+    assert [s["message"] for s in settings["starters"]][:2] == ["load sample data",
+                                                               "show contacts in Austin without email"]
+
+
 def test_cancel_in_the_chat_does_nothing(db, tmp_path):
     with running_server(tmp_path) as server:
         chat = open_chat(server)
