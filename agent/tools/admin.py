@@ -41,9 +41,9 @@ def _revoke(session, actor, a: RevokeArgs) -> ToolOutput:
 
 
 register(ToolSpec("list_users", "The users of the chat and their roles (admins only).", NoArgs, Permission.ADMIN,
-                  _users))
+                  _users, read_only=True))
 if api_keys is not None:
     register(ToolSpec("list_api_keys", "The API keys (name, prefix, scopes, revoked); never the secret. Admins only.",
-                      NoArgs, Permission.ADMIN, _keys))
+                      NoArgs, Permission.ADMIN, _keys, read_only=True))
     register(ToolSpec("revoke_api_key", "Revoke an API key at once (admins only).", RevokeArgs, Permission.ADMIN,
                       _revoke))

@@ -69,4 +69,4 @@ if ads is not None:
         register(ToolSpec("record_ad_metrics", "Record one day's results of an ad campaign (entering a day again "
                           "replaces it).", MetricsArgs, Permission.ADS, _metrics))
     register(ToolSpec("ad_report", "Spend, impressions, clicks, conversions, CTR, CPC and cost per lead of an ad "
-                      "campaign.", RefArgs, Permission.ADS, _report))
+                      "campaign.", RefArgs, Permission.ADS, _report, read_only=True))

@@ -40,6 +40,6 @@ def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:
 
 if analytics is not None:
     register(ToolSpec("show_analytics", "Daily numbers, rates and costs for a period, with a chart.", PeriodArgs,
-                      Permission.ANALYTICS, _period))
+                      Permission.ANALYTICS, _period, read_only=True))
     register(ToolSpec("campaign_report", "How one campaign did: funnel, exclusions, costs per response and booking, "
-                      "A/B variants.", CampaignArgs, Permission.ANALYTICS, _campaign))
+                      "A/B variants.", CampaignArgs, Permission.ANALYTICS, _campaign, read_only=True))

@@ -118,11 +118,11 @@ if campaigns is not None:
     register(ToolSpec("draft_campaign", "Create a DRAFT sms or email campaign for the contacts matching a filter "
                       "(nothing is sent).", DraftArgs, P, _draft))
     register(ToolSpec("preview_campaign", "Who would get a campaign now: eligible, excluded by reason, deferred, "
-                      "rendered samples, SMS segments, estimated cost.", RefArgs, P, _preview, untrusted_output=True))
+                      "rendered samples, SMS segments, estimated cost.", RefArgs, P, _preview, untrusted_output=True, read_only=True))
     register(ToolSpec("launch_campaign", "Start sending a campaign. Waits for the user's Approve, which shows the "
                       "preview.", RefArgs, P, _launch, summarise=_launch_summary))
     register(ToolSpec("campaign_status", "Progress of a campaign: counts by status, cost so far.", RefArgs, P,
-                      _progress("status")))
+                      _progress("status"), read_only=True))
     register(ToolSpec("pause_campaign", "Pause a sending campaign.", RefArgs, P, _progress("pause")))
     register(ToolSpec("resume_campaign", "Resume a paused campaign (it sends again: waits for Approve).", RefArgs, P,
                       _progress("resume"), summarise=_resume_summary))

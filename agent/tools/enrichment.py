@@ -102,7 +102,7 @@ def _overview(session, actor, _a: NoArgs) -> ToolOutput:
 
 if hasattr(enrichment, "enrichment_overview"):
     register(ToolSpec("enrichment_progress", "How many enrichment jobs are pending, running, waiting for review, "
-                      "approved, failed.", NoArgs, Permission.CONTACTS_READ, _overview))
+                      "approved, failed.", NoArgs, Permission.CONTACTS_READ, _overview, read_only=True))
 if enrichment is not None and contacts is not None:
     register(ToolSpec("enrich_contacts", "Find company and role data on the web for the contacts matching a filter. "
                       "Spends scraping credits: waits for Approve. Results wait for review.", EnrichArgs,
@@ -110,7 +110,7 @@ if enrichment is not None and contacts is not None:
 if enrichment is not None:
     register(ToolSpec("next_review_item", "The next enrichment result waiting for review: per field the current "
                       "value, suggestion, source URL, quote and confidence.", NextArgs,
-                      Permission.ENRICHMENT_REVIEW, _next, untrusted_output=True))
+                      Permission.ENRICHMENT_REVIEW, _next, untrusted_output=True, read_only=True))
     register(ToolSpec("review_enrichment", "Decide one enrichment result: approve all or some fields (with "
                       "optional corrections) or reject it.", ReviewArgs, Permission.ENRICHMENT_REVIEW, _review))
 if landed("tools.enrichment", "bulk_approve", "bulk_approve_preview"):

@@ -27,7 +27,7 @@ def _errors(session, actor, a: ErrorsArgs) -> ToolOutput:
 
 if imports is not None:
     register(ToolSpec("import_errors", "The rejected rows and dropped fields of a CSV import, by line.", ErrorsArgs,
-                      Permission.CONTACTS_READ, _errors, untrusted_output=True))
+                      Permission.CONTACTS_READ, _errors, untrusted_output=True, read_only=True))
 
 
 class ImportArgs(Args):

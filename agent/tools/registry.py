@@ -36,7 +36,8 @@ class ToolSpec:
     permission: Permission
     run: Run
     summarise: Summarise | None = None  # set: the call waits for Approve, showing this summary
-    untrusted_output: bool = False  # output holds contact/CSV/web text: no approval-tool may follow in the turn
+    untrusted_output: bool = False  # output holds contact/CSV/web text: no write may follow it in the same turn
+    read_only: bool = False  # changes nothing (a search, a count, a report): allowed after untrusted output
     needs_approval_when: Callable[[Any], bool] | None = None  # None: always when summarise is set
 
     def needs_approval(self, args: Any) -> bool:

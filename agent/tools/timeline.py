@@ -30,4 +30,4 @@ def _history(session, actor, a: HistoryArgs) -> ToolOutput:
 
 if timeline is not None:
     register(ToolSpec("contact_history", "Everything that happened to one contact, newest first, a page at a time.",
-                      HistoryArgs, Permission.CONTACTS_READ, _history, untrusted_output=True))
+                      HistoryArgs, Permission.CONTACTS_READ, _history, untrusted_output=True, read_only=True))
