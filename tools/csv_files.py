@@ -188,5 +188,5 @@ def read_records(path: str | Path, fmt: FileFormat) -> Iterator[tuple[int, list[
                 previous = reader.line_num
                 continue
             start, previous = previous + 1, reader.line_num
-            if cells and any(c.strip() for c in cells):
+            if cells and "".join(cells).strip():
                 yield start, cells, None, raw.tell()

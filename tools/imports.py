@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from domain.roles import Permission, require
 from settings import get_settings
 from tools.csv_files import FileFormat, ImportFileError, detect_format, read_records
 from tools.import_batch import MAX_STORED_ERRORS, Counts, FileDedup, apply_batch
+from tools.import_worker import WorkerPool
 from tools.users import Actor
 
 __all__ = ["CsvPreview", "ImportFileError", "ImportProgress", "ImportRequestError", "ImportResult", "RowError",
@@ -203,18 +203,21 @@ class _Job:
                 self.write(normalise_records(chunk, *args))
                 tick(done)
             return
-        with _context().Pool(workers) as pool:
-            in_flight: deque[tuple[Any, int]] = deque()
+        pool = WorkerPool(workers)
+        try:
+            pending: deque[int] = deque()
             for chunk, done in _chunks(records, batch_size):
-                in_flight.append((pool.apply_async(normalise_records, (chunk, *args)), done))
-                if len(in_flight) > workers:
-                    result, done_then = in_flight.popleft()
-                    self.write(result.get())
-                    tick(done_then)
-            while in_flight:
-                result, done_then = in_flight.popleft()
-                self.write(result.get())
-                tick(done_then)
+                ready = (pool.result(), pending.popleft()) if pool.in_flight >= workers else None
+                pool.submit((chunk, *args))  # to the worker just freed: both work while we write
+                pending.append(done)
+                if ready:
+                    self.write(ready[0])
+                    tick(ready[1])
+            while pool.in_flight:
+                self.write(pool.result())
+                tick(pending.popleft())
+        finally:
+            pool.close()
 
     def write(self, outcomes: list[tuple[int, Any]]) -> None:
         """One batch, one transaction. If another writer created one of these addresses between our look-up
@@ -257,17 +260,6 @@ def _chunks(records: Any, size: int) -> Any:
             chunk = []
     if chunk:
         yield chunk, done
-
-
-def _context() -> Any:
-    """forkserver: workers are forked from a small server that has the normalisation modules loaded once (cheap
-    to start, and safe from a threaded parent such as the chat server); spawn where forkserver is missing."""
-    try:
-        context = multiprocessing.get_context("forkserver")
-    except ValueError:  # pragma: no cover - platforms without fork
-        return multiprocessing.get_context("spawn")
-    context.set_forkserver_preload(["domain.imports"])
-    return context
 
 
 def _workers(size_bytes: int) -> int:

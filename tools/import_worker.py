@@ -1,0 +1,73 @@
+"""Normalisation worker for large imports, one process per CPU: started by tools.imports as
+`python -m tools.import_worker`, it reads jobs (records, plan, default region, width) from its stdin and writes
+`domain.imports.normalise_records` results to its stdout, one pickle each, until stdin closes.
+
+A plain child process rather than multiprocessing: multiprocessing's spawn/forkserver re-run the parent's
+__main__ script in every worker (a script without a __main__ guard would run again), and fork is unsafe in a
+threaded server. The pipes carry only data from the parent that started this process, so pickle is safe here."""
+
+from __future__ import annotations
+
+import pickle  # noqa: S403 - parent-to-child pipe only (see above)
+import subprocess
+import sys
+from typing import Any
+
+from settings import ROOT
+
+
+def main() -> None:
+    from domain.imports import normalise_records
+
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            job = pickle.load(source)  # noqa: S301 - our parent's data
+        except EOFError:
+            return
+        pickle.dump(normalise_records(*job), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+class WorkerPool:
+    """`size` worker processes; job k goes to worker k % size and its result is read back in the same order, so
+    each worker holds at most one batch and no pipe can deadlock."""
+
+    def __init__(self, size: int) -> None:
+        self.procs = [subprocess.Popen([sys.executable, "-m", "tools.import_worker"], stdin=subprocess.PIPE,  # noqa: S603
+                                       stdout=subprocess.PIPE, cwd=ROOT) for _ in range(size)]
+        self.sent = self.received = 0
+
+    def submit(self, job: tuple[Any, ...]) -> None:
+        proc = self.procs[self.sent % len(self.procs)]
+        pickle.dump(job, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.flush()
+        self.sent += 1
+
+    def result(self) -> Any:
+        proc = self.procs[self.received % len(self.procs)]
+        try:
+            out = pickle.load(proc.stdout)  # noqa: S301 - our child's data
+        except EOFError:
+            raise RuntimeError(f"an import worker process stopped (exit code {proc.poll()})") from None
+        self.received += 1
+        return out
+
+    @property
+    def in_flight(self) -> int:
+        return self.sent - self.received
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.stdin:
+                proc.stdin.close()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+if __name__ == "__main__":
+    main()
