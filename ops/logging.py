@@ -120,6 +120,21 @@ class KeyValueFormatter(logging.Formatter):
         return line + ("\n" + exc if exc else "")
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of each record (it may be replaced after set-up)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def _quiet_uvicorn() -> None:
     """Let uvicorn's loggers go through our handlers (Chainlit configures uvicorn with its own dict)."""
     try:
@@ -144,10 +159,12 @@ def configure(fmt: str | None = None, level: str | None = None, stream: Any = No
     fmt = (fmt or getattr(settings, "log_format", "") or "text").lower()
     root = logging.getLogger()
     root.setLevel((level or getattr(settings, "log_level", "") or "INFO").upper())
-    if not root.handlers:
-        root.addHandler(logging.StreamHandler(stream or sys.stderr))
+    ours = [h for h in root.handlers if type(h) in (logging.StreamHandler, logging.FileHandler, StderrHandler)]
+    if not ours:  # leave other handlers (pytest's capture, say) as they are, and add ours
+        ours = [logging.StreamHandler(stream) if stream is not None else StderrHandler()]
+        root.addHandler(ours[0])
     context = ContextFilter(secret_values(settings) if settings is not None else [])
-    for handler in root.handlers:
+    for handler in ours:
         handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
         for old in [f for f in handler.filters if isinstance(f, ContextFilter)]:
             handler.removeFilter(old)

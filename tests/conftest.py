@@ -118,3 +118,21 @@ def session(db: sa.Engine) -> Iterator[sa.orm.Session]:
 @pytest.fixture
 def dialect(db: sa.Engine) -> str:
     return db.dialect.name
+
+
+@pytest.fixture(autouse=True)
+def _forget_stopped_workers() -> Iterator[None]:
+    """A dramatiq.Worker leaves its middleware on the broker after stop(); a stopped worker that consumed every queue
+    would then start consumers for any queue declared later and take its messages, with no thread to run them (an
+    order-dependent hang). After each test, drop the middleware of workers whose threads have all ended."""
+    yield
+    import sys
+
+    module = sys.modules.get("workers.broker")
+    if module is None:
+        return
+    broker = module.broker
+    stale = [m for m in broker.middleware if type(m).__name__ == "_WorkerMiddleware"
+             and not any(t.is_alive() for t in m.worker.workers)]
+    for middleware in stale:
+        broker.middleware.remove(middleware)
