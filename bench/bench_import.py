@@ -5,7 +5,7 @@
 Generates messy rows deterministically (seeded): four files in four encodings and delimiters (UTF-8 ",",
 UTF-8 with BOM ";", UTF-16 tab, Windows-1252 "|"), different header spellings, phones in many formats, mixed-case
 emails with spaces, full names to split, websites, ~10% duplicates, ~3% invalid rows. Each import runs in a
-child process (so its peak RSS is its own) on a fresh database: SQLite, and PostgreSQL when reachable
+child process (so its peak RSS is its own; its normalisation workers are reported apart) on a fresh database: SQLite, and PostgreSQL when reachable
 (MKT_BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test; a scratch database is
 created and dropped). The floor in the same run: the same rows already normalised and de-duplicated, written
 with a bare psycopg COPY (PostgreSQL) / sqlite3 executemany (SQLite). Prints rows/s, the ratio to the floor and
@@ -130,9 +130,9 @@ def _child(url: str, paths: list[str], mode: str) -> None:
         rows_list = _normalised(paths)
         rows, elapsed = len(rows_list), _floor(engine, rows_list)
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_mb = max(me.ru_maxrss, kids.ru_maxrss) / 1024
+    peak_mb, worker_mb = me.ru_maxrss / 1024, kids.ru_maxrss / 1024  # kids: the normalisation workers (waited for)
     cpu = me.ru_utime + me.ru_stime - cpu_before  # this process only (the normalisation workers are not in it)
-    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak_mb, "cpu": cpu}))
+    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak_mb, "worker_mb": worker_mb, "cpu": cpu}))
 
 
 def _normalised(paths: list[str]) -> list[dict]:
@@ -219,7 +219,8 @@ def _measure(label: str, url_for: callable, paths: list[Path], with_floor: bool 
     got = _run(url_for("import"), paths, "import")
     rate = got["rows"] / got["seconds"]
     line = f"{label:<11} import {got['rows']:>9,} rows in {got['seconds']:6.1f} s = {rate:>8,.0f} rows/s " \
-           f"({got['rows'] / got['cpu']:,.0f} rows per CPU-second of the main process), peak RSS {got['peak_mb']:4.0f} MB"
+           f"({got['rows'] / got['cpu']:,.0f} rows per CPU-second of the main process), peak RSS {got['peak_mb']:4.0f} MB " \
+           f"(workers at most {got['worker_mb']:.0f} MB each)"
     if with_floor:
         floor = _run(url_for("floor"), paths, "floor")
         floor_rate = floor["rows"] / floor["seconds"]
