@@ -1,6 +1,6 @@
 """ASGI middleware for every HTTP request of the app (Chainlit's routes and ours): a request id (taken from a
 well-formed X-Request-Id header, else generated) in the logs and in the response header, one log line per request
-(method, route, status, duration; never the query string or body), and the request counters of /metrics.
+(method, route template, status, duration; never path parameters, the query string or the body), and the request counters of /metrics.
 Websocket and lifespan traffic passes through untouched."""
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ class RequestContextMiddleware:
         http_requests.labels(method, route, str(status)).inc()
         http_seconds.labels(method, route).observe(seconds)
         quiet = method == "GET" and status < 400 and (path == "/" or path.startswith(_QUIET))
+        # the route template, not the path: path parameters (unsubscribe tokens, ids) stay out of the logs
+        where = {"route": route} if route != "unmatched" else {"route": route, "path": path[:200]}
         log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={
-            "method": method, "path": path, "status": status, "duration_ms": round(seconds * 1000, 1)})
+            "method": method, **where, "status": status, "duration_ms": round(seconds * 1000, 1)})
 
 
 def install(app: Any) -> None:

@@ -233,3 +233,16 @@ def test_dramatiqs_discarded_result_warning_is_dropped_below_debug():
         noisy.removeHandler(handler)
     text = out.getvalue()
     assert "returned a value" not in text and "Failed to process message" in text
+
+
+def test_request_lines_name_the_route_template_not_path_parameters(db, caplog):
+    caplog.set_level(logging.INFO, logger="mkt.http")
+    client = _app_client()
+    client.get("/api/v1/contacts/424242?token=query-secret")
+    client.get("/no/such/page")
+    lines = [r for r in caplog.records if r.name == "mkt.http"]
+    matched = next(r for r in lines if getattr(r, "route", "") == "/api/v1/contacts/{contact_id}")
+    assert matched.status == 401 and not hasattr(matched, "path")
+    assert "424242" not in str(vars(matched)) and "query-secret" not in caplog.text
+    unmatched = next(r for r in lines if getattr(r, "route", "") == "unmatched")
+    assert unmatched.path == "/no/such/page" and unmatched.status == 404
