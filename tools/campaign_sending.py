@@ -70,6 +70,7 @@ class Batch:
 # --- transports and rendering -------------------------------------------------------------------------
 
 def email_transport() -> Any:
+    """The Postmark client, or its sandbox twin when no POSTMARK_SERVER_TOKEN is set."""
     s = get_settings()
     if s.sandbox_email:
         return sandbox.SandboxPostmark(s.postmark_message_stream)
@@ -77,6 +78,7 @@ def email_transport() -> Any:
 
 
 def sms_transport() -> Any:
+    """The Sent.dm client, or its sandbox twin when no SENTDM_API_KEY is set."""
     s = get_settings()
     if s.sandbox_sms:
         return sandbox.SandboxSentDm()
@@ -84,6 +86,7 @@ def sms_transport() -> Any:
 
 
 def unsubscribe_secret() -> str:
+    """The key that signs unsubscribe links (MKT_UNSUBSCRIBE_SECRET, else generated once under var/)."""
     s = get_settings()
     if s.unsubscribe_secret:
         return s.unsubscribe_secret
@@ -98,12 +101,14 @@ def unsubscribe_secret() -> str:
 
 
 def unsubscribe_url(activity_id: int | None) -> str:
+    """The one-click unsubscribe link of an activity (a placeholder in previews)."""
     base = get_settings().public_url.rstrip("/")
     token = tpl.sign_token(unsubscribe_secret(), activity_id) if activity_id else "PREVIEW"
     return f"{base}/unsubscribe/{token}"
 
 
 def contact_values(contact: Contact) -> dict[str, Any]:
+    """The merge-field values of a contact (ORM object or light row)."""
     return {name: getattr(contact, name, None) for name in tpl.FIELDS if name != "full_name"} | {
         "attributes": contact.attributes or {}}
 
@@ -253,7 +258,7 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
     now = utcnow()
     by_id = {m.activity_id: m for m in batch.messages}
     attempts = {row[0]: row[1] for row in session.execute(
-        sa.select(A.id, A.attempts).where(A.id.in_(list(by_id)), A.status == "sending")).all()}
+        sa.select(A.id, A.attempts).where(A.id.in_(list(by_id)), A.status.notin_(("queued", "deferred")))).all()}
     done, requeue, halted, suppress = [], [], None, []
     for result in results:
         if result.activity_id not in attempts:
@@ -265,7 +270,8 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
             halted = f"the provider refused our request: {result.message}"
         if result.kind == "suppressed" and out.to:
             suppress.append((out.to, result.code))
-    _update(session, done, with_claim=False)
+    _update(session, [r for r in done if r["status"] == "sent"], sent=True)
+    _update(session, [r for r in done if r["status"] != "sent"])
     _update(session, requeue, with_claim=True)
     for address, code in suppress:
         opt_out(session, batch.channel, address, reason="hard_bounce" if batch.channel == "email" else "opt_out",
@@ -291,16 +297,27 @@ def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: 
     return row | {"status": "failed", "failed_at": now}
 
 
-def _update(session: Session, rows: list[dict[str, Any]], *, with_claim: bool) -> None:
+def _literals(*words: str) -> list[Any]:
+    return [sa.literal_column(f"'{w}'") for w in words]
+
+
+def _update(session: Session, rows: list[dict[str, Any]], *, with_claim: bool = False, sent: bool = False) -> None:
+    """One executemany. Failures and re-queues apply only to rows still "sending". A success also applies to a row
+    a delivery webhook already moved forward (its status stays; the id, time and cost are recorded)."""
     if not rows:
         return
-    A = MarketingActivity
-    values = {key: sa.bindparam(key) for key in _RECORD_KEYS}
+    table = MarketingActivity.__table__
+    values: dict[str, Any] = {key: sa.bindparam(key) for key in _RECORD_KEYS}
     if with_claim:
         values["claimed_at"] = None
-    stmt = sa.update(A.__table__).where(A.__table__.c.id == sa.bindparam("b_id"),
-                                        A.__table__.c.status == "sending").values(values)
-    session.connection().execute(stmt, rows)
+    where = [table.c.id == sa.bindparam("b_id")]
+    if sent:  # literal lists: executemany cannot expand IN parameters
+        values["status"] = sa.case((table.c.status.in_(_literals("sending", "unknown")), sa.bindparam("status")),
+                                   else_=table.c.status)
+        where.append(table.c.status.notin_(_literals("queued", "deferred", "failed")))
+    else:
+        where.append(table.c.status == "sending")
+    session.connection().execute(sa.update(table).where(*where).values(values), rows)
 
 
 def _store_sandbox_events(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
@@ -316,6 +333,7 @@ def _store_sandbox_events(session: Session, events: list[tuple[str, str, dict[st
 
 
 def pause_for(session: Session, campaign_id: int, reason: str) -> None:
+    """Pause a running campaign and keep the reason shown in its progress."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is not None and campaign.status == "running":
         campaign.status, campaign.pause_reason = "paused", reason[:500]

@@ -35,6 +35,7 @@ def _running() -> sa.Select:
 
 
 def release_deferred(session: Session, now: datetime) -> dict[int, list[int]]:
+    """Deferred rows (quiet hours, scheduled) whose time has come -> queued."""
     rows = session.execute(sa.update(A).where(
         A.status == "deferred", A.scheduled_for <= now, A.campaign_id.in_(_running()))
         .values(status="queued", updated_at=now).returning(A.campaign_id, A.id)).all()
@@ -42,6 +43,7 @@ def release_deferred(session: Session, now: datetime) -> dict[int, list[int]]:
 
 
 def mark_stale(session: Session, now: datetime) -> int:
+    """Rows claimed longer ago than MKT_SENDING_STALE_SECONDS without a result -> unknown."""
     cutoff = now - timedelta(seconds=get_settings().sending_stale_seconds)
     result = session.execute(sa.update(A).where(A.status == "sending", A.claimed_at < cutoff).values(
         status="unknown", updated_at=now,
@@ -50,6 +52,7 @@ def mark_stale(session: Session, now: datetime) -> int:
 
 
 def requeue_unknown_sms(session: Session, now: datetime) -> dict[int, list[int]]:
+    """SMS in doubt -> queued again (the same Idempotency-Key makes the retry safe)."""
     rows = session.execute(sa.update(A).where(
         A.status == "unknown", A.channel == "sms", A.campaign_id.in_(_running()))
         .values(status="queued", claimed_at=None, updated_at=now,
@@ -77,6 +80,7 @@ def stalled(session: Session, now: datetime) -> dict[int, list[int]]:
 
 
 def complete_finished(session: Session, now: datetime) -> list[int]:
+    """Running campaigns with nothing queued, deferred or sending -> completed."""
     waiting = sa.select(A.id).where(A.campaign_id == Campaign.id,
                                     A.status.in_(("queued", "deferred", "sending"))).exists()
     done = list(session.scalars(sa.select(Campaign).where(Campaign.status == "running", ~waiting)))

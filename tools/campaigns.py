@@ -134,6 +134,7 @@ def _get(session: Session, ref: int | str) -> Campaign:
 
 
 def default_rules() -> SendRules:
+    """Send rules from settings (caps); quiet hours default to the legal 08:00-21:00."""
     s = get_settings()
     return SendRules(cap_24h=s.send_cap_24h, cap_7d=s.send_cap_7d)
 
@@ -273,6 +274,7 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str) -> LaunchRes
 
 
 def batch_size(channel: str) -> int:
+    """Activities per send job: a Postmark batch (<= 500) for email, a few for SMS."""
     s = get_settings()
     return max(1, min(500, s.email_batch_size)) if channel == "email" else max(1, s.sms_batch_size)
 

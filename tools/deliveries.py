@@ -56,15 +56,21 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def _activity(session: Session, message_id: str | None, metadata: dict[str, Any] | None) -> MarketingActivity | None:
+    """The activity an event is about, locked for this transaction (FOR UPDATE on PostgreSQL) so that two events
+    processed at once cannot both read the old status and the later commit win."""
     activity_id = (metadata or {}).get("activity_id")
     if activity_id and str(activity_id).isdigit():
-        found = session.get(MarketingActivity, int(activity_id))
+        found = session.get(MarketingActivity, int(activity_id), with_for_update=True)
         if found is not None:
             return found
     if message_id:
         return session.scalar(sa.select(MarketingActivity).where(
-            MarketingActivity.provider_message_id == str(message_id)).limit(1))
+            MarketingActivity.provider_message_id == str(message_id)).limit(1).with_for_update())
     return None
+
+
+class NotRecordedYet(LookupError):
+    """A status event for a message whose send is not recorded yet: raised so the inbox retries it later."""
 
 
 # --- Postmark ---------------------------------------------------------------------------------------------
@@ -75,6 +81,7 @@ POSTMARK_STATUS = {"Delivery": ("delivered", "DeliveredAt"), "Open": ("opened", 
 
 @processor("postmark")
 def process_postmark(session: Session, event: WebhookEvent) -> str | None:
+    """Apply one Postmark webhook (Delivery, Open, Click, Bounce, SpamComplaint, SubscriptionChange)."""
     p = event.payload or {}
     kind = p.get("RecordType")
     activity = _activity(session, p.get("MessageID"), p.get("Metadata"))
@@ -123,6 +130,7 @@ SENTDM_STATUS = {"SENT": "sent", "DELIVERED": "delivered", "READ": "opened", "FA
 
 @processor("sentdm")
 def process_sentdm(session: Session, event: WebhookEvent) -> str | None:
+    """Apply one Sent.dm webhook: message.* status changes, or an inbound SMS (keywords)."""
     p = event.payload or {}
     body = p.get("payload") or {}
     sub_type = p.get("sub_type") or p.get("event") or ""
@@ -131,9 +139,14 @@ def process_sentdm(session: Session, event: WebhookEvent) -> str | None:
     if sub_type == "message.received":
         return _inbound_sms(session, body, _parse_time(body.get("received_at")) or utcnow())
     status = SENTDM_STATUS.get(str(body.get("message_status") or sub_type.rsplit(".", 1)[-1]).upper())
-    activity = _activity(session, body.get("message_id"), None)
-    if status is None or activity is None:
+    if status is None:
         return "ignored"
+    activity = _activity(session, body.get("message_id"), None)
+    if activity is None:
+        if str(body.get("message_id") or "").startswith("sandbox-") or not body.get("message_id"):
+            return "ignored"
+        raise NotRecordedYet(f"no activity with Sent.dm message id {body.get('message_id')} yet (retried later: "
+                             "the webhook may have beaten our record of the send)")
     if status == "failed":
         activity.error_code = str(body.get("reason_code") or "FAILED")[:40]
         activity.error_message = str(body.get("reason") or "")[:1000] or activity.error_message

@@ -121,6 +121,7 @@ def test_subscription_change_opts_out_and_back_in(client):
 
 
 def test_sentdm_needs_a_valid_signature(client):
+    an_activity("sms")  # message m-1 exists: its status event is processed, not retried
     body, headers = signed_webhook(status_event("m-1", "delivered"))
     assert client.post("/webhooks/sentdm", content=body + b" ", headers=headers).status_code == 401
     assert client.post("/webhooks/sentdm", content=body, headers=headers | {"x-webhook-signature": "v1,xx"}
@@ -192,3 +193,34 @@ def test_unsubscribe_link_get_asks_and_post_opts_out(client):
     assert client.post(url[:-3] + "abc").status_code == 404
     assert client.get("/unsubscribe/" + unsubscribe_url(activity_id + 1).rsplit("/", 1)[1][:-2] + "zz"
                       ).status_code == 404
+
+
+def test_a_delivery_webhook_that_beats_the_record_keeps_its_status_and_the_record_adds_id_and_cost(db, monkeypatch):
+    from tools.campaign_sending import Batch, Outgoing, Result, record_batch
+    from tools.webhook_events import process_event, store_event
+
+    configure(monkeypatch)
+    activity_id = an_activity(status="sending", message_id=None)
+    with unit_of_work() as uow:  # Postmark's Delivery webhook is processed before our record commits
+        event = store_event(uow.session, "postmark", "e1", "Delivery", {
+            "RecordType": "Delivery", "MessageID": "pm-9", "Metadata": {"activity_id": str(activity_id)}})
+        process_event(uow.session, event)
+    batch = Batch(None, "email", [Outgoing(activity_id, 1, "ana@example.com", cost_micros=1800)])
+    with unit_of_work() as uow:
+        record_batch(uow.session, batch, [Result(activity_id, "sent", "pm-9")], provider="postmark")
+    a = reload(activity_id)
+    assert (a.status, a.provider_message_id, a.cost_micros) == ("delivered", "pm-9", 1800) and a.sent_at
+
+
+def test_a_sentdm_status_for_a_send_not_recorded_yet_is_retried_not_dropped(db, monkeypatch):
+    from tools.deliveries import NotRecordedYet
+    from tools.webhook_events import process_event, store_event
+
+    configure(monkeypatch)
+    an_activity("sms", status="sending", message_id=None)
+    with unit_of_work() as uow:
+        event = store_event(uow.session, "sentdm", "e1", "message.delivered", status_event("sd-1", "delivered"))
+    with unit_of_work() as uow, pytest.raises(NotRecordedYet):
+        process_event(uow.session, event)
+    with unit_of_work() as uow:
+        assert uow.session.get(WebhookEvent, event).status == "pending"  # rolled back: the retry will find it
