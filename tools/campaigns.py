@@ -374,8 +374,13 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str) -> TestSe
     session.info.setdefault("campaign_tests", []).append((campaign.id, contact.id, address))
     if not sa_event.contains(session, "after_commit", _send_tests):
         sa_event.listen(session, "after_commit", _send_tests)
+        sa_event.listen(session, "after_rollback", _forget_tests)
     return TestSendResult(address, out.subject, out.html or out.text if campaign.channel == "email" else out.text,
                           True, _notice(campaign.channel))
+
+
+def _forget_tests(session: Session) -> None:
+    session.info.pop("campaign_tests", None)
 
 
 def _send_tests(session: Session) -> None:
