@@ -1,7 +1,7 @@
 """Send eligibility: ONE pure function, `decide`, with a reason for every exclusion. FIELD.md section 5.
 
-Outcomes: SEND now, DEFER until `not_before` (SMS quiet hours: deferred, never dropped), or EXCLUDE with a
-reason. Quiet hours are 08:00-21:00 in the contact's own time zone (47 CFR 64.1200(c)(1)); a campaign may make
+Outcomes: SEND now, DEFER until `not_before` (SMS quiet hours: deferred, never dropped; email too when a campaign
+asks for the contact's local window), or EXCLUDE with a reason. Quiet hours are 08:00-21:00 in the contact's own time zone (47 CFR 64.1200(c)(1)); a campaign may make
 them stricter, never looser. The zone is the contact's, else the one(s) its phone number belongs to (when a
 number spans several zones every one of them must be inside the window), else the account's. DST is handled by
 zoneinfo: "08:00 local" is computed on the local calendar, then converted to UTC."""
@@ -59,13 +59,15 @@ class SendRules:
     quiet_end: time = LEGAL_END
     stop_on_reply: bool = True
     stop_since: datetime | None = None  # replies/bookings after this instant exclude; None: the last 30 days
+    local_window: bool = False  # email too waits for quiet_start..quiet_end in the contact's zone (SMS always does)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, defaults: SendRules | None = None) -> SendRules:
         """Validate a campaign's rules. Quiet hours may only narrow the legal 08:00-21:00 window."""
         base = defaults or cls()
         data = dict(data or {})
-        unknown = set(data) - {"cap_24h", "cap_7d", "quiet_start", "quiet_end", "stop_on_reply", "stop_since"}
+        unknown = set(data) - {"cap_24h", "cap_7d", "quiet_start", "quiet_end", "stop_on_reply", "stop_since",
+                               "local_window"}
         if unknown:
             raise ValueError(f"unknown send rule(s): {', '.join(sorted(unknown))}")
         caps = {k: int(data.get(k, getattr(base, k))) for k in ("cap_24h", "cap_7d")}
@@ -81,12 +83,13 @@ class SendRules:
         if since is not None and since.tzinfo is None:
             raise ValueError("stop_since needs a time zone")
         return cls(caps["cap_24h"], caps["cap_7d"], start, end, bool(data.get("stop_on_reply", base.stop_on_reply)),
-                   since)
+                   since, bool(data.get("local_window", base.local_window)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"cap_24h": self.cap_24h, "cap_7d": self.cap_7d, "quiet_start": self.quiet_start.strftime("%H:%M"),
                 "quiet_end": self.quiet_end.strftime("%H:%M"), "stop_on_reply": self.stop_on_reply,
-                "stop_since": self.stop_since.isoformat() if self.stop_since else None}
+                "stop_since": self.stop_since.isoformat() if self.stop_since else None,
+                "local_window": self.local_window}
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ def decide(r: Recipient, rules: SendRules, now: datetime, account_zone: str = "U
     reason = _exclusion(r, rules, now)
     if reason:
         return Decision(Outcome.EXCLUDE, reason)
-    if r.channel == "sms":
+    if r.channel == "sms" or rules.local_window:
         zones = zones_for(r.timezone, r.phone, account_zone)
         start = next_allowed(now, zones, rules.quiet_start, rules.quiet_end)
         if start > now:

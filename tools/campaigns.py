@@ -152,7 +152,8 @@ def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, f
                    schedule_at: datetime | None = None) -> CampaignView:
     """Create a draft campaign (nothing is sent). channel: "sms" or "email". filter: the contacts filter JSON
     (None: everyone). body_text/subject/body_html may use merge fields like {first_name|there}. send_rules:
-    {"cap_24h", "cap_7d", "quiet_start", "quiet_end" (within 08:00-21:00), "stop_on_reply", "stop_since"}.
+    {"cap_24h", "cap_7d", "quiet_start", "quiet_end" (within 08:00-21:00), "stop_on_reply", "stop_since",
+    "local_window" (email too waits for those hours in each contact's zone)}. schedule_at: send no earlier.
     variants: optional A/B list [{"name", "weight", "subject"/"body_text"/"body_html"}]. Returns the draft with
     its SMS segment count and any warnings."""
     _can(actor, "draft campaigns")

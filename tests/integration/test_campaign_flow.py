@@ -223,3 +223,15 @@ def test_a_test_send_goes_to_the_marketer_rendered_with_a_real_contact(db, monke
     assert result.to == "me@marketer.com" and "Hi Ana" in result.body
     assert fake.addresses() == ["me@marketer.com"] and fake.delivered[0]["Subject"] == "News for Ana"
     assert activities(view.id) == {}  # a test is no campaign send
+
+
+def test_email_in_each_contacts_local_window_is_deferred_until_it_opens(db, monkeypatch):
+    from tests.integration.campaign_support import zone_at
+
+    configure(monkeypatch)
+    people(2, timezone=zone_at(2))  # 02:00 where they live
+    view = draft(send_rules={"local_window": True})
+    with unit_of_work() as uow:
+        launched = tc.launch_campaign(uow.session, MARKETER, view.id)
+    assert (launched.queued, launched.deferred) == (0, 2)
+    assert {a.status for a in activities(view.id).values()} == {"deferred"}

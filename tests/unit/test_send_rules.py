@@ -132,3 +132,13 @@ def test_bad_rules_get_clear_errors_and_round_trip():
         SendRules.from_dict({"cap_24h": -1})
     rules = SendRules.from_dict({"cap_7d": 5, "stop_since": "2026-06-01T00:00:00+00:00"})
     assert SendRules.from_dict(rules.to_dict()) == rules
+
+
+def test_email_waits_for_the_local_window_only_when_asked():
+    r = email(timezone="America/Chicago")
+    late = datetime(2026, 6, 10, 3, 30, tzinfo=UTC)  # 22:30 in Chicago
+    assert decide(r, SendRules(), late).outcome is Outcome.SEND
+    windowed = SendRules.from_dict({"local_window": True, "quiet_start": "09:00", "quiet_end": "17:00"})
+    decision = decide(r, windowed, late)
+    assert decision.outcome is Outcome.DEFER and decision.not_before == datetime(2026, 6, 10, 14, 0, tzinfo=UTC)
+    assert SendRules.from_dict(windowed.to_dict()) == windowed
