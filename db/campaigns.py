@@ -162,6 +162,15 @@ def status_counts(session: Session, campaign_id: int) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
+def variant_counts(session: Session, campaign_id: int) -> dict[str, dict[str, int]]:
+    rows = session.execute(sa.select(MarketingActivity.variant, MarketingActivity.status, sa.func.count()).where(
+        MarketingActivity.campaign_id == campaign_id).group_by(MarketingActivity.variant, MarketingActivity.status))
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for variant, status, count in rows:
+        out[variant or "-"][status] = count
+    return dict(out)
+
+
 def cost_so_far(session: Session, campaign_id: int) -> int:
     return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(MarketingActivity.cost_micros), 0)).where(
         MarketingActivity.campaign_id == campaign_id)) or 0)

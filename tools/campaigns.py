@@ -102,6 +102,8 @@ class CampaignProgress:
     total: int
     done: int
     notice: str | None = None
+    variants: dict[str, dict[str, int]] = field(default_factory=dict)  # A/B: counts by status per variant
+    leading_variant: str | None = None  # best share reaching the winner metric (clicked for email, delivered for sms)
 
 
 @dataclass
@@ -313,9 +315,30 @@ def campaign_status(session: Session, actor: Actor, ref: int | str) -> CampaignP
     counts = q.status_counts(session, c.id)
     total = sum(counts.values())
     waiting = sum(counts.get(k, 0) for k in ("queued", "deferred", "sending"))
-    return CampaignProgress(c.id, c.name, c.channel, c.status, c.pause_reason, counts,
-                            (c.stats or {}).get("excluded", {}), q.cost_so_far(session, c.id), total,
-                            total - waiting, _notice(c.channel))
+    progress = CampaignProgress(c.id, c.name, c.channel, c.status, c.pause_reason, counts,
+                                (c.stats or {}).get("excluded", {}), q.cost_so_far(session, c.id), total,
+                                total - waiting, _notice(c.channel))
+    if c.variants:
+        progress.variants = q.variant_counts(session, c.id)
+        progress.leading_variant = _leader(progress.variants, c.channel)
+    return progress
+
+
+REACHED = {"sent": 0, "delivered": 1, "opened": 2, "clicked": 3}
+
+
+def _leader(variants: dict[str, dict[str, int]], channel: str) -> str | None:
+    """The variant with the best share of its sends reaching the winner metric (None until one has any)."""
+    metric = REACHED["clicked" if channel == "email" else "delivered"]
+
+    def share(counts: dict[str, int]) -> float:
+        sent = sum(n for s, n in counts.items() if s in REACHED or s in ("bounced", "complained", "failed"))
+        hit = sum(n for s, n in counts.items() if REACHED.get(s, -1) >= metric)
+        return hit / sent if sent else 0.0
+
+    scored = {name: share(counts) for name, counts in variants.items()}
+    best = max(scored, key=scored.get, default=None)
+    return best if best is not None and scored[best] > 0 else None
 
 
 def pause_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignProgress:

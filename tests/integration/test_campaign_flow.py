@@ -235,3 +235,26 @@ def test_email_in_each_contacts_local_window_is_deferred_until_it_opens(db, monk
         launched = tc.launch_campaign(uow.session, MARKETER, view.id)
     assert (launched.queued, launched.deferred) == (0, 2)
     assert {a.status for a in activities(view.id).values()} == {"deferred"}
+
+
+def test_ab_variants_split_the_audience_and_progress_names_the_leader(db, monkeypatch):
+    configure(monkeypatch)
+    people(4)
+    variants = [{"name": "A", "weight": 1, "subject": "A: hi {first_name|}"},
+                {"name": "B", "weight": 1, "subject": "B: hello {first_name|}"}]
+    view = draft(variants=variants)
+    with unit_of_work() as uow:
+        samples = tc.preview_campaign(uow.session, MARKETER, view.id).samples
+        tc.launch_campaign(uow.session, MARKETER, view.id)
+    assert all(s.subject in ("A: hi Ana", "B: hello Ana", "A: hi Ben", "B: hello Ben", "A: hi Cy", "B: hello Cy")
+               for s in samples)
+    acts = activities(view.id)
+    names = {a.variant for a in acts.values()}
+    assert names <= {"A", "B"} and len(acts) == 4
+    with unit_of_work() as uow:  # pretend one contact of the first variant clicked
+        first = next(iter(acts.values()))
+        uow.session.get(MarketingActivity, first.id).status = "clicked"
+    with unit_of_work() as uow:
+        progress = tc.campaign_status(uow.session, MARKETER, view.id)
+    assert sum(sum(c.values()) for c in progress.variants.values()) == 4
+    assert progress.leading_variant == first.variant
