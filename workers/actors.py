@@ -9,11 +9,13 @@ import dramatiq
 
 import workers.inbox  # noqa: F401  (webhooks.sweep: re-enqueues stored events left pending)
 import workers.outbound  # noqa: F401  (outbound.*; registers the chatwoot and calcom webhook processors)
+from workers import (
+    analytics,  # noqa: F401,E402  (analytics.refresh, periodic)
+    campaigns,  # noqa: F401,E402  (campaigns.send_batch, send_test, send_help, tick)
+    enrichment,  # noqa: F401,E402  (enrichment.run)
+    webhooks,  # noqa: F401,E402  (webhooks.process)
+)
 from workers import broker as _broker  # noqa: F401  (sets the broker before the actors bind to it)
-from workers import webhooks  # noqa: F401,E402  (webhooks.process)
-from workers import analytics  # noqa: F401,E402  (analytics.refresh, periodic)
-from workers import campaigns  # noqa: F401,E402  (campaigns.send_batch, send_test, send_help, tick)
-from workers import enrichment  # noqa: F401,E402  (enrichment.run)
 
 log = logging.getLogger(__name__)
 
