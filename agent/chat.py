@@ -180,9 +180,36 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content=help_text(get_settings())).send()
 
 
+async def _say_turn(text: str) -> None:
+    """A next-step button's turn, run like a typed message: between task_start and task_end. Chainlit runs action
+    callbacks without them; an Approve answered inside would leave the UI "running" for good (send_ask_user ends
+    with task_start), so the composer and every button stayed disabled."""
+    emitter = cl.context.emitter
+    await emitter.task_start()
+    try:
+        user = cl.user_session.get("user")
+        await cl.Message(content=text, type="user_message", author=user.identifier if user else None).send()
+        await handle_text(text)
+    except asyncio.CancelledError:  # the Stop button
+        pass
+    except Exception as exc:  # noqa: BLE001 - said in the chat as Chainlit does for a message; the session goes on
+        log.exception("next-step action failed")
+        await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
+    finally:
+        await emitter.task_end()
+
+
+_ACTION_TASKS: set[asyncio.Task] = set()
+
+
 @cl.action_callback("say")
 async def on_say(action: cl.Action) -> None:
+    """Start the turn and return at once: the HTTP call behind the button does not stay open while the turn runs
+    or waits for an Approve (up to APPROVAL_TIMEOUT). The turn is the session's current task, so Stop cancels it."""
     text = str((action.payload or {}).get("text") or "").strip()
-    if text:
-        await cl.Message(content=text, type="user_message", author=(cl.user_session.get("user").identifier)).send()
-        await handle_text(text)
+    if not text:
+        return
+    task = asyncio.create_task(_say_turn(text))
+    _ACTION_TASKS.add(task)
+    task.add_done_callback(_ACTION_TASKS.discard)
+    cl.context.session.current_task = task

@@ -54,16 +54,19 @@ def preview_markdown(name: str, preview: Any) -> str:
 
 
 def error_report(result: Any, folder: Path, actor: Actor) -> Path | None:
-    """The whole row-level report (rejected rows, dropped fields) as a formula-safe CSV, or None when clean."""
+    """The whole row-level report (rejected rows, dropped fields) as a formula-safe CSV, or None when clean.
+    Written from the stored report (tools.imports.export_import_errors), not from result.errors, which holds only
+    the first problems."""
     from db.session import unit_of_work
     from tools.imports import export_import_errors
 
-    if not getattr(result, "errors", None):
-        return None
     path = folder / f"import-{result.import_id}-errors.csv"
     with unit_of_work() as uow:
         count = export_import_errors(uow.session, actor, result.import_id, path)
-    return path if count else None
+    if count:
+        return path
+    path.unlink(missing_ok=True)
+    return None
 
 
 def summary_markdown(result: Any) -> str:
@@ -71,14 +74,30 @@ def summary_markdown(result: Any) -> str:
             f"{result.unchanged} unchanged, {result.duplicates} duplicates in the file, {result.rejected} rejected.")
 
 
-async def _progress_reporter(message: cl.Message):
-    loop = asyncio.get_running_loop()
+def progress_text(p: Any) -> str:
+    """One line for an ImportProgress (rows, bytes_read, bytes_total, fraction, counts)."""
+    return f"Importing… {p.fraction:.0%} ({p.rows:,} rows read, {p.counts.created:,} new so far)"
 
-    def progress(p: Any) -> None:
-        message.content = f"Importing… {p.rows:,} rows read ({p.fraction:.0%}), {p.counts.created:,} new so far"
-        asyncio.run_coroutine_threadsafe(message.update(), loop)
 
-    return progress
+class ProgressReporter:
+    """The import's progress callback (called in the import's worker thread after each batch of rows): the status
+    message shows the percentage from ImportProgress.fraction. Updates run on the event loop, in order;
+    `settle()` waits for those still queued, so none lands after the final text."""
+
+    def __init__(self, message: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.message, self.loop = message, loop
+        self.pending: list[Any] = []
+
+    def __call__(self, p: Any) -> None:
+        self.pending.append(asyncio.run_coroutine_threadsafe(self._show(progress_text(p)), self.loop))
+
+    async def _show(self, text: str) -> None:
+        self.message.content = text
+        await self.message.update()
+
+    async def settle(self) -> None:
+        pending, self.pending = self.pending, []
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in pending), return_exceptions=True)
 
 
 async def import_flow(element: Any, actor: Actor | None) -> None:
@@ -105,14 +124,16 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
         return
     status = cl.Message(content="Importing…")
     await status.send()
-    progress = await _progress_reporter(status)
+    progress = ProgressReporter(status, asyncio.get_running_loop())
     try:
         result = await asyncio.to_thread(run_import, str(path), actor=actor, mapping=preview.mapping,
                                          policy="fill", progress=progress, filename=element.name)
     except ValueError as exc:
+        await progress.settle()
         status.content = f"Import failed: {exc}"
         await status.update()
         return
+    await progress.settle()
     status.content = "Import finished."
     await status.update()
     await _send_summary(result, path.parent, actor)

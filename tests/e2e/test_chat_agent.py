@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,10 +19,32 @@ from tests.e2e.server import open_chat, running_server
 pytestmark = pytest.mark.slow
 
 
-async def converse(chat, thread_id: str, texts: list[str], until, timeout: float = 90,
-                   upload: tuple[str, bytes] | None = None) -> None:
+@dataclass
+class Click:
+    """A click on the newest button labelled `label` (a next-step action, not an ask), as the browser does it:
+    POST /project/action; then wait until `until()`."""
+
+    label: str
+    until: Callable[[], bool]
+
+
+def ui_busy(events: list[tuple[str, Any]]) -> bool:
+    """The browser's "a task is running" flag, which disables the composer's send button and every action button:
+    set by task_start, cleared by task_end and by an ask (Chainlit's frontend)."""
+    busy = False
+    for name, _ in events:
+        if name == "task_start":
+            busy = True
+        elif name in ("task_end", "ask"):
+            busy = False
+    return busy
+
+
+async def converse(chat, thread_id: str, texts: list[str | Click], until, timeout: float = 90,
+                   upload: tuple[str, bytes] | None = None) -> list[int]:
     """Send `texts` one after another on one websocket session with a fixed thread id (and optionally upload a
-    file with the first message, as the drag-and-drop does); wait until `until()`."""
+    file with the first message, as the drag-and-drop does); a Click clicks a button instead. Wait until
+    `until()`. Returns the index in chat.events where each message or click starts."""
     import httpx
     import socketio
 
@@ -39,12 +64,25 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
                       headers={"cookie": chat.cookie},
                       auth={"sessionId": session_id, "clientType": "webapp", "threadId": thread_id})
     loop = asyncio.get_running_loop()
+    starts: list[int] = []
     try:
         await sio.emit("connection_successful")
         deadline = loop.time() + timeout
         while texts and loop.time() < deadline and not said(chat, "marketing workspace"):
             await asyncio.sleep(0.1)  # the welcome first, so each answer below belongs to its own message
         for i, text in enumerate(texts):
+            starts.append(len(chat.events))
+            if isinstance(text, Click):
+                action = [d for n, d in chat.events if n == "action" and d.get("label") == text.label][-1]
+                async with httpx.AsyncClient() as client:
+                    resp = await client.post(f"{chat.server.base}/project/action", headers={"cookie": chat.cookie},
+                                             json={"sessionId": session_id, "action": action}, timeout=timeout)
+                    resp.raise_for_status()
+                deadline = loop.time() + timeout
+                while loop.time() < deadline and not (text.until() and not ui_busy(chat.events)):
+                    await asyncio.sleep(0.1)
+                await asyncio.sleep(0.2)
+                continue
             refs = None
             if upload and i == 0:
                 async with httpx.AsyncClient() as client:
@@ -66,6 +104,7 @@ async def converse(chat, thread_id: str, texts: list[str], until, timeout: float
             await asyncio.sleep(0.1)
     finally:
         await sio.disconnect()
+    return starts
 
 
 def choose(chat, name: str):
@@ -83,6 +122,31 @@ def choose(chat, name: str):
 
 def said(chat, text: str) -> bool:
     return any(text in m for m in chat.messages())
+
+
+def assistant_messages(events: list[tuple[str, Any]]) -> dict[str, list[str]]:
+    """Each assistant message created in `events` (streamed or sent; the browser shows one message per id) ->
+    the contents it was sent with by new_message (a streamed message is finalised by exactly one)."""
+    created: dict[str, list[str]] = {}
+    for name, data in events:
+        if name in ("stream_start", "new_message") and isinstance(data, dict) \
+                and data.get("type") == "assistant_message":
+            sends = created.setdefault(data["id"], [])
+            if name == "new_message":
+                sends.append(data.get("output") or "")
+    return created
+
+
+def assert_each_answer_once(chat, starts: list[int], answers: list[str]) -> None:
+    """Turn by turn: every assistant message sent once, no text shown by two messages, and the turn's answer
+    (answers[i], a fragment) in exactly one message."""
+    bounds = [*starts[1:], len(chat.events)]
+    for i, (start, end) in enumerate(zip(starts, bounds, strict=True)):
+        created = assistant_messages(chat.events[start:end])
+        assert all(len(sends) == 1 for sends in created.values()), (i, created)
+        texts = [sends[0] for sends in created.values()]
+        assert len(texts) == len(set(texts)), (i, texts)
+        assert sum(answers[i] in t for t in texts) == 1, (i, answers[i], texts)
 
 
 def sample_count() -> int:
@@ -221,3 +285,44 @@ def test_with_an_openai_compatible_server_tokens_stream_and_approval_works(sessi
     assert said(chat, "Done: Changed 2 contacts.")
     with unit_of_work() as uow:
         assert all("vip" in c.tags for c in uow.session.scalars(sa.select(Contact)))
+
+
+SMS_DRAFT = "draft an sms campaign to roofers in Texas: Hi {first_name|there}, spring roof checks this week"
+
+
+def test_launch_from_a_button_then_approve_leaves_the_chat_usable(db, tmp_path):
+    """The "Launch it" button after a preview, then Approve: afterwards the UI is idle (send button and buttons
+    enabled) and the next message is answered."""
+    with running_server(tmp_path) as server:
+        chat = open_chat(server)
+        chat.ask_answer = choose(chat, "approve")
+        starts = asyncio.run(converse(chat, str(uuid.uuid4()), [
+            "load sample data", SMS_DRAFT,
+            Click("Preview it", until=lambda: said(chat, "Preview of ")),
+            Click("Launch it", until=lambda: said(chat, "Launched campaign")),
+            "how many contacts"], until=lambda: said(chat, "16 contacts match"), timeout=60))
+        log = server.log()
+    assert said(chat, "Drafted sms campaign"), chat.messages()
+    launch, after = chat.events[starts[3]:starts[4]], chat.events[starts[4]:]
+    asks = [d for n, d in launch if n == "ask"]
+    assert asks and "Approve: Launch campaign" in asks[0]["msg"]["output"], chat.messages()
+    assert said(chat, "Launched campaign #"), chat.messages()
+    names = [n for n, _ in launch]
+    assert not ui_busy(chat.events[:starts[4]]), names  # after Approve the UI is idle again
+    assert names.index("task_start") < names.index("ask")  # the button's turn runs as a task, like a message
+    assert said(chat, "16 contacts match"), chat.messages()
+    assert "task_end" in [n for n, _ in after] and not ui_busy(chat.events)
+    assert "Traceback" not in log and "An error occurred" not in log
+
+
+def test_each_answer_is_shown_once(db, tmp_path):
+    """A streamed answer is finalised in place: one assistant message per answer, typed or from a button."""
+    with running_server(tmp_path) as server:
+        chat = open_chat(server)
+        starts = asyncio.run(converse(chat, str(uuid.uuid4()), [
+            "load sample data", "how many contacts",
+            Click("Count roofers in Texas", until=lambda: said(chat, "5 contacts match")), "help"],
+            until=lambda: said(chat, "Things you can say"), timeout=60))
+    assert sum(1 for n, _ in chat.events if n == "stream_start") >= 3  # the answers were streamed
+    assert_each_answer_once(chat, starts, ["Loaded sample data: 16 contacts", "16 contacts match.",
+                                           "5 contacts match.", "Things you can say"])
