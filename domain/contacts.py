@@ -67,13 +67,18 @@ def normalise_website(raw: str | None) -> tuple[Normalised, str | None]:
         return Normalised(None), None
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower().rstrip(".")
-    if parts.scheme not in ("http", "https") or "." not in host or " " in host:
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:  # "[oops" (an unclosed IPv6 bracket), characters that change under NFKC in the host
         return Normalised(None, f"invalid website {raw!r}"), None
+    if parts.scheme not in ("http", "https") or "." not in host or " " in host or len(host) > 253:
+        return Normalised(None, f"invalid website {raw!r}"), None  # 253: the longest name DNS allows
     domain = host[4:] if host.startswith("www.") else host
-    path = parts.path.rstrip("/")
-    return Normalised(f"https://{host}{path}"), domain
+    url = f"https://{host}{parts.path.rstrip('/')}"
+    if len(url) > 500:  # the column's size
+        return Normalised(None, f"website too long ({len(url):,} characters, at most 500)"), None
+    return Normalised(url), domain
 
 
 def clean_name(raw: str | None) -> str | None:

@@ -27,6 +27,7 @@ MAX_NODES = 200
 MAX_DEPTH = 12
 MAX_LIST = 5000
 MAX_DAYS = 36_500
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no id
 
 TEXT_OPS = ("eq", "neq", "in", "not_in", "contains", "starts_with", "present", "missing")
 DATE_OPS = ("before", "after", "since", "within_days", "older_than_days", "present", "missing")
@@ -114,6 +115,8 @@ def parse(raw: Any) -> Filter | None:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FilterError(f"the filter is not valid JSON: {exc.msg} at character {exc.pos}") from None
+        except RecursionError:
+            raise FilterError(f"the filter is nested too deeply: at most {MAX_DEPTH} levels") from None
     if raw is None or raw == {} or raw == []:
         return None
     counter = [0]
@@ -216,13 +219,19 @@ def _list(where: str, kind: str, field: str, value: Any) -> tuple[Any, ...]:
 
 
 def _scalar(where: str, kind: str, field: str, value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise FilterError(f"{where}: the value contains a NUL character")
     if kind == "id":
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit() \
+                or int(value) > MAX_ID:
             raise FilterError(f"{where} takes a contact id (a whole number), got {value!r:.80}")
         return int(value)
     if kind == "campaign":
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
             raise FilterError(f"{where} takes a campaign id or name, got {value!r:.80}")
+        if (isinstance(value, int) and not 0 <= value <= MAX_ID) or (
+                isinstance(value, str) and value.strip().isdigit() and int(value) > MAX_ID):
+            raise FilterError(f"{where}: {value!r:.80} is not a campaign id")
         return value if isinstance(value, int) else value.strip()
     if kind == "channel":
         if value not in CHANNEL_VALUES:
@@ -264,4 +273,7 @@ def parse_when(value: Any, where: str = "date") -> datetime:
             raise FilterError(f"{where} takes an ISO date like 2026-01-31, got {value!r:.80}") from None
     else:
         raise FilterError(f"{where} takes an ISO date like 2026-01-31, got {value!r:.80}")
-    return result.replace(tzinfo=UTC) if result.tzinfo is None else result.astimezone(UTC)
+    try:
+        return result.replace(tzinfo=UTC) if result.tzinfo is None else result.astimezone(UTC)
+    except OverflowError:
+        raise FilterError(f"{where}: {value!r:.80} is outside the years 1 to 9999 in UTC") from None

@@ -74,7 +74,9 @@ def propose_mapping(headers: list[str]) -> Mapping:
     warnings: list[str] = []
     used: set[str] = set()
     for index, header in enumerate(headers):
-        name = header if header not in columns else f"{header} ({index + 1})"
+        name, n = header, index + 1
+        while name in columns:  # a repeated header gets its position (and more if a header already has that name)
+            name, n = f"{header} ({n})", n + 1
         target = SYNONYMS.get(header_key(header), "")
         if target and target in used:
             warnings.append(f"column {name!r} looks like {target} too; the first one is used, this one is kept "
@@ -154,7 +156,7 @@ def normalise_row(cells: list[str], plan: list[tuple[int, str, str]], default_re
     state = {"region": default_region, "name": None, "zone": None}
     address_errors: list[str] = []
     for index, header, target in plan:
-        raw = cells[index].strip() if index < len(cells) else ""
+        raw = cells[index].replace("\x00", "").strip() if index < len(cells) else ""  # NUL: never data
         if not raw:
             continue
         if raw[0] == "'" and len(raw) > 1 and raw[1] in "=+-@":

@@ -155,11 +155,12 @@ def _western(path: str | Path) -> bool:
 
 def sniff_delimiter(sample: str) -> str:
     """The delimiter (, ; tab |) that splits the first records into the most consistent number of cells."""
-    cut = sample.rfind("\n")
+    cut = max(sample.rfind("\n"), sample.rfind("\r"))  # the last line may be cut short; \r alone ends lines too
     sample = sample[:cut] if cut > 0 else sample
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(r) for r, _ in zip(csv.reader(io.StringIO(sample), delimiter=delimiter), range(50), strict=False)
+        lines = io.StringIO(sample, newline="")  # as read_records reads: \r\n, \n or \r end a line
+        counts = [len(r) for r, _ in zip(csv.reader(lines, delimiter=delimiter), range(50), strict=False)
                   if any(c.strip() for c in r)]
         if not counts:
             continue
@@ -173,7 +174,8 @@ def sniff_delimiter(sample: str) -> str:
 def read_records(path: str | Path, fmt: FileFormat) -> Iterator[tuple[int, list[str] | None, str | None, int]]:
     """(line where the record starts, cells or None, error or None, bytes read so far) for every record.
     A record that cannot be parsed (e.g. a cell over 16 MB) comes as (line, None, reason, ...) and the
-    reading goes on at the next line. Blank records are skipped."""
+    reading goes on at the next line. Blank records are skipped. NUL characters are dropped from cells (they mean
+    nothing in contact data and PostgreSQL refuses them in text)."""
     with open(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding=fmt.encoding, newline="", errors="strict")
         reader = csv.reader(text, delimiter=fmt.delimiter)
@@ -188,5 +190,7 @@ def read_records(path: str | Path, fmt: FileFormat) -> Iterator[tuple[int, list[
                 previous = reader.line_num
                 continue
             start, previous = previous + 1, reader.line_num
+            if any("\x00" in c for c in cells):
+                cells = [c.replace("\x00", "") for c in cells]
             if cells and "".join(cells).strip():
                 yield start, cells, None, raw.tell()

@@ -59,7 +59,8 @@ class FileDedup:
         for line, outcome in outcomes:
             batch.counts.rows += 1
             for issue in outcome.issues:
-                batch.errors.append({"line": line, "column": issue.column, "reason": issue.reason[:500],
+                batch.errors.append({"line": line, "column": issue.column and issue.column[:200],
+                                     "reason": issue.reason[:500],
                                      "value": issue.value, "rejected": False})
             if outcome.rejected:
                 batch.counts.rejected += 1
