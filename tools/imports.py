@@ -297,7 +297,7 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
     names: dict[str, str] = {}  # header_key -> the first spelling seen ("Email" and "email" are one column)
     for row in rows:
         for key in row:
-            names.setdefault(header_key(str(key)) or str(key), str(key))
+            names.setdefault(header_key(_key(key)) or _key(key), _key(key))
     keys = list(names.values())
     chosen = apply_overrides(propose_mapping(keys), mapping)
     record = Import(filename=f"{source} ({len(rows)} rows)", status="running", policy=policy, mapping=chosen.columns,
@@ -308,7 +308,7 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
     for start in range(0, len(rows), BATCH_SIZE):
         outcomes = []
         for offset, row in enumerate(rows[start:start + BATCH_SIZE]):
-            given = {header_key(str(k)) or str(k): v for k, v in row.items()}
+            given = {header_key(_key(k)) or _key(k): v for k, v in row.items()}
             cells = [_cell_text(given.get(header_key(k) or k)) for k in keys]
             outcomes.append((start + offset + 1, normalise_row(cells, job.plan, job.region)))
         batch = job.dedup.prepare(outcomes)
@@ -320,6 +320,11 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
     record.status, record.finished_at = "done", utcnow()
     session.flush()
     return _result(job, list(chosen.warnings), None)
+
+
+def _key(key: Any) -> str:
+    """A row's key as a column name: NUL characters dropped (PostgreSQL refuses them in JSON and text)."""
+    return str(key).replace("\x00", "")
 
 
 def _cell_text(value: Any) -> str:

@@ -18,7 +18,7 @@ from db.models import Contact, Import, ImportError_
 from db.session import unit_of_work
 from tests.conftest import clean_tables
 from tools.csv_files import DELIMITERS
-from tools.imports import ImportFileError, inspect_csv, run_import
+from tools.imports import ImportFileError, ImportRequestError, import_rows, inspect_csv, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -109,3 +109,24 @@ def test_any_file_imports_or_is_refused_and_the_rows_add_up(db, data, policy, ba
         assert _check_accounting(again) == contacts + again.created
     finally:
         path.unlink()
+
+
+API_KEY = st.one_of(st.sampled_from(HEADERS + ["email", "EMAIL", "No\x00tes", "x" * 300]), st.text(max_size=10))
+API_VALUE = st.one_of(CELL, st.none(), st.integers(), st.floats(), st.booleans(), st.lists(CELL, max_size=3),
+                      st.dictionaries(st.text(max_size=4), CELL, max_size=2))
+
+
+@SLOW
+@given(st.lists(st.dictionaries(API_KEY, API_VALUE, max_size=6), max_size=10), st.sampled_from(["fill", "overwrite"]))
+@example([{"Email": "jane@acme.com", "No\x00tes": "x", "Name": "J\x00ane"}], "fill")  # NUL in a key and a value
+@example([{"Email": "jane@acme.com", "x" * 300: "y" * 2001}], "fill")  # a long key named in the report
+def test_rows_given_as_objects_import_and_add_up(db, rows, policy):
+    clean_tables()
+    with unit_of_work() as uow:
+        try:
+            result = import_rows(uow.session, ADMIN, rows, policy=policy)
+        except ImportRequestError as exc:
+            assert str(exc)
+            return
+    contacts = _check_accounting(result)
+    assert contacts == result.created
