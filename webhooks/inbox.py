@@ -34,10 +34,10 @@ class _Item:
 
 def store_batch(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[int | None]:
     """Store events in one transaction; returns each one's new row id, or None when it was already stored
-    (earlier, or earlier in this same batch). Enqueues `webhooks.process` for the new ones after commit."""
+    (earlier, or earlier in this same batch). Enqueues the new ones after commit (one queue message per batch)."""
     from db.models import WebhookEvent, utcnow
     from db.session import get_engine
-    from workers.webhooks import process
+    from workers.webhooks import enqueue
 
     keys = [(p, str(e)[:200]) for p, e, _, _ in items]
     first = {k: i for i, k in reversed(list(enumerate(keys)))}
@@ -53,8 +53,7 @@ def store_batch(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[int |
     with engine.begin() as conn:
         stored = {(p, e): i for p, e, i in conn.execute(stmt, rows)}
     try:
-        for row_id in stored.values():
-            process.send(row_id)
+        enqueue(list(stored.values()))
     except Exception:  # noqa: BLE001 - stored is stored: webhooks.sweep enqueues what stays pending
         log.exception("webhook inbox: %d events stored but not enqueued; the sweeper will retry", len(stored))
     return [stored.get(k) if first[k] == i else None for i, k in enumerate(keys)]
