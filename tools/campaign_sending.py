@@ -196,9 +196,26 @@ def deliver(batch: Batch, transport: Any, limiter: Any = None) -> tuple[list[Res
     return _deliver_sms(batch.messages, transport, limiter)
 
 
+def _limiter_failure(limiter: Any, count: int) -> str | None:
+    """Wait for the shared rate limit; when the limiter itself fails (Redis down), say why instead of raising,
+    so claimed rows go back to the queue untouched rather than being left in doubt."""
+    if limiter is None:
+        return None
+    try:
+        limiter.wait(count)
+    except Exception as exc:  # noqa: BLE001 - any limiter failure means: nothing was sent, try later
+        log.warning("rate limiter unavailable, batch put back: %s", type(exc).__name__)
+        return f"rate limiter unavailable: {type(exc).__name__}"
+    return None
+
+
+LIMITER_RETRY_SECONDS = 2.0
+
+
 def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
-    if limiter is not None:
-        limiter.wait(len(messages))
+    if (problem := _limiter_failure(limiter, len(messages))) is not None:
+        return [Result(m.activity_id, "retry", code="limiter", message=problem) for m in messages], \
+            LIMITER_RETRY_SECONDS
     email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url)
              for m in messages]
     try:
@@ -223,8 +240,9 @@ def _email_result(item: postmark.BatchItem) -> Result:
 def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
     results: list[Result] = []
     for index, m in enumerate(messages):
-        if limiter is not None:
-            limiter.wait(1)
+        if (problem := _limiter_failure(limiter, 1)) is not None:
+            return results + [Result(r.activity_id, "retry", code="limiter", message=problem)
+                              for r in messages[index:]], LIMITER_RETRY_SECONDS
         try:
             sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
         except RetryableError as exc:

@@ -37,10 +37,9 @@ def _transport_and_limit(channel: str):
 
 
 def _enqueue_processing(event_ids: list[int]) -> None:
-    from workers.webhooks import process
+    from workers.webhooks import enqueue
 
-    for event_id in event_ids:
-        process.send(event_id)
+    enqueue(event_ids)
 
 
 def send_and_record(batch: sending.Batch) -> tuple[list[sending.Result], float | None]:
