@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from integrations import http
 from integrations.errors import PermanentError, RetryableError, retry_after_seconds
 
 BATCH_LIMIT = 500
@@ -112,14 +113,7 @@ class PostmarkClient:
         return self._call("GET", path, params=params)
 
     def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        try:
-            response = self._client.request(method, self.base_url + path, headers=self._headers, **kw)
-        except httpx.TimeoutException as exc:
-            raise RetryableError(f"Postmark timed out: {exc}") from exc
-        except httpx.HTTPError as exc:
-            raise RetryableError(f"Postmark unreachable: {exc}") from exc
-        raise_for(response)
-        return response
+        return http.call(self._client, "Postmark", method, self.base_url + path, raise_for, headers=self._headers, **kw)
 
     def close(self) -> None:
         self._client.close()

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from integrations import http
 from integrations.errors import PermanentError, RetryableError, retry_after_seconds
 
 _KEY = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
@@ -64,14 +65,8 @@ class SentDmClient:
                          response.headers.get("Idempotent-Replayed", "").lower() == "true")
 
     def _post(self, path: str, body: dict[str, Any], extra: dict[str, str]) -> httpx.Response:
-        try:
-            response = self._client.post(self.base_url + path, json=body, headers=self._headers | extra)
-        except httpx.TimeoutException as exc:
-            raise RetryableError(f"Sent.dm timed out: {exc}") from exc
-        except httpx.HTTPError as exc:
-            raise RetryableError(f"Sent.dm unreachable: {exc}") from exc
-        raise_for(response)
-        return response
+        return http.call(self._client, "Sent.dm", "POST", self.base_url + path, raise_for, json=body,
+                         headers=self._headers | extra)
 
     def close(self) -> None:
         self._client.close()

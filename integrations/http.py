@@ -1,0 +1,23 @@
+"""One way to call a provider over httpx: network failures become RetryableError, HTTP errors go through the
+provider's own `raise_for` (which separates retry-later from never-retry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from integrations.errors import RetryableError
+
+
+def call(client: httpx.Client, provider: str, method: str, url: str,
+         raise_for: Callable[[httpx.Response], None], **kw: Any) -> httpx.Response:
+    try:
+        response = client.request(method, url, **kw)
+    except httpx.TimeoutException as exc:
+        raise RetryableError(f"{provider} timed out: {exc}") from exc
+    except httpx.HTTPError as exc:
+        raise RetryableError(f"{provider} unreachable: {exc}") from exc
+    raise_for(response)
+    return response
