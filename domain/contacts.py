@@ -39,11 +39,12 @@ def normalise_email(raw: str | None) -> Normalised:
 _EXT = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 
 
-def normalise_phone(raw: str | None, default_region: str = "US") -> Normalised:
-    """E.164, with any extension returned apart in `extra`."""
+def parse_phone(raw: str | None, region: str = "US") -> tuple[phonenumbers.PhoneNumber | None, str | None, str | None]:
+    """(parsed number, extension, error): the first step of every phone normalisation. An extension written
+    after the number ("ext. 42", "x42", "#42") is kept apart; "00" stands for "+". Validity is not checked."""
     text = (raw or "").strip()
     if not text:
-        return Normalised(None)
+        return None, None, None
     ext = None
     match = _EXT.search(text)
     if match:
@@ -51,12 +52,19 @@ def normalise_phone(raw: str | None, default_region: str = "US") -> Normalised:
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
-        number = phonenumbers.parse(text, default_region.upper())
+        number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:
-        return Normalised(None, f"invalid phone {raw!r}: {exc}")
+        return None, None, f"invalid phone {raw!r}: {exc}"
+    return number, ext or number.extension, None
+
+
+def normalise_phone(raw: str | None, default_region: str = "US") -> Normalised:
+    """E.164, with any extension returned apart in `extra`."""
+    number, ext, error = parse_phone(raw, default_region)
+    if number is None:
+        return Normalised(None, error)
     if not phonenumbers.is_valid_number(number):
         return Normalised(None, f"invalid phone {raw!r}: not a valid number")
-    ext = ext or number.extension
     return Normalised(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extra=ext)
 
 
