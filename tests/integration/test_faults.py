@@ -4,9 +4,9 @@
   the fake at most once; SMS in doubt are retried with their idempotency key (so each number exactly once), email in
   doubt are reconciled by Postmark's metadata search (found -> sent) and the rest are reported as "unknown" for
   review, never resent blindly (and none of those is at the fake);
-- Redis stopped (SHUTDOWN NOSAVE: every queued job is gone) for 8 s during an email, then an SMS campaign, and
-  started on the same port: everyone reached exactly once, sending resumes by itself (the outbox rows and the
-  periodic tick re-enqueue what the queue lost);
+- Redis stopped (SHUTDOWN NOSAVE: every queued job is gone) for 30 s during an email, then an SMS campaign, and
+  started on the same port while part of the campaign is still unsent: everyone reached exactly once, sending
+  resumes by itself (the outbox rows and the periodic tick re-enqueue what the queue lost);
 - PostgreSQL (a private cluster, `pg_ctl stop -m fast`, 3 s, start) restarted during an email, then an SMS campaign:
   workers reconnect, everyone reached exactly once.
 
@@ -187,6 +187,11 @@ def test_kill_9_of_the_worker_mid_campaign_then_restart(channel, db, tmp_path, r
 
 RATES = {"email": 20, "sms": 40}  # messages per second: a campaign lasts about 15 s (email) or 8 s (sms)
 LATENCY = {"email": 0.2, "sms": 0.02}
+REDIS_DOWN_S = 30
+# While Redis is down the workers still send what they reserved rate-limit slots for before the stop (email: at most
+# 2 workers x 4 threads x one batch of 20 = 160; SMS: one message per thread) and nothing more: every later limiter
+# call fails and puts its batch back. Stopped after a fifth of 300, the campaign still has rows waiting when Redis
+# comes back, and the test requires it: what it proves is resumption, not that everything went out before.
 
 
 @pytest.mark.parametrize("channel", ["email", "sms"])
@@ -203,12 +208,13 @@ def test_redis_stopped_mid_campaign_then_started(channel, db, tmp_path, redis_se
             wait_until("a fifth of the campaign sent", lambda: provider.delivered() >= N // 5, 60, step=0.02)
             redis_server.stop()
             at_stop = provider.delivered()
-            time.sleep(8)
-            while_down = provider.delivered() - at_stop
+            time.sleep(REDIS_DOWN_S)
+            at_start = provider.delivered()
             redis_server.start()
             back, before = time.monotonic(), provider.counting.arrived
-            wait_until("a request to the provider after Redis came back (unless all went out while it was down)",
-                       lambda: provider.counting.arrived > before or provider.delivered() >= N, SETTLE_S, step=0.05)
+            assert at_start < N, "everything went out while Redis was down: make the campaign longer"
+            wait_until("a request to the provider after Redis came back", lambda: provider.counting.arrived > before,
+                       SETTLE_S, step=0.05)
             resumed_s = time.monotonic() - back
             wait_until(f"campaign {campaign_id} settled", lambda: settled(db, campaign_id), SETTLE_S, step=0.2)
             settled_s = time.monotonic() - back
@@ -216,9 +222,9 @@ def test_redis_stopped_mid_campaign_then_started(channel, db, tmp_path, redis_se
         finally:
             stop_workers(procs)
     outcome = check_outcome(db, campaign_id, provider)
-    figures(f"redis outage {channel}", recipients=N, sent_before_stop=at_stop, sent_while_down=while_down,
-            lost=N - outcome["reached"], **outcome, seconds_to_first_send_after_start=resumed_s,
-            seconds_start_to_settled=settled_s)
+    figures(f"redis outage {channel}", recipients=N, seconds_down=REDIS_DOWN_S, sent_before_stop=at_stop,
+            sent_while_down=at_start - at_stop, unsent_when_started=N - at_start, lost=N - outcome["reached"],
+            **outcome, seconds_to_first_send_after_start=resumed_s, seconds_start_to_settled=settled_s)
     assert outcome["reached"] == N  # nothing lost, nothing left for review: the outage put nothing in doubt
 
 
