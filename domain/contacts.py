@@ -39,18 +39,24 @@ def normalise_email(raw: str | None) -> Normalised:
 _EXT = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 
 
-def parse_phone(raw: str | None, region: str = "US") -> tuple[phonenumbers.PhoneNumber | None, str | None, str | None]:
-    """(parsed number, extension, error): the first step of every phone normalisation. An extension written
-    after the number ("ext. 42", "x42", "#42") is kept apart; "00" stands for "+". Validity is not checked."""
+def split_phone_text(raw: str | None) -> tuple[str, str | None]:
+    """(the number's text, extension): trimmed, an extension after the number taken apart, "00" read as "+"."""
     text = (raw or "").strip()
-    if not text:
-        return None, None, None
     ext = None
     match = _EXT.search(text)
     if match:
         ext, text = match.group(1), text[: match.start()]
     if text.startswith("00"):
         text = "+" + text[2:]
+    return text, ext
+
+
+def parse_phone(raw: str | None, region: str = "US") -> tuple[phonenumbers.PhoneNumber | None, str | None, str | None]:
+    """(parsed number, extension, error): the first step of every phone normalisation. An extension written
+    after the number ("ext. 42", "x42", "#42") is kept apart; "00" stands for "+". Validity is not checked."""
+    if not (raw or "").strip():
+        return None, None, None
+    text, ext = split_phone_text(raw)
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException as exc:

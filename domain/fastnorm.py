@@ -15,7 +15,8 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
-from domain.contacts import normalise_email, parse_phone
+from domain.contacts import normalise_email, parse_phone, split_phone_text
+from domain.phone_fast import us_answer, us_national_number
 
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
@@ -42,7 +43,15 @@ def fast_email(raw: str) -> tuple[str | None, str | None]:
 @lru_cache(maxsize=65_536)  # repeated numbers (duplicate rows, shared switchboards) are parsed once
 def fast_phone(raw: str, region: str = "US") -> tuple[str | None, str | None, str | None, str | None]:
     """(E.164, extension, time zone, error): normalise_phone and timezone_for_phone in one parse and one
-    number-type check (the same answers, about twice as fast)."""
+    number-type check (the same answers, about twice as fast); plainly written US numbers take the proven
+    prefix fast path of domain.phone_fast (the same answers again, several times faster)."""
+    if raw.strip():
+        text, ext = split_phone_text(raw)
+        nsn = us_national_number(text, region.upper()) if text else None
+        if nsn:
+            answer = us_answer(nsn, lambda: _us_type_and_zones(nsn))
+            if answer:
+                return "+1" + nsn, ext, _one_zone(answer[1]), None
     number, ext, error = parse_phone(raw, region)
     if number is None:
         return None, None, None, error
@@ -50,12 +59,27 @@ def fast_phone(raw: str, region: str = "US") -> tuple[str | None, str | None, st
     if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return None, None, None, f"invalid phone {raw!r}: not a valid number"
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, ext, _one_zone(_zones_for(number, kind)), None
+
+
+def _zones_for(number: phonenumbers.PhoneNumber, kind: int) -> tuple[str, ...]:
     if phonenumbers.is_number_type_geographical(kind, number.country_code):
-        zones = phone_timezone.time_zones_for_geographical_number(number)
-    else:
-        zones = phone_timezone._country_level_time_zones_for_number(number)
-    zones = [z for z in zones if z != "Etc/Unknown"]
-    return e164, ext, zones[0] if len(zones) == 1 else None, None
+        return tuple(phone_timezone.time_zones_for_geographical_number(number))
+    return tuple(phone_timezone._country_level_time_zones_for_number(number))
+
+
+def _one_zone(zones: tuple[str, ...]) -> str | None:
+    known = [z for z in zones if z != "Etc/Unknown"]
+    return known[0] if len(known) == 1 else None
+
+
+def _us_type_and_zones(nsn: str) -> tuple[int, tuple[str, ...]] | None:
+    """The full phonenumbers answer for +1 `nsn`; None unless its region is the US."""
+    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(nsn))
+    if phonenumbers.region_code_for_number(number) != "US":
+        return None
+    kind = phonenumbers.number_type(number)
+    return kind, _zones_for(number, kind)
 
 
 _COUNTRY_NAMES = {

@@ -1,0 +1,75 @@
+"""The US phone fast path (domain.phone_fast) gives exactly phonenumbers' answers."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+import pytest
+from phonenumbers import PhoneMetadata
+
+from domain import fastnorm
+from domain.contacts import normalise_phone, timezone_for_phone
+from domain.phone_fast import DIGITS, Automaton, UsPrefixes, us_national_number
+
+
+def _us_patterns() -> list[str]:
+    metadata = PhoneMetadata.metadata_for_region("US")
+    names = ("general_desc", "premium_rate", "toll_free", "personal_number", "fixed_line", "mobile")
+    return [getattr(metadata, n).national_number_pattern for n in names]
+
+
+@pytest.mark.parametrize("pattern", [*_us_patterns(), r"(?:12|3[4-6])\d{2}|7?8{1,3}|[^0-8]9*"])
+def test_the_automaton_decides_prefixes_as_brute_force_does(pattern):
+    automaton, regex, rng = Automaton(pattern), re.compile(pattern), random.Random(5)
+    length = 10 if "\\d{9}" in pattern or "\\d{6}" in pattern else 5
+    for _ in range(300):
+        remaining = rng.choice([1, 2, 3])
+        prefix = "".join(rng.choice(DIGITS) for _ in range(length - remaining))
+        matches = [bool(regex.fullmatch(prefix + "".join(tail)))
+                   for tail in itertools.product(DIGITS, repeat=remaining)]
+        states = automaton.start
+        for digit in prefix:
+            states = automaton.step(states, digit)
+        assert automaton.verdict(states, remaining) == (all(matches), not any(matches)), prefix
+
+
+def test_a_prefix_is_learnt_only_once_it_decides_every_pattern():
+    prefixes = UsPrefixes()
+    prefixes.learn("2125550123", (1, ("America/New_York",)))
+    (learnt,) = prefixes.known
+    assert "2125550123".startswith(learnt) and len(learnt) >= 4  # "212" alone does not decide the exchange
+    assert prefixes.lookup("2125550199") == (1, ("America/New_York",))
+    assert prefixes.lookup("2135550123") is None
+
+
+@pytest.mark.parametrize(("text", "region", "nsn"), [
+    ("(512) 456-1234", "US", "5124561234"), ("+1 512.456.1234", "DE", "5124561234"), ("15124561234", "US", "5124561234"),
+    ("512-456-1234", "CA", None), ("+44 20 7946 0958", "US", None), ("1234567890", "US", None),
+    ("512 456 1234 5", "US", None), ("512/456/1234", "US", None), ("+1-800-FLOWERS", "US", None),
+])
+def test_only_plainly_written_nanp_numbers_take_the_fast_path(text, region, nsn):
+    assert us_national_number(text, region) == nsn
+
+
+def _random_phone(rng: random.Random) -> str:
+    area = rng.choice([rng.randint(100, 999), 212, 415, 800, 900, 905, 416, 264, 268, 787])
+    exchange, line = rng.randint(0, 999), rng.randint(0, 9999)
+    a, b, c = f"{area:03d}", f"{exchange:03d}", f"{line:04d}"
+    shape = rng.choice(["({0}) {1}-{2}", "{0}-{1}-{2}", "+1 {0} {1} {2}", "1{0}{1}{2}", "{0}.{1}.{2} x12",
+                        "001 {0} {1} {2}", "+1({0}){1}{2}", "{0}{1}{2}", " 1 ({0}) {1} - {2} ", "+{0}{1}{2}",
+                        "{0}{1}{2}9", "+49 151 {1}{2}", "0{0}{1}{2}", "{0} {1} {2} ext. 7"])
+    return shape.format(a, b, c)
+
+
+def test_fast_phone_equals_the_full_phonenumbers_way_on_random_numbers():
+    rng = random.Random(11)
+    fastnorm.fast_phone.cache_clear()
+    for _ in range(6000):
+        raw, region = _random_phone(rng), rng.choice(["US", "US", "US", "CA", "DE", "GB"])
+        e164, ext, zone, error = fastnorm.fast_phone(raw, region)
+        full = normalise_phone(raw, region)
+        assert (e164, ext if e164 else None) == (full.value, full.extra if full.value else None), (raw, region)
+        assert zone == timezone_for_phone(full.value), (raw, region)
+        assert (error is None) == (full.error is None), (raw, region)
