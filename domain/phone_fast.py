@@ -11,7 +11,8 @@ Only then is phonenumbers' own answer for the first number reused for the others
 
 Which inputs take the fast path (anything else goes the full phonenumbers way):
 - digits with spaces, dots, dashes and parentheses only, and an optional leading "+";
-- "+1" and 10 digits, or -- with US as the default region -- 10 digits, or "1" and 10 digits;
+- "+1" and 10 digits, or -- with the US, Canada, the Dominican Republic, Jamaica or Puerto Rico as the
+  default region -- 10 digits, or "1" and 10 digits;
 - the 10-digit national number starts with 2-9 (so no national prefix can be stripped from it), and the
   US metadata (first in the NANP list, no leading-digits rule) gives it a type: numbers of the other NANP
   countries (Canada, the Caribbean) go the full way.
@@ -22,10 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from re import _constants as sre  # the parse tree of the stdlib's own regular expression parser
 from re import _parser as sre_parse
 
 from phonenumbers import PhoneMetadata, PhoneNumberType
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers.tzdata import TIMEZONE_DATA
 
 DIGITS = "0123456789"
@@ -199,11 +202,27 @@ def us_national_number(text: str, region: str) -> str | None:
     digits = text.translate(_DROP)
     if text[0] == "+":
         nsn = digits[1:] if len(digits) == 11 and digits[0] == "1" else None
-    elif region == "US":
+    elif region in _plain_nanp_regions():
         nsn = digits if len(digits) == 10 else digits[1:] if len(digits) == 11 and digits[0] == "1" else None
     else:
         nsn = None
     return nsn if nsn and nsn[0] in "23456789" else None
+
+
+@lru_cache(maxsize=1)
+def _plain_nanp_regions() -> frozenset[str]:
+    """NANP regions where a number without "+" parses as phonenumbers does for the US: the national prefix
+    for parsing is "1" with no rewriting rule, and no national number is 11 digits long (so "1" and 10 digits
+    always loses its "1"). US, CA, DO, JM, PR; the Caribbean islands that prepend their area code to 7-digit
+    local numbers are not."""
+    plain = set()
+    for region in COUNTRY_CODE_TO_REGION_CODE[1]:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        lengths = metadata.general_desc.possible_length or (0,)
+        if (metadata.national_prefix_for_parsing in (None, "1") and metadata.national_prefix_transform_rule is None
+                and max(lengths) < 11):
+            plain.add(region)
+    return frozenset(plain)
 
 
 _PREFIXES: list[UsPrefixes] = []
