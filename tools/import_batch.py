@@ -5,6 +5,7 @@ changes and the row-level error report. Flushes; the caller commits (one transac
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +97,7 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
     for _line, contact in batch.rows:
         found = _match(contact, by_email, by_phone)
         if found is None:
-            inserts.append(_new_row(contact, source, now, blocked_email, blocked_sms))
+            inserts.append(_new_row(contact, source, import_id, now, blocked_email, blocked_sms))
             continue
         changes = merge(found, contact, policy)
         changes.update(_suppression_changes(found, contact, blocked_email, blocked_sms, now))
@@ -113,8 +114,7 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
         updates.append({"id": found["id"], **changes, "updated_at": now})
     counts.created = len(inserts)
     if inserts:
-        ids = bulk_insert(session, Contact.__table__, inserts, returning_id=True)
-        events += [_imported(new_id, "created", import_id, actor, now) for new_id in ids]
+        bulk_insert(session, Contact.__table__, inserts)  # no history row: contacts.import_id says it
     if updates:
         session.execute(sa.update(Contact), updates)
     if events:
@@ -126,37 +126,27 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
     return counts
 
 
-def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]], *,
-                returning_id: bool = False) -> list[int]:
-    """Insert many rows (all with the same keys). PostgreSQL: COPY (ids taken from the table's sequence first
-    when asked for); elsewhere an executemany. Returns the new ids when asked, in row order."""
+def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (all with the same keys). PostgreSQL: COPY; elsewhere an executemany."""
     if session.get_bind().dialect.name != "postgresql":
-        if returning_id:
-            return list(session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                        rows).scalars())
         session.execute(sa.insert(table), rows)
-        return []
+        return
     names = list(rows[0])
-    json_columns = {n for n in names if isinstance(table.c[n].type, sa.JSON)}
-    ids: list[int] = []
-    if returning_id:
-        ids = list(session.scalars(sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
-                                           "FROM generate_series(1, :n)"), {"t": table.name, "n": len(rows)}))
+    json_columns = [i for i, n in enumerate(names) if isinstance(table.c[n].type, sa.JSON)]
+    pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     query = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-        pgsql.Identifier(table.name),
-        pgsql.SQL(", ").join(pgsql.Identifier(n) for n in ([*names, "id"] if returning_id else names)))
+        pgsql.Identifier(table.name), pgsql.SQL(", ").join(pgsql.Identifier(n) for n in names))
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         with cursor.copy(query) as copy:
-            for index, row in enumerate(rows):
-                values = [json.dumps(row[n], ensure_ascii=False) if n in json_columns and row[n] is not None
-                          else row[n] for n in names]
-                if returning_id:
-                    values.append(ids[index])
+            for row in rows:
+                values = list(pick(row))
+                for i in json_columns:
+                    if values[i] is not None:
+                        values[i] = json.dumps(values[i], ensure_ascii=False)
                 copy.write_row(values)
     finally:
         cursor.close()
-    return ids
 
 
 def _in(session: Session, column: Any, values: list[str]) -> Any:
@@ -204,7 +194,7 @@ def _match(contact: dict[str, Any], by_email: dict[str, dict], by_phone: dict[st
     return None
 
 
-def _new_row(contact: dict[str, Any], source: str, now: Any, blocked_email: set[str],
+def _new_row(contact: dict[str, Any], source: str, import_id: int, now: Any, blocked_email: set[str],
              blocked_sms: set[str]) -> dict[str, Any]:
     row = {name: contact.get(name) for name in SCALARS}
     email_out = bool(contact.get("email")) and contact["email"] in blocked_email
@@ -214,7 +204,8 @@ def _new_row(contact: dict[str, Any], source: str, now: Any, blocked_email: set[
                opted_out_email=email_out, opted_out_email_at=now if email_out else None,
                opted_out_email_reason="suppressed address" if email_out else None,
                opted_out_sms=sms_out, opted_out_sms_at=now if sms_out else None,
-               opted_out_sms_reason="suppressed address" if sms_out else None, chatwoot_contact_id=None)
+               opted_out_sms_reason="suppressed address" if sms_out else None, chatwoot_contact_id=None,
+               import_id=import_id)
     return row
 
 

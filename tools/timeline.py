@@ -61,6 +61,8 @@ def contact_history(session: Session, actor: Actor, ref: str | int, *, kinds: li
     for kind, loader in _LOADERS:
         if wanted is None or kind & wanted:
             entries.extend(e for e in loader(session, contact.id) if wanted is None or e.kind in wanted)
+    if contact.import_id is not None and (wanted is None or "import" in wanted):
+        entries.append(_created_by_import(session, contact.id, contact.import_id, contact.created_at, contact.source))
     if (wanted is None or "created" in wanted) and not any(e.kind == "created" for e in entries):
         entries.append(Entry(at=contact.created_at, kind="created", title=f"contact created (source: {contact.source})",
                              source=contact.source, ref=f"contact:{contact.id}"))
@@ -163,6 +165,13 @@ def _events(session: Session, contact_id: int) -> list[Entry]:
                              source=e.source, actor=e.actor, details=details, ref=f"event:{e.id}",
                              untrusted=e.kind in ("enriched", "opt_out_requested")))
     return entries
+
+
+def _created_by_import(session: Session, contact_id: int, import_id: int, at: Any, source: str) -> Entry:
+    """The import that created the contact (contacts.import_id; no history row is written for it)."""
+    data = {"import_id": import_id, "result": "created", "filename": _import_files(session, [import_id]).get(import_id)}
+    return Entry(at=at, kind="import", title=rules.event_title("imported", None, None, None, data), source=source,
+                 details=data, ref=f"contact:{contact_id}:import")
 
 
 def _import_files(session: Session, found: list[Any]) -> dict[int, str]:

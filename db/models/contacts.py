@@ -32,6 +32,9 @@ class Contact(Timestamps, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(sa.String(40), default="manual")  # import, chat, api, chatwoot, calcom, sample
+    # the import that created this contact (imports.id), instead of an "imported" history row per new contact:
+    # no foreign key, so a bulk COPY of new contacts pays no per-row check (import rows are never deleted)
+    import_id: Mapped[int | None]
     enrichment_status: Mapped[str] = mapped_column(sa.String(20), default="none", index=True)
     opted_out_sms: Mapped[bool] = mapped_column(default=False)
     opted_out_sms_at: Mapped[datetime | None]

@@ -11,6 +11,7 @@ from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
 from tools.imports import ImportRequestError, export_import_errors, import_rows, list_import_errors, run_import
 from tools.optouts import opt_out
+from tools.timeline import contact_history
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -60,9 +61,13 @@ def test_existing_contacts_are_matched_and_the_fill_policy_fills_blanks(db, sess
         ("field_changed", "company", None, "Acme"), ("field_changed", "tags", "old", "old, new"),
         ("imported", None, None, None)]
     assert events[-1].data == {"import_id": result.import_id, "result": "updated"}
-    created = session.scalar(sa.select(ContactEvent.data).join(Contact, Contact.id == ContactEvent.contact_id)
-                             .where(Contact.email == "z@x.com"))
-    assert created == {"import_id": result.import_id, "result": "created"}
+    zed = _contact(session, "z@x.com")  # created: the contact row names its import, no history row is written
+    assert zed.import_id == result.import_id and zed.source == "import"
+    assert session.scalar(sa.select(sa.func.count()).select_from(ContactEvent)
+                          .where(ContactEvent.contact_id == zed.id)) == 0
+    history = contact_history(session, ADMIN, zed.id)
+    assert [(e.kind, e.title) for e in history.entries] == [
+        ("import", "imported from f.csv (created)"), ("created", "contact created (source: import)")]
 
 
 def test_overwrite_and_skip_policies_and_unchanged_rows(db, session, tmp_path):
