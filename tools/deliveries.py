@@ -1,14 +1,15 @@
 """Delivery webhooks (Postmark and Sent.dm, real or sandbox-simulated) applied to activities.
 
-Monotonic: a status only moves forward (queued < sending/unknown < sent < delivered < opened < clicked; failed only
-from sent or earlier; bounced and complained override). Every timestamp is kept when first seen, so events can
-arrive in any order and replays change nothing. Bounces, complaints and unsubscribes go to tools.optouts.
+Monotonic: a status only moves forward (queued < sending/unknown < sent < failed < delivered < opened < clicked <
+bounced < complained: a delivery receipt outranks a failure report whichever arrives first; bounced and complained
+override). Each step's time is the earliest one seen (an open or a click also proves delivery by its time), so
+events can arrive in any order and replays change nothing. Bounces, complaints and unsubscribes go to tools.optouts.
 Inbound SMS: STOP-family keywords opt out, START opts back in, HELP queues the help answer; every inbound message
 is recorded as a conversation message (stop-on-reply uses it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,27 +21,32 @@ from tools.contacts import find_by_address
 from tools.optouts import opt_in, opt_out
 from tools.webhook_events import processor
 
-RANK = {"queued": 0, "deferred": 0, "cancelled": 0, "sending": 1, "unknown": 1, "sent": 2, "delivered": 3,
-        "opened": 4, "clicked": 5, "failed": 6, "bounced": 7, "complained": 8}
+RANK = {"queued": 0, "deferred": 0, "cancelled": 0, "sending": 1, "unknown": 1, "sent": 2, "failed": 3,
+        "delivered": 4, "opened": 5, "clicked": 6, "bounced": 7, "complained": 8}
 STAMP = {"sent": "sent_at", "delivered": "delivered_at", "opened": "opened_at", "clicked": "clicked_at",
          "failed": "failed_at", "bounced": "failed_at"}
 
 
 def advance(activity: MarketingActivity, status: str, at: datetime | None = None) -> bool:
-    """Move `activity` to `status` if that is forward. Records the time of the step either way. True if moved."""
+    """Move `activity` to `status` if that is forward. Records the time of the step either way (the earliest
+    seen). True if moved."""
     at = at or utcnow()
-    stamp = STAMP.get(status)
-    if stamp and getattr(activity, stamp) is None:
-        setattr(activity, stamp, at)
-    if status in ("opened", "clicked") and activity.delivered_at is None:
-        activity.delivered_at = at  # an open proves delivery
-    current = RANK.get(activity.status, 0)
-    if status == "failed" and current > RANK["sent"]:
-        return False
-    if RANK[status] <= current:
+    _stamp(activity, STAMP.get(status), at)
+    if status in ("opened", "clicked"):
+        _stamp(activity, "delivered_at", at)  # an open proves delivery (by then at the latest)
+    if RANK[status] <= RANK.get(activity.status, 0):
         return False
     activity.status = status
     return True
+
+
+def _stamp(activity: MarketingActivity, column: str | None, at: datetime) -> None:
+    """Keep the earliest time of a step: a click seen before the delivery must not stand as the delivery time."""
+    if column is None:
+        return
+    current = getattr(activity, column)
+    if current is None or at < (current if current.tzinfo else current.replace(tzinfo=UTC)):
+        setattr(activity, column, at)
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -112,6 +118,9 @@ def process_postmark(session: Session, event: WebhookEvent) -> str | None:
 
 def _bounce(session: Session, activity: MarketingActivity | None, p: dict[str, Any], address: str | None) -> None:
     hard = p.get("Type") == "HardBounce" or p.get("TypeCode") == 1
+    if activity is not None and not hard and activity.status == "sending":
+        raise NotRecordedYet(f"soft bounce for activity {activity.id} before its send is recorded (retried later: "
+                             "recording the send would clear the bounce's note)")
     if activity is not None:
         activity.error_code = str(p.get("Type") or "Bounce")[:40]
         activity.error_message = str(p.get("Description") or p.get("Details") or "")[:1000]
