@@ -11,12 +11,15 @@ class ProviderError(Exception):
 
 
 class RetryableError(ProviderError):
-    """429, 5xx, timeouts, connection errors: try again, after `retry_after` seconds when the provider says."""
+    """429, 5xx, timeouts, connection errors: try again, after `retry_after` seconds when the provider says.
+    `in_doubt`: the request may have reached the provider and been acted on (no answer in time, the connection
+    dropped after sending, an answer that does not match the request): trying again may do it twice."""
 
     def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, in_doubt: bool = False) -> None:
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
+        self.in_doubt = in_doubt
 
 
 class PermanentError(ProviderError):

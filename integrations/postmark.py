@@ -96,7 +96,7 @@ class PostmarkClient:
         answers = response.json()
         if not isinstance(answers, list) or len(answers) != len(messages):
             raise RetryableError(f"Postmark answered {len(answers) if isinstance(answers, list) else 'no'} results "
-                                 f"for {len(messages)} messages", status=response.status_code)
+                                 f"for {len(messages)} messages", status=response.status_code, in_doubt=True)
         return [BatchItem(m.activity_id, int(a.get("ErrorCode", 0)), str(a.get("Message", "")), a.get("MessageID"))
                 for m, a in zip(messages, answers, strict=True)]
 

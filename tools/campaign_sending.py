@@ -5,8 +5,10 @@
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
    activity's Idempotency-Key) under the shared rate limit; classify every answer.
 3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable) / halted (our
-   configuration is wrong: the campaign pauses and says why). Sandbox transports also store the simulated
-   delivery events in the webhook inbox, so delivery goes through the same processors as real webhooks.
+   configuration is wrong: the campaign pauses and says why) / unknown (email whose request Postmark may have
+   acted on without answering, e.g. a read timeout: looked up by metadata later, never resent blindly). Sandbox
+   transports also store the simulated delivery events in the webhook inbox, so delivery goes through the same
+   processors as real webhooks.
 
 A crash between 1 and 3 leaves "sending"; `sweep` turns stale ones into "unknown" (see tools/campaign_ticks.py)."""
 
@@ -53,7 +55,7 @@ class Outgoing:
 @dataclass
 class Result:
     activity_id: int
-    kind: str  # sent, failed, suppressed, retry, halt
+    kind: str  # sent, failed, suppressed, retry, halt, unknown (email in doubt)
     message_id: str | None = None
     code: str | None = None
     message: str | None = None
@@ -221,6 +223,9 @@ def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any) -> tu
     try:
         items = transport.send_batch(email)
     except RetryableError as exc:
+        if exc.in_doubt:  # Postmark may have sent them (no idempotency key): reconcile by metadata, never resend
+            note = f"no answer from Postmark, it may have sent: looked up by metadata before anything else ({exc})"
+            return [Result(m.activity_id, "unknown", message=note) for m in messages], None
         if limiter is not None and exc.status == 429 and exc.retry_after:
             limiter.hold(exc.retry_after)
         return [Result(m.activity_id, "retry", code=exc.code, message=str(exc)) for m in messages], exc.retry_after
@@ -297,7 +302,7 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
     if halted and batch.campaign_id:
         pause_for(session, batch.campaign_id, halted)
     event_ids = _store_sandbox_events(session, sandbox_events or [])
-    if batch.campaign_id and any(r.kind in ("failed", "suppressed") for r in results):
+    if batch.campaign_id and any(r["status"] == "failed" for r in done):  # incl. retries used up
         check_error_threshold(session, batch.campaign_id)  # the failure share only rises when something failed
     return event_ids
 
@@ -312,6 +317,8 @@ def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: 
         return row | {"status": "sent", "sent_at": now, "cost_micros": out.cost_micros}
     if result.kind == "halt" or (result.kind == "retry" and attempts < MAX_ATTEMPTS):
         return row | {"status": "queued"}
+    if result.kind == "unknown":
+        return row | {"status": "unknown"}
     return row | {"status": "failed", "failed_at": now}
 
 

@@ -3,9 +3,13 @@
 POST /v3/messages -> 202 with the v3 envelope; x-api-key (401 AUTH_001/AUTH_002); E.164 check (400
 VALIDATION_002); Idempotency-Key (pattern check VALIDATION_007; a replay answers the first response with
 Idempotent-Replayed: true and X-Original-Request-Id, whatever the new body); numbers opted out at the provider
-(422 BUSINESS_004); scripted failures (429 BUSINESS_002 with Retry-After, 500, 503); a token-bucket rate limit
-in messages per second (429 when exceeded, counted in `over_limit`); latency; a record of what was "delivered"
-(one entry per new idempotency key). `signed_webhook` builds a signed status or inbound event."""
+(422 BUSINESS_004); numbers refused as invalid (400 VALIDATION_001); scripted failures (429 BUSINESS_002 with
+Retry-After, 500, 503); provider storms (`storm`: one `Fault` per request in arrival order; `outage`: a fault for
+every request while set): errors, slow answers, answers too late for the client's timeout (the message went out;
+its key is in flight meanwhile, so a retry gets 409 CONFLICT_001, later the replay) and hangs (nothing went out);
+a token-bucket rate limit in messages per second (429 when exceeded, counted in `over_limit`); latency; a record
+of what was "delivered" (one entry per new idempotency key) and of every send request (`log`: arrival time, key,
+number, answer). `signed_webhook` builds a signed status or inbound event."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import re
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from integrations.sentdm import sign
-from tests.fakes.postmark import TokenBucket
+from tests.fakes.postmark import Fault, TokenBucket, next_fault
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 KEY = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
@@ -37,13 +42,19 @@ class FakeSentDm:
     burst: float = 0.0
     latency: float = 0.0
     opted_out: set[str] = field(default_factory=set)
+    invalid: set[str] = field(default_factory=set)  # numbers refused with 400 VALIDATION_001
     failures: list[tuple[int, float | None]] = field(default_factory=list)
+    storm: list[Fault | None] = field(default_factory=list)  # one per send request, in arrival order (None: normal)
+    outage: Fault | None = None  # every send request gets this fault while set
     delivered: list[dict[str, Any]] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)  # one entry per send request: at, key, to, status, ...
+    observe: Callable[[], Any] | None = None  # set by a test: its value as each send request arrives goes in `log`
     replays: int = 0
     requests: int = 0
     over_limit: int = 0
     request_times: list[float] = field(default_factory=list)
     _cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _in_flight: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.bucket = TokenBucket(self.rate_per_second, self.burst, self.burst or self.rate_per_second)
@@ -67,28 +78,68 @@ class FakeSentDm:
     async def _send(self, request: Request) -> JSONResponse:
         self.requests += 1
         self.request_times.append(time.monotonic())
+        entry: dict[str, Any] = {"at": self.request_times[-1], "key": request.headers.get("idempotency-key"),
+                                 "to": [], "fault": None, "status": 0, "code": None, "retry_after": None,
+                                 "seen": self.observe() if self.observe else None}
+        self.log.append(entry)
+        response = await self._answer(request, entry)
+        entry["status"] = response.status_code
+        if response.status_code >= 400:
+            entry["code"] = json.loads(response.body)["error"]["code"]
+        return response
+
+    async def _answer(self, request: Request, entry: dict[str, Any]) -> JSONResponse:
         key_header = request.headers.get("x-api-key")
         if not key_header:
             return _error(401, "AUTH_001", "API key missing")
         if key_header != self.api_key:
             return _error(401, "AUTH_002", "API key invalid")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "VALIDATION_001", "Request body is not valid JSON")
+        entry["to"] = [str(n) for n in body.get("to") or []] if isinstance(body, dict) else []
         if self.failures:
             status, retry_after = self.failures.pop(0)
-            code = "BUSINESS_002" if status == 429 else "INTERNAL_001" if status == 500 else "SERVICE_001"
-            return _error(status, code, "scripted failure",
-                          {"Retry-After": str(retry_after)} if retry_after is not None else None)
+            return self._refuse(entry, status, retry_after)
+        fault = next_fault(self)
+        entry["fault"] = fault.kind if fault else None
+        if fault is not None and fault.kind == "error":
+            return self._refuse(entry, fault.status, fault.retry_after)
+        if fault is not None and fault.kind == "hang":
+            await asyncio.sleep(fault.seconds)
+            return _error(504, "INTERNAL_004", "Gateway timeout (the request was dropped)")
         if not self.bucket.take(1):
             self.over_limit += 1
+            entry["retry_after"] = 1.0
             return _error(429, "BUSINESS_002", "Rate limit exceeded", {"Retry-After": "1"})
-        idem = request.headers.get("idempotency-key")
+        idem = entry["key"]
         if idem is not None and not KEY.match(idem):
             return _error(400, "VALIDATION_007", "Invalid Idempotency-Key")
+        if idem in self._in_flight:
+            return _error(409, "CONFLICT_001", "A request with this Idempotency-Key is still being processed")
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
         if idem in self._cache:
             self.replays += 1
             first = self._cache[idem]
             return JSONResponse(first["body"], status_code=202, headers={
                 "Idempotent-Replayed": "true", "X-Original-Request-Id": first["request_id"]})
-        return await self._accept(await request.json(), idem)
+        if fault is not None and fault.kind == "late":  # the key is in flight while the answer is held back
+            self._in_flight.add(idem)
+            try:
+                await asyncio.sleep(fault.seconds)
+                return await self._accept(body, idem)
+            finally:
+                self._in_flight.discard(idem)
+        return await self._accept(body, idem)
+
+    def _refuse(self, entry: dict[str, Any], status: int, retry_after: float | None) -> JSONResponse:
+        entry["retry_after"] = retry_after
+        code = {429: "BUSINESS_002", 500: "INTERNAL_001", 502: "INTERNAL_003", 504: "INTERNAL_004"}.get(
+            status, "SERVICE_001")
+        text = "Rate limit exceeded" if status == 429 else "Service temporarily unavailable"
+        return _error(status, code, text, {"Retry-After": f"{retry_after:g}"} if retry_after is not None else None)
 
     async def _accept(self, body: dict[str, Any], idem: str | None) -> JSONResponse:
         to = body.get("to") or []
@@ -99,6 +150,9 @@ class FakeSentDm:
             return _error(400, "VALIDATION_002", "Phone must be E.164", details={"to": bad})
         if not body.get("text") and not body.get("template"):
             return _error(400, "VALIDATION_004", "text or template required")
+        if any(n in self.invalid for n in to):
+            return _error(400, "VALIDATION_001", "Validation failed",
+                          details={"to": [f"{n} is not a valid mobile number" for n in to if n in self.invalid]})
         if all(n in self.opted_out for n in to):
             return _error(422, "BUSINESS_004", "All recipients opted out")
         if self.latency:
