@@ -240,16 +240,17 @@ def _variant(campaign: Campaign, contact: Contact) -> str | None:
     return chosen["name"] if chosen else None
 
 
-def launch_campaign(session: Session, actor: Actor, ref: int | str) -> LaunchResult:
+def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: datetime | None = None) -> LaunchResult:
     """Start sending (ASK FOR APPROVAL FIRST, with the preview). Writes one queued activity per eligible
-    recipient (deferred ones wait for their local 08:00), then enqueues the send jobs after commit."""
+    recipient (deferred ones wait for their local 08:00), then enqueues the send jobs after commit. `now`: the
+    clock the send rules read (default: the current time; tests freeze it)."""
     _can(actor, "launch campaigns")
     campaign = _get(session, ref)
     if campaign.status != "draft":
         raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}: only a draft can be launched")
     if campaign.channel == "email" and not get_settings().sender_postal_address:
         raise CampaignError("set MKT_SENDER_POSTAL_ADDRESS (the postal address every email must carry) first")
-    now = utcnow()
+    now = now or utcnow()
     contacts, decisions = _evaluate(session, campaign, now)
     later = campaign.schedule_at if campaign.schedule_at and campaign.schedule_at > now else None
     rows, cost = [], 0

@@ -7,6 +7,7 @@ Retryable errors put the rows back to queued and re-enqueue the batch after Retr
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import dramatiq
 
@@ -137,13 +138,14 @@ def send_help(activity_id: int) -> None:
     log.info("help answer %s: %s", activity_id, run_help(activity_id))
 
 
-def run_tick() -> dict[int, list[int]]:
+def run_tick(now: datetime | None = None) -> dict[int, list[int]]:
+    """One campaign tick (`now`: its clock, default the current time; tests freeze it); enqueues what it frees."""
     import sqlalchemy as sa
 
     from tools.campaigns import enqueue_after_commit
 
     with unit_of_work() as uow:
-        todo = campaign_ticks.tick(uow.session, utcnow())
+        todo = campaign_ticks.tick(uow.session, now or utcnow())
         for campaign_id, ids in todo.items():
             enqueue_after_commit(uow.session, campaign_id, ids)
         helps = list(uow.session.scalars(sa.select(MarketingActivity.id).where(
