@@ -15,7 +15,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
-from domain.contacts import normalise_email, parse_phone, split_phone_text
+from domain.contacts import normalise_email, normalise_website, parse_phone, split_phone_text
 from domain.phone_fast import us_answer, us_national_number
 
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
@@ -38,6 +38,24 @@ def fast_email(raw: str) -> tuple[str | None, str | None]:
         return lowered, None
     result = normalise_email(raw)
     return result.value, result.error
+
+
+_WEBSITE = re.compile(r"(?:https?://)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\.?(/[A-Za-z0-9._~%+/-]*)?\Z")
+
+
+def fast_website(raw: str) -> tuple[str | None, str | None, str | None]:
+    """(canonical https URL, domain, error): normalise_website's answers, without urlsplit for the plain
+    shapes ("www.acme.com", "https://acme.com/", "acme.com/about"): a host of letters, digits, dashes and
+    dots and a plain path, which urlsplit would split at the first "/" and leave as they are."""
+    text = raw.strip()
+    match = _WEBSITE.match(text)
+    if match:
+        host, path = match.group(1).lower(), match.group(2) or ""
+        url = f"https://{host}{path.rstrip('/')}"
+        if "." in host and len(host) <= 253 and len(url) <= 500:
+            return url, host[4:] if host.startswith("www.") else host, None
+    result, domain = normalise_website(raw)
+    return result.value, domain, result.error
 
 
 @lru_cache(maxsize=65_536)  # repeated numbers (duplicate rows, shared switchboards) are parsed once

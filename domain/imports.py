@@ -7,11 +7,20 @@ reported for that line. A row with neither is rejected with its reason."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from domain.contacts import clean_name, normalise_website, split_full_name
-from domain.fastnorm import fast_email, fast_phone, known_timezone, normalise_country, timezone_for_place
+from domain.contacts import clean_name, split_full_name
+from domain.fastnorm import (
+    fast_email,
+    fast_phone,
+    fast_website,
+    known_timezone,
+    normalise_country,
+    timezone_for_place,
+)
 
 POLICIES = ("fill", "overwrite", "skip")
 MAX_TAGS = 50
@@ -151,36 +160,9 @@ def build_plan(mapping: Mapping) -> list[tuple[int, str, str]]:
 
 
 def normalise_row(cells: list[str], plan: list[tuple[int, str, str]], default_region: str = "US") -> RowOutcome:
-    contact: dict[str, Any] = {}
-    issues: list[Issue] = []
-    state = {"region": default_region, "name": None, "zone": None}
-    address_errors: list[str] = []
-    for index, header, target in plan:
-        raw = cells[index].replace("\x00", "").strip() if index < len(cells) else ""  # NUL: never data
-        if not raw:
-            continue
-        if raw[0] == "'" and len(raw) > 1 and raw[1] in "=+-@":
-            raw = raw[1:]  # a cell neutralised by our own export (domain.csv_safety)
-        limit = MAX_ATTRIBUTE if target.startswith("attributes.") else LIMITS[target]
-        if len(raw) > limit:
-            issues.append(Issue(header, f"value too long ({len(raw):,} characters, at most {limit:,}); dropped",
-                                raw[:100]))
-            continue
-        error = _apply(contact, target, raw, state)
-        if error:
-            issues.append(Issue(header, error, raw[:200]))
-            if target in ("email", "phone"):
-                address_errors.append(error)
-    _finish_names(contact, state["name"])
-    if not contact.get("email") and not contact.get("phone"):
-        why = "; ".join(address_errors) if address_errors else "no email and no phone"
-        return RowOutcome({}, issues, f"no usable address: {why}")
-    if "timezone" not in contact:
-        zone = state["zone"] or timezone_for_place(contact.get("country"),
-                                                                                   contact.get("region"))
-        if zone:
-            contact["timezone"] = zone
-    return RowOutcome(contact, issues)
+    """One row's cells -> a contact (normalised, non-empty fields only), the problems per cell, and the reason
+    when the row has no usable address."""
+    return _normalise(cells, _compile(tuple(plan)), default_region)
 
 
 def normalise_records(records: list[tuple[int, list[str] | None, str | None]], plan: list[tuple[int, str, str]],
@@ -188,67 +170,141 @@ def normalise_records(records: list[tuple[int, list[str] | None, str | None]], p
     """normalise_row for a batch of (line, cells, read error) records; a record that could not be read is
     rejected with its reason, a ragged one (not `width` cells) is reported but kept. Runs in worker processes
     for large files, so it takes and returns plain picklable data."""
+    steps = _compile(tuple(plan))
     out = []
     for line, cells, error in records:
-        outcome = normalise_row(cells or [], plan, default_region)
         if error:
-            outcome = RowOutcome({}, [], error)
-        elif cells is not None and len(cells) != width:
+            out.append((line, RowOutcome({}, [], error)))
+            continue
+        outcome = _normalise(cells or [], steps, default_region)
+        if cells is not None and len(cells) != width:
             what = "extra cells ignored" if len(cells) > width else "missing cells read as empty"
             outcome.issues.insert(0, Issue(None, f"row has {len(cells)} cells, the header has {width}: {what}"))
         out.append((line, outcome))
     return out
 
 
-def _apply(contact: dict[str, Any], target: str, raw: str, state: dict[str, Any]) -> str | None:
-    if target.startswith("attributes."):
-        contact.setdefault("attributes", {})[target.split(".", 1)[1]] = raw
-        return None
-    if target == "email":
-        value, error = fast_email(raw)
-        if value:
-            contact["email"] = value
-        return error
-    if target == "phone":
-        value, ext, zone, error = fast_phone(raw, state["region"])
-        if value:
-            contact["phone"] = value
-            if ext:
-                contact["phone_ext"] = ext
-            state["zone"] = zone
-        return error
-    return _apply_other(contact, target, raw, state)
+_Setter = Callable[[dict[str, Any], str, dict[str, Any]], "str | None"]
 
 
-def _apply_other(contact: dict[str, Any], target: str, raw: str, state: dict[str, Any]) -> str | None:
-    if target == "website":
-        result, domain = normalise_website(raw)
-        if result.value:
-            contact["website"], contact["domain"] = result.value, domain
-        return result.error
-    if target == "country":
-        code = normalise_country(raw)
-        if not code:
-            return f"unknown country {raw!r}: use a name or a two-letter code"
-        contact["country"] = state["region"] = code
-        return None
-    if target == "timezone":
-        zone = known_timezone(raw)
-        if not zone:
-            return f"unknown time zone {raw!r}: use an IANA name like America/Chicago"
-        contact["timezone"] = zone
-        return None
-    if target == "tags":
-        contact["tags"] = normalise_tags(raw)
-        return None
-    if target == "name":
-        state["name"] = raw
-        return None
-    if target == "phone_ext":
-        contact["phone_ext"] = re.sub(r"\D", "", raw)[:20] or None
-        return None
-    contact[target] = clean_name(raw)
+def _normalise(cells: list[str], steps: tuple[tuple[int, str, _Setter, int, bool], ...],
+               default_region: str) -> RowOutcome:
+    contact: dict[str, Any] = {}
+    issues: list[Issue] = []
+    state = {"region": default_region, "name": None, "zone": None}
+    address_errors: list[str] = []
+    width = len(cells)
+    for index, header, setter, limit, is_address in steps:
+        if index >= width:
+            continue
+        raw = cells[index]
+        if "\x00" in raw:
+            raw = raw.replace("\x00", "")  # NUL: never data
+        raw = raw.strip()
+        if not raw:
+            continue
+        if raw[0] == "'" and len(raw) > 1 and raw[1] in "=+-@":
+            raw = raw[1:]  # a cell neutralised by our own export (domain.csv_safety)
+        if len(raw) > limit:
+            issues.append(Issue(header, f"value too long ({len(raw):,} characters, at most {limit:,}); dropped",
+                                raw[:100]))
+            continue
+        error = setter(contact, raw, state)
+        if error:
+            issues.append(Issue(header, error, raw[:200]))
+            if is_address:
+                address_errors.append(error)
+    _finish_names(contact, state["name"])
+    if not contact.get("email") and not contact.get("phone"):
+        why = "; ".join(address_errors) if address_errors else "no email and no phone"
+        return RowOutcome({}, issues, f"no usable address: {why}")
+    if "timezone" not in contact:
+        zone = state["zone"] or timezone_for_place(contact.get("country"), contact.get("region"))
+        if zone:
+            contact["timezone"] = zone
+    return RowOutcome(contact, issues)
+
+
+@lru_cache(maxsize=64)
+def _compile(plan: tuple[tuple[int, str, str], ...]) -> tuple[tuple[int, str, _Setter, int, bool], ...]:
+    """(cell index, header, setter, length limit, is an address) for each mapped column, in plan order."""
+    steps = []
+    for index, header, target in plan:
+        if target.startswith("attributes."):
+            steps.append((index, header, _attribute_setter(target.split(".", 1)[1]), MAX_ATTRIBUTE, False))
+        else:
+            steps.append((index, header, _SETTERS.get(target) or _name_setter(target), LIMITS[target],
+                           target in ("email", "phone")))
+    return tuple(steps)
+
+
+def _attribute_setter(key: str) -> _Setter:
+    def setter(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
+        contact.setdefault("attributes", {})[key] = raw
+    return setter
+
+
+def _name_setter(target: str) -> _Setter:
+    def setter(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
+        contact[target] = clean_name(raw)
+    return setter
+
+
+def _set_email(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> str | None:
+    value, error = fast_email(raw)
+    if value:
+        contact["email"] = value
+    return error
+
+
+def _set_phone(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> str | None:
+    value, ext, zone, error = fast_phone(raw, state["region"])
+    if value:
+        contact["phone"] = value
+        if ext:
+            contact["phone_ext"] = ext
+        state["zone"] = zone
+    return error
+
+
+def _set_website(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> str | None:
+    value, domain, error = fast_website(raw)
+    if value:
+        contact["website"], contact["domain"] = value, domain
+    return error
+
+
+def _set_country(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> str | None:
+    code = normalise_country(raw)
+    if not code:
+        return f"unknown country {raw!r}: use a name or a two-letter code"
+    contact["country"] = state["region"] = code
     return None
+
+
+def _set_timezone(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> str | None:
+    zone = known_timezone(raw)
+    if not zone:
+        return f"unknown time zone {raw!r}: use an IANA name like America/Chicago"
+    contact["timezone"] = zone
+    return None
+
+
+def _set_tags(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
+    contact["tags"] = normalise_tags(raw)
+
+
+def _set_full_name(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
+    state["name"] = raw
+
+
+def _set_phone_ext(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
+    contact["phone_ext"] = re.sub(r"\D", "", raw)[:20] or None
+
+
+_SETTERS: dict[str, _Setter] = {
+    "email": _set_email, "phone": _set_phone, "website": _set_website, "country": _set_country,
+    "timezone": _set_timezone, "tags": _set_tags, "name": _set_full_name, "phone_ext": _set_phone_ext}
 
 
 def _finish_names(contact: dict[str, Any], full: str | None) -> None:

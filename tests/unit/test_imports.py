@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from domain.contacts import normalise_email, normalise_phone, timezone_for_phone
-from domain.fastnorm import fast_email, fast_phone, normalise_country, timezone_for_place
+from domain.contacts import normalise_email, normalise_phone, normalise_website, timezone_for_phone
+from domain.fastnorm import fast_email, fast_phone, fast_website, normalise_country, timezone_for_place
 from domain.imports import (
     apply_overrides,
     build_plan,
@@ -150,3 +150,17 @@ def test_fast_phone_gives_the_same_answers_as_normalise_and_timezone():
         for region in ("US", "DE"):
             want = normalise_phone(case, region)
             assert fast_phone(case, region) == (want.value, want.extra, timezone_for_phone(want.value), want.error)
+
+
+def test_fast_website_gives_the_same_answers_as_normalise_website():
+    rng = random.Random(9)
+    cases = ["www.Acme.com", "https://acme.com/", "http://acme.com/About/", "acme.com.", "a.com./x", "acme", "-.com",
+             "HTTPS://acme.com", "ftp://acme.com", "acme.com:8080", "user@acme.com", "acme.com?q=1", "[oops", " x.io ",
+             "https:/acme.com", "a." * 130 + "com", "acme.com/" + "p" * 490, "https://", "www.", "//acme.com", ""]
+    alphabet = "abC.-/:w1%@ ?#_"
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 16))) for _ in range(4000)]
+    cases += [rng.choice(["", "http://", "https://", "www."]) + "".join(rng.choice("ab.-/") for _ in range(8))
+              for _ in range(2000)]
+    for case in cases:
+        want, domain = normalise_website(case)
+        assert fast_website(case) == (want.value, domain, want.error), case
