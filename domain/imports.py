@@ -291,7 +291,12 @@ def _set_timezone(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> s
 
 
 def _set_tags(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
-    contact["tags"] = normalise_tags(raw)
+    contact["tags"] = list(_cell_tags(raw))
+
+
+@lru_cache(maxsize=4096)  # a file repeats a few tag cells
+def _cell_tags(raw: str) -> tuple[str, ...]:
+    return tuple(normalise_tags(raw))
 
 
 def _set_full_name(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:

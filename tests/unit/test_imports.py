@@ -135,6 +135,10 @@ def test_fast_email_gives_the_same_answers_as_the_full_validator():
              "a@123.com", "a@x.123", "x" * 65 + "@x.com", "a@" + "b" * 64 + ".com", "user@sub.domain.travel", ""]
     alphabet = "abcAB.-_+@1é "
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 14))) for _ in range(3000)]
+    cases += ["a@x.local", "a@mail.test", "a@b.arpa", "a@ab--cd.com", "a@xn--bcher-kva.com", "a@xn--x.com",
+              "a@x.c0m", "a@" + "b" * 63 + ".com", "a@" + ".".join(["abcdefghi"] * 26) + ".com"]
+    cases += ["a@" + "".join(rng.choice("ab-.1x") for _ in range(rng.randint(3, 12))) + rng.choice(["", ".com", ".c1"])
+              for _ in range(3000)]
     for case in cases:
         want = normalise_email(case)
         assert fast_email(case) == (want.value, want.error), case
