@@ -12,7 +12,9 @@ PostgreSQL + Redis. Proven for email and SMS:
 - a storm that does not heal: each recipient is tried exactly MAX_ATTEMPTS times, then fails; the campaign pauses
   itself at its error threshold naming the last error; no request reaches the fake while it is paused; resumed after
   the fake heals, the rest goes out exactly once;
-- an email timeout where nothing went out is left for review (never resent blindly).
+- an email timeout where nothing went out is left for review (never resent blindly);
+- (`redis`, PostgreSQL + Redis pass) the same kind of storm on an email and an SMS campaign at once, sent by two
+  `mkt worker` processes sharing the rate limit's Retry-After hold and the delayed retries through Redis.
 
 The workers' transports are the real clients built with a 1 s timeout (production: 30 s Postmark, 15 s Sent.dm), so
 that a fake holding its answer for 2 s is a timeout. Each scenario prints one `STORM ...` line (bench/RESULTS.md,
@@ -169,7 +171,8 @@ N = 30
 STORM = {  # one fault per request in arrival order, then calm
     "email": [Fault.error(429, 2), Fault.error(500), Fault.slow(0.3), Fault.late(HOLD), Fault.error(503), None,
               Fault.error(429, 1.5), Fault.error(503), Fault.slow(0.3)],
-    "sms": [Fault.error(429, 2), Fault.error(500), Fault.slow(0.3), Fault.late(HOLD), Fault.error(503), None,
+    # the SMS answered late is held 3 s: its retry (1 s timeout + 1 s back-off) finds the key in flight (409)
+    "sms": [Fault.error(429, 2), Fault.error(500), Fault.slow(0.3), Fault.late(HOLD + 1), Fault.error(503), None,
             Fault.hang(HOLD), Fault.error(429, 1.5), None, Fault.error(503), Fault.slow(0.3)],
 }
 
@@ -314,3 +317,80 @@ def test_an_email_timeout_is_reconciled_or_left_for_review_never_resent(db, monk
     assert (acts[dropped].status, acts[dropped].error_code, reached(pm)[dropped]) == ("unknown", "review", 0)
     assert progress(campaign_id).counts == {"sent": 1, "unknown": 1}
     figures("email timeouts", recipients=2, requests=len(pm.log), reconciled_sent=1, left_for_review=1, resent=0)
+
+
+# --- the same storm with real worker processes (PostgreSQL + Redis pass) -------------------------------------------
+
+PROCESS_N = 100
+PATTERN = [Fault.error(429, 1.5), None, Fault.error(500), Fault.slow(0.2), None, Fault.error(503), None,
+           Fault.error(429, 1), Fault.slow(0.2), None]
+PROCESS_STORM = {"email": PATTERN * 2, "sms": PATTERN * 4}  # no more entries than requests: 20 batches / 100 SMS
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_storm_across_worker_processes(db, tmp_path):
+    """An email and an SMS campaign at once, sent by two `mkt worker` processes on a private Redis (the rate limit's
+    Retry-After hold and the delayed retries are shared through it), against fakes answering 4 in 10 of their first
+    requests with 429/500/503 and 2 in 10 slowly, each with one recipient refused permanently. Every recipient is
+    reached exactly once, or (if the storm happened to hit it MAX_ATTEMPTS times) failed with exactly MAX_ATTEMPTS
+    requests and never reached; the refused one is answered once; retries honour Retry-After."""
+    import uuid
+
+    from tests.fakes.server import serve_app
+    from tests.faults_support import (
+        RedisServer,
+        base_env,
+        launch,
+        seed_contacts,
+        start_worker,
+        stop_workers,
+        wait_until,
+    )
+
+    seed_contacts(db, PROCESS_N)
+    fake = {"email": FakePostmark(inactive={"r3@example.com"}, storm=list(PROCESS_STORM["email"])),
+            "sms": FakeSentDm(invalid={"+15122000003"}, storm=list(PROCESS_STORM["sms"]))}
+    redis_server, procs = RedisServer(tmp_path), []
+    redis_server.start()
+    try:
+        with serve_app(fake["email"].app()) as pm_url, serve_app(fake["sms"].app()) as sd_url:
+            env = base_env(db.url.render_as_string(hide_password=False), redis_server.url,
+                           f"mkt-storm-{uuid.uuid4().hex[:8]}", tmp_path) | {
+                "POSTMARK_SERVER_TOKEN": fake["email"].token, "MKT_POSTMARK_API_URL": pm_url,
+                "MKT_EMAIL_BATCH_SIZE": "5", "MKT_EMAIL_RATE_PER_SECOND": "100",
+                "SENTDM_API_KEY": fake["sms"].api_key, "MKT_SENTDM_API_URL": sd_url, "MKT_SMS_BATCH_SIZE": "10",
+                "MKT_SMS_RATE_PER_SECOND": "50"}
+            campaigns = {channel: launch(env, channel, f"Storm {channel}")["campaign_id"] for channel in fake}
+            procs += [start_worker(env, tmp_path / f"worker-{i}.log") for i in (1, 2)]
+
+            def settled() -> bool:  # every row sent or failed (a delayed retry keeps its row queued)
+                with db.connect() as conn:
+                    return conn.scalar(sa.text(
+                        "SELECT count(*) FROM marketing_activities WHERE status IN "
+                        "('queued', 'deferred', 'sending', 'unknown')")) == 0
+
+            wait_until("both campaigns settled", settled, 90, step=0.2)
+    finally:
+        stop_workers(procs)
+        redis_server.stop()
+    for channel, campaign_id in campaigns.items():
+        f, acts = fake[channel], rows(campaign_id)
+        per, asked = reached(f), requests_per_activity(f)
+        refused = next(i for i, a in acts.items() if a.error_code in ("406", "VALIDATION_001"))
+        exhausted = [i for i, a in acts.items() if a.status == "failed" and i != refused]
+        assert f.storm == [] and len(acts) == PROCESS_N
+        assert sum(c - 1 for c in per.values() if c > 1) == 0
+        for activity_id, a in acts.items():
+            if activity_id in exhausted:  # the storm hit it every time: given up at the limit, never reached
+                assert asked[activity_id] == MAX and per[activity_id] == 0 and a.attempts == MAX, a
+            elif activity_id != refused:
+                assert a.status == "sent" and per[activity_id] == 1, (activity_id, a.status, a.error_message)
+        answers = [permanent_answer(e, refused) for e in f.log if refused in ids_in(e)]
+        assert answers[-1] is not None and sum(1 for x in answers if x) == 1 and per[refused] == 0
+        honoured = check_retry_after(f)
+        assert honoured == sum(1 for e in f.log if e["status"] == 429) == \
+            sum(1 for x in PROCESS_STORM[channel] if x and x.status == 429)
+        figures(f"processes {channel}", recipients=PROCESS_N, workers=2, **storm_figures(
+            f, retry_after_honoured=f"{honoured}/{honoured}", permanent_failures=1, retries_used_up=len(exhausted),
+            max_requests_per_recipient=max(asked.values()), duplicates=0, paused_at="-"))
