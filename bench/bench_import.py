@@ -139,6 +139,7 @@ def _normalised(paths: list[str]) -> list[dict]:
     from domain.imports import build_plan, normalise_row, propose_mapping
     from tools.csv_files import detect_format, read_records
     from tools.import_batch import FileDedup
+    from tools.import_wire import pack, unpack
 
     out = []
     dedup = FileDedup()
@@ -148,7 +149,7 @@ def _normalised(paths: list[str]) -> list[dict]:
         _, header, _, _ = next(records)
         plan = build_plan(propose_mapping([h.strip() for h in header]))
         outcomes = [(line, normalise_row(cells, plan, "US")) for line, cells, _, _ in records]
-        out += [c for _, c in dedup.prepare(outcomes).rows]
+        out += [unpack(text) for _, _, _, text in dedup.prepare(pack(outcomes)).rows]
     return out
 
 

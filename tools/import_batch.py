@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import operator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +16,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from db.models import Contact, ContactEvent, ImportError_, Suppression, utcnow
-from domain.imports import SCALARS, RowOutcome, merge
+from domain.imports import SCALARS, merge
+from tools.import_wire import COPY_OPTIONS, ROW_FIELDS, Packed, Row, copy_text_value, unpack
 
 MAX_STORED_ERRORS = 100_000
 _IN_CHUNK = 5000
@@ -42,7 +44,7 @@ class Counts:
 class Prepared:
     """A batch after normalisation and de-duplication within the file (no database work yet)."""
 
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, contact)
+    rows: list[Row] = field(default_factory=list)  # (line, email, phone, COPY text): see tools.import_wire
     errors: list[dict[str, Any]] = field(default_factory=list)  # import_errors rows without import_id
     counts: Counts = field(default_factory=Counts)
 
@@ -54,22 +56,17 @@ class FileDedup:
         self.emails: set[int] = set()
         self.phones: set[int] = set()
 
-    def prepare(self, outcomes: list[tuple[int, RowOutcome]]) -> Prepared:
+    def prepare(self, packed: Packed) -> Prepared:
         """Count and report rejected rows and rows whose email (else phone) came earlier in the file."""
-        batch = Prepared()
-        for line, outcome in outcomes:
-            batch.counts.rows += 1
-            for issue in outcome.issues:
-                batch.errors.append({"line": line, "column": issue.column and issue.column[:200],
-                                     "reason": issue.reason[:500],
-                                     "value": issue.value, "rejected": False})
-            if outcome.rejected:
-                batch.counts.rejected += 1
-                batch.errors.append({"line": line, "column": None, "reason": outcome.rejected[:500], "value": None,
-                                     "rejected": True})
-                continue
-            email, phone = outcome.contact.get("email"), outcome.contact.get("phone")
-            seen = hash(email) in self.emails if email else phone is not None and hash(phone) in self.phones
+        batch = Prepared(counts=Counts(rows=packed.read, rejected=packed.rejected))
+        batch.errors = [dict(zip(_ERROR_KEYS, e, strict=True)) for e in packed.errors]
+        emails, phones = self.emails, self.phones
+        for row in packed.rows:
+            line, email, phone, _ = row
+            if email:
+                seen = hash(email) in emails
+            else:
+                seen = phone is not None and hash(phone) in phones
             if seen:
                 batch.counts.duplicates += 1
                 which = "email" if email else "phone"
@@ -78,10 +75,10 @@ class FileDedup:
                                      "rejected": False})
                 continue
             if email:
-                self.emails.add(hash(email))
+                emails.add(hash(email))
             if phone:
-                self.phones.add(hash(phone))
-            batch.rows.append((line, outcome.contact))
+                phones.add(hash(phone))
+            batch.rows.append(row)
         return batch
 
 
@@ -90,15 +87,20 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
     """Write one prepared batch; returns its counts (rows, created, updated, unchanged, duplicates, rejected)."""
     counts = Counts(rows=batch.counts.rows, duplicates=batch.counts.duplicates, rejected=batch.counts.rejected)
     by_email, by_phone = _existing(session, batch.rows)
-    blocked_email = _suppressed(session, "email", [c["email"] for _, c in batch.rows if c.get("email")])
-    blocked_sms = _suppressed(session, "sms", [c["phone"] for _, c in batch.rows if c.get("phone")])
+    blocked_email = _suppressed(session, "email", [r[1] for r in batch.rows if r[1]])
+    blocked_sms = _suppressed(session, "sms", [r[2] for r in batch.rows if r[2]])
+    copy_rows = session.get_bind().dialect.name == "postgresql"
     now = utcnow()
-    inserts, updates, events = [], [], []
-    for _line, contact in batch.rows:
-        found = _match(contact, by_email, by_phone)
+    texts, inserts, updates, events = [], [], [], []
+    for _line, email, phone, text in batch.rows:
+        found = _match(email, phone, by_email, by_phone)
         if found is None:
-            inserts.append(_new_row(contact, source, import_id, now, blocked_email, blocked_sms))
+            if copy_rows and email not in blocked_email and phone not in blocked_sms:
+                texts.append(text)  # the common case: written by COPY as the worker packed it
+            else:
+                inserts.append(_new_row(unpack(text), source, import_id, now, blocked_email, blocked_sms))
             continue
+        contact = unpack(text)
         changes = merge(found, contact, policy)
         changes.update(_suppression_changes(found, contact, blocked_email, blocked_sms, now))
         if not changes:
@@ -112,9 +114,11 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
             if changes.get(key):
                 (by_email if key == "email" else by_phone)[changes[key]] = found
         updates.append({"id": found["id"], **changes, "updated_at": now})
-    counts.created = len(inserts)
+    counts.created = len(texts) + len(inserts)
+    if texts:  # no history row for a new contact: contacts.import_id says which import created it
+        _copy_new_contacts(session, texts, source, import_id, now)
     if inserts:
-        bulk_insert(session, Contact.__table__, inserts)  # no history row: contacts.import_id says it
+        bulk_insert(session, Contact.__table__, inserts)
     if updates:
         session.execute(sa.update(Contact), updates)
     if events:
@@ -124,6 +128,25 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
         bulk_insert(session, ImportError_.__table__, [{**e, "import_id": import_id} for e in batch.errors[:room]])
     session.flush()
     return counts
+
+
+_ERROR_KEYS = ("line", "column", "reason", "value", "rejected")
+_NEW_CONTACT_COLUMNS = (*ROW_FIELDS, "source", "enrichment_status", "email_status", "is_sample", "opted_out_email",
+                        "opted_out_sms", "import_id", "created_at", "updated_at")
+
+
+def _copy_new_contacts(session: Session, texts: list[str], source: str, import_id: int, now: datetime) -> None:
+    """COPY new contacts (none of them suppressed) from their packed text plus the columns every one shares."""
+    stamp = now.isoformat()
+    tail = "\t" + "\t".join([copy_text_value(source), "none", "ok", "f", "f", "f", str(import_id), stamp, stamp]) + "\n"
+    query = pgsql.SQL("COPY contacts ({}) FROM STDIN WITH " + COPY_OPTIONS).format(
+        pgsql.SQL(", ").join(pgsql.Identifier(n) for n in _NEW_CONTACT_COLUMNS))
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        with cursor.copy(query) as copy:
+            copy.write(tail.join(texts) + tail)
+    finally:
+        cursor.close()
 
 
 def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -164,9 +187,9 @@ def _suppressed(session: Session, channel: str, addresses: list[str]) -> set[str
     return found
 
 
-def _existing(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> tuple[dict[str, dict], dict[str, dict]]:
-    emails = list({c["email"] for _, c in rows if c.get("email")})
-    phones = list({c["phone"] for _, c in rows if c.get("phone")})
+def _existing(session: Session, rows: list[Row]) -> tuple[dict[str, dict], dict[str, dict]]:
+    emails = list({r[1] for r in rows if r[1]})
+    phones = list({r[2] for r in rows if r[2]})
     by_email: dict[str, dict[str, Any]] = {}
     by_phone: dict[str, dict[str, Any]] = {}
     found: dict[int, dict[str, Any]] = {}
@@ -183,9 +206,9 @@ def _existing(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> tuple
     return by_email, by_phone
 
 
-def _match(contact: dict[str, Any], by_email: dict[str, dict], by_phone: dict[str, dict]) -> dict[str, Any] | None:
+def _match(email: str | None, phone: str | None, by_email: dict[str, dict],
+           by_phone: dict[str, dict]) -> dict[str, Any] | None:
     """Same email; else same phone, unless both have an email and the emails differ (two people)."""
-    email, phone = contact.get("email"), contact.get("phone")
     if email and email in by_email:
         return by_email[email]
     found = by_phone.get(phone) if phone else None

@@ -1,6 +1,6 @@
 """Normalisation worker for large imports, one process per CPU: started by tools.imports as
 `python -m tools.import_worker`, it reads jobs (records, plan, default region, width) from its stdin and writes
-`domain.imports.normalise_records` results to its stdout, one pickle each, until stdin closes.
+`domain.imports.normalise_records` results, packed (tools.import_wire), to its stdout, one pickle each, until stdin closes.
 
 A plain child process rather than multiprocessing: multiprocessing's spawn/forkserver re-run the parent's
 __main__ script in every worker (a script without a __main__ guard would run again), and fork is unsafe in a
@@ -18,6 +18,7 @@ from settings import ROOT
 
 def main() -> None:
     from domain.imports import normalise_records
+    from tools.import_wire import pack
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while True:
@@ -25,7 +26,7 @@ def main() -> None:
             job = pickle.load(source)  # noqa: S301 - our parent's data
         except EOFError:
             return
-        pickle.dump(normalise_records(*job), sink, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(pack(normalise_records(*job)), sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 
 

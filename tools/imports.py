@@ -39,6 +39,7 @@ from domain.roles import Permission, require
 from settings import get_settings
 from tools.csv_files import FileFormat, ImportFileError, detect_format, read_records
 from tools.import_batch import MAX_STORED_ERRORS, Counts, FileDedup, apply_batch
+from tools.import_wire import Packed, pack
 from tools.import_worker import WorkerPool
 from tools.users import Actor
 
@@ -200,7 +201,7 @@ class _Job:
         args = (self.plan, self.region, self.width)
         if not workers:
             for chunk, done in _chunks(records, batch_size):
-                self.write(normalise_records(chunk, *args))
+                self.write(pack(normalise_records(chunk, *args)))
                 tick(done)
             return
         pool = WorkerPool(workers)
@@ -219,10 +220,10 @@ class _Job:
         finally:
             pool.close()
 
-    def write(self, outcomes: list[tuple[int, Any]]) -> None:
+    def write(self, packed: Packed) -> None:
         """One batch, one transaction. If another writer created one of these addresses between our look-up
         and our insert (unique email), the batch is rolled back and done again once: it then finds it."""
-        batch = self.dedup.prepare(outcomes)
+        batch = self.dedup.prepare(packed)
         for attempt in (1, 2):
             try:
                 with unit_of_work(self.engine) as uow:
@@ -311,7 +312,7 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
             given = {header_key(_key(k)) or _key(k): v for k, v in row.items()}
             cells = [_cell_text(given.get(header_key(k) or k)) for k in keys]
             outcomes.append((start + offset + 1, normalise_row(cells, job.plan, job.region)))
-        batch = job.dedup.prepare(outcomes)
+        batch = job.dedup.prepare(pack(outcomes))
         job.counts.add(apply_batch(session, batch, import_id=record.id, policy=policy, actor=actor.email,
                                    source=source, stored_errors=job.stored_errors))
         job.stored_errors += len(batch.errors)

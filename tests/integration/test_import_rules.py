@@ -156,3 +156,21 @@ def test_a_batch_that_meets_a_concurrent_insert_is_done_again(db, session, tmp_p
     result = run_import(_csv(tmp_path / "r.csv", "Email,City\nrace@x.com,Rome\nnew@x.com,Oslo\n"), actor=ADMIN)
     assert len(calls) == 2 and (result.created, result.updated) == (1, 1)
     assert _contact(session, "race@x.com").city == "Rome"
+
+
+def test_backslashes_tabs_line_breaks_and_copy_markers_are_stored_exactly(db, session, tmp_path):
+    nasty = ['Acme \\N Inc', 'back\\slash\\', 'tab\there', 'two\nlines', '\\.', 'Zoë "quoted" ☃', 'x\\ty']
+    path = tmp_path / "nasty.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Email", "Company", "City", "Notes", "Tags"])
+        for i, value in enumerate(nasty):
+            writer.writerow([f"n{i}@x.com", value, value, value, value.replace(",", "")])
+    result = run_import(path, actor=ADMIN)
+    assert (result.created, result.rejected) == (len(nasty), 0)
+    for i, value in enumerate(nasty):
+        contact = _contact(session, f"n{i}@x.com")
+        cleaned = " ".join(value.split())  # names and places are trimmed to single spaces; attributes are kept
+        assert (contact.company, contact.city) == (cleaned, cleaned)
+        assert contact.attributes == {"notes": value.strip()}
+        assert contact.import_id == result.import_id and contact.opted_out_email is False
