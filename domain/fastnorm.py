@@ -17,7 +17,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from phonenumbers import timezone as phone_timezone
 
 from domain.contacts import normalise_email, normalise_website, parse_phone, split_phone_text
-from domain.phone_fast import us_answer, us_national_number
+from domain.phone_fast import cached_answer, national_number
 
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
@@ -72,15 +72,19 @@ def fast_website(raw: str) -> tuple[str | None, str | None, str | None]:
 @lru_cache(maxsize=65_536)  # repeated numbers (duplicate rows, shared switchboards) are parsed once
 def fast_phone(raw: str, region: str = "US") -> tuple[str | None, str | None, str | None, str | None]:
     """(E.164, extension, time zone, error): normalise_phone and timezone_for_phone in one parse and one
-    number-type check (the same answers, about twice as fast); plainly written US numbers take the proven
-    prefix fast path of domain.phone_fast (the same answers again, several times faster)."""
+    number-type check (the same answers); plainly written numbers take the proven prefix fast path of
+    domain.phone_fast (the same answers again, several times faster)."""
+    region = region.upper()
     if raw.strip():
         text, ext = split_phone_text(raw)
-        nsn = us_national_number(text, region.upper()) if text else None
-        if nsn:
-            answer = us_answer(nsn, lambda: _us_type_and_zones(nsn))
-            if answer:
-                return "+1" + nsn, ext, _one_zone(answer[1]), None
+        predicted = national_number(text, region) if text else None
+        if predicted:
+            code, nsn = predicted
+            answer = cached_answer(code, nsn, lambda: _full_answer(raw, region, code, nsn))
+            if answer is not None:
+                if answer[0] == phonenumbers.PhoneNumberType.UNKNOWN:
+                    return None, None, None, f"invalid phone {raw!r}: not a valid number"
+                return f"+{code}{nsn}", ext, _one_zone(answer[1]), None
     number, ext, error = parse_phone(raw, region)
     if number is None:
         return None, None, None, error
@@ -89,6 +93,18 @@ def fast_phone(raw: str, region: str = "US") -> tuple[str | None, str | None, st
         return None, None, None, f"invalid phone {raw!r}: not a valid number"
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, ext, _one_zone(_zones_for(number, kind)), None
+
+
+def _full_answer(raw: str, region: str, code: int, nsn: str) -> tuple[tuple[int, tuple[str, ...]], bool] | None:
+    """phonenumbers' (type, zones) for `raw` and whether the country's main region decided it; None unless
+    the parse gave the predicted country code and national digits."""
+    number, _, _ = parse_phone(raw, region)
+    if number is None or number.country_code != code or phonenumbers.national_significant_number(number) != nsn:
+        return None
+    kind = phonenumbers.number_type(number)
+    main = phonenumbers.region_code_for_country_code(code)
+    decided = kind == phonenumbers.PhoneNumberType.UNKNOWN or phonenumbers.region_code_for_number(number) == main
+    return (kind, _zones_for(number, kind) if kind != phonenumbers.PhoneNumberType.UNKNOWN else ()), decided
 
 
 def _zones_for(number: phonenumbers.PhoneNumber, kind: int) -> tuple[str, ...]:
@@ -100,15 +116,6 @@ def _zones_for(number: phonenumbers.PhoneNumber, kind: int) -> tuple[str, ...]:
 def _one_zone(zones: tuple[str, ...]) -> str | None:
     known = [z for z in zones if z != "Etc/Unknown"]
     return known[0] if len(known) == 1 else None
-
-
-def _us_type_and_zones(nsn: str) -> tuple[int, tuple[str, ...]] | None:
-    """The full phonenumbers answer for +1 `nsn`; None unless its region is the US."""
-    number = phonenumbers.PhoneNumber(country_code=1, national_number=int(nsn))
-    if phonenumbers.region_code_for_number(number) != "US":
-        return None
-    kind = phonenumbers.number_type(number)
-    return kind, _zones_for(number, kind)
 
 
 _COUNTRY_NAMES = {

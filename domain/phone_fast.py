@@ -1,23 +1,27 @@
-"""A fast path for US (NANP) phone numbers that gives exactly phonenumbers' answers (pure).
+"""A fast path for phone numbers that gives exactly phonenumbers' answers (pure).
 
-phonenumbers spends ~45 us parsing a number and deciding its type with a dozen regular expressions. For a US
-number that work depends only on its ten digits, and the regular expressions only look at the first few of
-them (area code and exchange): `(?:212|...)[2-9]\\d{6}`. So the answer for one number holds for every
-number of the same length that starts with the same digits -- *when the patterns provably cannot tell them
-apart*. This module proves that for each prefix it caches: each of the US metadata's patterns is turned into
-an automaton over the digits 0-9 and, after reading the prefix, it must accept either every completion of the
-remaining length or none. The time zone table is checked the same way (no longer key starts with the prefix).
-Only then is phonenumbers' own answer for the first number reused for the others.
+phonenumbers spends ~45 us parsing a number and deciding its type with a dozen regular expressions. For a
+plainly written number that work depends only on its country calling code and its national digits, and the
+regular expressions only look at the first few of those (area code and exchange): `(?:212|...)[2-9]\\d{6}`.
+So the answer for one number holds for every number of the same country and length that starts with the same
+digits -- *when the patterns provably cannot tell them apart*. This module proves that for each prefix it
+caches: each pattern of the country's main region is turned into an automaton over the digits 0-9 and, after
+reading the prefix, it must accept either every completion of the remaining length or none. The time zone
+table is checked the same way (no longer key starts with the prefix). Only then is phonenumbers' own answer
+for the first number (`learn`) reused for the others (`lookup`).
 
-Which inputs take the fast path (anything else goes the full phonenumbers way):
+Which inputs take the fast path (anything else goes the full phonenumbers way), see `national_number`:
 - digits with spaces, dots, dashes and parentheses only, and an optional leading "+";
-- "+1" and 10 digits, or -- with the US, Canada, the Dominican Republic, Jamaica or Puerto Rico as the
-  default region -- 10 digits, or "1" and 10 digits;
-- the 10-digit national number starts with 2-9 (so no national prefix can be stripped from it), and the
-  US metadata (first in the NANP list, no leading-digits rule) gives it a type: numbers of the other NANP
-  countries (Canada, the Caribbean) go the full way.
-For those inputs phonenumbers' parse yields country code 1 and those 10 digits (it ignores the punctuation
-allowed here), so the answers are equal; tests/unit/test_phone_fast.py checks this on random inputs."""
+- with "+": a country calling code and the rest; without: the default region's country, when the digits do
+  not start with its international prefix (00, 011, ...) or its country code; for the US, Canada, the
+  Dominican Republic, Jamaica and Puerto Rico also "1" and 10 digits;
+- the national digits do not start with the national prefix (0, 1, ...) of the region whose rules parse them,
+  and have 2 to 17 digits.
+For those inputs phonenumbers' parse yields that country code and those national digits (it ignores the
+punctuation allowed here and strips nothing). The answer is reused only where the country's main region
+(first in phonenumbers' list, without a leading-digits rule) decides it: a valid number of that region, or an
+invalid one in a country with a single region. tests/unit/test_phone_fast.py checks equality on random
+inputs over many regions."""
 
 from __future__ import annotations
 
@@ -36,8 +40,7 @@ _SHAPE = re.compile(r"\+?[0-9 ().\-]+\Z")
 _DROP = str.maketrans("", "", " ().-+")
 _DESCS = ("general_desc", "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
           "voicemail", "fixed_line", "mobile")
-NSN_LENGTH = 10
-MIN_PREFIX = 3
+MIN_PREFIX = 2
 
 
 class Automaton:
@@ -161,52 +164,100 @@ def _digit_set(items: list) -> frozenset[str]:
     return digits - chars if negate else digits & chars
 
 
-class UsPrefixes:
-    """US numbers' (type, time zones) by the shortest prefix proven to decide them."""
+Answer = tuple[int, tuple[str, ...]]  # phonenumbers' number type, time zones
 
-    def __init__(self) -> None:
-        metadata = PhoneMetadata.metadata_for_region("US")
-        self.automata: list[Automaton] = []
-        for name in _DESCS:
-            desc = getattr(metadata, name)
-            if desc is None or not desc.national_number_pattern:
-                continue  # never matches: decided
-            if desc.possible_length and NSN_LENGTH not in desc.possible_length:
-                continue  # the length check fails first: decided
-            self.automata.append(Automaton(desc.national_number_pattern))
-        keys = [k for k in TIMEZONE_DATA if k.startswith("1")]
-        self.zone_inner = {k[1:j] for k in keys for j in range(1, len(k))}  # national prefixes a longer key extends
-        self.known: dict[str, tuple[int, tuple[str, ...]]] = {}
 
-    def lookup(self, nsn: str) -> tuple[int, tuple[str, ...]] | None:
-        for k in range(MIN_PREFIX, NSN_LENGTH + 1):
-            found = self.known.get(nsn[:k])
+class CountryPrefixes:
+    """One country's (type, time zones) answers by the shortest prefix proven to decide them, per length."""
+
+    def __init__(self, main_region: str, country_code: int) -> None:
+        self.metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, main_region)
+        self.single_region = len(COUNTRY_CODE_TO_REGION_CODE[country_code]) == 1
+        self.automata: dict[str, Automaton] = {}
+        code = str(country_code)
+        self.zone_inner = {k[len(code):j] for k in TIMEZONE_DATA if k.startswith(code) for j in range(len(code), len(k))}
+        self.known: dict[tuple[int, str], Answer] = {}
+
+    def lookup(self, nsn: str) -> Answer | None:
+        length, known = len(nsn), self.known
+        for k in range(MIN_PREFIX, length + 1):
+            found = known.get((length, nsn[:k]))
             if found is not None:
                 return found
         return None
 
-    def learn(self, nsn: str, answer: tuple[int, tuple[str, ...]]) -> None:
-        """Remember phonenumbers' answer for `nsn` under its shortest deciding prefix."""
-        for k in range(MIN_PREFIX, NSN_LENGTH + 1):
+    def learn(self, nsn: str, answer: Answer) -> None:
+        """Remember phonenumbers' answer for `nsn` under its shortest deciding prefix (if any is shorter than
+        the number itself, the whole number is one)."""
+        length = len(nsn)
+        patterns = self._patterns(length)
+        for k in range(MIN_PREFIX, length + 1):
             prefix = nsn[:k]
-            if prefix not in self.zone_inner and all(a.decided_by(prefix, NSN_LENGTH) for a in self.automata):
-                self.known[prefix] = answer
+            if prefix not in self.zone_inner and all(a.decided_by(prefix, length) for a in patterns):
+                self.known[(length, prefix)] = answer
                 return
 
+    def _patterns(self, length: int) -> list[Automaton]:
+        """The automata of every pattern phonenumbers' type check may test on a number of this length."""
+        out = []
+        for name in _DESCS:
+            desc = getattr(self.metadata, name)
+            if desc is None or not desc.national_number_pattern:
+                continue  # never matches: decided
+            if desc.possible_length and length not in desc.possible_length:
+                continue  # the length check fails first: decided
+            pattern = desc.national_number_pattern
+            if pattern not in self.automata:
+                self.automata[pattern] = Automaton(pattern)
+            out.append(self.automata[pattern])
+        return out
 
-def us_national_number(text: str, region: str) -> str | None:
-    """The 10-digit national number when `text` (extension and "00" already handled) is a plainly written
-    NANP number that phonenumbers would parse as country code 1 and those digits; else None."""
+
+def national_number(text: str, region: str) -> tuple[int, str] | None:
+    """(country calling code, national digits) when `text` (extension and "00" already handled) is written
+    plainly enough that phonenumbers' parse is known to give exactly that; else None (see the module doc)."""
     if not _SHAPE.match(text):
         return None
     digits = text.translate(_DROP)
     if text[0] == "+":
-        nsn = digits[1:] if len(digits) == 11 and digits[0] == "1" else None
-    elif region in _plain_nanp_regions():
-        nsn = digits if len(digits) == 10 else digits[1:] if len(digits) == 11 and digits[0] == "1" else None
+        code, rest = _split_country_code(digits)
+        if not code:
+            return None
+        rules = PhoneMetadata.metadata_for_region_or_calling_code(code, COUNTRY_CODE_TO_REGION_CODE[code][0])
+        if rules is None:
+            return None
     else:
-        nsn = None
-    return nsn if nsn and nsn[0] in "23456789" else None
+        rules = PhoneMetadata.metadata_for_region(region)
+        if rules is None:
+            return None
+        code, rest = rules.country_code, digits
+        if code == 1 and region in _plain_nanp_regions() and len(digits) == 11 and digits[0] == "1":
+            rest = digits[1:]  # "1" and 10 digits: the country code, stripped (no NANP number has 11 digits)
+        elif _starts_international(rules, digits) or digits.startswith(str(code)):
+            return None
+    prefix = rules.national_prefix_for_parsing
+    if not 2 <= len(rest) <= 17 or (prefix and _compiled(prefix).match(rest)):
+        return None
+    return code, rest
+
+
+def _split_country_code(digits: str) -> tuple[int, str]:
+    if not digits or digits[0] == "0":
+        return 0, digits
+    for size in range(1, min(len(digits), 3) + 1):
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            return code, digits[size:]
+    return 0, digits
+
+
+def _starts_international(rules: PhoneMetadata, digits: str) -> bool:
+    return bool(rules.international_prefix and _compiled(rules.international_prefix).match(digits))
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @lru_cache(maxsize=1)
@@ -225,20 +276,32 @@ def _plain_nanp_regions() -> frozenset[str]:
     return frozenset(plain)
 
 
-_PREFIXES: list[UsPrefixes] = []
+_COUNTRIES: dict[int, CountryPrefixes | None] = {}
 
 
-def us_answer(nsn: str, slow: Callable[[], tuple[int, tuple[str, ...]] | None]) -> tuple[int, tuple[str, ...]] | None:
-    """(phone number type, time zones) of the US number `nsn`: from a proven prefix, else from `slow()` (the
-    full phonenumbers way), learnt for its prefix when the type is not UNKNOWN. None when `slow` says the
-    number is not a US one (let the caller go the full way)."""
-    if not _PREFIXES:
-        _PREFIXES.append(UsPrefixes())
-    prefixes = _PREFIXES[0]
+def country_prefixes(code: int) -> CountryPrefixes | None:
+    """The prefix cache of a country calling code; None when its main region has a leading-digits rule (its
+    numbers are then not decided by the main region's patterns alone)."""
+    if code not in _COUNTRIES:
+        main = COUNTRY_CODE_TO_REGION_CODE[code][0]
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, main)
+        _COUNTRIES[code] = CountryPrefixes(main, code) if metadata and metadata.leading_digits is None else None
+    return _COUNTRIES[code]
+
+
+def cached_answer(code: int, nsn: str, full: Callable[[], tuple[Answer, bool] | None]) -> Answer | None:
+    """(type, time zones) of +`code` `nsn`: from a proven prefix, else from `full()` -- the full phonenumbers
+    way, giving the answer and whether the country's main region decided it -- learnt for its prefix when
+    it was. None when `full` says the parse was not the predicted one (the caller then goes the full way)."""
+    prefixes = country_prefixes(code)
+    if prefixes is None:
+        return None
     found = prefixes.lookup(nsn)
     if found is None:
-        found = slow()
-        if found is None or found[0] == PhoneNumberType.UNKNOWN:
+        result = full()
+        if result is None:
             return None
-        prefixes.learn(nsn, found)
+        found, decided = result
+        if decided and (found[0] != PhoneNumberType.UNKNOWN or prefixes.single_region):
+            prefixes.learn(nsn, found)
     return found
