@@ -40,7 +40,7 @@ from settings import get_settings
 from tools.csv_files import FileFormat, ImportFileError, detect_format, read_records
 from tools.import_batch import MAX_STORED_ERRORS, Counts, FileDedup, apply_batch
 from tools.import_wire import Packed, pack
-from tools.import_worker import WorkerPool
+from tools.import_worker import worker_pool
 from tools.users import Actor
 
 __all__ = ["CsvPreview", "ImportFileError", "ImportProgress", "ImportRequestError", "ImportResult", "RowError",
@@ -204,8 +204,7 @@ class _Job:
                 self.write(pack(normalise_records(chunk, *args)))
                 tick(done)
             return
-        pool = WorkerPool(workers)
-        try:
+        with worker_pool(workers) as pool:
             pending: deque[int] = deque()
             for chunk, done in _chunks(records, batch_size):
                 ready = (pool.result(), pending.popleft()) if pool.in_flight >= workers else None
@@ -217,8 +216,6 @@ class _Job:
             while pool.in_flight:
                 self.write(pool.result())
                 tick(pending.popleft())
-        finally:
-            pool.close()
 
     def write(self, packed: Packed) -> None:
         """One batch, one transaction. If another writer created one of these addresses between our look-up

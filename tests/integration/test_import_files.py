@@ -182,3 +182,24 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_with_the_line(db, sessio
     with pytest.raises(ImportFileError, match="mixes encodings: it is mostly UTF-8, but line 4 is not"):
         run_import(path, actor=ADMIN)
     assert session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
+
+
+def test_imports_in_a_row_reuse_the_worker_processes_and_a_broken_pool_is_replaced(db, session, tmp_path,
+                                                                                    monkeypatch):
+    import tools.imports
+    from tools import import_worker
+
+    monkeypatch.setattr(tools.imports, "PARALLEL_FROM_BYTES", 0)
+    paths = [_write(tmp_path / f"{n}.csv", "utf-8", ",", [[f"{n}{i}@x.com", "P", str(i), "Austin"] for i in range(9)])
+             for n in "abcd"]
+    assert run_import(paths[0], actor=ADMIN, batch_size=4).created == 9
+    first = [p.pid for p in import_worker._shared[0].procs]
+    assert run_import(paths[1], actor=ADMIN, batch_size=4).created == 9
+    assert [p.pid for p in import_worker._shared[0].procs] == first  # started once, reused
+    with import_worker.worker_pool(2) as busy:  # another import holds the shared pool: this one gets its own
+        assert run_import(paths[2], actor=ADMIN, batch_size=4).created == 9
+        assert busy is import_worker._shared[0]
+    import_worker._shared[0].procs[0].kill()
+    import_worker._shared[0].procs[0].wait()
+    assert run_import(paths[3], actor=ADMIN, batch_size=4).created == 9  # a dead worker: a fresh pool
+    assert [p.pid for p in import_worker._shared[0].procs] != first
