@@ -129,6 +129,10 @@ def _child(url: str, paths: list[str], mode: str) -> None:
     else:
         rows_list = _normalised(paths)
         rows, elapsed = len(rows_list), _floor(engine, rows_list)
+    if mode == "import":
+        from tools.import_worker import _close_shared
+
+        _close_shared()  # the kept worker pool: its processes are counted below once they have ended
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     peak_mb, worker_mb = me.ru_maxrss / 1024, kids.ru_maxrss / 1024  # kids: the normalisation workers (waited for)
     cpu = me.ru_utime + me.ru_stime - cpu_before  # this process only (the normalisation workers are not in it)
