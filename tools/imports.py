@@ -13,6 +13,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from domain.imports import (
 from domain.roles import Permission, require
 from settings import get_settings
 from tools.csv_files import FileFormat, ImportFileError, detect_format, read_records
-from tools.import_batch import MAX_STORED_ERRORS, Counts, FileDedup, apply_batch
+from tools.import_batch import MAX_STORED_ERRORS, Counts, FileDedup, Prepared, apply_batch
 from tools.import_wire import Packed, pack
 from tools.import_worker import worker_pool
 from tools.users import Actor
@@ -191,36 +192,50 @@ class _Job:
         self.counts = Counts()
         self.stored_errors = 0
         self.first_errors: list[RowError] = []
+        self.writer: ThreadPoolExecutor | None = None
+        self.written: Future[None] | None = None
 
     def stream(self, path: str | Path, fmt: FileFormat, batch_size: int, tick: Callable[[int], Any]) -> None:
         """Read, normalise (in worker processes for large files) and write batch after batch, in file order,
-        with at most a few batches in flight (bounded memory whatever the file size)."""
+        with at most a few batches in flight (bounded memory whatever the file size). The database work of a
+        batch runs in a writer thread while this one reads and de-duplicates the next: batches still commit
+        one after another, in file order, exactly as if written here."""
         records = read_records(path, fmt)
         next(records, None)  # the header
         workers = _workers(Path(path).stat().st_size)
         args = (self.plan, self.region, self.width)
-        if not workers:
-            for chunk, done in _chunks(records, batch_size):
-                self.write(pack(normalise_records(chunk, *args)))
-                tick(done)
-            return
-        with worker_pool(workers) as pool:
-            pending: deque[int] = deque()
-            for chunk, done in _chunks(records, batch_size):
-                ready = (pool.result(), pending.popleft()) if pool.in_flight >= workers else None
-                pool.submit((chunk, *args))  # to the worker just freed: both work while we write
-                pending.append(done)
-                if ready:
-                    self.write(ready[0])
-                    tick(ready[1])
-            while pool.in_flight:
-                self.write(pool.result())
-                tick(pending.popleft())
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as self.writer:
+            if not workers:
+                for chunk, done in _chunks(records, batch_size):
+                    self.hand_over(pack(normalise_records(chunk, *args)), done, tick)
+            else:
+                with worker_pool(workers) as pool:
+                    pending: deque[int] = deque()
+                    for chunk, done in _chunks(records, batch_size):
+                        ready = (pool.result(), pending.popleft()) if pool.in_flight >= workers else None
+                        pool.submit((chunk, *args))  # to the worker just freed: both work while we write
+                        pending.append(done)
+                        if ready:
+                            self.hand_over(*ready, tick)
+                    while pool.in_flight:
+                        self.hand_over(pool.result(), pending.popleft(), tick)
+            self.wait_written()
 
-    def write(self, packed: Packed) -> None:
+    def hand_over(self, packed: Packed, done: int, tick: Callable[[int], Any]) -> None:
+        """De-duplicate a batch against the file so far, then write it once the previous one is committed."""
+        batch = self.dedup.prepare(packed)
+        self.wait_written()
+        self.written = self.writer.submit(self.write, batch, done, tick)
+
+    def wait_written(self) -> None:
+        """Wait for the batch being written; its error, if any, is raised here."""
+        written, self.written = self.written, None
+        if written is not None:
+            written.result()
+
+    def write(self, batch: Prepared, done: int = 0, tick: Callable[[int], Any] | None = None) -> None:
         """One batch, one transaction. If another writer created one of these addresses between our look-up
         and our insert (unique email), the batch is rolled back and done again once: it then finds it."""
-        batch = self.dedup.prepare(packed)
         for attempt in (1, 2):
             try:
                 with unit_of_work(self.engine) as uow:
@@ -238,6 +253,8 @@ class _Job:
         self.stored_errors += len(batch.errors)
         room = FIRST_ERRORS - len(self.first_errors)
         self.first_errors += [RowError(**e) for e in batch.errors[:max(room, 0)]]
+        if tick:
+            tick(done)
 
     def finish(self, status: str, error: str | None) -> None:
         with unit_of_work(self.engine) as uow:

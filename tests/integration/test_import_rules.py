@@ -6,7 +6,7 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from db.models import Contact, ContactEvent
+from db.models import Contact, ContactEvent, Import
 from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
 from tools.imports import ImportRequestError, export_import_errors, import_rows, list_import_errors, run_import
@@ -174,3 +174,24 @@ def test_backslashes_tabs_line_breaks_and_copy_markers_are_stored_exactly(db, se
         assert (contact.company, contact.city) == (cleaned, cleaned)
         assert contact.attributes == {"notes": value.strip()}
         assert contact.import_id == result.import_id and contact.opted_out_email is False
+
+
+def test_a_batch_that_fails_in_the_writer_fails_the_import_and_keeps_the_batches_before_it(db, session, tmp_path,
+                                                                                           monkeypatch):
+    import tools.imports
+
+    real, calls = tools.imports.apply_batch, []
+
+    def broken_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tools.imports, "apply_batch", broken_second)
+    rows = "".join(f"w{i}@x.com,Rome\n" for i in range(10))
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_import(_csv(tmp_path / "w.csv", "Email,City\n" + rows), actor=ADMIN, batch_size=4)
+    record = session.scalar(sa.select(Import).order_by(Import.id.desc()))
+    assert (record.status, record.rows, record.created) == ("failed", 4, 4) and "disk full" in record.error
+    assert session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 4
