@@ -116,12 +116,20 @@ def decide(r: Recipient, rules: SendRules, now: datetime, account_zone: str = "U
     reason = _exclusion(r, rules, now)
     if reason:
         return Decision(Outcome.EXCLUDE, reason)
-    if r.channel == "sms" or rules.local_window:
-        zones = zones_for(r.timezone, r.phone, account_zone)
-        start = next_allowed(now, zones, rules.quiet_start, rules.quiet_end)
-        if start > now:
-            return Decision(Outcome.DEFER, "quiet_hours", start)
+    start = quiet_until(r.channel, r.timezone, r.phone, rules, now, account_zone)
+    if start is not None:
+        return Decision(Outcome.DEFER, "quiet_hours", start)
     return Decision(Outcome.SEND)
+
+
+def quiet_until(channel: str, timezone: str | None, phone: str | None, rules: SendRules, now: datetime,
+                account_zone: str = "UTC") -> datetime | None:
+    """The quiet-hours part of `decide` alone (also re-checked when a batch is claimed for sending): None when this
+    contact may be messaged now, else the next allowed instant (UTC), when the window opens in its zone(s)."""
+    if channel != "sms" and not rules.local_window:
+        return None
+    start = next_allowed(now, zones_for(timezone, phone, account_zone), rules.quiet_start, rules.quiet_end)
+    return start if start > now else None
 
 
 def _exclusion(r: Recipient, rules: SendRules, now: datetime) -> str | None:

@@ -1,7 +1,9 @@
 """Sending one batch of a campaign, in three steps run by `workers/campaigns.py`:
 
 1. `begin_batch` (one transaction): claim the activities still queued (queued -> sending, claimed_at), drop any
-   whose contact opted out since launch, render each message. Committed BEFORE any provider call.
+   whose contact opted out since launch, defer again any whose contact is now inside quiet hours (a batch can be
+   claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each message. Committed
+   BEFORE any provider call.
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
    activity's Idempotency-Key) under the shared rate limit; classify every answer.
 3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable) / halted (our
@@ -27,6 +29,7 @@ from db import campaigns as q
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
+from domain.send_rules import REASONS, SendRules, quiet_until
 from integrations import postmark, sandbox, sentdm
 from integrations.errors import PermanentError, RetryableError
 from settings import get_settings
@@ -59,6 +62,7 @@ class Result:
     message_id: str | None = None
     code: str | None = None
     message: str | None = None
+    tried: bool = True  # False: never reached the provider (put back untried: it uses up no attempt)
 
 
 @dataclass
@@ -67,6 +71,7 @@ class Batch:
     channel: str
     messages: list[Outgoing] = field(default_factory=list)
     note: str | None = None
+    deferred: dict[int, datetime] = field(default_factory=dict)  # activity id -> not before (quiet hours)
 
 
 # --- transports and rendering -------------------------------------------------------------------------
@@ -150,7 +155,10 @@ def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | N
 # --- step 1: claim and render ----------------------------------------------------------------------------
 
 def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> Batch:
-    """Claim what is still queued and render it. Activities of a campaign that is not running stay queued."""
+    """Claim what is still queued and render it. Activities of a campaign that is not running stay queued. Those
+    whose contact opted out (or is suppressed) since launch are cancelled; those whose contact is inside quiet hours
+    at `now` (the same rule as at launch, domain.send_rules.quiet_until) go back to "deferred" until the window
+    opens, with the reason, without using up an attempt; the tick releases them then."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return Batch(campaign_id, "?", note=f"campaign {campaign_id} is gone")
@@ -166,6 +174,7 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     rows = session.execute(sa.select(A.id, A.variant, Contact).join(Contact, Contact.id == A.contact_id)
                            .where(A.id.in_(claimed)).order_by(A.id)).all()
     suppressed = _suppressed(session, campaign.channel, [row[2] for row in rows])
+    rules, zone = SendRules.from_dict(campaign.send_rules), get_settings().account_timezone
     cancelled = []
     for activity_id, variant, contact in rows:
         address = contact.email if campaign.channel == "email" else contact.phone
@@ -173,11 +182,30 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
         if opted or not address or address in suppressed:
             cancelled.append(activity_id)
             continue
+        until = quiet_until(campaign.channel, contact.timezone, contact.phone, rules, now, zone)
+        if until is not None:
+            batch.deferred[activity_id] = until
+            continue
         batch.messages.append(render_message(campaign, contact, activity_id=activity_id, variant=variant))
     if cancelled:
         session.execute(sa.update(A).where(A.id.in_(cancelled)).values(
             status="cancelled", error_code="opted_out", error_message="opted out or suppressed after launch"))
+    if batch.deferred:
+        _defer(session, batch.deferred, now)
+        if not batch.messages:
+            batch.note = f"{len(batch.deferred)} deferred: quiet hours where they live"
     return batch
+
+
+def _defer(session: Session, until: dict[int, datetime], now: datetime) -> None:
+    """Claimed rows back to "deferred" until their window opens: not sent, so the claim's attempt is given back."""
+    table = MarketingActivity.__table__
+    session.connection().execute(
+        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "sending").values(
+            status="deferred", scheduled_for=sa.bindparam("b_until"), claimed_at=None,
+            attempts=table.c.attempts - 1, error_code="quiet_hours",
+            error_message=f"{REASONS['quiet_hours']}: found when the batch was claimed", updated_at=now),
+        [{"b_id": activity_id, "b_until": when} for activity_id, when in until.items()])
 
 
 def _suppressed(session: Session, channel: str, contacts: list[Contact]) -> set[str]:
@@ -216,7 +244,7 @@ LIMITER_RETRY_SECONDS = 2.0
 
 def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
     if (problem := _limiter_failure(limiter, len(messages))) is not None:
-        return [Result(m.activity_id, "retry", code="limiter", message=problem) for m in messages], \
+        return [Result(m.activity_id, "retry", code="limiter", message=problem, tried=False) for m in messages], \
             LIMITER_RETRY_SECONDS
     email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url)
              for m in messages]
@@ -243,28 +271,33 @@ def _email_result(item: postmark.BatchItem) -> Result:
 
 
 def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
+    """One request per message, in order. When one answers "retry later" (or "halt"), the rest of the batch goes
+    back with it untried (`tried=False`: they use up no attempt)."""
     results: list[Result] = []
     for index, m in enumerate(messages):
         if (problem := _limiter_failure(limiter, 1)) is not None:
-            return results + [Result(r.activity_id, "retry", code="limiter", message=problem)
+            return results + [Result(r.activity_id, "retry", code="limiter", message=problem, tried=False)
                               for r in messages[index:]], LIMITER_RETRY_SECONDS
         try:
             sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
         except RetryableError as exc:
             if limiter is not None and exc.status == 429 and exc.retry_after:
                 limiter.hold(exc.retry_after)
-            rest = messages[index:]
-            return results + [Result(r.activity_id, "retry", code=exc.code, message=str(exc)) for r in rest], \
-                exc.retry_after
+            return results + _with_untried(m, messages[index + 1:], "retry", exc), exc.retry_after
         except PermanentError as exc:
             kind = "suppressed" if exc.code in SUPPRESS_CODES else "halt" if exc.code in HALT_CODES else "failed"
             if kind == "halt":
-                return results + [Result(r.activity_id, "halt", code=exc.code, message=str(exc))
-                                  for r in messages[index:]], None
+                return results + _with_untried(m, messages[index + 1:], "halt", exc), None
             results.append(Result(m.activity_id, kind, code=exc.code, message=str(exc)))
             continue
         results.append(Result(m.activity_id, "sent", sent.message_id))
     return results, None
+
+
+def _with_untried(tried: Outgoing, rest: list[Outgoing], kind: str, exc: Exception) -> list[Result]:
+    code, message = getattr(exc, "code", None), str(exc)
+    return [Result(tried.activity_id, kind, code=code, message=message)] + [
+        Result(r.activity_id, kind, code=code, message=f"not tried: {message}", tried=False) for r in rest]
 
 
 # --- step 3: record ----------------------------------------------------------------------------------------
@@ -289,7 +322,7 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
         out = by_id[result.activity_id]
         row = _row(result, out, provider, now, attempts[result.activity_id], batch.channel)
         (requeue if row["status"] == "queued" else done).append(row)
-        if result.kind == "halt":
+        if result.kind == "halt" and result.tried:
             halted = f"the provider refused our request: {result.message}"
         if result.kind == "suppressed" and out.to:
             suppress.append((out.to, result.code))
@@ -312,9 +345,11 @@ def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: 
            "idempotency_key": sentdm.idempotency_key(out.activity_id) if channel == "sms" else None,
            "updated_at": now, "sent_at": None, "provider_message_id": result.message_id, "cost_micros": 0,
            "error_code": (result.code or "")[:40] or None, "error_message": (result.message or "")[:1000] or None,
-           "failed_at": None}
+           "failed_at": None, "b_untried": 0}
     if result.kind == "sent":
         return row | {"status": "sent", "sent_at": now, "cost_micros": out.cost_micros}
+    if not result.tried:  # put back without reaching the provider: its claim's attempt is given back
+        return row | {"status": "queued", "b_untried": 1}
     if result.kind == "halt" or (result.kind == "retry" and attempts < MAX_ATTEMPTS):
         return row | {"status": "queued"}
     if result.kind == "unknown":
@@ -334,6 +369,7 @@ def _update(session: Session, rows: list[dict[str, Any]], *, with_claim: bool = 
         return
     table = MarketingActivity.__table__
     values: dict[str, Any] = {key: sa.bindparam(key) for key in _RECORD_KEYS}
+    values["attempts"] = table.c.attempts - sa.bindparam("b_untried")  # only attempts at the provider count
     if with_claim:
         values["claimed_at"] = None
     where = [table.c.id == sa.bindparam("b_id")]

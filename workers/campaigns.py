@@ -56,10 +56,17 @@ def send_and_record(batch: sending.Batch) -> tuple[list[sending.Result], float |
     return results, retry_after
 
 
-def run_batch(campaign_id: int, activity_ids: list[int]) -> str:
-    """Send one batch of a campaign; returns what happened, in words (also logged)."""
+def clock() -> datetime:
+    """The clock of the send path (the claim re-checks quiet hours against it, the tick releases deferred rows by
+    it): the current time. Tests freeze it by replacing this function, as they pass `now=` to launch_campaign."""
+    return utcnow()
+
+
+def run_batch(campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> str:
+    """Send one batch of a campaign; returns what happened, in words (also logged). `now`: the claim's clock
+    (default `clock()`)."""
     with unit_of_work() as uow:
-        batch = sending.begin_batch(uow.session, campaign_id, activity_ids)
+        batch = sending.begin_batch(uow.session, campaign_id, activity_ids, now or clock())
     if not batch.messages:
         return batch.note or "nothing to send"
     results, retry_after = send_and_record(batch)
@@ -68,7 +75,8 @@ def run_batch(campaign_id: int, activity_ids: list[int]) -> str:
     if retry:
         delay_ms = int(max(retry_after or 0, 1.0) * 1000)
         send_batch.send_with_options(args=(campaign_id, retry), delay=delay_ms)
-    return f"{sent} sent, {len(retry)} to retry, {len(results) - sent - len(retry)} not sent"
+    deferred = f", {len(batch.deferred)} deferred (quiet hours)" if batch.deferred else ""
+    return f"{sent} sent, {len(retry)} to retry, {len(results) - sent - len(retry)} not sent{deferred}"
 
 
 def _provider(transport) -> str:
@@ -139,13 +147,13 @@ def send_help(activity_id: int) -> None:
 
 
 def run_tick(now: datetime | None = None) -> dict[int, list[int]]:
-    """One campaign tick (`now`: its clock, default the current time; tests freeze it); enqueues what it frees."""
+    """One campaign tick (`now`: its clock, default `clock()`; tests freeze it); enqueues what it frees."""
     import sqlalchemy as sa
 
     from tools.campaigns import enqueue_after_commit
 
     with unit_of_work() as uow:
-        todo = campaign_ticks.tick(uow.session, now or utcnow())
+        todo = campaign_ticks.tick(uow.session, now or clock())
         for campaign_id, ids in todo.items():
             enqueue_after_commit(uow.session, campaign_id, ids)
         helps = list(uow.session.scalars(sa.select(MarketingActivity.id).where(

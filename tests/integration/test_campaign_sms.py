@@ -22,6 +22,7 @@ from tests.integration.campaign_support import (
 )
 from tools import campaign_sending
 from tools import campaigns as tc
+from workers import campaigns as workers_campaigns
 from workers.campaigns import run_tick
 
 
@@ -80,8 +81,8 @@ def test_quiet_hours_defer_to_local_8am_and_the_tick_releases_them(db, monkeypat
             run_tick()  # not yet due: nothing moves
             drain()
             assert fake.delivered == []
-            with unit_of_work() as uow:
-                uow.session.execute(sa.update(MarketingActivity).values(scheduled_for=utcnow() - timedelta(seconds=1)))
+            due = deferred[0].scheduled_for  # 08:00 where they live: the tick and the claim run at that instant
+            monkeypatch.setattr(workers_campaigns, "clock", lambda: due)
             run_tick()
             drain()
     assert sorted(m["to"] for m in fake.delivered) == ["+15125550001", "+15125550002"]

@@ -13,6 +13,9 @@ PostgreSQL + Redis. Proven for email and SMS:
   itself at its error threshold naming the last error; no request reaches the fake while it is paused; resumed after
   the fake heals, the rest goes out exactly once;
 - an email timeout where nothing went out is left for review (never resent blindly);
+- SMS batches of several rows whose first message (or one in two) is answered "retry later": the rest of the batch
+  goes back untried and keeps its attempts, so every row's attempt count is its number of requests at the fake, no
+  row fails with fewer than MAX_ATTEMPTS requests, and every other recipient is reached exactly once when it heals;
 - (`redis`, PostgreSQL + Redis pass) the same kind of storm on an email and an SMS campaign at once, sent by two
   `mkt worker` processes sharing the rate limit's Retry-After hold and the delayed retries through Redis.
 
@@ -317,6 +320,53 @@ def test_an_email_timeout_is_reconciled_or_left_for_review_never_resent(db, monk
     assert (acts[dropped].status, acts[dropped].error_code, reached(pm)[dropped]) == ("unknown", "review", 0)
     assert progress(campaign_id).counts == {"sent": 1, "unknown": 1}
     figures("email timeouts", recipients=2, requests=len(pm.log), reconciled_sent=1, left_for_review=1, resent=0)
+
+
+# --- SMS put back untried keep their attempts ------------------------------------------------------------------------
+
+# (recipients, batch size, worker threads, the storm, how many rows must end failed). A retryable answer ends the
+# batch's round (the rest go back untried and the batch is retried after a 1 s back-off), so:
+# - first-of-batch: while the storm lasts, every round's first request fails. 9 failures over two batches of 4: one
+#   batch gets at least MAX of them, so exactly one row (its first) uses up its attempts; before the fix its three
+#   batch mates, never sent to the provider, failed with it;
+# - one-in-two: each round sends one message, then the next fails; before the fix the last row failed after a
+#   single request (its four earlier "attempts" were rounds in which it was never tried). Now nobody fails.
+UNTRIED = [
+    pytest.param(8, 4, 2, [Fault.error(503)] * (2 * MAX - 1), 1, id="first-of-batch"),
+    pytest.param(6, 6, 1, [None, Fault.error(503)] * 5, 0, id="one-in-two"),
+]
+
+
+@pytest.mark.parametrize(("n", "batch", "threads", "storm", "exhausted"), UNTRIED)
+def test_sms_put_back_untried_keep_their_attempts(db, monkeypatch, n, batch, threads, storm, exhausted):
+    fake = FakeSentDm(storm=list(storm))
+    with fakes(monkeypatch, sentdm=fake, MKT_SMS_BATCH_SIZE=str(batch), MKT_SMS_RATE_PER_SECOND="200"):
+        people(n)
+        campaign_id = campaign("sms", "Untried")
+        launch(campaign_id)
+        with running_worker(threads=threads):
+            drain()
+        tick()
+        acts = rows(campaign_id)
+        final = progress(campaign_id)
+
+    assert fake.storm == [] and len(acts) == n
+    asked, per = requests_per_activity(fake), reached(fake)
+    assert {i: a.attempts for i, a in acts.items()} == {i: asked[i] for i in acts}  # attempts = requests made
+    failed = [i for i, a in acts.items() if a.status == "failed"]
+    assert len(failed) == exhausted
+    for activity_id in failed:  # given up only after MAX requests, every one answered 503
+        assert asked[activity_id] == MAX and per[activity_id] == 0, (activity_id, asked[activity_id])
+        assert {e["status"] for e in fake.log if activity_id in ids_in(e)} == {503}
+        assert "503" in acts[activity_id].error_message
+    assert {i: per[i] for i in acts if i not in failed} == {i: 1 for i in acts if i not in failed}
+    assert all(acts[i].status == "sent" for i in acts if i not in failed)
+    assert sum(1 for e in fake.log if e["status"] == 503) == sum(1 for f in storm if f)
+    expected = {"sent": n - exhausted, "failed": exhausted}
+    assert final.status == "completed" and final.counts == {k: v for k, v in expected.items() if v}
+    figures(f"untried put back ({n} SMS, batches of {batch})", recipients=n, **storm_figures(
+        fake, failed_at_limit=len(failed), max_requests_per_recipient=max(asked.values()),
+        duplicates=sum(c - 1 for c in per.values() if c > 1)))
 
 
 # --- the same storm with real worker processes (PostgreSQL + Redis pass) -------------------------------------------
