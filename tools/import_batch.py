@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from psycopg import sql as pgsql
-from sqlalchemy.dialects.postgresql import ARRAY
+from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
 
 from db.models import Contact, ContactEvent, ImportError_, Suppression, utcnow
@@ -172,19 +172,35 @@ def bulk_insert(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
         cursor.close()
 
 
-def _in(session: Session, column: Any, values: list[str]) -> Any:
-    """column IN values: one array parameter on PostgreSQL (= ANY), a plain IN list elsewhere."""
+def _select_in(session: Session, columns: tuple[Any, ...], where: dict[str, str], column: Any,
+               values: list[str]) -> list[dict[str, Any]]:
+    """Rows (as dicts of `columns`) whose `column` is one of `values` and that equal `where`, by id. PostgreSQL:
+    one array parameter (= ANY) through the driver, without SQLAlchemy's per-item array processing; elsewhere
+    a plain IN list, in chunks."""
+    table = column.table
     if session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.String())))
-    return column.in_(values)
+        query = pgsql.SQL("SELECT {} FROM {} WHERE {} = ANY(%s){} ORDER BY id").format(
+            pgsql.SQL(", ").join(pgsql.Identifier(c.key) for c in columns), pgsql.Identifier(table.name),
+            pgsql.Identifier(column.key),
+            pgsql.SQL("").join(pgsql.SQL(" AND {} = %s").format(pgsql.Identifier(k)) for k in where))
+        cursor = session.connection().connection.driver_connection.cursor(row_factory=dict_row)
+        try:
+            return cursor.execute(query, (values, *where.values())).fetchall()
+        finally:
+            cursor.close()
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(values), _IN_CHUNK):
+        stmt = sa.select(*columns).where(column.in_(values[start:start + _IN_CHUNK]),
+                                         *(table.c[k] == v for k, v in where.items())).order_by(table.c.id)
+        out += [dict(row) for row in session.execute(stmt).mappings()]
+    return out
 
 
 def _suppressed(session: Session, channel: str, addresses: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(addresses), _IN_CHUNK):
-        found.update(session.scalars(sa.select(Suppression.address).where(
-            Suppression.channel == channel, _in(session, Suppression.address, addresses[start:start + _IN_CHUNK]))))
-    return found
+    if not addresses:
+        return set()
+    rows = _select_in(session, (Suppression.address,), {"channel": channel}, Suppression.address, addresses)
+    return {r["address"] for r in rows}
 
 
 def _existing(session: Session, rows: list[Row]) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -194,15 +210,14 @@ def _existing(session: Session, rows: list[Row]) -> tuple[dict[str, dict], dict[
     by_phone: dict[str, dict[str, Any]] = {}
     found: dict[int, dict[str, Any]] = {}
     for column, values in ((Contact.email, emails), (Contact.phone, phones)):
-        for start in range(0, len(values), _IN_CHUNK):
-            chunk = values[start:start + _IN_CHUNK]
-            stmt = sa.select(*_COLUMNS).where(_in(session, column, chunk)).order_by(Contact.id)
-            for row in session.execute(stmt).mappings():
-                record = found.setdefault(row["id"], dict(row))
-                if record["email"]:
-                    by_email.setdefault(record["email"], record)
-                if record["phone"]:
-                    by_phone.setdefault(record["phone"], record)
+        if not values:
+            continue
+        for row in _select_in(session, _COLUMNS, {}, column, values):
+            record = found.setdefault(row["id"], row)
+            if record["email"]:
+                by_email.setdefault(record["email"], record)
+            if record["phone"]:
+                by_phone.setdefault(record["phone"], record)
     return by_email, by_phone
 
 
