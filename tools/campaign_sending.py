@@ -6,7 +6,8 @@
    BEFORE any provider call.
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
    activity's Idempotency-Key) under the shared rate limit; classify every answer.
-3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable) / halted (our
+3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable; only a row that reached
+   the provider uses up one of its MAX_ATTEMPTS, the rest of an SMS batch put back untried keep theirs) / halted (our
    configuration is wrong: the campaign pauses and says why) / unknown (email whose request Postmark may have
    acted on without answering, e.g. a read timeout: looked up by metadata later, never resent blindly). Sandbox
    transports also store the simulated delivery events in the webhook inbox, so delivery goes through the same
