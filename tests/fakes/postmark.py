@@ -83,6 +83,24 @@ def next_fault(fake: Any) -> Fault | None:
     return fake.storm.pop(0) if fake.storm else None
 
 
+async def scripted(fake: Any, entry: dict[str, Any],
+                   dropped: Callable[[], JSONResponse]) -> tuple[JSONResponse | None, Fault | None]:
+    """What the scripted failures and faults make of a send request before it is looked at: a refusal (a queued
+    failure or an "error" fault), `dropped()` after a "hang", else (None, the fault): "slow" and "late" act
+    later. Shared by the Postmark and Sent.dm fakes; each refuses in its own error format (`fake._refuse`)."""
+    if fake.failures:
+        status, retry_after = fake.failures.pop(0)
+        return fake._refuse(entry, status, retry_after), None
+    fault = next_fault(fake)
+    entry["fault"] = fault.kind if fault else None
+    if fault is not None and fault.kind == "error":
+        return fake._refuse(entry, fault.status, fault.retry_after), fault
+    if fault is not None and fault.kind == "hang":
+        await asyncio.sleep(fault.seconds)
+        return dropped(), fault
+    return None, fault
+
+
 @dataclass
 class FakePostmark:
     token: str = "pm-test-token"
@@ -167,16 +185,10 @@ class FakePostmark:
         entry["ids"] = [str(((m.get("Metadata") or {}) if isinstance(m, dict) else {}).get("activity_id"))
                         for m in messages]
         entry["to"] = [str(m.get("To") or "").lower() if isinstance(m, dict) else "" for m in messages]
-        if self.failures:
-            status, retry_after = self.failures.pop(0)
-            return self._refuse(entry, status, retry_after)
-        fault = next_fault(self)
-        entry["fault"] = fault.kind if fault else None
-        if fault is not None and fault.kind == "error":
-            return self._refuse(entry, fault.status, fault.retry_after)
-        if fault is not None and fault.kind == "hang":
-            await asyncio.sleep(fault.seconds)
-            return _error(503, 100, "Service unavailable (the request was dropped)")
+        refused, fault = await scripted(self, entry, lambda: _error(503, 100, "Service unavailable (the request "
+                                                                   "was dropped)"))
+        if refused is not None:
+            return refused
         if len(messages) > 500:
             return _error(422, 410, "Too many batch messages.")
         if not self.bucket.take(len(messages)):

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from integrations.sentdm import sign
-from tests.fakes.postmark import Fault, TokenBucket, next_fault
+from tests.fakes.postmark import Fault, TokenBucket, scripted
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 KEY = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
@@ -99,16 +99,10 @@ class FakeSentDm:
         except ValueError:
             return _error(400, "VALIDATION_001", "Request body is not valid JSON")
         entry["to"] = [str(n) for n in body.get("to") or []] if isinstance(body, dict) else []
-        if self.failures:
-            status, retry_after = self.failures.pop(0)
-            return self._refuse(entry, status, retry_after)
-        fault = next_fault(self)
-        entry["fault"] = fault.kind if fault else None
-        if fault is not None and fault.kind == "error":
-            return self._refuse(entry, fault.status, fault.retry_after)
-        if fault is not None and fault.kind == "hang":
-            await asyncio.sleep(fault.seconds)
-            return _error(504, "INTERNAL_004", "Gateway timeout (the request was dropped)")
+        refused, fault = await scripted(self, entry, lambda: _error(504, "INTERNAL_004", "Gateway timeout (the "
+                                                                   "request was dropped)"))
+        if refused is not None:
+            return refused
         if not self.bucket.take(1):
             self.over_limit += 1
             entry["retry_after"] = 1.0
