@@ -25,7 +25,7 @@ class Contact(Timestamps, Base):
     website: Mapped[str | None] = mapped_column(sa.String(500))
     domain: Mapped[str | None] = mapped_column(sa.String(253), index=True)
     city: Mapped[str | None] = mapped_column(sa.String(200), index=True)
-    region: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    region: Mapped[str | None] = mapped_column(sa.String(200))  # filters use ix_contacts_lower_region
     postal_code: Mapped[str | None] = mapped_column(sa.String(20))
     country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
     timezone: Mapped[str | None] = mapped_column(sa.String(64))  # IANA name
