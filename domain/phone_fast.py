@@ -190,7 +190,10 @@ class CountryPrefixes:
         """Remember phonenumbers' answer for `nsn` under its shortest deciding prefix (if any is shorter than
         the number itself, the whole number is one)."""
         length = len(nsn)
-        patterns = self._patterns(length)
+        try:
+            patterns = self._patterns(length)
+        except ValueError:  # a pattern this module cannot read (none in phonenumbers 9): nothing is proven
+            return
         for k in range(MIN_PREFIX, length + 1):
             prefix = nsn[:k]
             if prefix not in self.zone_inner and all(a.decided_by(prefix, length) for a in patterns):

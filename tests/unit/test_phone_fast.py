@@ -83,3 +83,23 @@ def test_fast_phone_equals_the_full_phonenumbers_way_on_random_numbers():
         assert (e164, ext if e164 else None) == (full.value, full.extra if full.value else None), (raw, region)
         assert zone == timezone_for_phone(full.value), (raw, region)
         assert error == full.error, (raw, region)
+
+
+def test_every_pattern_of_every_country_can_be_read_and_an_unreadable_one_proves_nothing():
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+    from domain.phone_fast import _DESCS
+
+    for code, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+        for name in _DESCS:
+            desc = metadata and getattr(metadata, name)
+            if desc is not None and desc.national_number_pattern:
+                Automaton(desc.national_number_pattern)  # raises ValueError on an element it cannot read
+    with pytest.raises(ValueError, match="unsupported"):
+        Automaton(r"(?=1)\d{3}")
+    prefixes = CountryPrefixes("US", 1)
+    prefixes._patterns = lambda length: Automaton(r"(?=1)\d")  # what a future, unreadable pattern does
+    prefixes.learn("2125550123", (1, ()))
+    assert prefixes.known == {}
