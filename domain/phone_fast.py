@@ -194,11 +194,20 @@ class CountryPrefixes:
             patterns = self._patterns(length)
         except ValueError:  # a pattern this module cannot read (none in phonenumbers 9): nothing is proven
             return
-        for k in range(MIN_PREFIX, length + 1):
+        def decided(k: int) -> bool:
             prefix = nsn[:k]
-            if prefix not in self.zone_inner and all(a.decided_by(prefix, length) for a in patterns):
-                self.known[(length, prefix)] = answer
-                return
+            return prefix not in self.zone_inner and all(a.decided_by(prefix, length) for a in patterns)
+
+        if not decided(length):
+            return
+        low, high = MIN_PREFIX, length  # deciding is monotone (a longer prefix has fewer completions): bisect
+        while low < high:
+            middle = (low + high) // 2
+            if decided(middle):
+                high = middle
+            else:
+                low = middle + 1
+        self.known[(length, nsn[:low])] = answer
 
     def _patterns(self, length: int) -> list[Automaton]:
         """The automata of every pattern phonenumbers' type check may test on a number of this length."""
