@@ -8,6 +8,7 @@ zoneinfo: "08:00 local" is computed on the local calendar, then converted to UTC
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -151,9 +152,17 @@ def _exclusion(r: Recipient, rules: SendRules, now: datetime) -> str | None:
             return "replied"
         if r.last_booking_at and r.last_booking_at >= since:
             return "booked"
-    if rules.cap_24h and sum(1 for t in r.recent_sends if t > now - timedelta(hours=24)) >= rules.cap_24h:
+    return cap_reached(r.recent_sends, rules, now)
+
+
+def cap_reached(recent_sends: Iterable[datetime], rules: SendRules, now: datetime) -> str | None:
+    """The frequency-cap part of `decide` alone (also re-checked when a batch is claimed for sending): "cap_24h" or
+    "cap_7d" when one more message on this channel would exceed that cap, given the contact's messages of other
+    campaigns sent (or being sent) at `recent_sends`; else None."""
+    sends = list(recent_sends)
+    if rules.cap_24h and sum(1 for t in sends if t > now - timedelta(hours=24)) >= rules.cap_24h:
         return "cap_24h"
-    if rules.cap_7d and sum(1 for t in r.recent_sends if t > now - timedelta(days=7)) >= rules.cap_7d:
+    if rules.cap_7d and sum(1 for t in sends if t > now - timedelta(days=7)) >= rules.cap_7d:
         return "cap_7d"
     return None
 

@@ -1,9 +1,10 @@
 """Sending one batch of a campaign, in three steps run by `workers/campaigns.py`:
 
 1. `begin_batch` (one transaction): claim the activities still queued (queued -> sending, claimed_at), drop any
-   whose contact opted out since launch, defer again any whose contact is now inside quiet hours (a batch can be
-   claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each message. Committed
-   BEFORE any provider call.
+   whose contact opted out since launch, exclude any whose contact would now exceed a frequency cap (another
+   campaign launched at about the same time got there first), defer again any whose contact is now inside quiet
+   hours (a batch can be claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each
+   message. Committed BEFORE any provider call.
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
    activity's Idempotency-Key) under the shared rate limit; classify every answer.
 3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable; only a row that reached
@@ -30,7 +31,7 @@ from db import campaigns as q
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
-from domain.send_rules import REASONS, SendRules, quiet_until
+from domain.send_rules import REASONS, SendRules, cap_reached, quiet_until
 from integrations import postmark, sandbox, sentdm
 from integrations.errors import PermanentError, RetryableError
 from settings import get_settings
@@ -155,11 +156,26 @@ def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | N
 
 # --- step 1: claim and render ----------------------------------------------------------------------------
 
+def default_rules() -> SendRules:
+    """The send rules' defaults from settings (caps MKT_SEND_CAP_24H / MKT_SEND_CAP_7D)."""
+    s = get_settings()
+    return SendRules(cap_24h=s.send_cap_24h, cap_7d=s.send_cap_7d)
+
+
+CAP_LOCK_NAMESPACE = 0x63617073  # pg_advisory_xact_lock(namespace, contact id): one claim per contact at a time
+
+
 def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> Batch:
     """Claim what is still queued and render it. Activities of a campaign that is not running stay queued. Those
-    whose contact opted out (or is suppressed) since launch are cancelled; those whose contact is inside quiet hours
-    at `now` (the same rule as at launch, domain.send_rules.quiet_until) go back to "deferred" until the window
-    opens, with the reason, without using up an attempt; the tick releases them then."""
+    whose contact opted out (or is suppressed) since launch are cancelled; those whose contact would exceed a
+    frequency cap at `now` (the same rule as at launch, domain.send_rules.cap_reached, counting the contact's
+    messages of other campaigns on this channel sent or being sent: another campaign launched at about the same
+    time may have got there first) are cancelled with the cap as reason (error_code cap_24h/cap_7d: launch
+    excludes such contacts), without using up an attempt; those whose contact is inside quiet hours at `now` (the
+    same rule as at launch, domain.send_rules.quiet_until) go back to "deferred" until the window opens, with the
+    reason, without using up an attempt; the tick releases them then. On PostgreSQL the claim holds a per-contact
+    advisory lock until it commits, so two workers claiming rows of two campaigns for one contact at the same
+    moment count each other's claim (SQLite serialises writers anyway)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return Batch(campaign_id, "?", note=f"campaign {campaign_id} is gone")
@@ -175,13 +191,18 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     rows = session.execute(sa.select(A.id, A.variant, Contact).join(Contact, Contact.id == A.contact_id)
                            .where(A.id.in_(claimed)).order_by(A.id)).all()
     suppressed = _suppressed(session, campaign.channel, [row[2] for row in rows])
-    rules, zone = SendRules.from_dict(campaign.send_rules), get_settings().account_timezone
-    cancelled = []
+    rules, zone = SendRules.from_dict(campaign.send_rules, default_rules()), get_settings().account_timezone
+    recent = _recent_sends(session, campaign, sorted({row[2].id for row in rows}), now)
+    cancelled, capped = [], {}
     for activity_id, variant, contact in rows:
         address = contact.email if campaign.channel == "email" else contact.phone
         opted = contact.opted_out_email if campaign.channel == "email" else contact.opted_out_sms
         if opted or not address or address in suppressed:
             cancelled.append(activity_id)
+            continue
+        cap = cap_reached(recent.get(contact.id, ()), rules, now)
+        if cap is not None:
+            capped[activity_id] = cap
             continue
         until = quiet_until(campaign.channel, contact.timezone, contact.phone, rules, now, zone)
         if until is not None:
@@ -191,11 +212,40 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     if cancelled:
         session.execute(sa.update(A).where(A.id.in_(cancelled)).values(
             status="cancelled", error_code="opted_out", error_message="opted out or suppressed after launch"))
+    if capped:
+        _cap(session, capped, now)
     if batch.deferred:
         _defer(session, batch.deferred, now)
-        if not batch.messages:
-            batch.note = f"{len(batch.deferred)} deferred: quiet hours where they live"
+    if not batch.messages and (capped or batch.deferred):
+        batch.note = "; ".join(part for part in (
+            capped and f"{len(capped)} excluded: frequency cap reached (another campaign got there first)",
+            batch.deferred and f"{len(batch.deferred)} deferred: quiet hours where they live") if part)
     return batch
+
+
+def _recent_sends(session: Session, campaign: Campaign, contact_ids: list[int],
+                  now: datetime) -> dict[int, list[datetime]]:
+    """The contacts' messages of other campaigns on this channel sent or being sent in the last 7 days (the query
+    launch uses), read after taking their advisory locks on PostgreSQL: a concurrent claim of another campaign for
+    one of them has committed (and is counted) or waits for ours."""
+    if not contact_ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":  # ids sorted: claims lock in one order, no deadlock
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, c) FROM unnest(CAST(:ids AS integer[])) AS c"),
+                        {"ns": CAP_LOCK_NAMESPACE, "ids": contact_ids})
+    return q._recent_sends(session, campaign.channel, contact_ids, campaign.id, now)
+
+
+def _cap(session: Session, capped: dict[int, str], now: datetime) -> None:
+    """Claimed rows whose contact reached a frequency cap -> cancelled with the cap as reason (as launch excludes
+    them); not sent, so the claim's attempt is given back."""
+    table = MarketingActivity.__table__
+    session.connection().execute(
+        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "sending").values(
+            status="cancelled", claimed_at=None, attempts=table.c.attempts - 1, error_code=sa.bindparam("b_code"),
+            error_message=sa.bindparam("b_message"), updated_at=now),
+        [{"b_id": activity_id, "b_code": code, "b_message": f"{REASONS[code]}: found when the batch was claimed"}
+         for activity_id, code in capped.items()])
 
 
 def _defer(session: Session, until: dict[int, datetime], now: datetime) -> None:

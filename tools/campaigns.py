@@ -17,14 +17,14 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from db import campaigns as q
-from db.models import Campaign, Contact, utcnow
+from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
 from domain.roles import Permission, require
-from domain.send_rules import Outcome, SendRules, decide
+from domain.send_rules import REASONS, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
 from settings import get_settings
-from tools.campaign_sending import render_message
+from tools.campaign_sending import default_rules, render_message
 from tools.users import Actor
 
 SAMPLES = 3
@@ -133,12 +133,6 @@ def _get(session: Session, ref: int | str) -> Campaign:
     if found is None:
         raise CampaignError(f"no campaign {ref!r}: give its id or exact name")
     return found
-
-
-def default_rules() -> SendRules:
-    """Send rules from settings (caps); quiet hours default to the legal 08:00-21:00."""
-    s = get_settings()
-    return SendRules(cap_24h=s.send_cap_24h, cap_7d=s.send_cap_7d)
 
 
 def _view(c: Campaign, warnings: list[str] | None = None) -> CampaignView:
@@ -259,8 +253,11 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
         if d.outcome is Outcome.EXCLUDE:
             continue
         when = max(filter(None, (d.not_before, later)), default=None)
+        quiet = d.outcome is Outcome.DEFER  # the same error_code as a deferral found when a batch is claimed
         rows.append({"campaign_id": campaign.id, "contact_id": c.id, "channel": campaign.channel, "type": "campaign",
                      "status": "deferred" if when else "queued", "scheduled_for": when,
+                     "error_code": d.reason if quiet else None,
+                     "error_message": f"{REASONS[d.reason]}: found at launch" if quiet else None,
                      "variant": _variant(campaign, c), "cost_micros": 0, "attempts": 0,
                      "created_at": now, "updated_at": now})
         cost += (render_message(campaign, c, activity_id=None).cost_micros if campaign.channel == "sms"
@@ -317,12 +314,23 @@ def campaign_status(session: Session, actor: Actor, ref: int | str) -> CampaignP
     total = sum(counts.values())
     waiting = sum(counts.get(k, 0) for k in ("queued", "deferred", "sending"))
     progress = CampaignProgress(c.id, c.name, c.channel, c.status, c.pause_reason, counts,
-                                (c.stats or {}).get("excluded", {}), q.cost_so_far(session, c.id), total,
+                                _excluded(session, c), q.cost_so_far(session, c.id), total,
                                 total - waiting, _notice(c.channel))
     if c.variants:
         progress.variants = q.variant_counts(session, c.id)
         progress.leading_variant = _leader(progress.variants, c.channel)
     return progress
+
+
+def _excluded(session: Session, c: Campaign) -> dict[str, int]:
+    """Exclusions by reason: those found at launch (no row) plus the rows cancelled when their batch was claimed
+    because a frequency cap was reached by then (their status also counts them as cancelled)."""
+    out = Counter((c.stats or {}).get("excluded", {}))
+    A = MarketingActivity
+    out.update(dict(session.execute(sa.select(A.error_code, sa.func.count()).where(
+        A.campaign_id == c.id, A.status == "cancelled", A.error_code.in_(("cap_24h", "cap_7d")))
+        .group_by(A.error_code)).all()))
+    return dict(out)
 
 
 REACHED = {"sent": 0, "delivered": 1, "opened": 2, "clicked": 3}
