@@ -19,7 +19,6 @@ from domain.imports import SCALARS, RowOutcome
 
 ROW_FIELDS = (*SCALARS, "tags", "attributes")
 _SLOT = {name: i for i, name in enumerate(SCALARS)}
-_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _UNESCAPE = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 _ESCAPED = re.compile(r"\\(.)")
 COPY_OPTIONS = "(FORMAT text, NULL '')"  # an empty field is NULL: a normalised contact never holds ""
@@ -54,8 +53,10 @@ def pack(outcomes: list[tuple[int, RowOutcome]]) -> Packed:
 
 
 def copy_text_value(value: str) -> str:
-    """One text value escaped for COPY's text format."""
-    return value.translate(_ESCAPE)
+    """Text escaped for COPY's text format (replace, not str.translate: translate is slow on non-ASCII text)."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    return value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def copy_text(contact: dict[str, Any]) -> str:
@@ -70,10 +71,7 @@ def copy_text(contact: dict[str, Any]) -> str:
     tags, attributes = contact.get("tags"), contact.get("attributes")
     cells.append(_tags_json(tuple(tags)) if tags else "[]")
     cells.append(_JSON(attributes) if attributes else "{}")
-    text = "\x00".join(cells)  # replace, not str.translate: translate is slow on non-ASCII text
-    if "\\" in text:
-        text = text.replace("\\", "\\\\")
-    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r").replace("\x00", "\t")
+    return copy_text_value("\x00".join(cells)).replace("\x00", "\t")
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps without its per-call set-up

@@ -35,7 +35,7 @@ from tools.enrichment_jobs import (
 from tools.enrichment_pipeline import run_pipeline
 from tools.enrichment_sources import SessionCache
 from workers import broker as _broker  # noqa: F401
-from workers.scheduler import periodic
+from workers.scheduler import periodic, resend
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 300
@@ -159,13 +159,7 @@ def run(job_id: int) -> None:
 @dramatiq.actor(actor_name="enrichment.sweep", max_retries=0)
 def sweep() -> int:
     """Send again the jobs whose message may be lost (pending too long, or running on a worker that stopped)."""
-    with unit_of_work() as uow:
-        ids = stalled_jobs(uow.session)
-    for job_id in ids:
-        run.send(job_id)
-    if ids:
-        log.info("enrichment.sweep: re-sent %d job(s)", len(ids))
-    return len(ids)
+    return resend(stalled_jobs, run, "enrichment job(s)")
 
 
 enrichment_tools.set_dispatcher(run.send)

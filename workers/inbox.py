@@ -4,19 +4,16 @@ STALE_MINUTES are enqueued again. Processing is idempotent, so a second notice c
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import dramatiq
 import sqlalchemy as sa
 
 from db.models import WebhookEvent, utcnow
-from db.session import unit_of_work
 from workers import broker as _broker  # noqa: F401
-from workers.scheduler import periodic
+from workers.scheduler import periodic, resend
 from workers.webhooks import process
 
-log = logging.getLogger(__name__)
 STALE_MINUTES = 5
 LIMIT = 1000
 
@@ -32,10 +29,4 @@ def stale_pending(session, older_than: timedelta = timedelta(minutes=STALE_MINUT
 @periodic(60)
 @dramatiq.actor(actor_name="webhooks.sweep", max_retries=0)
 def sweep() -> int:
-    with unit_of_work() as uow:
-        ids = stale_pending(uow.session)
-    for event_id in ids:
-        process.send(event_id)
-    if ids:
-        log.warning("webhook inbox: re-enqueued %d events left pending", len(ids))
-    return len(ids)
+    return resend(stale_pending, process, "webhook events left pending")

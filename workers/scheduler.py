@@ -22,6 +22,18 @@ log = logging.getLogger(__name__)
 PERIODIC: dict[str, tuple[dramatiq.Actor, float]] = {}
 
 
+def resend(find: Callable[..., list[int]], actor: dramatiq.Actor, what: str) -> int:
+    """A sweep's body: the ids `find(session)` returns (work whose message may be lost) sent again to `actor`,
+    logged when there were any. Returns how many."""
+    with unit_of_work() as uow:
+        ids = find(uow.session)
+    for item_id in ids:
+        actor.send(item_id)
+    if ids:
+        log.warning("%s: re-sent %d %s", actor.actor_name, len(ids), what)
+    return len(ids)
+
+
 def periodic(seconds: float) -> Callable[[dramatiq.Actor], dramatiq.Actor]:
     """Register a (zero-argument) actor to run every `seconds`."""
 
