@@ -130,4 +130,4 @@ def test_export_is_formula_safe_and_filtered(session, tmp_path):
     assert export_contacts(session, REVIEWER, {"field": "tags", "op": "has", "value": "a"}, path) == 1
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert rows[0]["first_name"] == "'=HYPERLINK(\"http://evil\")"
-    assert rows[0]["phone"] == "'+15125550100" and rows[0]["tags"] == "a;b" and rows[0]["attributes"] == '{"k": "v"}'
+    assert rows[0]["phone"] == "+15125550100" and rows[0]["tags"] == "a;b" and rows[0]["attributes"] == '{"k": "v"}'
