@@ -48,7 +48,7 @@ def import_file(args: argparse.Namespace) -> int:
     path = _existing(args.file)
     overrides = parse_map_args(args.map)
     if args.inspect:
-        preview = inspect_csv(path)
+        preview = inspect_csv(path, overrides or None)
         print(json.dumps(asdict(preview), ensure_ascii=False, indent=None if args.json else 2))
         return 0
 

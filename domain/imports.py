@@ -21,6 +21,7 @@ from domain.fastnorm import (
     normalise_country,
     timezone_for_place,
 )
+from domain.import_headers import AMBIGUOUS, attribute_key, header_key, synonym
 
 POLICIES = ("fill", "overwrite", "skip")
 MAX_TAGS = 50
@@ -31,38 +32,6 @@ LIMITS = {"email": 320, "phone": 40, "phone_ext": 20, "first_name": 200, "last_n
 TARGETS = tuple(LIMITS)  # what a column can map to, besides "ignore" and "attributes.<key>"
 SCALARS = ("email", "phone", "phone_ext", "first_name", "last_name", "company", "job_title", "website", "domain",
            "city", "region", "postal_code", "country", "timezone")
-
-_SYNONYMS = {
-    "email": "email emailaddress e-mail mail emailaddr workemail primaryemail businessemail contactemail email1 "
-             "emails correo courriel",
-    "phone": "phone phonenumber mobile mobilephone mobilenumber cell cellphone cellular telephone tel phone1 "
-             "workphone businessphone primaryphone whatsapp sms contactnumber mobileno phoneno number telefono",
-    "phone_ext": "extension ext phoneext phoneextension",
-    "first_name": "firstname first givenname fname forename prenom vorname",
-    "last_name": "lastname last surname familyname lname nom nachname",
-    "name": "name fullname contactname contact displayname personname",
-    "company": "company companyname organization organisation org accountname account business employer "
-               "firma empresa",
-    "job_title": "title jobtitle position role designation",
-    "website": "website url domain web homepage site companywebsite websiteurl companydomain webpage",
-    "city": "city town locality ciudad stadt ville",
-    "region": "state region province county stateprovince stateregion stateorprovince",
-    "postal_code": "zip zipcode postalcode postcode postal plz",
-    "country": "country countrycode nation countryname",
-    "timezone": "timezone tz",
-    "tags": "tags tag labels label lists list groups group",
-}
-SYNONYMS: dict[str, str] = {syn: target for target, words in _SYNONYMS.items() for syn in words.split()}
-
-
-def header_key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def attribute_key(header: str, index: int) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")[:64]
-    return slug or f"column_{index + 1}"
-
 
 @dataclass
 class Mapping:
@@ -86,7 +55,7 @@ def propose_mapping(headers: list[str]) -> Mapping:
         name, n = header, index + 1
         while name in columns:  # a repeated header gets its position (and more if a header already has that name)
             name, n = f"{header} ({n})", n + 1
-        target = SYNONYMS.get(header_key(header), "")
+        target = synonym(header)
         if target and target in used:
             warnings.append(f"column {name!r} looks like {target} too; the first one is used, this one is kept "
                             "in attributes")
@@ -94,11 +63,23 @@ def propose_mapping(headers: list[str]) -> Mapping:
         if target:
             used.add(target)
         columns[name] = target or f"attributes.{attribute_key(header, index)}"
+    _resolve_ambiguous(columns)
     mapping = Mapping(columns, warnings)
     if not mapping.has_address:
         warnings.append("no email or phone column found: map one (e.g. --map 'Col=email'), or every row is "
                         "rejected")
     return mapping
+
+
+def _resolve_ambiguous(columns: dict[str, str]) -> None:
+    """"Nom" / "Nombre" / "Nome" is half of a name only beside the other half; alone it is the full name."""
+    targets = set(columns.values())
+    for header, target in columns.items():
+        whole = AMBIGUOUS.get(header_key(header))
+        other = {"first_name": "last_name", "last_name": "first_name"}.get(target)
+        if whole and other and other not in targets and whole not in targets:
+            columns[header] = whole
+            targets.add(whole)
 
 
 def apply_overrides(mapping: Mapping, overrides: dict[str, str] | None) -> Mapping:

@@ -110,14 +110,15 @@ class ImportRequestError(ValueError):
     """An import that cannot start (bad policy, rows that are not objects, unknown import)."""
 
 
-def inspect_csv(path: str | Path) -> CsvPreview:
+def inspect_csv(path: str | Path, mapping: dict[str, str] | None = None) -> CsvPreview:
     """Look at a CSV file without writing anything: its encoding and delimiter, the headers, the proposed
-    mapping of each column to a contact field (unknown columns go to attributes), the first 5 rows and
-    warnings (no email/phone column, header only, ragged first rows). Raises ImportFileError (a ValueError)
-    with a clear reason for an empty, binary or undecodable file."""
+    mapping of each column to a contact field (headers in English, French, Spanish, German, Portuguese or
+    Italian; unknown columns go to attributes) with `mapping`'s changes ({"Column": "field"}) applied, the first
+    5 rows and warnings (no email/phone column, header only, ragged first rows). Raises ImportFileError (a
+    ValueError) with a clear reason for an empty, binary or undecodable file, ValueError for a bad change."""
     fmt = detect_format(path)
     headers, samples, warnings = _head(path, fmt)
-    mapping = propose_mapping(headers)
+    mapping = apply_overrides(propose_mapping(headers), mapping) if mapping else propose_mapping(headers)
     names = list(mapping.columns)
     rows = [dict(zip(names, cells + [""] * (len(names) - len(cells)), strict=False)) for cells in samples]
     return CsvPreview(fmt.label, fmt.delimiter, headers, dict(mapping.columns), rows, mapping.warnings + warnings,

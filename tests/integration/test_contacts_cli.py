@@ -72,3 +72,26 @@ def test_mistakes_are_one_clear_line(db, tmp_path, capsys):
     assert code == 2 and "zip archive" in err
     code, out, _ = _run(capsys, "contacts", "import", str(path), "--inspect", "--json")
     assert code == 0 and json.loads(out)["mapping"] == {"email": "email"}
+
+
+FRENCH = ("Prénom;Nom;Courriel;Téléphone portable;Société;Ville;Code postal;Pays;Notes internes\n"
+          "Jeanne;Dupont;jeanne@acme.fr;06 12 34 56 78;Acme SARL;Lyon;69001;France;rappeler lundi\n")
+
+
+def test_inspect_maps_french_headers_and_the_import_stores_them(db, session, tmp_path, capsys):
+    path = tmp_path / "contacts.csv"
+    path.write_text(FRENCH, encoding="utf-8")
+    code, out, err = _run(capsys, "contacts", "import", str(path), "--inspect", "--json")
+    assert code == 0, err
+    assert json.loads(out)["mapping"] == {
+        "Prénom": "first_name", "Nom": "last_name", "Courriel": "email", "Téléphone portable": "phone",
+        "Société": "company", "Ville": "city", "Code postal": "postal_code", "Pays": "country",
+        "Notes internes": "attributes.notes_internes"}
+    code, out, err = _run(capsys, "contacts", "import", str(path), "--inspect", "--json", "--map", "societe=ignore")
+    assert code == 0 and json.loads(out)["mapping"]["Société"] == "ignore", err
+    code, out, err = _run(capsys, "contacts", "import", str(path), "--json")
+    assert code == 0 and json.loads(out)["created"] == 1, err
+    jeanne = session.scalar(sa.select(Contact).where(Contact.email == "jeanne@acme.fr"))
+    assert (jeanne.first_name, jeanne.last_name, jeanne.phone, jeanne.company, jeanne.city, jeanne.postal_code,
+            jeanne.country) == ("Jeanne", "Dupont", "+33612345678", "Acme SARL", "Lyon", "69001", "FR")
+    assert jeanne.attributes == {"notes_internes": "rappeler lundi"}
