@@ -150,6 +150,7 @@ def test_sentdm_statuses_are_monotonic_and_failures_keep_their_reason(client):
 
 
 @pytest.mark.parametrize(("text", "opted_out"), [("STOP", True), ("stop please", True), ("Unsubscribe", True),
+                                                 ("remove", True), ("Arret", True), ("TD", True),
                                                  ("see you at 5", False)])
 def test_inbound_sms_keywords_opt_out(client, text, opted_out):
     an_activity("sms")
