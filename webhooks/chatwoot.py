@@ -4,7 +4,9 @@ With MKT_CHATWOOT_WEBHOOK_SECRET set, every request must carry a fresh, valid X-
 (HMAC-SHA256 of "{timestamp}.{body}"; CONTRACTS.md 3.3). Without it, the URL must carry
 MKT_CHATWOOT_WEBHOOK_TOKEN as the `token` query parameter (a query string, not a path segment, because request logs
 record the path but never the query string). With neither configured the endpoint refuses everything (503).
-Events are stored once: message_created by its message id, others by X-Chatwoot-Delivery or the body hash."""
+Events are stored once, keyed by signed data only (the unsigned X-Chatwoot-Delivery header is never trusted: a captured
+request replayed with a fresh one is a duplicate): message_created by its message id, others by their own id and the
+hash of the body (a Sidekiq retry repeats the body; a new change of the same object has other attributes or times)."""
 
 from __future__ import annotations
 
@@ -43,15 +45,16 @@ def _authenticate(request: Request, body: bytes, token: str | None) -> None:
         raise refuse("this instance expects the secret token in the URL: /webhooks/chatwoot?token=<token>")
 
 
-def event_key(payload: dict[str, Any], body: bytes, delivery: str | None) -> str:
-    """The idempotency key: a message event by its Chatwoot message id, others by delivery id or body hash."""
+def event_key(payload: dict[str, Any], body: bytes) -> str:
+    """The idempotency key: message_created by its Chatwoot message id; other events by their own id (message,
+    conversation or contact id; message_updated stays findable by its message id for early edits) and the hash of
+    the body."""
     event = str(payload["event"])
-    if event == "message_created" and payload.get("id") is not None:
-        return f"message_created:{payload['id']}"
-    unique = delivery or hashlib.sha256(body).hexdigest()[:40]
-    if event == "message_updated" and payload.get("id") is not None:  # findable by message id (early edits)
-        return f"message_updated:{payload['id']}:{unique}"
-    return f"{event}:{unique}"
+    own = payload.get("id")
+    if event == "message_created" and own is not None:
+        return f"message_created:{own}"
+    digest = hashlib.sha256(body).hexdigest()[:40]
+    return f"{event}:{own}:{digest}" if own is not None else f"{event}:{digest}"
 
 
 async def _receive(request: Request, token: str | None) -> dict[str, Any]:
@@ -60,7 +63,7 @@ async def _receive(request: Request, token: str | None) -> dict[str, Any]:
     payload = parse_json(body)
     if not isinstance(payload.get("event"), str) or not payload["event"]:
         raise HTTPException(422, "a Chatwoot webhook needs an 'event' field")
-    key = event_key(payload, body, request.headers.get("x-chatwoot-delivery"))
+    key = event_key(payload, body)
     return await accept("chatwoot", key, payload["event"], payload)
 
 

@@ -2,7 +2,9 @@
 
 - POST /webhooks/postmark: HTTP basic auth (Postmark signs nothing, CONTRACTS.md 2.3); wrong or missing
   credentials answer 401 so Postmark retries once fixed (403 would stop its retries).
-- POST /webhooks/sentdm: the v1 signature (HMAC-SHA256 over "{id}.{timestamp}.{body}", 5-minute window).
+- POST /webhooks/sentdm: the v1 signature (HMAC-SHA256 over "{id}.{timestamp}.{body}", 5-minute window). Events are
+  stored once by signed data only (`sentdm_event_key`): the unsigned X-Webhook-Event-Id header is never trusted, so a
+  captured request replayed with a fresh header is a duplicate.
 - GET /unsubscribe/{token}: a confirmation page (mail scanners follow GET links, so GET changes nothing);
   POST /unsubscribe/{token}: opt out at once (RFC 8058 one-click sends `List-Unsubscribe=One-Click`).
 
@@ -83,6 +85,20 @@ async def postmark_webhook(request: Request) -> JSONResponse:
     return JSONResponse({"status": "accepted" if new else "duplicate"})
 
 
+def sentdm_event_key(payload: dict[str, Any], kind: str, body: bytes) -> str:
+    """The identity of a Sent.dm event, from the signed body only: its own event id when it carries one, else its
+    kind and message id (one "delivered" per message, one "received" per inbound message), else the hash of the
+    signed body (a redelivery repeats the body; a new inbound message has its own text and time)."""
+    own = payload.get("id") or payload.get("event_id")
+    if isinstance(own, str | int) and str(own):
+        return f"event:{own}"
+    inner = payload.get("payload") if isinstance(payload.get("payload"), dict) else {}
+    message_id = inner.get("message_id")
+    if isinstance(message_id, str | int) and str(message_id):
+        return f"{kind}:{message_id}"
+    return f"{kind}:body:{hashlib.sha256(body).hexdigest()}"
+
+
 @router.post("/webhooks/sentdm")
 async def sentdm_webhook(request: Request) -> JSONResponse:
     from integrations.sentdm import verify_signature
@@ -95,7 +111,7 @@ async def sentdm_webhook(request: Request) -> JSONResponse:
         return JSONResponse({"error": "bad signature or stale timestamp"}, status_code=401)
     payload = _json(body)
     kind = str(payload.get("sub_type") or payload.get("event") or payload.get("field") or "unknown")
-    event_id = h.get("x-webhook-event-id") or hashlib.sha256(body).hexdigest()
+    event_id = sentdm_event_key(payload, kind, body)
     new = await run_in_threadpool(_store, "sentdm", event_id, kind, payload)
     return JSONResponse({"status": "accepted" if new else "duplicate"})
 

@@ -10,7 +10,8 @@ v1 signatures for Sent.dm) into the inbox, processed by a real worker:
   (Postmark ones find their activity by the metadata we sent; Sent.dm ones cannot and are retried by the inbox);
   then the send is recorded and every webhook is posted in reverse order, three times: twice the same bytes (the
   intake answers "duplicate") and once as a redelivery the intake cannot recognise (Postmark: the same JSON
-  re-serialised; Sent.dm: the same status under a new event id), so the processors themselves must be idempotent.
+  re-serialised; Sent.dm: the same status carrying a new event id of its own in the body, as the unsigned header
+  is never trusted), so the processors themselves must be idempotent.
 
 Afterwards campaign progress, every activity (status, status times, error, cost), suppressions, contacts' opt-out
 state, each contact's timeline and the daily analytics must be identical, and equal to the hand-written outcome
@@ -189,6 +190,7 @@ class Webhooks:
             event_id = f"evt-{event[1]}-{event[2].replace(' ', '-')}"
             if delivery == 3 and event[2] != "inbound STOP":
                 event_id += "-redelivered"
+                payload = payload | {"id": event_id}  # the intake keys Sent.dm events by signed data only
             body, headers = signed_webhook(payload, event_id=event_id)
             response = self.client.post("/webhooks/sentdm", content=body, headers=headers)
         assert response.status_code == 200, response.text
