@@ -29,6 +29,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    from db.fold import register_sqlite
+
+    register_sqlite(dbapi_conn)  # mkt_fold(): accent-insensitive matching (db/fold.py)
 
 
 def create_engine_for(url: str) -> Engine:

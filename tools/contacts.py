@@ -180,32 +180,17 @@ def count_contacts(session: Session, actor: Actor, filter: dict[str, Any] | None
 
 
 def resolve_contact(session: Session, ref: str | int) -> Contact:
-    """The one contact that `ref` names: an id (or '#id'), an email, a phone, or a name (first, last or full,
-    any case). Raises ContactNotFound, or AmbiguousContact with the candidates (at most 10)."""
-    text = str(ref).strip().lstrip("#")
-    if not text:
-        raise ContactNotFound("say which contact: an id, email, phone or name")
-    if text.isdigit() and len(text) < 10:
-        found = session.get(Contact, int(text))
-        if found:
-            return found
-    if "@" in text:
-        found = find_by_address(session, email=text)
-        if found:
-            return found
-        raise ContactNotFound(f"no contact has the email {text!r}")
-    phone = normalise_phone(text, get_settings().default_region).value
-    if phone:
-        matches = list(session.scalars(sa.select(Contact).where(Contact.phone == phone).order_by(Contact.id).limit(10)))
-        return _one(text, matches)
-    name = " ".join(text.split()).lower()
-    full = sa.func.trim(sa.func.lower(sa.func.coalesce(Contact.first_name, "") + " " +
-                                      sa.func.coalesce(Contact.last_name, "")))
-    matches = list(session.scalars(sa.select(Contact).where(full == name).order_by(Contact.id).limit(10)))
-    if not matches:
-        part = sa.or_(sa.func.lower(Contact.first_name) == name, sa.func.lower(Contact.last_name) == name)
-        matches = list(session.scalars(sa.select(Contact).where(part).order_by(Contact.id).limit(10)))
-    return _one(text, matches)
+    """The one contact that `ref` names: an id (or '#id'), an email, a phone, or a name (first, last or full;
+    case and accents ignored): see tools.contact_lookup. Raises ContactNotFound, or AmbiguousContact with the
+    candidates (at most 10, also when only names starting with the text match)."""
+    from tools.contact_lookup import resolve_contact as lookup
+
+    match = lookup(session, ref)
+    if match.contact is not None:
+        return match.contact
+    if match.candidates:
+        raise AmbiguousContact(str(ref), [ContactView.of(c) for c in match.candidates])
+    raise ContactNotFound(match.error or f"no contact matches {ref!r}")
 
 
 def _one(ref: str, matches: list[Contact]) -> Contact:

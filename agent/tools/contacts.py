@@ -48,7 +48,8 @@ class BulkArgs(Args):
 
 class OptArgs(Args):
     channel: Literal["sms", "email"] = Field(description="sms or email.")
-    address: str = Field(description="The phone number (any format) or email address.")
+    address: str = Field(description="The phone number (any format) or email address, or the contact's name or "
+                         "#id (their phone or email on that channel is used).")
 
 
 def _query(session, actor, a: QueryArgs) -> ToolOutput:
@@ -128,15 +129,35 @@ def _export(session, actor, a: ExportArgs) -> ToolOutput:
     return ToolOutput(text, message(text, file={"path": str(path), "name": path.name}))
 
 
+def _address_of(session, channel: str, ref: str) -> str:
+    """The address to opt out: `ref` itself when it is one, else the phone/email of the contact it names."""
+    import re
+
+    from tools.contact_lookup import resolve_contact
+
+    if "@" in ref or re.fullmatch(r"\+?[\d\s().-]{7,}", ref.strip()):
+        return ref
+    match = resolve_contact(session, ref)
+    if match.contact is None:
+        names = "; ".join(f"#{c.id} {c.first_name or ''} {c.last_name or ''}".strip() for c in match.candidates)
+        raise LookupError(f"{match.error or f'several contacts match {ref!r}'}: {names}. Say which one."
+                          if names else match.error)
+    address = match.contact.phone if channel == "sms" else match.contact.email
+    if not address:
+        raise LookupError(f"{ref} has no {'phone number' if channel == 'sms' else 'email address'} to opt {channel}")
+    return address
+
+
 def _opt(direction: str):
     def run(session, actor, a: OptArgs) -> ToolOutput:
         from tools import optouts
 
         require(actor.role, Permission.CONTACTS_WRITE, f"opt {direction} an address")
+        address = _address_of(session, a.channel, a.address)
         fn = optouts.opt_out if direction == "out" else optouts.opt_in
-        touched = fn(session, a.channel, a.address, source="chat", actor=actor.email)
+        touched = fn(session, a.channel, address, source="chat", actor=actor.email)
         verb = "Opted out" if direction == "out" else "Opted back in"
-        text = f"{verb} {a.address} on {a.channel}: {len(touched)} contact(s) marked."
+        text = f"{verb} {address} on {a.channel}: {len(touched)} contact(s) marked."
         if direction == "out":
             text += " The address stays suppressed whatever a later import says."
         return ToolOutput(text, message(text))
