@@ -2,12 +2,48 @@
 
 "contacts in Austin without email", "roofers in Texas", "contacts tagged roofer at Acme", "everyone",
 "contacts named Jane", "contacts who opted out of sms", "contacts not enriched". Pure; None when not understood.
+
+A plural noun that is not "contacts" ("roofers") is a tag only when the vocabulary says that tag exists: a noun
+nobody uses as a tag ("invoices") is never guessed as one. `Vocabulary.tags=None` (the pure grammar, no database)
+accepts any noun except the names of other things (campaigns, replies, invoices, ...).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
+
+from domain.folding import fold
+
+# Things that are not contacts: never read as a tag (a person asking for these means something else).
+OTHER_NOUNS = {
+    "campaign", "replie", "reply", "message", "conversation", "chat", "booking", "meeting", "appointment", "call",
+    "ad", "invoice", "order", "product", "deal", "ticket", "task", "payment", "report", "stat", "number", "import",
+    "export", "file", "user", "key", "tag", "segment", "list", "email", "phone", "sm", "text", "analytic", "result",
+    "note", "event", "job", "enrichment", "review", "setting", "template", "form", "page", "sale", "lead",
+    "subscriber", "unsubscribe", "bounce", "click", "open", "cost", "spend", "transaction", "refund", "account",
+    "opportunitie", "opportunity", "companie", "company", "city", "citie", "state", "region", "countrie", "country",
+}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the parser may assume about the account: `tags(word)` is True when some contact has that tag
+    (None: the pure grammar, any noun not in OTHER_NOUNS)."""
+
+    tags: Callable[[str], bool] | None = None
+    today: date | None = None  # in the account time zone; None: relative dates are not understood
+
+    def is_tag(self, word: str) -> bool:
+        if word in OTHER_NOUNS or not re.fullmatch(r"[a-z][a-z0-9-]*", word):
+            return False
+        return True if self.tags is None else bool(self.tags(word))
+
+
+PURE = Vocabulary()
 
 US_STATES = {
     "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO",
@@ -22,12 +58,30 @@ US_STATES = {
     "wisconsin": "WI", "wyoming": "WY", "district of columbia": "DC",
 }
 _CODES = set(US_STATES.values())
-_NOUNS = r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|everyone|everybody|them)"
-_KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not)\b"
-_FIELDS = {"email": "email", "emails": "email", "an email": "email", "phone": "phone", "phones": "phone",
-           "a phone": "phone", "phone number": "phone", "a phone number": "phone", "website": "website",
-           "a website": "website", "company": "company", "a company": "company", "title": "job_title",
-           "job title": "job_title", "a job title": "job_title", "city": "city", "a city": "city"}
+_NOUNS = r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks)"
+_KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not|added|created)\b"
+_FIELDS = {"email": "email", "emails": "email", "an email": "email", "email address": "email",
+           "an email address": "email", "email addresses": "email", "phone": "phone", "phones": "phone",
+           "a phone": "phone", "phone number": "phone", "a phone number": "phone", "phone numbers": "phone",
+           "mobile": "phone", "a mobile": "phone", "number": "phone", "a number": "phone", "website": "website",
+           "a website": "website", "websites": "website", "site": "website", "a site": "website",
+           "company": "company", "a company": "company", "title": "job_title", "job title": "job_title",
+           "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
+_REWRITES = [  # phrasings -> the grammar's keywords
+    (r"\b(?:in|within|over|during) (?:the )?(?:last|past) (\d+) days?\b|\b(?:in )?(?:the )?(?:last|past) (\d+) days?\b",
+     lambda m: f" last_{m.group(1) or m.group(2)}_days"),
+    (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not) (?:been |yet )?", " not "),
+    (r"\b(?:who|that|which)? ?(?:live|lives|living|are|is|work|works|working|are based|based|are located|located)"
+     r" in\b", " in "),
+    (r"\b(?:who|that)? ?(?:work|works|working|are employed|employed) (?:at|for)\b", " at "),
+    (r"\b(?:who|that)? ?(?:have|has|having) no\b|\bwith no\b|\bmissing\b|\blacking\b|\bwithout an?\b",
+     " without "),
+    (r"\b(?:who|that) (?:have|has) (?:an? )?\b|\bhaving\b", " with "),
+    (r"\btagged as\b|\bwith the tag\b|\bwith tag\b|\btagged with\b|\blabell?ed\b", " tagged "),
+    (r"\b(?:who|that) (?:are|were|have been|has been)\b", " who "),
+    (r"\bthat\b", " who "),
+    (r"\s*,\s*|\s+and\s+(?=(?:in|with|without|at|tagged|who|not|from|named)\b)", " "),
+]
 
 
 def cond(field: str, op: str, value: Any = None) -> dict[str, Any]:
@@ -46,70 +100,128 @@ def _singular(word: str) -> str:
     return word
 
 
-def _place(value: str) -> dict[str, Any]:
-    key = value.lower().strip()
+def _place(value: str) -> list[dict[str, Any]]:
+    raw = value.strip()
+    key = fold(raw)
     if key in US_STATES:
-        return cond("region", "in", [US_STATES[key], value.strip().title()])
-    if value.strip().upper() in _CODES and len(value.strip()) == 2:
-        code = value.strip().upper()
-        names = [n.title() for n, c in US_STATES.items() if c == code]
-        return cond("region", "in", [code, *names])
-    return cond("city", "eq", value.strip())
+        return [cond("region", "in", [US_STATES[key], raw.title()])]
+    if raw.upper() in _CODES and len(raw) == 2:
+        code = raw.upper()
+        return [cond("region", "in", [code, *[n.title() for n, c in US_STATES.items() if c == code]])]
+    m = re.match(r"^(.+?)(?:,\s*|\s+)([A-Za-z]{2}|" + "|".join(US_STATES) + r")$", raw, re.I)
+    if m and (fold(m.group(2)) in US_STATES or m.group(2).upper() in _CODES):
+        return [cond("city", "eq", m.group(1).strip()), *_place(m.group(2))]
+    return [cond("city", "eq", raw)]
 
 
-def _clause(keyword: str, value: str) -> list[dict[str, Any]] | None:
-    value = value.strip().strip("\"'").strip()
+_COMPANYISH = re.compile(r"\b(?:inc|llc|ltd|co|corp|company|roofing|group|plumbing|electric|hvac|works)\b", re.I)
+
+
+def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+    value = re.sub(r"\s+(?:and|or)$", "", value.strip()).strip().strip("\"'").strip()
     kw = keyword.lower()
     if kw == "in" and value:
-        return [_place(value)]
+        return _place(value)
     if kw == "tagged" and value:
         return [cond("tags", "has", t.strip().lower()) for t in re.split(r"\s*(?:,|\band\b)\s*", value) if t]
     if kw in ("with", "without"):
         fld = _FIELDS.get(value.lower())
         if fld:
             return [cond(fld, "present" if kw == "with" else "missing")]
-        m = re.match(r"^tags? (.+)$", value, re.I)
-        if m and kw == "with":
-            return [cond("tags", "has", m.group(1).strip().lower())]
+        m = re.match(r"^(?:the )?tags? (.+)$", value, re.I) or re.match(r"^(?:the )?(\S+) tag$", value, re.I)
+        if m:
+            tag = cond("tags", "has", m.group(1).strip().lower())
+            return [tag] if kw == "with" else [{"not": tag}]
         return None
     if kw == "at" and value:
-        return [cond("company", "contains", value)]
+        return [cond("company", "contains", re.sub(r"^(?:company )", "", value, flags=re.I))]
     if kw in ("named", "called") and value:
         return [cond("name", "contains", value)]
-    if kw == "from":
-        m = re.match(r"^(?:company )?(.+)$", value, re.I)
-        return [cond("company", "contains", m.group(1))] if m and m.group(1) else None
+    if kw == "from" and value:
+        m = re.match(r"^company (.+)$", value, re.I)
+        if m or _COMPANYISH.search(value):
+            return [cond("company", "contains", m.group(1) if m else value)]
+        return _place(value)
     if kw in ("who", "not"):
-        return _status(value, negated=kw == "not")
+        return _status(value, negated=kw == "not", today=today)
+    if kw in ("added", "created"):
+        return _since("created_at", value, today)
     return None
 
 
-def _status(value: str, negated: bool) -> list[dict[str, Any]] | None:
-    v = value.lower()
-    m = re.match(r"^(?:are |have )?(?:opted out|unsubscribed)(?: (?:of|from) (sms|email|texts?|emails?))?$", v)
+def _since(field: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+    m = re.fullmatch(r"last_(\d+)_days", value.lower())
+    if m:
+        return [cond(field, "within_days", int(m.group(1)))]
+    if today is None:
+        return None
+    from agent.offline_dates import resolve_period
+
+    period = resolve_period(re.sub(r"^(?:in|during|on) ", "", value.lower()), today)
+    if period is None:
+        return None
+    out = [cond(field, "after", period[0].isoformat())]
+    if period[1] < today:
+        out.append(cond(field, "before", (period[1] + timedelta(days=1)).isoformat()))
+    return out
+
+
+_EVENTS = {"replied": "replied", "responded": "replied", "answered": "replied", "booked": "booked",
+           "booked a meeting": "booked", "reply": "replied", "respond": "replied", "book": "booked", "booked a call": "booked", "contacted": "contacted", "messaged": "contacted",
+           "texted": "contacted", "emailed": "contacted"}
+
+
+def _status(value: str, negated: bool, today: date | None = None) -> list[dict[str, Any]] | None:
+    v = re.sub(r"^(?:are |have |has |have been |has been |were |yet )", "", value.lower()).strip()
+    never = v.startswith("never ")
+    v = v.removeprefix("never ").strip()
+    m = re.match(r"^(?:opted out|unsubscribed)(?: (?:of|from) (sms|email|texts?|emails?))?$", v)
     if m:
         channel = "email" if (m.group(1) or "sms").startswith("email") else "sms"
-        return [cond(f"opted_out_{channel}", "eq", True)]
-    m = re.match(r"^(?:are |have been |yet )?(enriched|pending enrichment)$", v)
+        return [cond(f"opted_out_{channel}", "eq", not negated)]
+    m = re.match(r"^(?:yet )?(enriched|pending enrichment)$", v)
     if m:
-        status = "pending" if m.group(1) != "enriched" else ("none" if negated else "enriched")
+        status = "pending" if m.group(1) != "enriched" else ("none" if negated else "approved")
         return [cond("enrichment_status", "eq", status)]
+    m = re.match(r"^(" + "|".join(_EVENTS) + r")(?: last_(\d+)_days| (yet|ever))?$",
+                 v)
+    if m:
+        field = _EVENTS[m.group(1)]
+        if m.group(2):
+            return [cond(field, "within_days", int(m.group(2)))] if not (negated or never) else \
+                [{"not": cond(field, "within_days", int(m.group(2)))}]
+        return [cond(field, "missing" if (negated or never) else "present")]
     return None
 
 
-def parse_audience(text: str) -> dict[str, Any] | None:
+def unknown_noun(text: str, vocab: Vocabulary = PURE) -> str | None:
+    """The leading plural noun of an audience phrase when it is neither "contacts" nor a known tag."""
+    text = text.strip()
+    if re.match(rf"^{_NOUNS}\b", text, re.I):
+        return None
+    word = re.match(r"^(?:all |the |my |our )*([A-Za-z][\w-]*s)\b", text)
+    if word and not vocab.is_tag(_singular(word.group(1))):
+        return word.group(1).lower()
+    return None
+
+
+def parse_audience(text: str, vocab: Vocabulary = PURE) -> dict[str, Any] | None:
     """A filter for an audience phrase; {} means everyone. None when a part is not understood."""
     text = re.sub(r"\s+", " ", text.strip().rstrip(".!?")).strip()
+    text = re.sub(r"^(?:all of |all |every |the |my |our )+", "", text, flags=re.I)
     conditions: list[dict[str, Any]] = []
     m = re.match(rf"^{_NOUNS}\b\s*", text, re.I)
     if m:
         text = text[m.end():]
     else:
         word = re.match(r"^([A-Za-z][\w-]*s)\b\s*", text)
-        if not word:
+        if not word or not vocab.is_tag(_singular(word.group(1))):
             return None
         conditions.append(cond("tags", "has", _singular(word.group(1))))
         text = text[word.end():]
+    for pattern, repl in _REWRITES:
+        text = re.sub(pattern, repl, " " + text, flags=re.I).strip()
+    text = re.sub(r"\s+", " ", text)
     named = re.search(r"\b(named|called)\b\s+(.+)$", text, re.I)
     if named:
         conditions.append(cond("name", "contains", named.group(2).strip().strip("\"'")))
@@ -118,7 +230,7 @@ def parse_audience(text: str) -> dict[str, Any] | None:
     if parts[0].strip():
         return None
     for i in range(1, len(parts) - 1, 2):
-        found = _clause(parts[i], parts[i + 1])
+        found = _clause(parts[i], parts[i + 1], vocab.today)
         if found is None:
             return None
         conditions.extend(found)
