@@ -239,16 +239,21 @@ def test_a_dropped_csv_shows_the_mapping_then_imports_with_a_report(db, tmp_path
     with running_server(tmp_path) as server:
         chat = open_chat(server)
         chat.ask_answer = choose(chat, "import")
+        next_steps = {"Enrich them", "Show the rejected rows"}
+
+        def labels() -> set[str]:
+            return {d.get("label") for n, d in chat.events if n == "action"}
+
+        # the summary and its next-step buttons are separate events: wait for both, not just the first
         asyncio.run(converse(chat, str(uuid.uuid4()), [""], upload=("leads.csv", CSV),
-                             until=lambda: said(chat, "Imported **3** rows")))
+                             until=lambda: said(chat, "Imported **3** rows") and next_steps <= labels()))
         log = server.log()
     asks = [d for n, d in chat.events if n == "ask"]
     assert asks, chat.messages()
     assert "Proposed mapping" in asks[0]["msg"]["output"] and "| Email | email |" in asks[0]["msg"]["output"]
     assert said(chat, "Imported **3** rows: 2 new contacts"), chat.messages()
     assert said(chat, "import-1-errors.csv") or said(chat, "-errors.csv")
-    labels = [d.get("label") for n, d in chat.events if n == "action"]
-    assert {"Enrich them", "Show the rejected rows"} <= set(labels)
+    assert next_steps <= labels(), labels()
     with unit_of_work() as uow:
         assert sorted(uow.session.scalars(sa.select(Contact.email))) == ["bob@roe.com", "jane@acme.com"]
     assert "An error occurred" not in log and "Traceback" not in log

@@ -12,6 +12,7 @@ from agent.context import actor_from
 from agent.runner import open_agent
 from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity
 from db.session import unit_of_work
+from tests.clock import daytime_zone
 from tests.factories import create_contact
 
 MARKETER = actor_from("marketer@example.com", "marketer")
@@ -30,10 +31,13 @@ def chat(*steps, actor=MARKETER):
 
 
 def roofers(session):
+    """Two Texas roofers (Bob opted out of SMS) and a plumber; their zone is one where it is daytime now, so the
+    launch below sends at any hour the suite runs (quiet hours are not this file's subject)."""
+    zone = daytime_zone()
     create_contact(session, first_name="Jane", last_name="Doe", email="jane@acme.com", phone="+15125550100",
-                   city="Austin", region="TX", tags=["roofer"], timezone="UTC")
+                   city="Austin", region="TX", tags=["roofer"], timezone=zone)
     create_contact(session, first_name="Bob", last_name="Roe", phone="+15125550111", city="Austin", region="TX",
-                   tags=["roofer"], timezone="UTC", opted_out_sms=True)
+                   tags=["roofer"], timezone=zone, opted_out_sms=True)
     create_contact(session, first_name="Ann", email="ann@poe.com", city="Dallas", region="TX", tags=["plumber"])
     session.commit()
 
