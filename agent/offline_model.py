@@ -14,17 +14,46 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agent.offline_parser import EXAMPLES, parse
+from agent.offline_parser import Vocabulary, understand
+from agent.offline_talk import NOT_UNDERSTOOD_PREFIX
 
+__all__ = ["NOT_UNDERSTOOD_PREFIX", "OFFLINE_NOTE", "OfflineChatModel", "respond"]
 OFFLINE_NOTE = "(offline parser: no language model is configured)"
-NOT_UNDERSTOOD_PREFIX = "I didn't understand"
 
 
-def not_understood(text: str) -> str:
-    examples = "\n".join(f"- `{e}`" for e in EXAMPLES)
-    return (f"{NOT_UNDERSTOOD_PREFIX} \"{text[:200]}\". I'm running offline (no language model is configured), so I only follow "
-            f"command forms like these:\n{examples}\n\nSet OPENAI_API_KEY (and OPENAI_BASE_URL for a local server) "
-            "to talk freely.")
+def _vocabulary() -> Vocabulary:
+    """Today in the account time zone, and tags looked up in the database when a phrase needs one."""
+    from agent.offline_dates import today_in
+    from settings import get_settings
+
+    cache: dict[str, bool] = {}
+
+    def has_tag(word: str) -> bool:
+        if word not in cache:
+            cache[word] = _tag_exists(word)
+        return cache[word]
+
+    return Vocabulary(tags=has_tag, today=today_in(get_settings().account_timezone))
+
+
+def _tag_exists(word: str) -> bool:
+    import sqlalchemy as sa
+
+    from db.filters import compile_filter
+    from db.models import Contact
+    from db.session import unit_of_work
+    from domain.filters import parse as parse_filter
+
+    condition = compile_filter(parse_filter({"field": "tags", "op": "has", "value": word}))
+    with unit_of_work() as uow:
+        return uow.session.scalar(sa.select(Contact.id).where(condition).limit(1)) is not None
+
+
+def _help() -> str:
+    from agent.welcome import help_text
+    from settings import get_settings
+
+    return help_text(get_settings())
 
 
 def _summary_lines(messages: list[BaseMessage]) -> list[str]:
@@ -37,19 +66,20 @@ def _summary_lines(messages: list[BaseMessage]) -> list[str]:
     return list(reversed(lines))
 
 
-def respond(messages: list[BaseMessage], tool_names: list[str]) -> AIMessage:
+def respond(messages: list[BaseMessage], tool_names: list[str], vocab: Vocabulary | None = None) -> AIMessage:
     """The offline model's next message for this conversation."""
     last = messages[-1] if messages else None
     if isinstance(last, ToolMessage):
         return AIMessage(content="\n".join(_summary_lines(messages)) or "Done.")
     text = str(last.content) if isinstance(last, HumanMessage) else ""
-    calls = [c for c in parse(text) if not tool_names or c.name in tool_names]
+    got = understand(text, vocab or _vocabulary(), help_text=_help())
+    if not got.calls:
+        note = f" {OFFLINE_NOTE}" if got.kind == "unknown" else ""
+        return AIMessage(content=got.reply + note)
+    calls = [c for c in got.calls if not tool_names or c.name in tool_names]
     if not calls:
-        missing = [c.name for c in parse(text) if c.name not in tool_names]
-        if missing:
-            return AIMessage(content=f"I understood that as `{missing[0]}`, but that capability is not available "
-                                     f"in this build yet. {OFFLINE_NOTE}")
-        return AIMessage(content=not_understood(text))
+        return AIMessage(content=f"I understood that as `{got.calls[0].name}`, but that capability is not available "
+                                 f"in this build yet. {OFFLINE_NOTE}")
     return AIMessage(content="", tool_calls=[{"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:16]}",
                                               "type": "tool_call"} for c in calls])
 

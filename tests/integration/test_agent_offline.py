@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from agent.context import actor_from
@@ -144,11 +145,37 @@ def test_sample_removal_never_touches_real_contacts(session):
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 3
 
 
-def test_not_understood_says_so_offline_with_examples(db):
+def test_not_understood_says_so_offline_with_two_suggestions_not_the_whole_list(db):
     result, _ = chat(("say", "what's the weather like"))
     assert result.tool_calls == []
     assert "I didn't understand" in result.text and "offline" in result.text
-    assert "how many roofers in Texas" in result.text
+    assert result.text.count("`") == 6  # two suggested commands and `help`, not every example
+
+
+@pytest.mark.parametrize("text", ["show invoices", "list invoices", "how many invoices in Texas", "show orders",
+                                  "show plumbers"])
+def test_an_unknown_noun_is_not_understood_never_run_as_a_tag_filter(session, text):
+    create_contact(session, first_name="Jane", email="jane@acme.com", city="Austin", tags=["roofer"])
+    session.commit()
+    result, _ = chat(("say", text))
+    assert result.tool_calls == [] and result.displays == []
+    noun = text.split()[-1] if "Texas" not in text else "invoices"
+    assert result.text.startswith(f'I didn\'t understand "{noun}": it is not a field, tag or command I know')
+    assert result.text.count("Did you mean") == 1
+
+
+def test_a_plural_noun_that_is_a_tag_is_a_tag_filter(session):
+    create_contact(session, first_name="Jane", email="jane@acme.com", city="Austin", tags=["plumber"])
+    session.commit()
+    result, _ = chat(("say", "show plumbers"))
+    assert result.tool_calls == [{"name": "query_contacts", "args": {"filter": {"field": "tags", "op": "has",
+                                                                                "value": "plumber"}}}]
+
+
+def test_greetings_thanks_and_help_get_short_replies_without_tools(db):
+    for text, expect in (("hi", "Hello!"), ("thanks!", "You're welcome."), ("help", "Things you can say")):
+        result, _ = chat(("say", text))
+        assert result.tool_calls == [] and result.text.startswith(expect), text
 
 
 def test_the_pending_approval_is_kept_by_the_checkpointer_across_agents(session):
