@@ -6,7 +6,8 @@ host resolves to must be public (no loopback, private, link-local, cloud-metadat
 reserved or IPv6 local ranges; IPv4-mapped IPv6 is unwrapped first). The connection then goes to the checked
 address itself (the Host header and TLS SNI keep the name), so a DNS answer cannot change between the check
 and the connect. Redirects are followed by hand and every hop is checked again. Bodies are capped in bytes
-and the whole fetch in time. `allow_loopback` (settings.fetch_allow_loopback) lets tests reach a loopback
+and the whole fetch in time; a compressed body is decoded under the same cap while it is decoded, and only
+the encodings decoded that way are asked for (integrations/decoding.py). `allow_loopback` (settings.fetch_allow_loopback) lets tests reach a loopback
 test site; private ranges stay refused even then."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from integrations.decoding import ACCEPT_ENCODING, BoundedDecoder, UnsupportedEncoding
 from integrations.errors import PermanentError, RetryableError, retry_after_seconds
 
 Resolver = Callable[[str, int], list[str]]
@@ -61,6 +63,8 @@ def system_resolver(host: str, port: int) -> list[str]:
         raise RetryableError(f"resolving {host} took longer than {DNS_TIMEOUT_SECONDS:g}s") from None
     except socket.gaierror as exc:
         raise PermanentError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+    except (UnicodeError, ValueError) as exc:  # a name no DNS can hold (an empty or 64+ character label)
+        raise FetchRefused(f"cannot resolve {host!r}: not a valid host name ({exc})") from None
     return sorted({info[4][0] for info in infos})
 
 
@@ -91,7 +95,11 @@ def check_url(url: str, *, allow_loopback: bool = False, resolver: Resolver = sy
     """Check a URL; return (host, port, the public address to connect to). Raises FetchRefused.
     With resolve=False (a URL handed to Firecrawl, which resolves it itself) only the scheme, credentials,
     metadata names and IP literals are checked; the address returned is then the host name."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a malformed port or bracket raises here
+    except ValueError:
+        raise FetchRefused(f"refused {url!r}: not a well-formed URL") from None
     if parts.scheme not in ("http", "https"):
         raise FetchRefused(f"refused {url!r}: only http and https URLs are fetched")
     if parts.username or parts.password:
@@ -140,7 +148,8 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.resolver = resolver
         self._verify = verify
-        self._headers = {"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.8"}
+        self._headers = {"User-Agent": user_agent, "Accept": "text/html,text/plain;q=0.8",
+                         "Accept-Encoding": ACCEPT_ENCODING}
         self._clients: dict[str, httpx.Client] = {}
 
     def __enter__(self) -> Fetcher:
@@ -191,6 +200,8 @@ class Fetcher:
             request = client.build_request("GET", pinned, headers={"Host": host_header}, extensions=extensions,
                                            timeout=remaining)
             response = client.send(request, stream=True)
+        except httpx.InvalidURL as exc:  # e.g. a redirect to "http:169.254.169.254/" (no //): never followed
+            raise FetchRefused(f"refused {url!r} or its redirect: not a well-formed URL ({exc})") from None
         except httpx.TimeoutException as exc:
             raise RetryableError(f"timed out fetching {url}: {exc}") from None
         except httpx.HTTPError as exc:
@@ -204,18 +215,24 @@ class Fetcher:
         return response, body, truncated
 
     def _read_capped(self, response: httpx.Response, url: str, deadline: float) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size = 0
+        """The body decoded under `max_bytes` (raw bytes are read and decoded here, never by httpx, whose
+        decoders inflate a whole chunk at once)."""
         try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= self.max_bytes:
-                    return b"".join(chunks)[: self.max_bytes], True
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), self.max_bytes)
+        except UnsupportedEncoding as exc:
+            raise PermanentError(f"{url}: {exc}") from None
+        chunks: list[bytes] = []
+        try:
+            for raw in response.iter_raw():
+                chunks.append(decoder.feed(raw))
+                if decoder.truncated:
+                    return b"".join(chunks), True
                 if time.monotonic() > deadline:
                     raise RetryableError(f"fetching {url} took longer than {self.timeout:g}s")
         except httpx.HTTPError as exc:
             raise RetryableError(f"could not read {url}: {type(exc).__name__}: {exc}") from None
+        except ValueError as exc:
+            raise PermanentError(f"{url}: {exc}") from None
         return b"".join(chunks), False
 
     def _page(self, url: str, response: httpx.Response, body: bytes, truncated: bool,

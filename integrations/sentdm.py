@@ -103,7 +103,7 @@ def verify_signature(secret: str, webhook_id: str, timestamp: str, body: bytes, 
     try:
         age = abs((now if now is not None else time.time()) - int(timestamp))
         expected = sign(secret, webhook_id, timestamp, body).split(",", 1)[1]
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: a 400-digit timestamp
         return False
     if age > SIGNATURE_TOLERANCE:
         return False

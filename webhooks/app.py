@@ -43,7 +43,10 @@ def mount_on(app: FastAPI) -> None:
 
 
 def request_context(app: FastAPI) -> None:
-    """Request ids in logs and responses, one log line and the /metrics counters per request (ops/http.py)."""
+    """Request ids in logs and responses, one log line and the /metrics counters per request (ops/http.py);
+    inside it, the body-size guard (webhooks/guard.py)."""
     from ops.http import install
+    from webhooks import guard
 
+    guard.install(app)
     install(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,10 +38,29 @@ async def read_body(request: Request, limit: int | None = None) -> bytes:
     return b"".join(chunks)
 
 
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
+
+def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Does the JSON nest arrays/objects deeper than `limit`? (Checked before parsing: a deep document is a
+    RecursionError in the parser or in any code that walks it.)"""
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
 def parse_json(body: bytes, *, want: type | tuple[type, ...] = dict) -> Any:
-    """Decode a JSON body or answer 400 saying why; `want` is the expected top-level type."""
+    """Decode a JSON body or answer 400 saying why; `want` is the expected top-level type. Documents nested
+    deeper than MAX_JSON_DEPTH are refused with 400."""
     if not body.strip():
         raise HTTPException(400, "empty body: a JSON document is expected")
+    if json_too_deep(body):
+        raise HTTPException(400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -67,10 +87,9 @@ def verify_chatwoot(secret: str, timestamp: str | None, body: bytes, signature: 
     """None when X-Chatwoot-Signature (sha256=HMAC(secret, "{ts}.{body}")) is valid and fresh, else the reason."""
     if not signature or not timestamp:
         return "missing X-Chatwoot-Signature or X-Chatwoot-Timestamp header"
-    try:
-        ts = int(timestamp)
-    except ValueError:
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp.strip()):
         return "X-Chatwoot-Timestamp is not a unix time"
+    ts = int(timestamp.strip())
     if abs((now or time.time()) - ts) > window:
         return f"stale request: timestamp outside the {window} s replay window"
     expected = "sha256=" + hmac_sha256_hex(secret, timestamp.encode() + b"." + body)

@@ -24,22 +24,18 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from settings import get_settings
+from webhooks.auth import MAX_JSON_DEPTH, json_too_deep, read_body
 
 router = APIRouter(tags=["webhooks"])
 
 
 async def _body(request: Request) -> bytes:
-    limit = get_settings().max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"request body larger than {limit} bytes")
-    body = await request.body()
-    if len(body) > limit:
-        raise HTTPException(413, f"request body larger than {limit} bytes")
-    return body
+    return await read_body(request)  # refused while streaming past the limit, never buffered whole first
 
 
 def _json(body: bytes) -> dict[str, Any]:
+    if json_too_deep(body):
+        raise HTTPException(400, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -1,0 +1,85 @@
+"""Attacks from outside against the real server (`mkt serve` in a subprocess): oversized bodies sent chunked with
+no length or credentials (the server's peak memory is read from /proc around each request), Chainlit's own
+routes included."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.conftest import clean_tables
+from tests.e2e.server import running_server
+
+pytestmark = pytest.mark.slow
+MiB = 1 << 20
+SENT_MB = 300
+PEAK_GROWTH_BOUND_KB = 120 * 1024
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    clean_tables()
+    env = {"MKT_SENTDM_WEBHOOK_SECRET": "whsec_" + uuid.uuid4().hex, "MKT_LOG_LEVEL": "WARNING",
+           "CHAINLIT_AUTH_SECRET": "attack-secret-" + uuid.uuid4().hex}
+    with running_server(tmp_path_factory.mktemp("attacks"), **env) as srv:
+        yield srv
+
+
+def peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def send_chunked(base: str, path: str, megabytes: int, ctype: str) -> tuple[int, bytes]:
+    """POST `megabytes` MB chunked (no Content-Length, no credentials); returns (bytes the server took before it
+    stopped reading, the start of its answer)."""
+    url = urlsplit(base)
+    sock = socket.create_connection((url.hostname, url.port), timeout=30)
+    head = (f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: {ctype}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
+    chunk = b"%x\r\n" % MiB + b"[" * MiB + b"\r\n"
+    taken = 0
+    try:
+        sock.sendall(head)
+        for _ in range(megabytes):
+            sock.sendall(chunk)
+            taken += MiB
+        sock.sendall(b"0\r\n\r\n")
+    except OSError:  # the server answered and closed while we were still sending
+        pass
+    answer = b""
+    try:
+        answer = sock.recv(4096)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+    return taken, answer
+
+
+@pytest.mark.parametrize("path,ctype", [("/webhooks/sentdm", "application/json"),
+                                        ("/project/action", "application/json"),
+                                        ("/login", "application/x-www-form-urlencoded")])
+def test_a_huge_chunked_body_is_refused_while_it_arrives_and_memory_stays_flat(server, path, ctype):
+    before = peak_rss_kb(server.process.pid)
+    taken, answer = send_chunked(server.base, path, SENT_MB, ctype)
+    grew = peak_rss_kb(server.process.pid) - before
+    assert grew < PEAK_GROWTH_BOUND_KB, f"{path}: the server's peak memory grew by {grew // 1024} MB"
+    assert taken < SENT_MB * MiB // 2, f"{path}: the server read {taken // MiB} MB before answering: {answer[:300]}"
+    assert not answer or answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert httpx.get(server.base + "/healthz", timeout=10).status_code == 200
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_a_byte_is_read(server):
+    url = urlsplit(server.base)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(f"POST /project/action HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {10**12}\r\n\r\n".encode())
+        assert sock.recv(4096).startswith(b"HTTP/1.1 413")
