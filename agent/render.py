@@ -16,6 +16,7 @@ def cell(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+FULL_CELL = 2000  # a table marked "full" shows its cells whole (up to this many characters)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 
 
@@ -32,18 +33,31 @@ def already_said(markdown: str, answer: str) -> bool:
     return all(line.strip() in said for line in markdown.replace("**", "").splitlines() if line.strip())
 
 
-def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
+def whole(text: Any) -> str:
+    """Text shown in full (a message, a reason): Markdown escaped, line breaks kept, as a quote block."""
+    lines = str(text or "").splitlines() or [""]
+    return "\n".join("> " + re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", line) for line in lines)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 booking', '2 bookings' ('1 reply', '2 replies' with many=...)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def markdown_table(columns: list[str], rows: list[list[Any]], limit: int = 60) -> str:
     if not rows:
         return "_(no rows)_"
     head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
-    body = "\n".join("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    body = "\n".join("| " + " | ".join(cell(v, limit) for v in row) + " |" for row in rows)
     return f"{head}\n{body}"
 
 
 def display_markdown(display: dict[str, Any]) -> str:
     kind = display.get("kind")
     if kind == "table":
-        return neutralise(f"**{display.get('title', '')}**\n\n{markdown_table(display['columns'], display['rows'])}")
+        limit = FULL_CELL if display.get("full") else 60
+        table = markdown_table(display["columns"], display["rows"], limit)
+        return neutralise(f"**{display.get('title', '')}**\n\n{table}")
     if kind == "chart":
         return neutralise(str(display.get("markdown") or display.get("title") or ""))
     return neutralise(str(display.get("markdown") or ""))
