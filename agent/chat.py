@@ -12,6 +12,7 @@ from typing import Any
 import chainlit as cl
 from chainlit.server import app as chainlit_server_app
 
+from agent.chat_import import answer_card, csv_files, import_flow
 from agent.chat_ui import TurnView, ask_approval
 from agent.welcome import help_text, welcome_text
 from db.session import unit_of_work
@@ -165,8 +166,6 @@ async def handle_text(text: str) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    from agent.chat_import import csv_files, import_flow
-
     files = csv_files(message.elements or [])
     if files:
         actor = await current_actor()
@@ -174,6 +173,8 @@ async def on_message(message: cl.Message) -> None:
             await import_flow(element, actor)
         return
     text = (message.content or "").strip()
+    if text and await answer_card(text):  # a mapping card waits and this message answers it
+        return
     if text:
         await handle_text(text)
     else:

@@ -1,10 +1,15 @@
-"""The CSV import flow in the chat: upload -> inspect_csv -> the proposed mapping and a sample -> Import/Cancel ->
+"""The CSV import flow in the chat: upload -> inspect_csv -> the proposed mapping and a sample -> Import/Cancel, or a
+typed change ("map Société to company", "skip column X", "keep X as an attribute") that shows the card again ->
 run_import with live progress -> summary, the row-level error report as a downloadable file, next-step buttons.
+The card never blocks the chat: other messages are answered while it waits (and the reply says it still waits).
 Cells from the file are shown escaped and are never given to a model."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +20,7 @@ from agent.tools.common import plain
 from domain.roles import Permission, can
 from tools.users import Actor
 
+log = logging.getLogger(__name__)
 CSV_MIMES = {"text/csv", "application/csv", "application/vnd.ms-excel", "text/plain"}
 
 
@@ -100,13 +106,39 @@ class ProgressReporter:
         await asyncio.gather(*(asyncio.wrap_future(f) for f in pending), return_exceptions=True)
 
 
+@dataclass
+class PendingImport:
+    """A mapping card waiting for Import / Cancel / a typed change (one per chat session; the newest upload wins)."""
+
+    name: str
+    path: Path
+    preview: Any
+    overrides: dict[str, str] = field(default_factory=dict)
+    card: Any = None  # the cl.Message that carries the buttons
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_PENDING = "import_card"
+
+
+def revise(pending: PendingImport, changes: dict[str, str]) -> Any:
+    """The preview with `changes` added to the pending ones (ValueError for a column or field that does not
+    exist: nothing changes then). Reads the file again: call it from a worker thread."""
+    from tools.imports import inspect_csv
+
+    preview = inspect_csv(str(pending.path), {**pending.overrides, **changes})
+    pending.overrides.update(changes)
+    pending.preview = preview
+    return preview
+
+
 async def import_flow(element: Any, actor: Actor | None) -> None:
     if actor is None or not can(actor.role, Permission.CONTACTS_WRITE):
         await cl.Message(content="Refused: importing contacts needs the 'contacts:write' permission "
                                  "(marketer or admin).").send()
         return
     try:
-        from tools.imports import inspect_csv, run_import
+        from tools.imports import inspect_csv
     except ImportError:
         await cl.Message(content="CSV import is not available in this build yet.").send()
         return
@@ -116,18 +148,81 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
     except ValueError as exc:  # ImportFileError: not a CSV we can read
         await cl.Message(content=f"I can't read {element.name}: {exc}. Nothing was imported.").send()
         return
-    answer = await cl.AskActionMessage(content=preview_markdown(element.name, preview), timeout=3600, actions=[
-        cl.Action(name="import", payload={"go": "yes"}, label="Import with this mapping"),
-        cl.Action(name="cancel", payload={"go": "no"}, label="Cancel")]).send()
-    if not answer or (answer.get("payload") or {}).get("go") != "yes":
-        await cl.Message(content="Import cancelled: nothing was imported.").send()
+    earlier = cl.user_session.get(_PENDING)
+    if earlier is not None:
+        await _close_card(earlier, f"Not imported: {earlier.name} was replaced by {element.name}.")
+    await _show_card(PendingImport(element.name, path, preview))
+
+
+async def _show_card(pending: PendingImport, note: str = "") -> None:
+    """Post the mapping card (buttons, not a blocking ask: the chat stays usable while it waits)."""
+    if pending.card is not None:
+        await pending.card.remove_actions()
+    hint = ("\n\nImport, Cancel, or type a change: \"map Société to company\", \"skip column X\", "
+            "\"keep X as an attribute\".")
+    pending.card = cl.Message(content=note + preview_markdown(pending.name, pending.preview) + hint, actions=[
+        cl.Action(name="import_go", payload={"card": pending.id}, label="Import with this mapping"),
+        cl.Action(name="import_cancel", payload={"card": pending.id}, label="Cancel")])
+    cl.user_session.set(_PENDING, pending)
+    await pending.card.send()
+
+
+async def _close_card(pending: PendingImport, text: str) -> None:
+    cl.user_session.set(_PENDING, None)
+    if pending.card is not None:
+        await pending.card.remove_actions()
+    await cl.Message(content=text).send()
+
+
+async def answer_card(text: str) -> bool:
+    """A typed message while a mapping card waits: True when it answered the card (import, cancel, a mapping
+    change or why a change cannot be made); False when it is about something else, after saying that the card is
+    still waiting (the caller then handles the message as usual)."""
+    from domain.import_commands import read_answer
+    from domain.imports import TARGETS
+
+    pending: PendingImport | None = cl.user_session.get(_PENDING)
+    if pending is None:
+        return False
+    answer = read_answer(text, list(pending.preview.mapping), TARGETS)
+    if answer.kind == "go":
+        from agent.chat import current_actor
+
+        await _start(pending, await current_actor())
+    elif answer.kind == "cancel":
+        await _close_card(pending, "Import cancelled: nothing was imported.")
+    elif answer.kind == "change":
+        try:
+            await asyncio.to_thread(revise, pending, answer.changes)
+        except ValueError as exc:
+            await cl.Message(content=f"Mapping not changed: {exc}. The import of {pending.name} still waits.").send()
+            return True
+        done = ", ".join(f"{c} → {t}" for c, t in answer.changes.items())
+        await _show_card(pending, f"Mapping changed: {done}.\n\n")
+    elif answer.kind == "error":
+        await cl.Message(content="Mapping not changed: " + "; ".join(answer.errors)
+                         + f". The import of {pending.name} still waits for Import or Cancel.").send()
+    else:
+        await cl.Message(content=f"The import of **{pending.name}** is still waiting for Import or Cancel (above); "
+                                 "this message is answered on its own.").send()
+        return False
+    return True
+
+
+async def _start(pending: PendingImport, actor: Actor | None) -> None:
+    from tools.imports import run_import
+
+    if actor is None or not can(actor.role, Permission.CONTACTS_WRITE):
+        await _close_card(pending, "Refused: importing contacts needs the 'contacts:write' permission.")
         return
+    cl.user_session.set(_PENDING, None)
+    await pending.card.remove_actions()
     status = cl.Message(content="Importing…")
     await status.send()
     progress = ProgressReporter(status, asyncio.get_running_loop())
     try:
-        result = await asyncio.to_thread(run_import, str(path), actor=actor, mapping=preview.mapping,
-                                         policy="fill", progress=progress, filename=element.name)
+        result = await asyncio.to_thread(run_import, str(pending.path), actor=actor, mapping=pending.preview.mapping,
+                                         policy="fill", progress=progress, filename=pending.name)
     except ValueError as exc:
         await progress.settle()
         status.content = f"Import failed: {exc}"
@@ -136,7 +231,55 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
     await progress.settle()
     status.content = "Import finished."
     await status.update()
-    await _send_summary(result, path.parent, actor)
+    await _send_summary(result, pending.path.parent, actor)
+
+
+async def _card_button(action: Any, go: bool) -> None:
+    from agent.chat import current_actor
+
+    pending: PendingImport | None = cl.user_session.get(_PENDING)
+    if pending is None or pending.id != (action.payload or {}).get("card"):
+        await cl.Message(content="That import card is no longer waiting (already imported, cancelled or replaced).").send()
+        return
+    if go:
+        await _start(pending, await current_actor())
+    else:
+        await _close_card(pending, "Import cancelled: nothing was imported.")
+
+
+async def _as_turn(work: Any) -> None:
+    """A button's work run like a typed message: between task_start and task_end (see agent.chat._say_turn)."""
+    emitter = cl.context.emitter
+    await emitter.task_start()
+    try:
+        await work
+    except asyncio.CancelledError:  # the Stop button
+        pass
+    except Exception as exc:  # noqa: BLE001 - said in the chat; the session goes on
+        log.exception("import card action failed")
+        await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
+    finally:
+        await emitter.task_end()
+
+
+_TASKS: set[asyncio.Task] = set()
+
+
+def _spawn(work: Any) -> None:
+    task = asyncio.create_task(_as_turn(work))
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
+    cl.context.session.current_task = task
+
+
+@cl.action_callback("import_go")
+async def on_import_go(action: cl.Action) -> None:
+    _spawn(_card_button(action, True))
+
+
+@cl.action_callback("import_cancel")
+async def on_import_cancel(action: cl.Action) -> None:
+    _spawn(_card_button(action, False))
 
 
 async def _send_summary(result: Any, folder: Path, actor: Actor) -> None:

@@ -231,31 +231,36 @@ def test_a_pending_approval_survives_a_server_restart(db, tmp_path):
     assert "An error occurred" not in log
 
 
-CSV = (b"Name,Email,Phone,City,Tags\r\nJane Doe,jane@acme.com,512 555 0100,Austin,roofer\r\n"
-       b"Bob Roe,bob@roe.com,,Dallas,roofer\r\nNobody,not-an-email,12,Austin,\r\n")
+CSV = ("Prénom,Nom,Courriel,Téléphone portable,Ville,Raison,Étiquettes\r\n"
+       "Jane,Doe,jane@acme.com,512 555 0100,Austin,Acme Roofing,roofer\r\n"
+       "Bob,Roe,bob@roe.com,,Dallas,Roe & Sons,roofer\r\nNo,Body,not-an-email,12,Austin,,\r\n").encode()
 
 
-def test_a_dropped_csv_shows_the_mapping_then_imports_with_a_report(db, tmp_path):
+def test_a_dropped_csv_shows_the_mapping_takes_typed_changes_then_imports_with_a_report(db, tmp_path):
+    """The mapping card is not a blocking ask: a question typed while it waits is answered (and the card still
+    waits), "map Raison to company" changes the card, and its Import button imports with the change."""
+    imported = lambda: said(chat, "Imported **3** rows")  # noqa: E731
     with running_server(tmp_path) as server:
         chat = open_chat(server)
-        chat.ask_answer = choose(chat, "import")
-        next_steps = {"Enrich them", "Show the rejected rows"}
-
-        def labels() -> set[str]:
-            return {d.get("label") for n, d in chat.events if n == "action"}
-
-        # the summary and its next-step buttons are separate events: wait for both, not just the first
-        asyncio.run(converse(chat, str(uuid.uuid4()), [""], upload=("leads.csv", CSV),
-                             until=lambda: said(chat, "Imported **3** rows") and next_steps <= labels()))
+        starts = asyncio.run(converse(chat, str(uuid.uuid4()), [
+            "", "how many contacts", "map Raison to company", Click("Import with this mapping", until=imported)],
+            upload=("leads.csv", CSV), until=imported))
         log = server.log()
-    asks = [d for n, d in chat.events if n == "ask"]
-    assert asks, chat.messages()
-    assert "Proposed mapping" in asks[0]["msg"]["output"] and "| Email | email |" in asks[0]["msg"]["output"]
+    assert not [d for n, d in chat.events if n == "ask"], "the card is no blocking ask"
+    card = [d["output"] for n, d in chat.events[:starts[1]] if n == "new_message" and "Proposed mapping" in d["output"]]
+    assert card and r"| Prénom | first\_name |" in card[0] and "| Téléphone portable | phone |" in card[0]
+    assert "| Raison | attributes.raison |" in card[0]
+    between = [d["output"] for n, d in chat.events[starts[1]:starts[2]] if n == "new_message"]
+    assert any("still waiting for Import or Cancel" in t for t in between), between
+    changed = [d["output"] for n, d in chat.events[starts[2]:starts[3]] if n == "new_message"]
+    assert any("Mapping changed: Raison → company" in t and "| Raison | company |" in t for t in changed), changed
     assert said(chat, "Imported **3** rows: 2 new contacts"), chat.messages()
     assert said(chat, "import-1-errors.csv") or said(chat, "-errors.csv")
     assert next_steps <= labels(), labels()
     with unit_of_work() as uow:
-        assert sorted(uow.session.scalars(sa.select(Contact.email))) == ["bob@roe.com", "jane@acme.com"]
+        rows = uow.session.execute(sa.select(Contact.email, Contact.first_name, Contact.company)
+                                   .order_by(Contact.email)).all()
+    assert [tuple(r) for r in rows] == [("bob@roe.com", "Bob", "Roe & Sons"), ("jane@acme.com", "Jane", "Acme Roofing")]
     assert "An error occurred" not in log and "Traceback" not in log
 
 
