@@ -239,7 +239,14 @@ CSV = ("Prénom,Nom,Courriel,Téléphone portable,Ville,Raison,Étiquettes\r\n"
 def test_a_dropped_csv_shows_the_mapping_takes_typed_changes_then_imports_with_a_report(db, tmp_path):
     """The mapping card is not a blocking ask: a question typed while it waits is answered (and the card still
     waits), "map Raison to company" changes the card, and its Import button imports with the change."""
-    imported = lambda: said(chat, "Imported **3** rows")  # noqa: E731
+    next_steps = {"Enrich them", "Show the rejected rows"}
+
+    def labels() -> set[str]:
+        return {d.get("label") for n, d in chat.events if n == "action"}
+
+    def imported() -> bool:  # the summary and its next-step buttons are separate events: wait for both
+        return said(chat, "Imported **3** rows") and next_steps <= labels()
+
     with running_server(tmp_path) as server:
         chat = open_chat(server)
         starts = asyncio.run(converse(chat, str(uuid.uuid4()), [
