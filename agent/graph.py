@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from agent.context import Context
 from agent.execute import _explain, parse_args, refusal, run_tool, summarise
-from agent.prompts import SYSTEM_PROMPT
+from agent.prompts import system_prompt
 from agent.state import AgentState
 from agent.tools import registry
 from agent.tools.common import plain
@@ -83,7 +83,7 @@ def make_agent_node(model: Any):
                     "please say more precisely what you want next.")
             return {"messages": [AIMessage(content=text)], "rounds": rounds}
         try:
-            response = await bound.ainvoke([SystemMessage(content=SYSTEM_PROMPT), *window(messages)])
+            response = await bound.ainvoke([SystemMessage(content=system_prompt()), *window(messages)])
         except Exception as exc:  # noqa: BLE001 - the model server failing is said plainly, the thread stays usable
             log.warning("language model failed: %s", exc)
             response = AIMessage(content=f"{MODEL_FAILED} ({type(exc).__name__}: {str(exc)[:300]}). Nothing was "

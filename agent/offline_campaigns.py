@@ -66,7 +66,7 @@ def campaign_verb(text: str, vocab: Vocabulary) -> Any:
         or re.match(rf"^({_VERB_RE})(?: me)?( )?(?:the )?(.+?) campaign$", text, re.I) \
         or re.match(rf"^({_VERB_RE})( )?(it|this|that|this one|that one)$", text, re.I)
     if not m:
-        m = re.match(r"^(preview|launch|pause|resume|unpause|cancel)( )?(.+)$", text, re.I)
+        m = re.match(r"^(preview|launch|pause|resume|unpause|cancel)( )?(.+)?$", text, re.I)
         if not m:
             return None
     verb = m.group(1).lower()
@@ -183,7 +183,7 @@ def inbox(text: str, vocab: Vocabulary) -> Any:
                  r"|any(?: new)? replies)$", text, re.I)
     if not m:
         return None
-    state = (m.group(1) or "").lower()
+    state = (m.group(1) or ("all" if re.match(r"^\w+(?: me)? all\b", text, re.I) else "")).lower()
     args: dict[str, Any] = {}
     if state in ("answered", "closed"):
         args["status"] = "answered"

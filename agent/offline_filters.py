@@ -76,10 +76,12 @@ _REWRITES = [  # phrasings -> the grammar's keywords
     (r"\b(?:who|that)? ?(?:work|works|working|are employed|employed) (?:at|for)\b", " at "),
     (r"\b(?:who|that)? ?(?:have|has|having) no\b|\bwith no\b|\bmissing\b|\blacking\b|\bwithout an?\b",
      " without "),
-    (r"\b(?:who|that) (?:have|has) (?:an? )?\b|\bhaving\b", " with "),
+    (r"\b(?:who|that) (?:have|has) (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not)\b)(?:an? )?\b"
+     r"|\bhaving\b", " with "),
     (r"\btagged as\b|\bwith the tag\b|\bwith tag\b|\btagged with\b|\blabell?ed\b", " tagged "),
     (r"\b(?:who|that) (?:are|were|have been|has been)\b", " who "),
     (r"\bthat\b", " who "),
+    (r"(?<!who )(?<!not )(?<!never )(?<!have )(?<!has )\b(replied|responded|booked|opted out|unsubscribed)\b", r" who \1"),
     (r"\s*,\s*|\s+and\s+(?=(?:in|with|without|at|tagged|who|not|from|named)\b)", " "),
 ]
 
@@ -211,8 +213,12 @@ def parse_audience(text: str, vocab: Vocabulary = PURE) -> dict[str, Any] | None
     text = re.sub(r"^(?:all of |all |every |the |my |our )+", "", text, flags=re.I)
     conditions: list[dict[str, Any]] = []
     m = re.match(rf"^{_NOUNS}\b\s*", text, re.I)
+    pre = re.match(rf"^([a-z][\w-]*) {_NOUNS}\b\s*", text, re.I)  # "hvac contacts", "vip customers"
     if m:
         text = text[m.end():]
+    elif pre and vocab.is_tag(pre.group(1).lower()):
+        conditions.append(cond("tags", "has", pre.group(1).lower()))
+        text = text[pre.end():]
     else:
         word = re.match(r"^([A-Za-z][\w-]*s)\b\s*", text)
         if not word or not vocab.is_tag(_singular(word.group(1))):

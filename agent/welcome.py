@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.offline_parser import EXAMPLES as OFFLINE_EXAMPLES
 from settings import Settings
 
 CAPABILITIES = [
@@ -14,22 +15,7 @@ CAPABILITIES = [
     ("Analytics", "daily numbers and costs with charts, and a full history per contact"),
 ]
 
-EXAMPLES = [  # command forms the offline parser understands (a language model understands them too)
-    "show contacts in Austin without email",
-    "how many roofers in Texas",
-    "set Jane Doe's phone to 512 555 0100",
-    "tag contacts in Austin as vip",
-    "opt out +15125550100 from sms",
-    "enrich contacts tagged roofer",
-    "review enrichment",
-    "draft an sms campaign to roofers in Texas: Hi {first_name|there}, ...",
-    "launch campaign Spring",
-    "draft facebook ads for roofers",
-    "analytics last 7 days",
-    "history for jane@acme.com",
-    "export contacts tagged roofer",
-    "load sample data",
-]
+EXAMPLES = OFFLINE_EXAMPLES  # command forms the offline parser understands (a language model understands them too)
 
 
 def mode_block(settings: Settings) -> str:
@@ -48,7 +34,8 @@ def welcome_text(settings: Settings, user_name: str) -> str:
 def help_text(settings: Settings) -> str:
     examples = "\n".join(f"- `{e}`" for e in EXAMPLES)
     offline = (
-        "\n\nThe language model is **offline**: I understand the command forms above, not free conversation. "
+        "\n\nThe language model is **offline**: I understand requests like these (names, cities and tags with or "
+        "without accents, dates like `last week`), not free conversation. "
         "Set OPENAI_API_KEY to talk freely."
         if settings.offline_model
         else ""
