@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+import workers.actors  # noqa: F401  (declares every actor: the tools enqueue jobs by name)
 from agent.tools.registry import ToolOutput, ToolSpec
 from db.session import unit_of_work
 from domain.roles import PermissionDenied, can

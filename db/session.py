@@ -2,7 +2,8 @@
 one actor run opens a `unit_of_work()`; helpers below it may flush, never commit.
 
 Jobs are enqueued after commit: `uow.after_commit(actor.send, id)` runs only once the transaction
-has committed, and is dropped on rollback."""
+has committed, and is dropped on rollback. Below the entry points, `db.jobs.enqueue(session, "area.verb", id)`
+adds to the same list through `unit_of(session)`."""
 
 from __future__ import annotations
 
@@ -68,19 +69,38 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 
 
 class UnitOfWork:
-    """A session plus the work to do once it has committed."""
+    """A session plus the work to do once it has committed. The session knows its unit of work
+    (`unit_of(session)`), so code below the entry points (tools, `db.jobs.enqueue`) can add work to it."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._after_commit: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        session.info["unit_of_work"] = self
 
     def after_commit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run fn(*args) once the transaction has committed; work added before a rollback of the session is
+        dropped (nothing is sent for rows that were never written)."""
+        if not self._after_commit and not sa.event.contains(self.session, "after_rollback", self._forget):
+            sa.event.listen(self.session, "after_rollback", self._forget)
         self._after_commit.append((fn, args))
 
     def run_after_commit(self) -> None:
         pending, self._after_commit = self._after_commit, []
         for fn, args in pending:
             fn(*args)
+
+    def _forget(self, _session: Session) -> None:
+        self._after_commit = []
+
+
+def unit_of(session: Session) -> UnitOfWork:
+    """The unit of work `session` belongs to. A bare session (a test's, a script's) gets one whose work runs
+    after each of its commits."""
+    uow = session.info.get("unit_of_work")
+    if uow is None:
+        uow = UnitOfWork(session)
+        sa.event.listen(session, "after_commit", lambda _session: uow.run_after_commit())
+    return uow
 
 
 @contextmanager

@@ -53,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from db import migrate
 
     migrate.upgrade(url)
+    import workers.actors  # noqa: F401  (the test process is an entry point: every actor declared, as in the apps)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -201,6 +201,7 @@ def seed_contacts(engine: Any, n: int, prefix: str = "r") -> None:
 
 
 def _launch_main(channel: str, name: str) -> None:
+    import workers.actors  # noqa: F401  (this launcher is an entry point: launch enqueues actors by name)
     from db.session import unit_of_work
     from domain.roles import Role
     from tools.campaigns import draft_campaign, launch_campaign

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from db import campaigns as q
+from db.jobs import enqueue
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
@@ -286,23 +286,8 @@ def enqueue_after_commit(session: Session, campaign_id: int, ids: list[int]) -> 
         return
     campaign = session.get(Campaign, campaign_id)
     size = batch_size(campaign.channel if campaign else "sms")
-    pending = session.info.setdefault("campaign_batches", [])
-    pending.extend((campaign_id, list(part)) for part in q.chunks(ids, size))
-    if not sa_event.contains(session, "after_commit", _send_pending):
-        sa_event.listen(session, "after_commit", _send_pending)
-        sa_event.listen(session, "after_rollback", _forget_pending)
-
-
-def _send_pending(session: Session) -> None:
-    from workers.campaigns import send_batch
-
-    pending = session.info.pop("campaign_batches", [])
-    for campaign_id, ids in pending:
-        send_batch.send(campaign_id, ids)
-
-
-def _forget_pending(session: Session) -> None:
-    session.info.pop("campaign_batches", None)
+    for part in q.chunks(ids, size):
+        enqueue(session, "campaigns.send_batch", campaign_id, list(part))
 
 
 def campaign_status(session: Session, actor: Actor, ref: int | str) -> CampaignProgress:
@@ -404,20 +389,6 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str) -> TestSe
         raise CampaignError("the audience is empty: a test needs one real contact to render with")
     contact = session.get(Contact, ids[0])
     out = render_message(campaign, contact, activity_id=None, to=address)
-    session.info.setdefault("campaign_tests", []).append((campaign.id, contact.id, address))
-    if not sa_event.contains(session, "after_commit", _send_tests):
-        sa_event.listen(session, "after_commit", _send_tests)
-        sa_event.listen(session, "after_rollback", _forget_tests)
+    enqueue(session, "campaigns.send_test", campaign.id, contact.id, address)
     return TestSendResult(address, out.subject, out.html or out.text if campaign.channel == "email" else out.text,
                           True, _notice(campaign.channel))
-
-
-def _forget_tests(session: Session) -> None:
-    session.info.pop("campaign_tests", None)
-
-
-def _send_tests(session: Session) -> None:
-    from workers.campaigns import send_test as actor
-
-    for campaign_id, contact_id, address in session.info.pop("campaign_tests", []):
-        actor.send(campaign_id, contact_id, address)

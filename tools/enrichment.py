@@ -1,15 +1,12 @@
 """Enrichment: queue contacts, review what was found field by field, apply what a person approves.
 
 Queue states: pending -> running -> in_review -> approved / partly_approved / rejected / failed. A job is one
-contact. Jobs are rows first; the worker is told after commit (workers/enrichment.py registers the dispatcher).
+contact. Jobs are rows first; `enrichment.run` is enqueued after commit (db.jobs.enqueue).
 Nothing found on the web reaches a contact without a reviewer's approval (or a bulk approval the chat asked
 Approve for). Applying writes the contact and one history entry per field with its citation."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.filters import compile_filter
+from db.jobs import enqueue
 from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity, utcnow
 from domain.enrichment import Suggestion, approved_subset, is_stale
 from domain.filters import parse
@@ -29,37 +27,10 @@ from tools.users import Actor
 OPEN_STATES = ("pending", "running", "in_review")
 CAMPAIGN_BOOST = 100
 MAX_REQUEST = 10_000
-WORKER_MODULE = "workers.enrichment"
-_dispatcher: list[Callable[[int], Any]] = []
 
 
 class EnrichmentError(ValueError):
     """A request the enrichment tools cannot do; the message says why."""
-
-
-def set_dispatcher(fn: Callable[[int], Any]) -> None:
-    """Register what tells a worker about a new job (workers/enrichment.py registers `enrichment.run.send`)."""
-    _dispatcher[:] = [fn]
-
-
-def _sender() -> Callable[[int], Any] | None:
-    """The registered dispatcher. A process that never imported the worker module (`mkt serve` with Redis, the
-    companion endpoint) loads it here, by name: it registers `enrichment.run.send` (no static import cycle)."""
-    if not _dispatcher and WORKER_MODULE not in sys.modules:
-        importlib.import_module(WORKER_MODULE)
-    return _dispatcher[0] if _dispatcher else None
-
-
-def _dispatch_after_commit(session: Session, job_ids: list[int]) -> None:
-    send = _sender() if job_ids else None
-    if send is None:
-        return
-
-    def after_commit(_session: Session) -> None:
-        for job_id in job_ids:
-            send(job_id)
-
-    sa.event.listen(session, "after_commit", after_commit, once=True)
 
 
 @dataclass
@@ -131,7 +102,8 @@ def request_enrichment(session: Session, actor: Actor, *, filter: Any = None, co
     if wanted:
         session.execute(sa.update(Contact).where(Contact.id.in_(wanted)).values(enrichment_status="pending"))
     session.flush()
-    _dispatch_after_commit(session, [j.id for j in sorted(jobs, key=lambda j: -j.priority)])
+    for job in sorted(jobs, key=lambda j: -j.priority):
+        enqueue(session, "enrichment.run", job.id)
     return len(jobs)
 
 

@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from db.jobs import enqueue
 from db.models import OutboundDelivery, OutboundSubscription, utcnow
 from domain.roles import Permission, require
 from settings import get_settings
@@ -36,7 +36,6 @@ from tools.users import Actor
 
 EVENTS = ("contact.created", "contact.updated", "contact.opted_out", "reply.received", "booking.created",
           "campaign.completed", "enrichment.approved")
-_PENDING_KEY = "mkt_outbound_pending"
 BASE_BACKOFF_S = 10
 MAX_BACKOFF_S = 3600
 
@@ -134,28 +133,6 @@ def remove_subscription(session: Session, actor: Actor, subscription_id: int) ->
 
 # --- emit ---------------------------------------------------------------------------------------------
 
-def _send_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING_KEY, [])
-    if pending:
-        from workers.outbound import deliver
-
-        for delivery_id in pending:
-            deliver.send(delivery_id)
-
-
-def _forget_pending(session: Session, *_args: Any) -> None:
-    session.info.pop(_PENDING_KEY, None)
-
-
-def _enqueue_after_commit(session: Session, ids: list[int]) -> None:
-    if _PENDING_KEY not in session.info:
-        session.info[_PENDING_KEY] = []
-        if not sa_event.contains(session, "after_commit", _send_pending):
-            sa_event.listen(session, "after_commit", _send_pending)
-            sa_event.listen(session, "after_rollback", _forget_pending)
-    session.info[_PENDING_KEY].extend(ids)
-
-
 def emit(session: Session, event: str, payload: dict[str, Any]) -> list[int]:
     """Record `event` (one of EVENTS) with a JSON-able `payload` for every active subscription that wants it,
     and enqueue the deliveries after the session commits. Returns the delivery ids (empty: nobody listens)."""
@@ -176,7 +153,8 @@ def emit_many(session: Session, event: str, payloads: list[dict[str, Any]]) -> l
     session.add_all(rows)
     session.flush()
     ids = [r.id for r in rows]
-    _enqueue_after_commit(session, ids)
+    for delivery_id in ids:
+        enqueue(session, "outbound.deliver", delivery_id)
     return ids
 
 

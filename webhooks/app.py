@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
+import workers.actors  # noqa: F401  (declares every actor: what the routes call enqueues jobs by name)
 from webhooks.api import router as api_router
 from webhooks.api_docs import router as api_docs_router
 from webhooks.calcom import router as calcom_router

@@ -22,7 +22,6 @@ from db.session import unit_of_work
 from integrations.errors import PermanentError, RetryableError
 from integrations.fetcher import Fetcher
 from settings import get_settings
-from tools import enrichment as enrichment_tools
 from tools.enrichment_jobs import (
     build_extractor,
     build_sources,
@@ -161,5 +160,3 @@ def sweep() -> int:
     """Send again the jobs whose message may be lost (pending too long, or running on a worker that stopped)."""
     return resend(stalled_jobs, run, "enrichment job(s)")
 
-
-enrichment_tools.set_dispatcher(run.send)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from db import jobs
 from db.models import EnrichmentJob
 from db.session import unit_of_work
 from domain.roles import Role
@@ -16,6 +17,13 @@ from workers.enrichment import run_job
 
 MARKETER = Actor("marketer@example.com", Role.MARKETER)
 REVIEWER = Actor("reviewer@example.com", Role.REVIEWER)
+
+
+def hold_messages(monkeypatch) -> list[tuple]:
+    """Messages are recorded instead of sent (these tests run the jobs in their own thread): (actor name, *args)."""
+    held: list[tuple] = []
+    monkeypatch.setattr(jobs, "send", lambda name, *args: held.append((name, *args)))
+    return held
 
 
 def names(mapping: dict[str, list[str]]):

@@ -11,8 +11,16 @@ from domain.roles import PermissionDenied
 from integrations.errors import RetryableError
 from tests.fakes.server import serve_app
 from tests.fakes.site import site_app
-from tests.integration.enrichment_support import MARKETER, REVIEWER, add_contact, enrich, job, queue, site_fetcher
-from tools import enrichment as tools_enrichment
+from tests.integration.enrichment_support import (
+    MARKETER,
+    REVIEWER,
+    add_contact,
+    enrich,
+    hold_messages,
+    job,
+    queue,
+    site_fetcher,
+)
 from tools.enrichment import (
     EnrichmentError,
     bulk_approve,
@@ -39,7 +47,7 @@ def clean_site():
 
 @pytest.fixture(autouse=True)
 def no_dispatch(monkeypatch):
-    monkeypatch.setattr(tools_enrichment, "_dispatcher", [])
+    hold_messages(monkeypatch)
 
 
 def test_a_contact_is_enriched_and_review_applies_exactly_the_approved_fields(db, site):
@@ -170,8 +178,7 @@ def enrich_existing(cid: int) -> EnrichmentJob:
 
 def test_jobs_are_dispatched_only_after_commit(db, site, monkeypatch):
     base, _ = site
-    sent: list[int] = []
-    monkeypatch.setattr(tools_enrichment, "_dispatcher", [sent.append])
+    sent = hold_messages(monkeypatch)
     cid = add_contact(base + "/")
     with pytest.raises(RuntimeError), unit_of_work() as uow:
         request_enrichment(uow.session, MARKETER, contact_ids=[cid])
@@ -179,7 +186,7 @@ def test_jobs_are_dispatched_only_after_commit(db, site, monkeypatch):
     assert sent == []
     with unit_of_work() as uow:
         request_enrichment(uow.session, MARKETER, contact_ids=[cid])
-    assert len(sent) == 1 and job(sent[0]).status == "pending"
+    assert len(sent) == 1 and sent[0][0] == "enrichment.run" and job(sent[0][1]).status == "pending"
 
 
 def test_a_missing_site_fails_with_a_reason_a_reviewer_can_read(db, site):

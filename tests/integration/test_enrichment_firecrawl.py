@@ -10,8 +10,7 @@ from settings import reset_settings
 from tests.fakes.firecrawl import FakeFirecrawl
 from tests.fakes.server import serve_app
 from tests.fakes.site import pages
-from tests.integration.enrichment_support import REVIEWER, add_contact, enrich, job, queue
-from tools import enrichment as tools_enrichment
+from tests.integration.enrichment_support import REVIEWER, add_contact, enrich, hold_messages, job, queue
 from tools.enrichment import review_enrichment
 from workers.enrichment import run_job
 
@@ -25,7 +24,7 @@ def firecrawl(monkeypatch):
         monkeypatch.setenv("FIRECRAWL_API_KEY", "fc-test")
         monkeypatch.setenv("FIRECRAWL_API_URL", base)
         monkeypatch.setenv("MKT_FIRECRAWL_REQUESTS_PER_MINUTE", "100000")  # the fake's own limit is tested instead
-        monkeypatch.setattr(tools_enrichment, "_dispatcher", [])
+        hold_messages(monkeypatch)
         reset_settings()
         yield fake, base
     monkeypatch.delenv("FIRECRAWL_API_KEY")

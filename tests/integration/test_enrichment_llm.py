@@ -11,8 +11,7 @@ from settings import reset_settings
 from tests.fakes.openai import FakeOpenAI, Reply
 from tests.fakes.server import serve_app
 from tests.fakes.site import site_app
-from tests.integration.enrichment_support import add_contact, enrich, site_fetcher
-from tools import enrichment as tools_enrichment
+from tests.integration.enrichment_support import add_contact, enrich, hold_messages, site_fetcher
 
 
 def answer(body: dict) -> Reply:
@@ -44,7 +43,7 @@ def model(monkeypatch):
     with serve_app(fake.app()) as base:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
         monkeypatch.setenv("OPENAI_BASE_URL", base + "/v1")
-        monkeypatch.setattr(tools_enrichment, "_dispatcher", [])
+        hold_messages(monkeypatch)
         reset_settings()
         yield fake
     monkeypatch.delenv("OPENAI_API_KEY")

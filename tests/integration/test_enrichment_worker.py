@@ -12,8 +12,7 @@ from db.session import unit_of_work
 from settings import reset_settings
 from tests.fakes.server import serve_app
 from tests.fakes.site import site_app
-from tests.integration.enrichment_support import MARKETER, add_contact
-from tools import enrichment as tools_enrichment
+from tests.integration.enrichment_support import MARKETER, add_contact, hold_messages
 from tools.enrichment import enrichment_overview, request_enrichment
 from workers import enrichment as worker
 from workers.broker import broker
@@ -28,8 +27,7 @@ def loopback_allowed(monkeypatch):
     reset_settings()
 
 
-def test_requested_jobs_are_run_by_a_worker_after_commit(db, loopback_allowed, monkeypatch):
-    monkeypatch.setattr(tools_enrichment, "_dispatcher", [worker.run.send])
+def test_requested_jobs_are_run_by_a_worker_after_commit(db, loopback_allowed):
     with serve_app(site_app()) as base:
         ids = [add_contact(base + "/"), add_contact(base + "/status/404", email="x@acme.test")]
         dramatiq_worker = dramatiq.Worker(broker, queues={"enrichment"}, worker_threads=2, worker_timeout=100)
@@ -48,7 +46,7 @@ def test_requested_jobs_are_run_by_a_worker_after_commit(db, loopback_allowed, m
     assert "404" in jobs[ids[1]].error
 
 
-def test_the_actor_is_declared_on_the_shared_broker_and_wired_as_dispatcher():
+def test_the_actor_is_declared_on_the_shared_broker():
     import workers.actors  # noqa: F401
 
     assert broker.get_actor("enrichment.run") is worker.run
@@ -67,7 +65,7 @@ def test_the_sweep_finds_jobs_whose_message_was_lost(db, monkeypatch):
     from tests.integration.enrichment_support import queue
     from tools.enrichment_jobs import stalled_jobs
 
-    monkeypatch.setattr(tools_enrichment, "_dispatcher", [])
+    hold_messages(monkeypatch)
     old = utcnow() - timedelta(hours=1)
     stuck, lost, fresh = (queue([add_contact(None, email=f"{n}@acme.test")])[0] for n in ("a", "b", "c"))
     with unit_of_work() as uow:
@@ -102,13 +100,3 @@ def test_the_firecrawl_throttle_lets_the_limit_through_then_waits_then_gives_up(
     with pytest.raises(RetryableError, match="per minute") as err:
         throttle()
     assert err.value.retry_after == 30.0
-
-
-def test_a_process_without_the_worker_module_still_sends_jobs_to_the_queue():
-    import subprocess
-    import sys
-
-    code = ("import sys; from tools import enrichment as t; assert 'workers.enrichment' not in sys.modules; "
-            "s = t._sender(); print(s.__self__.actor_name, s.__self__.queue_name)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert out.stdout.split() == ["enrichment.run", "enrichment"]
