@@ -30,6 +30,7 @@ class TurnResult:
     text: str = ""
     displays: list[dict[str, Any]] = field(default_factory=list)
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_results: list[dict[str, Any]] = field(default_factory=list)  # per call: name, status, summary, counts
     approval: dict[str, Any] | None = None  # the interrupt value: tool, args, summary, requested_by
 
 
@@ -91,10 +92,26 @@ class Agent:
                 if isinstance(msg, ToolMessage):
                     if msg.artifact:
                         result.displays.append(msg.artifact)
+                    result.tool_results.append(tool_result(msg))
                 elif isinstance(msg, AIMessage):
                     result.tool_calls += [{"name": c["name"], "args": c["args"]} for c in msg.tool_calls]
                     if msg.content and not msg.tool_calls:
                         result.text = str(msg.content)
+
+
+def tool_result(msg: ToolMessage) -> dict[str, Any]:
+    """What one tool call did, for scripts: its name, status (ok, error, refused, cancelled), the summary line
+    and, for tables, the rows shown and the total."""
+    text = str(msg.content)
+    display = msg.artifact if isinstance(msg.artifact, dict) else {}
+    status = ("refused" if text.startswith("Refused") else "cancelled" if text.startswith("Cancelled")
+              else "error" if display.get("error") or text.startswith("Error") else "ok")
+    out: dict[str, Any] = {"name": msg.name, "status": status, "summary": text.split("\nDATA", 1)[0].strip()[:500]}
+    if display.get("kind") == "table":
+        out["rows"] = len(display.get("rows") or [])
+    if isinstance(display.get("total"), int):
+        out["total"] = display["total"]
+    return out
 
 
 @asynccontextmanager

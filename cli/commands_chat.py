@@ -1,11 +1,13 @@
 """`mkt chat`: the same agent in the terminal. Tables as text, approvals as y/n.
 `mkt chat --once "..."` answers one message and exits: 0 when it went well, 1 when a tool failed, was refused
-or cancelled, or the message was not understood."""
+or cancelled, or the message was not understood. `--json` prints the turn as one JSON object instead: the tool calls
+(name, arguments), their results (status, summary, counts), the answer, and any approval left pending."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import uuid
 
@@ -18,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--user", metavar="EMAIL", help="act as this user (their role applies); default: admin")
     p.add_argument("--thread", metavar="ID", help="continue a conversation (a pending approval is asked again)")
     p.add_argument("--yes", action="store_true", help="approve what the message asks without prompting")
+    p.add_argument("--json", action="store_true", help="with --once: print the turn as JSON (tool calls, results, "
+                   "answer); an approval is not asked but left pending in the thread unless --yes")
     p.set_defaults(handler=chat)
 
 
@@ -66,7 +70,7 @@ def _show(result) -> bool:
     return failed
 
 
-def local_file(text: str) -> str:
+def local_file(text: str, quiet: bool = False) -> str:
     """`import ./leads.csv` names a file on this machine: copy it into var/uploads (the only place the import
     tool reads) and name the copy instead."""
     import re
@@ -78,7 +82,8 @@ def local_file(text: str) -> str:
     if not m or not Path(m.group(2)).expanduser().is_file():
         return text
     stored = keep(Path(m.group(2)).expanduser(), Path(m.group(2)).name)
-    print(f"(copied {m.group(2)} to the uploads folder as {stored.name})")
+    if not quiet:
+        print(f"(copied {m.group(2)} to the uploads folder as {stored.name})")
     return f"{m.group(1)}{stored.name}{m.group(3)}"
 
 
@@ -98,6 +103,23 @@ async def _turn(agent, text: str | None, thread: str, actor: Actor, auto_yes: bo
     return failed
 
 
+async def _json_turn(agent, text: str, thread: str, actor: Actor, auto_yes: bool) -> int:
+    """One message, printed as one JSON object; exit 1 when something failed or was not understood."""
+    from agent.offline_model import NOT_UNDERSTOOD_PREFIX
+
+    result = await agent.send(local_file(text, quiet=True), thread_id=thread, actor=actor)
+    calls, results = list(result.tool_calls), list(result.tool_results)
+    while result.approval and auto_yes:
+        result = await agent.decide("approve", thread_id=thread, actor=actor)
+        calls += result.tool_calls
+        results += result.tool_results
+    failed = any(r["status"] != "ok" for r in results) or result.text.startswith((NOT_UNDERSTOOD_PREFIX, "Error:"))
+    out = {"message": text, "thread": thread, "tool_calls": calls, "results": results, "answer": result.text,
+           "approval": result.approval, "ok": not failed}
+    print(json.dumps(out, default=str, ensure_ascii=False))
+    return 1 if failed else 0
+
+
 async def _loop(args: argparse.Namespace, actor: Actor) -> int:
     from agent.runner import open_agent
     from agent.welcome import help_text
@@ -107,6 +129,13 @@ async def _loop(args: argparse.Namespace, actor: Actor) -> int:
     async with open_agent() as agent:
         if args.thread:
             await _turn(agent, None, thread, actor, args.yes)
+        if args.once is not None and args.once.strip().lower() in ("help", "?", "/help"):
+            text = help_text(get_settings())
+            print(json.dumps({"message": args.once, "thread": thread, "tool_calls": [], "results": [],
+                              "answer": text, "approval": None, "ok": True}) if args.json else text)
+            return 0
+        if args.once is not None and args.json:
+            return await _json_turn(agent, args.once, thread, actor, args.yes)
         if args.once is not None:
             return 1 if await _turn(agent, args.once, thread, actor, args.yes) else 0
         print(f"mkt chat (thread {thread}); 'help' for examples, Ctrl-D to leave.")

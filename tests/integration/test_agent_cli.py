@@ -83,3 +83,37 @@ def test_the_import_tool_reads_only_uploaded_files(db, capsys):
     assert main(["chat", "--once", "import nothere.csv"]) == 1
     out = capsys.readouterr().out
     assert "no uploaded file named" in out or "is not the name of an uploaded file" in out
+
+
+def test_once_json_prints_tool_calls_results_and_the_answer(session, capsys):
+    import json
+
+    main(["demo", "load"])
+    capsys.readouterr()
+    assert main(["chat", "--once", "how many roofers in Texas", "--json"]) == 0
+    turn = json.loads(capsys.readouterr().out)
+    assert turn["tool_calls"] == [{"name": "count_contacts", "args": {"filter": {"all": [
+        {"field": "tags", "op": "has", "value": "roofer"}, {"field": "region", "op": "in", "value": ["TX", "Texas"]}]}}}]
+    assert turn["results"][0]["name"] == "count_contacts" and turn["results"][0]["status"] == "ok"
+    assert "contacts match" in turn["results"][0]["summary"] and turn["ok"] is True and turn["answer"]
+    assert main(["chat", "--once", "show contacts in Austin", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["results"][0]
+    assert shown["rows"] == shown["total"] == 5  # Jane, Carlos, Luis, Grace, Sara
+
+
+def test_once_json_reports_a_pending_approval_and_a_not_understood_message(session, capsys):
+    import json
+
+    main(["demo", "load"])
+    capsys.readouterr()
+    assert main(["chat", "--once", "remove sample data", "--json"]) == 0
+    turn = json.loads(capsys.readouterr().out)
+    assert turn["approval"]["tool"] == "remove_sample_data" and turn["results"] == []
+    assert main(["chat", "--once", "show invoices", "--json"]) == 1
+    turn = json.loads(capsys.readouterr().out)
+    assert turn["tool_calls"] == [] and turn["answer"].startswith('I didn\'t understand "invoices"')
+
+
+def test_once_help_answers_without_a_model_call(db, capsys):
+    assert main(["chat", "--once", "help"]) == 0
+    assert "Things you can say" in capsys.readouterr().out

@@ -114,3 +114,63 @@ def test_the_grammar_alone_scores_every_case_right_even_for_tools_not_landed_yet
 
 def test_corpus_files_are_where_the_cli_reads_them():
     assert CORPUS_DIR.is_dir() and list(CORPUS_DIR.glob("*.yaml"))
+
+
+def scripted_from_corpus(cases: list[Case], wrong: dict[str, dict]):
+    """A model server that answers each utterance as the corpus expects, except the `wrong` ones."""
+    from agent.chat_eval import _expected_args
+    from agent.offline_dates import today_in
+    from settings import get_settings
+    from tests.fakes.openai import Reply
+
+    by_text = {c.say: c for c in cases}
+    today = today_in(get_settings().account_timezone)
+
+    def responder(body):
+        last = body["messages"][-1]
+        assert body["messages"][0]["role"] == "system" and "Today is" in body["messages"][0]["content"]
+        text = last["content"]
+        if text in wrong:
+            return Reply(tool_calls=[wrong[text]])
+        case = by_text[text]
+        if case.expect == "clarify":
+            return Reply(content="Which one do you mean?")
+        if case.expect == "reply":
+            return Reply(content="Hello! Here is what I can do.")
+        if case.expect == "not_understood":
+            return Reply(content="I didn't understand that.")
+        calls = [{"name": n, "args": _expected_args(a, today)} for n, a in ((case.expect, case.args), *case.more)]
+        return Reply(tool_calls=calls)
+
+    return responder
+
+
+def test_the_same_scorer_runs_against_an_openai_compatible_server_over_http(sample, capsys):
+    """`mkt eval chat --base-url`: the real ChatOpenAI client over HTTP to the scripted fake; a wrong answer is
+    counted WRONG and fails the bar (exit 1)."""
+    from cli.main import main
+    from tests.fakes.openai import FakeOpenAI
+    from tests.fakes.server import serve_app
+
+    cases = load_corpus()
+    wrong = {"show invoices": {"name": "query_contacts", "args": {"filter": {"field": "tags", "op": "has",
+                                                                              "value": "invoice"}}}}
+    fake = FakeOpenAI(scripted_from_corpus(cases, wrong))
+    with serve_app(fake.app()) as base:
+        code = main(["eval", "chat", "--base-url", base + "/v1", "--model", "fake-model", "--api-key", "sk-test",
+                     "--show"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "| **all** |" in out and "WRONG: [unknown] 'show invoices' -> query_contacts" in out
+    assert out.count("- WRONG:") == 1 and "- not understood:" not in out
+    assert len(fake.requests) >= 200  # every utterance whose tools this build has went over HTTP
+    tools = {t["function"]["name"] for t in fake.requests[0]["tools"]}
+    assert {"query_contacts", "count_contacts", "show_analytics"} <= tools
+
+
+def test_mkt_eval_chat_on_the_offline_model_meets_the_bar(sample, capsys):
+    from cli.main import main
+
+    assert main(["eval", "chat"]) == 0
+    out = capsys.readouterr().out
+    assert "on the offline model" in out and "meets it" in out and "| **all** |" in out
