@@ -47,10 +47,17 @@ export_contacts          yes    yes       yes
 import_contacts          yes    yes       no
 import_errors            yes    yes       yes
 launch_campaign          yes    yes       no
+list_ad_campaigns        yes    yes       no
 list_api_keys            yes    no        no
+list_bookings            yes    yes       yes
+list_campaigns           yes    yes       no
+list_conversations       yes    yes       no
 list_users               yes    no        no
 load_sample_data         yes    yes       no
 next_review_item         yes    yes       yes
+open_campaign            yes    yes       no
+open_contact             yes    yes       yes
+open_conversation        yes    yes       no
 opt_in                   yes    yes       no
 opt_out                  yes    yes       no
 pause_campaign           yes    yes       no
@@ -101,6 +108,13 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "launch_campaign": ({"ref": "Matrix draft"}, "Launched campaign #{draft_id}"),
     "list_api_keys": ({}, '"name": "Matrix key"'),
     "list_users": ({}, '"email": "owner@example.com", "role": "admin"'),
+    "list_ad_campaigns": ({}, "1 ad campaign, newest first"),
+    "list_bookings": ({"when": "all"}, "1 booking (all)"),
+    "list_campaigns": ({}, "4 campaigns, newest first"),
+    "list_conversations": ({"status": "all"}, "3 conversations, newest first"),
+    "open_campaign": ({"campaign": "Matrix draft"}, "Campaign 'Matrix draft' (#{draft_id}): draft"),
+    "open_contact": ({"contact": JANE}, "Contact card of Jane Doe"),
+    "open_conversation": ({"conversation": JANE}, "Conversation with Jane Doe on sms (open, 1 message)"),
     "load_sample_data": ({}, "Sample data is already loaded"),
     "next_review_item": ({}, "Review #{job_id}: Jane"),
     "opt_in": ({"channel": "email", "address": JANE}, f"Opted back in {JANE} on email"),
