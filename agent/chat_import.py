@@ -47,8 +47,15 @@ def mapping_rows(mapping: Any) -> list[list[Any]]:
     return [[str(data), ""]]
 
 
+def field_label(target: Any) -> str:
+    """The card's words for a target: consent and opt-out columns say what their values do."""
+    from domain.import_consent import TARGETS, describe
+
+    return f"{target} ({describe(target)})" if target in TARGETS else str(target)
+
+
 def preview_markdown(name: str, preview: Any) -> str:
-    rows = mapping_rows(preview.mapping)
+    rows = [[header, field_label(target)] for header, target in mapping_rows(preview.mapping)]
     sample = [list(r.values()) if isinstance(r, dict) else list(r) for r in (preview.sample_rows or [])[:5]]
     parts = [f"**{name}**: encoding {preview.encoding}, delimiter `{preview.delimiter!s}`.",
              "**Proposed mapping** (column → contact field):\n\n" + markdown_table(["column", "field"], rows)]
@@ -76,8 +83,12 @@ def error_report(result: Any, folder: Path, actor: Actor) -> Path | None:
 
 
 def summary_markdown(result: Any) -> str:
-    return (f"Imported **{result.rows}** rows: {result.created} new contacts, {result.updated} updated, "
+    text = (f"Imported **{result.rows}** rows: {result.created} new contacts, {result.updated} updated, "
             f"{result.unchanged} unchanged, {result.duplicates} duplicates in the file, {result.rejected} rejected.")
+    if getattr(result, "opted_out", 0):
+        text += (f" {result.opted_out} row(s) opted out by the file's consent columns (suppressed; unclear values "
+                 "are in the report).")
+    return text
 
 
 def progress_text(p: Any) -> str:
@@ -179,12 +190,13 @@ async def answer_card(text: str) -> bool:
     change or why a change cannot be made); False when it is about something else, after saying that the card is
     still waiting (the caller then handles the message as usual)."""
     from domain.import_commands import read_answer
+    from domain.import_consent import TARGETS as CONSENT_TARGETS
     from domain.imports import TARGETS
 
     pending: PendingImport | None = cl.user_session.get(_PENDING)
     if pending is None:
         return False
-    answer = read_answer(text, list(pending.preview.mapping), TARGETS)
+    answer = read_answer(text, list(pending.preview.mapping), TARGETS + CONSENT_TARGETS)
     if answer.kind == "go":
         from agent.chat import current_actor
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from domain.import_consent import consent_target
 from domain.import_headers import attribute_key, fold, header_key, synonym
 
 _GO = {"yes", "y", "ok", "okay", "import", "import it", "go", "go ahead", "do it", "confirm", "start",
@@ -115,5 +116,5 @@ def find_target(name: str, column: str, columns: list[str], targets: tuple[str, 
     by_key = {header_key(t): t for t in targets}
     if key in by_key:
         return by_key[key]
-    found = synonym(name)
-    return found if found in targets or found.startswith("attributes.") else None
+    found = synonym(name) or consent_target(name)
+    return found if found in targets or found.startswith(("attributes.", "consent.", "optout.")) else None

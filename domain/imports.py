@@ -21,6 +21,8 @@ from domain.fastnorm import (
     normalise_country,
     timezone_for_place,
 )
+from domain.import_consent import TARGETS as CONSENT_TARGETS
+from domain.import_consent import channels, consent_target, reading
 from domain.import_headers import AMBIGUOUS, attribute_key, header_key, synonym
 
 POLICIES = ("fill", "overwrite", "skip")
@@ -55,8 +57,8 @@ def propose_mapping(headers: list[str]) -> Mapping:
         name, n = header, index + 1
         while name in columns:  # a repeated header gets its position (and more if a header already has that name)
             name, n = f"{header} ({n})", n + 1
-        target = synonym(header)
-        if target and target in used:
+        target = synonym(header) or consent_target(header)
+        if target and target in used and target not in CONSENT_TARGETS:  # consent columns all apply
             warnings.append(f"column {name!r} looks like {target} too; the first one is used, this one is kept "
                             "in attributes")
             target = ""
@@ -99,11 +101,12 @@ def apply_overrides(mapping: Mapping, overrides: dict[str, str] | None) -> Mappi
 
 def check_target(target: str) -> str:
     target = target.strip()
-    if target in TARGETS or target == "ignore":
+    if target in TARGETS or target == "ignore" or target in CONSENT_TARGETS:
         return target
     if target.startswith("attributes.") and re.fullmatch(r"attributes\.[A-Za-z0-9_][A-Za-z0-9_ .-]{0,63}", target):
         return target
-    raise ValueError(f"unknown field {target!r}: use one of {', '.join(TARGETS)}, ignore, attributes.<key>")
+    raise ValueError(f"unknown field {target!r}: use one of {', '.join(TARGETS)}, ignore, attributes.<key>, "
+                     f"or a consent column: {', '.join(CONSENT_TARGETS)}")
 
 
 def parse_map_args(items: list[str] | None) -> dict[str, str]:
@@ -213,6 +216,8 @@ def _compile(plan: tuple[tuple[int, str, str], ...]) -> tuple[tuple[int, str, _S
     for index, header, target in plan:
         if target.startswith("attributes."):
             steps.append((index, header, _attribute_setter(target.split(".", 1)[1]), MAX_ATTRIBUTE, False))
+        elif target in CONSENT_TARGETS:
+            steps.append((index, header, _consent_setter(target, header), MAX_ATTRIBUTE, False))
         else:
             steps.append((index, header, _SETTERS.get(target) or _name_setter(target), LIMITS[target],
                            target in ("email", "phone")))
@@ -222,6 +227,25 @@ def _compile(plan: tuple[tuple[int, str, str], ...]) -> tuple[tuple[int, str, _S
 def _attribute_setter(key: str) -> _Setter:
     def setter(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> None:
         contact.setdefault("attributes", {})[key] = raw
+    return setter
+
+
+def _consent_setter(target: str, header: str) -> _Setter:
+    """A consent/opt-out cell: the channels it opts out go to contact["optout"] (channel -> why); an unclear value
+    opts out too and is reported (domain.import_consent)."""
+    out_of = channels(target)
+
+    def setter(contact: dict[str, Any], raw: str, state: dict[str, Any]) -> str | None:
+        opted_out, unclear = reading(target, raw)
+        if opted_out:
+            why = f"import: {header[:80]} = {raw[:60]}"
+            bucket = contact.setdefault("optout", {})
+            for channel in out_of:
+                bucket.setdefault(channel, why)
+        if unclear:
+            return (f"unclear consent value {raw[:60]!r}: not read as consent; opted out of "
+                    f"{' and '.join(out_of)}")
+        return None
     return setter
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Contact, ContactEvent, ImportError_, Suppression, utcnow
 from domain.imports import SCALARS, merge
-from tools.import_wire import COPY_OPTIONS, ROW_FIELDS, Packed, Row, copy_text_value, unpack
+from tools.import_wire import COPY_OPTIONS, ROW_FIELDS, OptOut, Packed, Row, copy_text_value, unpack
 
 MAX_STORED_ERRORS = 100_000
 _IN_CHUNK = 5000
@@ -33,10 +33,11 @@ class Counts:
     unchanged: int = 0
     duplicates: int = 0
     rejected: int = 0
+    opted_out: int = 0  # rows whose consent or opt-out columns opted their address out
 
     def add(self, other: Counts) -> None:
         """Add another batch's counts to these."""
-        for name in ("rows", "created", "updated", "unchanged", "duplicates", "rejected"):
+        for name in ("rows", "created", "updated", "unchanged", "duplicates", "rejected", "opted_out"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -47,6 +48,7 @@ class Prepared:
     rows: list[Row] = field(default_factory=list)  # (line, email, phone, COPY text): see tools.import_wire
     errors: list[dict[str, Any]] = field(default_factory=list)  # import_errors rows without import_id
     counts: Counts = field(default_factory=Counts)
+    optouts: list[OptOut] = field(default_factory=list)  # every row's, duplicates' too: an opt-out is never lost
 
 
 class FileDedup:
@@ -58,7 +60,7 @@ class FileDedup:
 
     def prepare(self, packed: Packed) -> Prepared:
         """Count and report rejected rows and rows whose email (else phone) came earlier in the file."""
-        batch = Prepared(counts=Counts(rows=packed.read, rejected=packed.rejected))
+        batch = Prepared(counts=Counts(rows=packed.read, rejected=packed.rejected), optouts=packed.optouts)
         batch.errors = [dict(zip(_ERROR_KEYS, e, strict=True)) for e in packed.errors]
         emails, phones = self.emails, self.phones
         for row in packed.rows:
@@ -127,7 +129,21 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
     if batch.errors and room > 0:
         bulk_insert(session, ImportError_.__table__, [{**e, "import_id": import_id} for e in batch.errors[:room]])
     session.flush()
+    counts.opted_out = _apply_optouts(session, batch.optouts, actor)
     return counts
+
+
+def _apply_optouts(session: Session, optouts: list[OptOut], actor: str | None) -> int:
+    """Opt the addresses of rows whose consent columns said no out, through the suppression list (they stay out
+    whatever a later file says). Rare rows: one opt_out per address and channel. Returns the rows opted out."""
+    from tools.optouts import opt_out
+
+    for _line, email, phone, channels in optouts:
+        for channel, why in channels:
+            address = email if channel == "email" else phone
+            if address:
+                opt_out(session, channel, address, reason="opt_out", source="import", actor=actor, note=why)
+    return len(optouts)
 
 
 _ERROR_KEYS = ("line", "column", "reason", "value", "rejected")

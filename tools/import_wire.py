@@ -25,6 +25,7 @@ COPY_OPTIONS = "(FORMAT text, NULL '')"  # an empty field is NULL: a normalised 
 
 Row = tuple[int, str | None, str | None, str]  # line, email, phone, COPY text of ROW_FIELDS
 ErrorRow = tuple[int, str | None, str, str | None, bool]  # line, column, reason, value, rejected
+OptOut = tuple[int, str | None, str | None, tuple[tuple[str, str], ...]]  # line, email, phone, ((channel, why), ...)
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Packed:
     errors: list[ErrorRow] = field(default_factory=list)
     read: int = 0
     rejected: int = 0
+    optouts: list[OptOut] = field(default_factory=list)  # rows whose consent columns opt them out
 
 
 def pack(outcomes: list[tuple[int, RowOutcome]]) -> Packed:
@@ -48,6 +50,9 @@ def pack(outcomes: list[tuple[int, RowOutcome]]) -> Packed:
             packed.errors.append((line, None, outcome.rejected[:500], None, True))
             continue
         contact = outcome.contact
+        optout = contact.pop("optout", None)
+        if optout:
+            packed.optouts.append((line, contact.get("email"), contact.get("phone"), tuple(sorted(optout.items()))))
         packed.rows.append((line, contact.get("email"), contact.get("phone"), copy_text(contact)))
     return packed
 

@@ -88,6 +88,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    opted_out: int = 0  # rows opted out by a consent or opt-out column (suppressed, reported when unclear)
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,8 @@ def _result(job: _Job, warnings: list[str], fmt: FileFormat | None) -> ImportRes
     if c.rows == 0:
         warnings = [*warnings, "no data rows: nothing was imported"]
     return ImportResult(job.import_id, c.rows, c.created, c.updated, c.unchanged, c.duplicates, c.rejected,
-                        job.first_errors, "done", warnings, fmt.label if fmt else None, fmt.delimiter if fmt else None)
+                        job.first_errors, "done", warnings, fmt.label if fmt else None, fmt.delimiter if fmt else None,
+                        c.opted_out)
 
 
 def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, policy: str = "fill",

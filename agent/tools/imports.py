@@ -54,7 +54,9 @@ def uploaded(name: str):
 def _import_summary(session, actor, a: ImportArgs) -> dict:
     path = uploaded(a.file)
     preview = imports.inspect_csv(path)
-    mapping = ", ".join(f"{col} → {field}" for col, field in preview.mapping.items())
+    from agent.chat_import import field_label
+
+    mapping = ", ".join(f"{col} → {field_label(field)}" for col, field in preview.mapping.items())
     return {"title": f"Import {a.file}", "action": f"create or update contacts (policy {a.policy})",
             "who": f"every row of the file ({preview.size_bytes:,} bytes, {preview.encoding}, "
                    f"delimiter {preview.delimiter!r})", "sample": preview.sample_rows[:5],
@@ -64,7 +66,8 @@ def _import_summary(session, actor, a: ImportArgs) -> dict:
 def _import(session, actor, a: ImportArgs) -> ToolOutput:
     r = imports.run_import(uploaded(a.file), actor=actor, policy=a.policy, filename=a.file)
     text = (f"Imported {r.rows} rows from {a.file} (import #{r.import_id}): {r.created} new, {r.updated} updated, "
-            f"{r.unchanged} unchanged, {r.duplicates} duplicates, {r.rejected} rejected.")
+            f"{r.unchanged} unchanged, {r.duplicates} duplicates, {r.rejected} rejected"
+            + (f", {r.opted_out} opted out by the file's consent columns." if r.opted_out else "."))
     steps = next_steps(("Show the rejected rows", f"show rejected rows of import {r.import_id}"),
                        ("Enrich the new contacts", "enrich contacts not enriched")) if r.rejected else \
         next_steps(("Enrich the new contacts", "enrich contacts not enriched"))

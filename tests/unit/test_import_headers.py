@@ -64,3 +64,36 @@ def test_an_override_names_a_column_without_its_accents():
     mapping = apply_overrides(propose_mapping(["Courriel", "Société", "Raison"]), {"societe": "attributes.societe",
                                                                                   "RAISON": "company"})
     assert mapping.columns == {"Courriel": "email", "Société": "attributes.societe", "Raison": "company"}
+
+
+def test_consent_and_opt_out_columns_of_common_exports_and_languages():
+    headers = {
+        "Marketing OK?": "consent.all", "GDPR consent": "consent.all", "SMS consent": "consent.sms",
+        "Email Opt Out": "optout.email", "Unsubscribed": "optout.all", "Opted out": "optout.all",
+        "Do Not Call": "optout.sms", "DNC": "optout.sms",
+        "Unsubscribed from all email": "optout.email",  # HubSpot
+        "Opted out of email: Marketing Information": "optout.email",  # HubSpot, one per subscription type
+        "UNSUB_TIME": "optout.email", "CLEAN_TIME": "optout.email",  # Mailchimp
+        "Accepts Email Marketing": "consent.email", "Accepts SMS Marketing": "consent.sms",  # Shopify
+        "Consentement RGPD": "consent.all", "Désabonné": "optout.all", "Ne pas appeler": "optout.sms",
+        "Consentimiento SMS": "consent.sms", "Dado de baja": "optout.all", "No llamar": "optout.sms",
+        "Werbeeinwilligung": "consent.all", "Newsletter abgemeldet": "optout.email", "Nicht anrufen": "optout.sms",
+    }
+    mapping = propose_mapping(["Email", *headers])
+    assert {h: t for h, t in mapping.columns.items() if h != "Email"} == headers
+    assert mapping.warnings == []
+
+
+def test_what_a_consent_cell_means():
+    from domain.import_consent import reading
+
+    for value in ("no", "FALSE", "0", "Unsubscribed", "non", "Nein", "opted out", "declined"):
+        assert reading("consent.all", value) == (True, False), value
+    for value in ("yes", "True", "1", "x", "Oui", "Sí", "ja", "subscribed", "opted in"):
+        assert reading("consent.all", value) == (False, False), value
+    for value in ("yes", "TRUE", "1", "unsubscribed", "2024-03-01 10:00:00", "03/01/2024"):
+        assert reading("optout.email", value) == (True, False), value
+    for value in ("no", "false", "0", "subscribed"):
+        assert reading("optout.email", value) == (False, False), value
+    for value in ("maybe", "unknown", "2", "?"):
+        assert reading("consent.sms", value) == (True, True) and reading("optout.sms", value) == (True, True)
