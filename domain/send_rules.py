@@ -27,6 +27,7 @@ REASONS = {
     "no_address": "no address for this channel",
     "invalid_address": "invalid address",
     "already_sent": "already messaged in this campaign",
+    "duplicate_address": "another contact with the same address gets this campaign (one message per address)",
     "cap_24h": "frequency cap: per-24-hour limit reached",
     "cap_7d": "frequency cap: per-7-day limit reached",
     "replied": "replied since the reference time (stop on reply)",

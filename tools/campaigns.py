@@ -20,6 +20,7 @@ from db.jobs import enqueue
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
+from domain.audience import one_per_address
 from domain.roles import Permission, require
 from domain.send_rules import REASONS, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
@@ -208,7 +209,9 @@ def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list
     zone = get_settings().account_timezone
     since = rules.stop_since or now - timedelta(days=30)
     facts = q.recipient_facts(session, campaign, contacts, now, scope=scope, since=since)
-    return contacts, {f.contact_id: decide(f, rules, now, zone) for f in facts}
+    decisions = {f.contact_id: decide(f, rules, now, zone) for f in facts}
+    one_per_address(campaign.channel, ((f.contact_id, f.address) for f in facts), decisions)
+    return contacts, decisions
 
 
 def preview_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignPreview:
