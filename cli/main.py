@@ -21,10 +21,10 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mkt", description="Chat-first marketing platform.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    from cli import commands_analytics, commands_api_keys, commands_contacts, commands_eval
+    from cli import commands_analytics, commands_api_keys, commands_campaigns, commands_contacts, commands_eval
 
     for module in (commands_run, commands_db, commands_users, commands_chat, commands_demo, commands_doctor,
-                   commands_api_keys, commands_analytics, commands_contacts, commands_eval):
+                   commands_api_keys, commands_analytics, commands_contacts, commands_eval, commands_campaigns):
         module.register(sub)
     return parser
 

@@ -6,7 +6,9 @@
    hours (a batch can be claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each
    message. Committed BEFORE any provider call.
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
-   activity's Idempotency-Key) under the shared rate limit; classify every answer.
+   activity's Idempotency-Key) under the shared rate limit; classify every answer. Right before each HTTP call the
+   rows it carries are marked requested (`mark_requested`, committed): from then on, and only then, a send is in
+   doubt. A row whose mark fails (swept back to the queue, or requested by another claim) is not sent by this batch.
 3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable; only a row that reached
    the provider uses up one of its MAX_ATTEMPTS, the rest of an SMS batch put back untried keep theirs) / halted (our
    configuration is wrong: the campaign pauses and says why) / unknown (email whose request Postmark may have
@@ -14,11 +16,15 @@
    transports also store the simulated delivery events in the webhook inbox, so delivery goes through the same
    processors as real webhooks.
 
-A crash between 1 and 3 leaves "sending"; `sweep` turns stale ones into "unknown" (see tools/campaign_ticks.py)."""
+A crash between 1 and 3 leaves "sending": rows never requested go back to the queue by themselves (nothing left), rows
+requested become "unknown" (in doubt: SMS retried with the same Idempotency-Key, email looked up by metadata; see
+tools/campaign_ticks.py). `in_doubt` lists what stays in doubt for a person; `check_again` and `resend_anyway` act
+on it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -268,13 +274,29 @@ def _suppressed(session: Session, channel: str, contacts: list[Contact]) -> set[
 
 # --- step 2: the provider call -------------------------------------------------------------------------
 
-def deliver(batch: Batch, transport: Any, limiter: Any = None) -> tuple[list[Result], float | None]:
-    """Send the batch. Returns one Result per message and, after a retryable error, the seconds to wait."""
+Mark = Callable[[list[int]], set[int]]  # commits the requested mark of these ids; returns those this caller may send
+
+
+def mark_requested(session: Session, ids: list[int], now: datetime | None = None) -> list[int]:
+    """Right before the provider call: rows still claimed ("sending") and not yet requested get `requested_at`; from
+    then on they are in doubt until their answer is recorded. Returns the ids marked now: a row the tick put back in
+    the queue (or that another claim already requested) is not among them and must not be sent by this caller."""
+    if not ids:
+        return []
+    A = MarketingActivity
+    return list(session.scalars(sa.update(A).where(A.id.in_(ids), A.status == "sending", A.requested_at.is_(None))
+                                .values(requested_at=now or utcnow()).returning(A.id)))
+
+
+def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark) -> tuple[list[Result], float | None]:
+    """Send the batch. Returns one Result per message sent or refused and, after a retryable error, the seconds to
+    wait. `mark` is called right before each HTTP call with the ids it carries; ids it does not return are skipped
+    (no Result: another worker owns them now)."""
     if not batch.messages:
         return [], None
     if batch.channel == "email":
-        return _deliver_email(batch.messages, transport, limiter)
-    return _deliver_sms(batch.messages, transport, limiter)
+        return _deliver_email(batch.messages, transport, limiter, mark)
+    return _deliver_sms(batch.messages, transport, limiter, mark)
 
 
 def _limiter_failure(limiter: Any, count: int) -> str | None:
@@ -293,10 +315,15 @@ def _limiter_failure(limiter: Any, count: int) -> str | None:
 LIMITER_RETRY_SECONDS = 2.0
 
 
-def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
+def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any,
+                   mark: Mark) -> tuple[list[Result], float | None]:
     if (problem := _limiter_failure(limiter, len(messages))) is not None:
         return [Result(m.activity_id, "retry", code="limiter", message=problem, tried=False) for m in messages], \
             LIMITER_RETRY_SECONDS
+    mine = mark([m.activity_id for m in messages])
+    messages = [m for m in messages if m.activity_id in mine]
+    if not messages:
+        return [], None
     email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url)
              for m in messages]
     try:
@@ -321,14 +348,17 @@ def _email_result(item: postmark.BatchItem) -> Result:
     return Result(item.activity_id, kind, item.message_id, code, item.message)
 
 
-def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any) -> tuple[list[Result], float | None]:
-    """One request per message, in order. When one answers "retry later" (or "halt"), the rest of the batch goes
-    back with it untried (`tried=False`: they use up no attempt)."""
+def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any,
+                 mark: Mark) -> tuple[list[Result], float | None]:
+    """One request per message, in order, each marked requested right before its call. When one answers "retry
+    later" (or "halt"), the rest of the batch goes back with it untried (`tried=False`: they use up no attempt)."""
     results: list[Result] = []
     for index, m in enumerate(messages):
         if (problem := _limiter_failure(limiter, 1)) is not None:
             return results + [Result(r.activity_id, "retry", code="limiter", message=problem, tried=False)
                               for r in messages[index:]], LIMITER_RETRY_SECONDS
+        if m.activity_id not in mark([m.activity_id]):
+            continue
         try:
             sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
         except RetryableError as exc:
@@ -421,8 +451,8 @@ def _update(session: Session, rows: list[dict[str, Any]], *, with_claim: bool = 
     table = MarketingActivity.__table__
     values: dict[str, Any] = {key: sa.bindparam(key) for key in _RECORD_KEYS}
     values["attempts"] = table.c.attempts - sa.bindparam("b_untried")  # only attempts at the provider count
-    if with_claim:
-        values["claimed_at"] = None
+    if with_claim:  # back to the queue: neither claimed nor in doubt any more
+        values["claimed_at"] = values["requested_at"] = None
     where = [table.c.id == sa.bindparam("b_id")]
     if sent:  # literal lists: executemany cannot expand IN parameters
         ours = table.c.status.in_(_literals("sending", "unknown"))

@@ -3,9 +3,12 @@ to (re-)enqueue, grouped by campaign. Re-enqueueing is always safe: a send happe
 (queued -> sending), which one worker at most wins.
 
 - release deferred rows (quiet hours, scheduled campaigns) whose time has come;
-- turn "sending" rows claimed long ago without a result into "unknown" (a worker died between the provider call
+- put "sending" rows claimed long ago and never requested (no `requested_at`: the worker stopped before the provider
+  call, e.g. while its batch waited on the rate limiter) back in the queue: nothing left, nothing is in doubt;
+- turn "sending" rows requested long ago without a result into "unknown" (a worker died between the provider call
   and the record). SMS unknowns go back to queued: the retry carries the same Idempotency-Key, so Sent.dm answers
-  the first result instead of sending again. Email unknowns stay "unknown" for review (never a blind resend);
+  the first result instead of sending again. Email unknowns are looked up by metadata (workers/campaigns.py), never
+  resent blindly;
 - re-enqueue the queued rows of a running campaign that has stalled (nothing claimed for MKT_SENDING_STALE_SECONDS:
   its jobs were lost with a worker or a flushed queue);
 - mark running campaigns with nothing left to send as completed."""
@@ -42,12 +45,27 @@ def release_deferred(session: Session, now: datetime) -> dict[int, list[int]]:
     return _grouped([tuple(r) for r in rows])
 
 
-def mark_stale(session: Session, now: datetime) -> int:
-    """Rows claimed longer ago than MKT_SENDING_STALE_SECONDS without a result -> unknown."""
+def requeue_unrequested(session: Session, now: datetime) -> dict[int, list[int]]:
+    """Rows claimed longer ago than MKT_SENDING_STALE_SECONDS and never requested -> queued again, their claim's
+    attempt given back (a worker still holding such a claim cannot send them: its requested mark fails). Help
+    answers are re-sent by the tick; a test send is failed (the person can send another)."""
     cutoff = now - timedelta(seconds=get_settings().sending_stale_seconds)
-    result = session.execute(sa.update(A).where(A.status == "sending", A.claimed_at < cutoff).values(
+    stale = (A.status == "sending", A.requested_at.is_(None), A.claimed_at < cutoff)
+    session.execute(sa.update(A).where(*stale, A.type == "test").values(
+        status="failed", failed_at=now, updated_at=now, error_message="the worker stopped before sending the test"))
+    rows = session.execute(sa.update(A).where(*stale).values(
+        status="queued", claimed_at=None, attempts=sa.case((A.attempts > 0, A.attempts - 1), else_=0), updated_at=now,
+        error_message="claimed but never requested (worker stopped?): back in the queue")
+        .returning(A.campaign_id, A.id)).all()
+    return _grouped([tuple(r) for r in rows if r[0] is not None])
+
+
+def mark_stale(session: Session, now: datetime) -> int:
+    """Rows requested longer ago than MKT_SENDING_STALE_SECONDS without a result -> unknown (in doubt)."""
+    cutoff = now - timedelta(seconds=get_settings().sending_stale_seconds)
+    result = session.execute(sa.update(A).where(A.status == "sending", A.requested_at < cutoff).values(
         status="unknown", updated_at=now,
-        error_message="claimed for sending but no result was recorded (worker stopped?): check before resending"))
+        error_message="requested but no result was recorded (worker stopped?): looked up before anything else"))
     return result.rowcount or 0
 
 
@@ -55,7 +73,7 @@ def requeue_unknown_sms(session: Session, now: datetime) -> dict[int, list[int]]
     """SMS in doubt -> queued again (the same Idempotency-Key makes the retry safe)."""
     rows = session.execute(sa.update(A).where(
         A.status == "unknown", A.channel == "sms", A.campaign_id.in_(_running()))
-        .values(status="queued", claimed_at=None, updated_at=now,
+        .values(status="queued", claimed_at=None, requested_at=None, updated_at=now,
                 error_message="retried with the same idempotency key after an unknown outcome")
         .returning(A.campaign_id, A.id)).all()
     return _grouped([tuple(r) for r in rows])
@@ -98,7 +116,8 @@ def _aware(value: datetime) -> datetime:
 def tick(session: Session, now: datetime) -> dict[int, list[int]]:
     """One pass of every step above. Returns what to enqueue, by campaign."""
     todo: dict[int, list[int]] = defaultdict(list)
-    for part in (release_deferred(session, now), _after_stale(session, now), stalled(session, now)):
+    for part in (release_deferred(session, now), requeue_unrequested(session, now), _after_stale(session, now),
+                 stalled(session, now)):
         for campaign_id, ids in part.items():
             todo[campaign_id].extend(ids)
     complete_finished(session, now)

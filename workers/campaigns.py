@@ -7,7 +7,7 @@ Retryable errors put the rows back to queued and re-enqueue the batch after Retr
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import dramatiq
 
@@ -43,10 +43,17 @@ def _enqueue_processing(event_ids: list[int]) -> None:
     enqueue(event_ids)
 
 
+def mark_requested(ids: list[int]) -> set[int]:
+    """Commit the requested mark of these rows right before their provider call (see tools/campaign_sending.py);
+    returns the ids this worker may send."""
+    with unit_of_work() as uow:
+        return set(sending.mark_requested(uow.session, ids, clock()))
+
+
 def send_and_record(batch: sending.Batch) -> tuple[list[sending.Result], float | None]:
     """Steps 2 and 3: the provider call, then the record (and, in the sandbox, the simulated webhooks)."""
     transport, limit = _transport_and_limit(batch.channel)
-    results, retry_after = sending.deliver(batch, transport, limit)
+    results, retry_after = sending.deliver(batch, transport, limit, mark=mark_requested)
     sent = [r for r in results if r.kind == "sent"]
     events = _simulated(transport, batch, sent) if transport.sandbox else []
     with unit_of_work() as uow:
@@ -163,10 +170,14 @@ def run_tick(now: datetime | None = None) -> dict[int, list[int]]:
     return todo
 
 
+INDEXING_SECONDS = 30.0  # Postmark's outbound search may lag a send by this much: absence before it proves nothing
+
+
 def reconcile_unknown_email(limit: int = 100) -> dict[str, int]:
     """Email sends in doubt ("unknown"): ask Postmark for a message carrying our activity id in its Metadata.
-    Found -> sent (with its MessageID). Not found -> left "unknown" with error_code "review" for a person to decide:
-    the search may lag, so absence is no proof and we never resend blindly."""
+    Found -> sent (with its MessageID). Not found although requested more than INDEXING_SECONDS ago -> left
+    "unknown" with error_code "review" for a person to decide (tools/campaign_doubt.py: check again, or resend
+    anyway); not found sooner -> looked up again on the next tick. Never resent blindly."""
     import sqlalchemy as sa
 
     from integrations.errors import ProviderError
@@ -175,18 +186,25 @@ def reconcile_unknown_email(limit: int = 100) -> dict[str, int]:
     if transport.sandbox:
         return {}
     A = MarketingActivity
+    settled_before = clock() - timedelta(seconds=INDEXING_SECONDS)
     with unit_of_work() as uow:
-        ids = list(uow.session.scalars(sa.select(A.id).where(
+        rows = uow.session.execute(sa.select(A.id, A.requested_at).where(
             A.status == "unknown", A.channel == "email", sa.or_(A.error_code.is_(None), A.error_code != "review"))
-            .order_by(A.id).limit(limit)))
+            .order_by(A.id).limit(limit)).all()
     found: dict[int, str | None] = {}
-    for activity_id in ids:
+    for activity_id, requested_at in rows:
         try:
-            found[activity_id] = transport.find_by_activity(activity_id)
+            message_id = transport.find_by_activity(activity_id)
         except ProviderError as exc:
             log.warning("reconciliation stopped: %s", exc)
             break
+        if message_id or requested_at is None or _aware(requested_at) <= settled_before:
+            found[activity_id] = message_id
     return _record_reconciliation(found)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _record_reconciliation(found: dict[int, str | None]) -> dict[str, int]:

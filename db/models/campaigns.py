@@ -59,6 +59,7 @@ class MarketingActivity(Timestamps, Base):
     error_message: Mapped[str | None] = mapped_column(sa.String(1000))
     scheduled_for: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
+    requested_at: Mapped[datetime | None]  # set right before the provider call: from then on the send is in doubt
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]

@@ -25,7 +25,7 @@ def _batch(channel: str) -> sending.Batch:
 
 def test_email_batch_is_put_back_when_the_limiter_fails(monkeypatch):
     with fakes(monkeypatch) as (postmark, _):
-        results, retry_after = sending.deliver(_batch("email"), sending.email_transport(), BrokenLimiter())
+        results, retry_after = sending.deliver(_batch("email"), sending.email_transport(), BrokenLimiter(), mark=set)
     assert [(r.activity_id, r.kind, r.code) for r in results] == [(1, "retry", "limiter"), (2, "retry", "limiter")]
     assert retry_after and retry_after > 0
     assert postmark.delivered == []
@@ -33,7 +33,7 @@ def test_email_batch_is_put_back_when_the_limiter_fails(monkeypatch):
 
 def test_sms_batch_is_put_back_when_the_limiter_fails(monkeypatch):
     with fakes(monkeypatch) as (_, sentdm):
-        results, _ = sending.deliver(_batch("sms"), sending.sms_transport(), BrokenLimiter())
+        results, _ = sending.deliver(_batch("sms"), sending.sms_transport(), BrokenLimiter(), mark=set)
     assert [r.kind for r in results] == ["retry", "retry"]
     assert "rate limiter unavailable" in results[0].message
     assert sentdm.delivered == []

@@ -135,10 +135,11 @@ def crash_after_the_provider_call(campaign_id, channel):
         ids = [a.id for a in rows(campaign_id)]
         batch = campaign_sending.begin_batch(uow.session, campaign_id, ids)
     transport = campaign_sending.sms_transport() if channel == "sms" else campaign_sending.email_transport()
-    results, _ = campaign_sending.deliver(batch, transport)
+    results, _ = campaign_sending.deliver(batch, transport, mark=workers_campaigns.mark_requested)
     assert {r.kind for r in results} == {"sent"}
     with unit_of_work() as uow:
-        uow.session.execute(sa.update(MarketingActivity).values(claimed_at=utcnow() - timedelta(hours=1)))
+        hour_ago = utcnow() - timedelta(hours=1)
+        uow.session.execute(sa.update(MarketingActivity).values(claimed_at=hour_ago, requested_at=hour_ago))
 
 
 def test_sms_in_doubt_is_retried_with_the_same_key_and_sent_once(db, monkeypatch):
@@ -179,23 +180,3 @@ def test_email_in_doubt_is_reconciled_by_metadata_and_never_resent(db, monkeypat
                                                                           for a in rows(view.id)}
 
 
-def test_email_claimed_but_never_sent_is_left_for_review(db, monkeypatch):
-    from workers.campaigns import reconcile_unknown_email
-
-    fake = FakePostmark()
-    with fakes(monkeypatch, postmark=fake):
-        people(1)
-        with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, MARKETER, name="Mail", channel="email", filter=None,
-                                     subject="Hi", body_text="Hello")
-        launch(view.id)
-        with unit_of_work() as uow:  # a worker claimed it and died before calling Postmark
-            campaign_sending.begin_batch(uow.session, view.id, [a.id for a in rows(view.id)])
-            uow.session.execute(sa.update(MarketingActivity).values(claimed_at=utcnow() - timedelta(hours=1)))
-        run_tick()
-        assert reconcile_unknown_email() == {"sent": 0, "review": 1}
-        assert reconcile_unknown_email() == {"sent": 0, "review": 0}  # looked up once, not on every tick
-    (activity,) = rows(view.id)
-    assert (activity.status, activity.error_code) == ("unknown", "review") and fake.delivered == []
-    with unit_of_work() as uow:
-        assert tc.campaign_status(uow.session, MARKETER, view.id).counts == {"unknown": 1}

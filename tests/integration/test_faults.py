@@ -183,6 +183,57 @@ def test_kill_9_of_the_worker_mid_campaign_then_restart(channel, db, tmp_path, r
             seconds_restart_to_settled=recovered_s)
 
 
+# --- kill -9 while batches wait on the rate limiter ----------------------------------------------------------------
+
+LIMITED = {"email": 20, "sms": 10}  # messages per second: an email batch of 20 waits 1 s for its turn, an SMS 0.1 s
+
+
+def waiting_on_the_limiter(engine: sa.Engine, campaign_id: int) -> int:
+    """Rows whose batch waits for its rate-limit slot: claimed and not requested (a worker thread waits), or queued
+    with a deferred job due later (the job waits in the queue, no thread held)."""
+    with engine.connect() as conn:
+        return conn.scalar(sa.text(
+            "SELECT count(*) FROM marketing_activities WHERE campaign_id = :c AND ((status = 'sending' AND "
+            "requested_at IS NULL) OR (status = 'queued' AND updated_at > CURRENT_TIMESTAMP))"), {"c": campaign_id})
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_kill_9_while_batches_wait_on_the_rate_limiter(channel, db, tmp_path, redis_server):
+    """Issue 17: a worker killed while its batches wait on the limiter leaves nothing in doubt: the rows never
+    requested go back to the queue by themselves and everyone is messaged exactly once, none left for review."""
+    seed_contacts(db, N)
+    procs = []
+    with ExitStack() as stack:
+        provider = Provider(channel, stack, latency=0.02)
+        env = base_env(db.url.render_as_string(hide_password=False), redis_server.url,
+                       f"mkt-faults-{uuid.uuid4().hex[:8]}", tmp_path) | provider.env(rate=LIMITED[channel])
+        try:
+            campaign_id = launch(env, channel, f"Kill 9 waiting {channel}")["campaign_id"]
+            procs.append(start_worker(env, tmp_path / "worker-1.log"))
+
+            def waiting_now() -> int:
+                if provider.delivered() < N // 4 or provider.counting.in_flight:
+                    return 0
+                return waiting_on_the_limiter(db, campaign_id)
+
+            waiting = wait_until("a quarter sent, no request in flight, batches waiting on the limiter", waiting_now,
+                                 60, step=0.01)
+            kill9(procs[0])
+            at_kill = provider.delivered()
+            restarted = time.monotonic()
+            procs.append(start_worker(env, tmp_path / "worker-2.log"))
+            wait_until(f"campaign {campaign_id} settled after the restart", lambda: settled(db, campaign_id),
+                       SETTLE_S + N / LIMITED[channel], step=0.2)  # the rest goes out at the limited rate
+            recovered_s = time.monotonic() - restarted
+        finally:
+            stop_workers(procs)
+    outcome = check_outcome(db, campaign_id, provider)
+    figures(f"kill -9 waiting on the limiter {channel}", recipients=N, rate=LIMITED[channel], sent_before_kill=at_kill,
+            rows_waiting_at_kill=waiting, lost=N - outcome["reached"] - outcome["review"], **outcome,
+            seconds_restart_to_settled=recovered_s)
+    assert (outcome["reached"], outcome["duplicated"], outcome["review"]) == (N, 0, 0), outcome
+
+
 # --- Redis outage --------------------------------------------------------------------------------------------
 
 RATES = {"email": 20, "sms": 40}  # messages per second: a campaign lasts about 15 s (email) or 8 s (sms)
