@@ -14,6 +14,7 @@ from chainlit.server import app as chainlit_server_app
 
 from agent.chat_import import answer_card, csv_files, import_flow
 from agent.chat_ui import TurnView, ask_approval
+from agent.chat_user import current_actor
 from agent.welcome import help_text, welcome_text
 from db.session import unit_of_work
 from settings import get_settings
@@ -75,25 +76,6 @@ async def on_shutdown() -> None:
     if "stack" in _STATE:
         await _STATE.pop("stack").aclose()
     await asyncio.to_thread(embedded.stop)
-
-
-def _actor_now(user_id: Any, email: str) -> Actor | None:
-    """The user's current role from our table (a demoted or disabled user loses rights at once)."""
-    from agent.context import actor_from
-    from db.models import User
-
-    with unit_of_work() as uow:
-        user = uow.session.get(User, int(user_id)) if user_id is not None else None
-        if user is None or not user.is_active:
-            return None
-        return actor_from(user.email, user.role, user.id)
-
-
-async def current_actor() -> Actor | None:
-    user = cl.user_session.get("user")
-    if user is None:
-        return None
-    return await asyncio.to_thread(_actor_now, (user.metadata or {}).get("user_id"), user.identifier)
 
 
 def thread_id() -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import chainlit as cl
 
+from agent.chat_user import current_actor
 from agent.render import markdown_table
 from agent.tools.common import plain
 from domain.roles import Permission, can
@@ -198,8 +199,6 @@ async def answer_card(text: str) -> bool:
         return False
     answer = read_answer(text, list(pending.preview.mapping), TARGETS + CONSENT_TARGETS)
     if answer.kind == "go":
-        from agent.chat import current_actor
-
         await _start(pending, await current_actor())
     elif answer.kind == "cancel":
         await _close_card(pending, "Import cancelled: nothing was imported.")
@@ -247,8 +246,6 @@ async def _start(pending: PendingImport, actor: Actor | None) -> None:
 
 
 async def _card_button(action: Any, go: bool) -> None:
-    from agent.chat import current_actor
-
     pending: PendingImport | None = cl.user_session.get(_PENDING)
     if pending is None or pending.id != (action.payload or {}).get("card"):
         await cl.Message(content="That import card is no longer waiting (already imported, cancelled or replaced).").send()

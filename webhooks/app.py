@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 
 import workers.actors  # noqa: F401  (declares every actor: what the routes call enqueues jobs by name)
 from webhooks.api import router as api_router
-from webhooks.api_docs import router as api_docs_router
+from webhooks.api_docs import docs_router
 from webhooks.calcom import router as calcom_router
 from webhooks.chatwoot import router as chatwoot_router
 from webhooks.health import router as health_router
@@ -34,7 +34,7 @@ def mount_on(app: FastAPI) -> None:
     if getattr(app.state, "mkt_mounted", False):
         return
     before = len(app.router.routes)
-    for router in [*routers(), api_docs_router]:  # Chainlit keeps /openapi.json: ours is /api/openapi.json
+    for router in [*routers(), docs_router(routers())]:  # Chainlit keeps /openapi.json: ours is /api/openapi.json
         app.include_router(router)
     added = app.router.routes[before:]
     del app.router.routes[before:]

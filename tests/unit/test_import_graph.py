@@ -1,0 +1,129 @@
+"""The import graph of our packages, read from the source with ast (imports inside functions count too, as do
+`importlib.import_module("literal")` calls): no circles, and arrows point inward (AGENTS.md, Layers)."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("agent", "cli", "db", "domain", "integrations", "ops", "tools", "webhooks", "workers")
+TOP_MODULES = ("settings", "app")
+# room -> rooms of ours it must never import
+FORBIDDEN = {
+    "domain": {"agent", "cli", "db", "integrations", "ops", "tools", "webhooks", "workers", "settings", "app"},
+    "integrations": {"db", "tools", "agent", "cli", "webhooks", "workers"},
+    "tools": {"agent", "webhooks", "workers", "cli"},
+}
+
+
+def modules() -> dict[str, Path]:
+    found = {name: ROOT / f"{name}.py" for name in TOP_MODULES}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def imported_names(tree: ast.AST) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]  # a submodule, or a name in module
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+              and node.args and isinstance(node.args[0], ast.Constant)):
+            names.append(node.args[0].value)
+    return names
+
+
+def graph() -> dict[str, set[str]]:
+    """module -> modules of ours it imports."""
+    mods = modules()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    arrows: dict[str, set[str]] = defaultdict(set)
+    for name, path in mods.items():
+        for target in imported_names(ast.parse(path.read_text(), str(path))):
+            resolved = resolve(target)
+            if resolved and resolved != name:
+                arrows[name].add(resolved)
+    return arrows
+
+
+def circles(arrows: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(arrows):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(arrows[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(arrows.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def room(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_the_graph_sees_imports_at_the_top_inside_functions_and_by_importlib():
+    tree = ast.parse("import a.b\nfrom c import d\ndef f():\n    from e.f import g\n"
+                     "importlib.import_module('h.i')\n")
+    assert imported_names(tree) == ["a.b", "c.d", "e.f.g", "h.i"]
+    arrows = graph()
+    assert "db.jobs" in arrows["tools.campaigns"] and "workers.broker" in arrows["workers.actors"]
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles():
+    assert circles(graph()) == []
+
+
+def test_arrows_point_inward():
+    wrong = sorted(f"{source} -> {target}" for source, targets in graph().items() for target in targets
+                   if room(target) in FORBIDDEN.get(room(source), ()))
+    assert wrong == []
