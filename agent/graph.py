@@ -4,7 +4,8 @@
 - approve: each call is checked against the caller's role; a call that sends, spends or changes many rows
   stops at `interrupt()` with a summary and runs only on Approve; after third-party text (contacts, CSV, web)
   has entered the turn, only read-only calls run: no change at all follows data in the same turn (prompt-injection
-  guard; the user asks for it in their next message);
+  guard; the user asks for it in their next message); in later turns a change waits for an approval card naming
+  that data unless the user's own words name it (agent/taint.py);
 - tools: each call runs in a worker thread in its own unit of work; errors come back to the model as text."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
+from agent import taint
 from agent.context import Context
 from agent.execute import _explain, parse_args, refusal, run_tool, summarise
 from agent.prompts import system_prompt
@@ -93,7 +95,7 @@ def make_agent_node(model: Any):
     return agent
 
 
-async def _decide(call: dict[str, Any], actor: Any, tainted: bool) -> str:
+async def _decide(call: dict[str, Any], actor: Any, tainted: bool, messages: list[BaseMessage]) -> str:
     spec = registry.get(call["name"])
     if spec is None:
         return f"Error: there is no tool named {call['name']!r} in this build."
@@ -106,12 +108,15 @@ async def _decide(call: dict[str, Any], actor: Any, tainted: bool) -> str:
         return _explain(exc)
     if tainted and not spec.read_only:
         return TAINTED
-    if not spec.needs_approval(args):
+    sources = taint.needs_card(spec, call["args"], messages)
+    if not spec.needs_approval(args) and not sources:
         return "run"
     try:
-        summary = await asyncio.to_thread(summarise, spec, actor, call["args"])
+        summary = await asyncio.to_thread(summarise, spec, actor, call["args"]) if spec.summarise else None
     except Exception as exc:  # noqa: BLE001 - shown to the model as text
         return _explain(exc)
+    if sources:
+        summary = taint.card(summary, spec, call["args"], sources)
     answer = interrupt({"tool": spec.name, "args": plain(call["args"]), "call_id": call["id"],
                         "requested_by": actor.email, "summary": plain(summary)})
     if approved(answer):
@@ -126,7 +131,7 @@ async def approve(state: AgentState, runtime: Runtime[Context]) -> dict[str, Any
     tainted = untrusted_seen(state["messages"])
     decisions = {}
     for call in getattr(last, "tool_calls", []):
-        decisions[call["id"]] = await _decide(call, runtime.context.actor, tainted)
+        decisions[call["id"]] = await _decide(call, runtime.context.actor, tainted, state["messages"])
     return {"decisions": decisions}
 
 
