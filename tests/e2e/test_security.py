@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import clean_tables
 from tests.e2e.server import ADMIN_PASSWORD, open_chat, running_server
+from tests.faults_support import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -170,9 +171,10 @@ def test_the_logs_of_the_run_hold_no_secret_and_no_message_body(server):
     messages = asyncio.run(chat.run([CHAT_BODY], wait_for=2))
     assert messages, "the chat answered nothing"
     assert server.login(password="wrong password " + SECRETS["MKT_METRICS_TOKEN"]).status_code == 401
-    httpx.get(server.base + "/api/v1/contacts", headers={"Authorization": "Bearer mkt_0123456789ab.topsecretguess"},
-              timeout=10)
-    time.sleep(0.5)  # let the server flush its last lines
+    last = f"flush-{uuid.uuid4().hex}"  # the last request's id: its line is written after every earlier one
+    httpx.get(server.base + "/api/v1/contacts", headers={"Authorization": "Bearer mkt_0123456789ab.topsecretguess",
+                                                         "X-Request-Id": last}, timeout=10)
+    wait_until(f"the server log to hold the line of request {last}", lambda: last in server.log(), 60)
     log = server.log()
     assert '"request_id"' in log, "request lines carry a request id"
     leaked = [name for name, value in SECRETS.items() if value in log]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import dramatiq
 import pytest
@@ -72,11 +73,11 @@ def drain() -> None:
             broker.join("default.DQ", timeout=30_000, fail_fast=True)
 
 
-def zone_at(local_hour: int) -> str:
-    """An IANA zone (Etc/GMT+-N) where it is now about `local_hour` o'clock, so quiet hours are predictable."""
-    from datetime import UTC, datetime
-
-    offset = (local_hour - datetime.now(UTC).hour + 36) % 24 - 12  # -12..11
+def zone_at(local_hour: int, now: datetime | None = None) -> str:
+    """An IANA zone (Etc/GMT+-N) where it is `local_hour` o'clock at `now` (default: the current time; a test that
+    asserts times passes the frozen instant it launches with), so quiet hours are predictable."""
+    now = now or datetime.now(UTC)
+    offset = (local_hour - now.hour + 36) % 24 - 12  # -12..11
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 

@@ -2,7 +2,7 @@
 limit, crash recovery with the same idempotency key (SMS) and no blind resend (email)."""
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -25,6 +25,13 @@ from tools import campaigns as tc
 from workers import campaigns as workers_campaigns
 from workers.campaigns import run_tick
 
+NIGHT = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # 02:00 in Etc/GMT+6
+
+
+def aware(value):
+    """A stored time as UTC-aware (SQLite gives naive UTC back)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
 
 def rows(campaign_id):
     with unit_of_work() as uow:
@@ -39,9 +46,9 @@ def sms_campaign(name="Flash", **kw):
     return view.id
 
 
-def launch(campaign_id):
+def launch(campaign_id, now=None):
     with unit_of_work() as uow:
-        return tc.launch_campaign(uow.session, MARKETER, campaign_id)
+        return tc.launch_campaign(uow.session, MARKETER, campaign_id, now=now)
 
 
 def test_sandbox_sms_is_recorded_and_delivered_through_the_webhook_path(db, monkeypatch):
@@ -66,15 +73,15 @@ def test_sandbox_sms_is_recorded_and_delivered_through_the_webhook_path(db, monk
 
 def test_quiet_hours_defer_to_local_8am_and_the_tick_releases_them(db, monkeypatch):
     fake = FakeSentDm()
+    monkeypatch.setattr(workers_campaigns, "clock", lambda: NIGHT)  # the send path's clock, frozen with the launch
     with fakes(monkeypatch, sentdm=fake):
-        people(2, timezone=zone_at(2))  # 02:00 where they live
+        people(2, timezone=zone_at(2, NIGHT))  # 02:00 where they live (UTC-6)
         campaign_id = sms_campaign()
-        result = launch(campaign_id)
+        result = launch(campaign_id, now=NIGHT)
         assert (result.queued, result.deferred) == (0, 2)
         deferred = rows(campaign_id)
         assert {a.status for a in deferred} == {"deferred"}
-        hours = (deferred[0].scheduled_for - utcnow()).total_seconds() / 3600
-        assert 5 < hours <= 6.05  # 08:00 local is about six hours away
+        assert {aware(a.scheduled_for) for a in deferred} == {NIGHT + timedelta(hours=6)}  # 08:00 local
         with running_worker():
             drain()
             assert fake.delivered == []
