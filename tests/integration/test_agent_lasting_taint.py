@@ -48,6 +48,8 @@ WRITES = {
     "draft_ads": {"platform": "facebook", "brief": "evil"},
     "record_ad_metrics": {"ref": "Evil", "day": "2026-01-01", "spend": "$1", "impressions": 1, "clicks": 1},
     "revoke_api_key": {"ref": "1"},
+    "check_again_in_doubt": {"ref": "Evil"},
+    "resend_anyway_in_doubt": {"ref": "Evil"},
 }
 
 
