@@ -34,9 +34,11 @@ tool                     admin  marketer  reviewer
 ad_report                yes    yes       no
 bulk_approve_enrichment  yes    yes       yes
 bulk_update              yes    yes       no
+campaign_in_doubt        yes    yes       no
 campaign_report          yes    yes       no
 campaign_status          yes    yes       no
 cancel_campaign          yes    yes       no
+check_again_in_doubt     yes    yes       no
 contact_history          yes    yes       yes
 count_contacts           yes    yes       yes
 draft_ads                yes    yes       no
@@ -66,6 +68,7 @@ query_contacts           yes    yes       yes
 record_ad_metrics        yes    yes       no
 remove_sample_data       yes    yes       no
 reply_to_conversation    yes    yes       no
+resend_anyway_in_doubt   yes    yes       no
 resume_campaign          yes    yes       no
 review_enrichment        yes    yes       yes
 revoke_api_key           yes    no        no
@@ -93,6 +96,9 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "bulk_approve_enrichment": ({"min_confidence": 0.9}, "Approved enrichment for 1 contacts"),
     "bulk_update": ({"filter": {"field": "tags", "op": "has", "value": "plumber"}, "add_tags": ["matrix"]}, "Changed 2 contacts"),
     "campaign_report": ({"ref": SAMPLE_CAMPAIGN}, f"{SAMPLE_CAMPAIGN} (sms, completed): audience 6"),
+    "campaign_in_doubt": ({"ref": "Matrix running"}, "Campaign 'Matrix running': 0 send(s) in doubt"),
+    "check_again_in_doubt": ({"ref": "Matrix running"}, "'Matrix running' has no send left for review"),
+    "resend_anyway_in_doubt": ({"ref": "Matrix running"}, "'Matrix running' has no send left for review"),
     "campaign_status": ({"ref": "Matrix running"}, "Campaign 'Matrix running' is running"),
     "cancel_campaign": ({"ref": "Matrix running"}, "Campaign 'Matrix running' is cancelled"),
     "contact_history": ({"ref": JANE}, "History of Jane Doe"),
