@@ -19,7 +19,6 @@ from domain.contacts import normalise_email
 from tools import outbound
 from tools.attribution import campaign_by_reference, last_campaign_touch, stop_follow_ups
 from tools.contacts import get_or_create
-from tools.webhook_events import processor
 
 STATUS = {"BOOKING_CREATED": "accepted", "BOOKING_RESCHEDULED": "accepted", "BOOKING_CANCELLED": "cancelled",
           "BOOKING_REJECTED": "rejected", "BOOKING_REQUESTED": "requested", "MEETING_ENDED": "ended",
@@ -110,7 +109,6 @@ def _fill(row: CalendarBooking, payload: dict[str, Any], uids: list[str], newer:
             setattr(row, attr, value)
 
 
-@processor("calcom")
 def process_calcom(session: Session, event: WebhookEvent) -> str | None:
     """Apply one stored Cal.com event to calendar_bookings. Idempotent and order-tolerant."""
     envelope = event.payload or {}

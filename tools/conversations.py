@@ -1,6 +1,6 @@
 """Conversations through Chatwoot: inbound webhook events (every channel) and replies from the chat.
 
-The Chatwoot processor (registered for provider "chatwoot") stores incoming messages in
+The Chatwoot processor (listed for provider "chatwoot" in workers/webhooks.py) stores incoming messages in
 conversation_messages with channel, direction and Chatwoot ids, links them to a contact (Chatwoot contact id,
 email or phone; creates one from "chatwoot" when unknown), attributes them to the last campaign touch, and
 turns STOP-family keywords into opt-outs. Outgoing messages (agents in Chatwoot, or our own replies echoed
@@ -27,7 +27,6 @@ from tools.contacts import resolve_contact
 from tools.history import record_event
 from tools.optouts import opt_in, opt_out
 from tools.users import Actor
-from tools.webhook_events import processor
 
 CHANNELS = {"Channel::Sms": "sms", "Channel::TwilioSms": "sms", "Channel::Email": "email",
             "Channel::FacebookPage": "facebook", "Channel::Instagram": "instagram", "Channel::Whatsapp": "whatsapp",
@@ -103,7 +102,6 @@ def _int(value: Any) -> int | None:
 
 # --- the processor -----------------------------------------------------------------------------------
 
-@processor("chatwoot")
 def process_chatwoot(session: Session, event: WebhookEvent) -> str | None:
     """Apply one stored Chatwoot webhook event. Idempotent: the message id is unique."""
     payload = event.payload or {}

@@ -19,7 +19,6 @@ from db.models import ConversationMessage, MarketingActivity, WebhookEvent, utcn
 from domain.keywords import Keyword, classify
 from tools.contacts import find_by_address
 from tools.optouts import opt_in, opt_out
-from tools.webhook_events import processor
 
 RANK = {"queued": 0, "deferred": 0, "cancelled": 0, "sending": 1, "unknown": 1, "sent": 2, "failed": 3,
         "delivered": 4, "opened": 5, "clicked": 6, "bounced": 7, "complained": 8}
@@ -85,7 +84,6 @@ POSTMARK_STATUS = {"Delivery": ("delivered", "DeliveredAt"), "Open": ("opened", 
                    "Click": ("clicked", "ReceivedAt")}
 
 
-@processor("postmark")
 def process_postmark(session: Session, event: WebhookEvent) -> str | None:
     """Apply one Postmark webhook (Delivery, Open, Click, Bounce, SpamComplaint, SubscriptionChange)."""
     p = event.payload or {}
@@ -137,7 +135,6 @@ SENTDM_STATUS = {"SENT": "sent", "DELIVERED": "delivered", "READ": "opened", "FA
                  "BLOCKED": "failed", "FILTERED": "failed"}
 
 
-@processor("sentdm")
 def process_sentdm(session: Session, event: WebhookEvent) -> str | None:
     """Apply one Sent.dm webhook: message.* status changes, or an inbound SMS (keywords)."""
     p = event.payload or {}

@@ -1,12 +1,13 @@
 """The webhook inbox: store each inbound event once (keyed by provider + event id), process it later.
 
 The HTTP layer verifies authenticity, calls `store_event`, and enqueues `webhooks.process` only when the
-event is new (after commit). Processing is looked up by provider in PROCESSORS, runs in its own unit of
-work, and must be idempotent and order-tolerant: a retry or a replay changes nothing."""
+event is new (after commit). Processing is looked up by provider in the processors the caller passes (the
+list lives where `webhooks.process` is wired: workers/webhooks.py), runs in its own unit of work, and must be
+idempotent and order-tolerant: a retry or a replay changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,18 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.models import WebhookEvent, utcnow
 
-Processor = Callable[[Session, WebhookEvent], str | None]
-PROCESSORS: dict[str, Processor] = {}
-
-
-def processor(provider: str) -> Callable[[Processor], Processor]:
-    """Register the function that processes `provider`'s events. It may return 'ignored' to say so."""
-
-    def register(fn: Processor) -> Processor:
-        PROCESSORS[provider] = fn
-        return fn
-
-    return register
+Processor = Callable[[Session, WebhookEvent], str | None]  # may return 'ignored' to say so
 
 
 def store_event(session: Session, provider: str, event_id: str, event_type: str, payload: dict[str, Any]) -> int | None:
@@ -40,14 +30,15 @@ def store_event(session: Session, provider: str, event_id: str, event_type: str,
     return session.execute(stmt).scalar_one_or_none()
 
 
-def process_event(session: Session, event_id: int) -> str:
-    """Run the provider's processor on one stored event. Returns the event's final status."""
+def process_event(session: Session, event_id: int, processors: Mapping[str, Processor]) -> str:
+    """Run the provider's processor (from `processors`, by provider) on one stored event. Returns the event's
+    final status; an event of a provider with no processor is failed with the reason."""
     event = session.get(WebhookEvent, event_id)
     if event is None:
         return "missing"
     if event.status in ("processed", "ignored"):
         return event.status
-    fn = PROCESSORS.get(event.provider)
+    fn = processors.get(event.provider)
     event.attempts += 1
     if fn is None:
         event.status, event.error = "failed", f"no processor for provider {event.provider!r}"

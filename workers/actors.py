@@ -8,12 +8,12 @@ import logging
 import dramatiq
 
 import workers.inbox  # noqa: F401  (webhooks.sweep: re-enqueues stored events left pending)
-import workers.outbound  # noqa: F401  (outbound.*; registers the chatwoot and calcom webhook processors)
+import workers.outbound  # noqa: F401  (outbound.deliver, outbound.sweep)
 from workers import (
     analytics,  # noqa: F401,E402  (analytics.refresh, periodic)
     campaigns,  # noqa: F401,E402  (campaigns.send_batch, send_test, send_help, tick)
     enrichment,  # noqa: F401,E402  (enrichment.run)
-    webhooks,  # noqa: F401,E402  (webhooks.process)
+    webhooks,  # noqa: F401,E402  (webhooks.process, process_many; every provider's processor in PROCESSORS)
 )
 from workers import broker as _broker  # noqa: F401  (sets the broker before the actors bind to it)
 

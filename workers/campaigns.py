@@ -17,7 +17,6 @@ from integrations import sentdm
 from settings import get_settings
 from tools import campaign_sending as sending
 from tools import campaign_ticks
-from tools import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
 from workers import broker as _broker  # noqa: F401  (sets the broker first)
 from workers.scheduler import periodic
 from workers.send_rate import limiter

@@ -7,8 +7,6 @@ import logging
 
 import dramatiq
 
-import tools.bookings  # noqa: F401  (registers the calcom webhook processor)
-import tools.conversations  # noqa: F401  (registers the chatwoot webhook processor)
 from db.session import unit_of_work
 from tools import outbound
 from workers import broker as _broker  # noqa: F401

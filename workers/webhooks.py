@@ -8,17 +8,26 @@ import dramatiq
 
 from db.models import WebhookEvent, utcnow
 from db.session import unit_of_work
-from tools.webhook_events import process_event
+from tools import bookings, conversations, deliveries
+from tools.webhook_events import Processor, process_event
 from workers import broker as _broker  # noqa: F401
 
 log = logging.getLogger(__name__)
+
+# Every provider's processor of stored events, by provider (a new provider adds its line here).
+PROCESSORS: dict[str, Processor] = {
+    "postmark": deliveries.process_postmark,
+    "sentdm": deliveries.process_sentdm,
+    "chatwoot": conversations.process_chatwoot,
+    "calcom": bookings.process_calcom,
+}
 
 
 def _process_one(event_id: int) -> str:
     """Process one stored event in its own unit of work; on error mark it failed (with the reason) and raise."""
     try:
         with unit_of_work() as uow:
-            status = process_event(uow.session, event_id)
+            status = process_event(uow.session, event_id, PROCESSORS)
     except Exception as exc:
         with unit_of_work() as uow:
             event = uow.session.get(WebhookEvent, event_id)

@@ -199,13 +199,14 @@ def test_unsubscribe_link_get_asks_and_post_opts_out(client):
 def test_a_delivery_webhook_that_beats_the_record_keeps_its_status_and_the_record_adds_id_and_cost(db, monkeypatch):
     from tools.campaign_sending import Batch, Outgoing, Result, record_batch
     from tools.webhook_events import process_event, store_event
+    from workers.webhooks import PROCESSORS
 
     configure(monkeypatch)
     activity_id = an_activity(status="sending", message_id=None)
     with unit_of_work() as uow:  # Postmark's Delivery webhook is processed before our record commits
         event = store_event(uow.session, "postmark", "e1", "Delivery", {
             "RecordType": "Delivery", "MessageID": "pm-9", "Metadata": {"activity_id": str(activity_id)}})
-        process_event(uow.session, event)
+        process_event(uow.session, event, PROCESSORS)
     batch = Batch(None, "email", [Outgoing(activity_id, 1, "ana@example.com", cost_micros=1800)])
     with unit_of_work() as uow:
         record_batch(uow.session, batch, [Result(activity_id, "sent", "pm-9")], provider="postmark")
@@ -216,12 +217,13 @@ def test_a_delivery_webhook_that_beats_the_record_keeps_its_status_and_the_recor
 def test_a_sentdm_status_for_a_send_not_recorded_yet_is_retried_not_dropped(db, monkeypatch):
     from tools.deliveries import NotRecordedYet
     from tools.webhook_events import process_event, store_event
+    from workers.webhooks import PROCESSORS
 
     configure(monkeypatch)
     an_activity("sms", status="sending", message_id=None)
     with unit_of_work() as uow:
         event = store_event(uow.session, "sentdm", "e1", "message.delivered", status_event("sd-1", "delivered"))
     with unit_of_work() as uow, pytest.raises(NotRecordedYet):
-        process_event(uow.session, event)
+        process_event(uow.session, event, PROCESSORS)
     with unit_of_work() as uow:
         assert uow.session.get(WebhookEvent, event).status == "pending"  # rolled back: the retry will find it

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from db.models import WebhookEvent
 from db.session import unit_of_work
-from tools.webhook_events import PROCESSORS, store_event
+from tools.webhook_events import store_event
 from workers import webhooks as actors
 
 
@@ -16,15 +16,12 @@ def test_a_batch_is_processed_event_by_event_and_a_failure_is_retried_alone(db, 
             raise ValueError("cannot parse")
         seen.append(event.payload["n"])
 
-    PROCESSORS["test"] = flaky
+    monkeypatch.setitem(actors.PROCESSORS, "test", flaky)
     retried = []
     monkeypatch.setattr(actors.process, "send_with_options", lambda args, delay: retried.append(args[0]))
-    try:
-        with unit_of_work() as uow:
-            ids = [store_event(uow.session, "test", f"e{n}", "x", {"n": n}) for n in (1, 2, 3)]
-        actors.process_many.fn(ids)
-    finally:
-        PROCESSORS.pop("test")
+    with unit_of_work() as uow:
+        ids = [store_event(uow.session, "test", f"e{n}", "x", {"n": n}) for n in (1, 2, 3)]
+    actors.process_many.fn(ids)
     assert seen == [1, 3]
     assert retried == [ids[1]]
     with unit_of_work() as uow:

@@ -2,7 +2,8 @@ import sqlalchemy as sa
 
 from db.models import WebhookEvent
 from db.session import unit_of_work
-from tools.webhook_events import PROCESSORS, process_event, store_event
+from tools.webhook_events import process_event, store_event
+from workers.webhooks import PROCESSORS
 
 
 def test_an_event_is_stored_once_per_provider_event_id(db):
@@ -17,20 +18,17 @@ def test_an_event_is_stored_once_per_provider_event_id(db):
 
 def test_processing_runs_once_and_replays_change_nothing(db):
     calls = []
-    PROCESSORS["test"] = lambda session, event: calls.append(event.payload["n"])
-    try:
+    processors = {"test": lambda session, event: calls.append(event.payload["n"])}
+    with unit_of_work() as uow:
+        event_id = store_event(uow.session, "test", "e1", "x", {"n": 7})
+    for _ in range(3):
         with unit_of_work() as uow:
-            event_id = store_event(uow.session, "test", "e1", "x", {"n": 7})
-        for _ in range(3):
-            with unit_of_work() as uow:
-                assert process_event(uow.session, event_id) == "processed"
-        assert calls == [7]
-    finally:
-        PROCESSORS.pop("test")
+            assert process_event(uow.session, event_id, processors) == "processed"
+    assert calls == [7]
 
 
 def test_an_unknown_provider_is_marked_failed_with_the_reason(db):
     with unit_of_work() as uow:
         event_id = store_event(uow.session, "nobody", "e1", "x", {})
-        assert process_event(uow.session, event_id) == "failed"
+        assert process_event(uow.session, event_id, PROCESSORS) == "failed"
         assert "no processor" in uow.session.get(WebhookEvent, event_id).error
