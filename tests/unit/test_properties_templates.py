@@ -42,6 +42,43 @@ def _tokens(literal):
     return st.lists(part, max_size=8).map(lambda parts: ("".join(p[0] for p in parts), [p[1] for p in parts]))
 
 
+def reference_value(values, name):
+    """What a merge field names, read without domain.campaigns: a contact column, the full name (first and last
+    that are set, one space between), or attributes.<key>; None is empty; surrounding whitespace goes."""
+    if name.startswith("attributes."):
+        raw = (values.get("attributes") or {}).get(name[len("attributes."):])
+    elif name == "full_name":
+        raw = " ".join(part for part in (values.get("first_name"), values.get("last_name")) if part)
+    else:
+        raw = values.get(name)
+    return "" if raw is None else str(raw).strip()
+
+
+def reference_render(template, values, escape):
+    """The reference renderer, a scanner (no regular expression): `{{` and `}}` are literal braces; `{name}` or
+    `{name|fallback}` (no brace inside, no `|` in the name) is the field's value, else the fallback; HTML-escaped
+    in HTML bodies except system fields (unsubscribe_url); any other brace stays as written."""
+    out, i = [], 0
+    while i < len(template):
+        pair = template[i:i + 2]
+        if pair in ("{{", "}}"):
+            out.append(pair[0])
+            i += 2
+            continue
+        if template[i] == "{":
+            close = next((j for j in range(i + 1, len(template)) if template[j] in "{}"), None)
+            if close is not None and template[close] == "}":
+                name, bar, fallback = template[i + 1:close].partition("|")
+                value = reference_value(values, name.strip()) or (fallback if bar else "")
+                escaped = escape and name.strip() != "unsubscribe_url"
+                out.append(html.escape(value, quote=True) if escaped else value)
+                i = close + 1
+                continue
+        out.append(template[i])
+        i += 1
+    return "".join(out)
+
+
 def _expected(parts, values, escape):
     out = []
     for part in parts:
@@ -49,7 +86,7 @@ def _expected(parts, values, escape):
             out.append(part[1])
             continue
         _, name, fallback = part
-        value = field_value(values, name) or (fallback or "")
+        value = reference_value(values, name) or (fallback or "")
         out.append(html.escape(value, quote=True) if escape else value)
     return "".join(out)
 
@@ -70,10 +107,24 @@ def test_each_merge_field_is_filled_from_its_value_or_its_fallback_and_nothing_e
 @example("{", {}, True)
 @example("}{first_name|{}", {"first_name": "<b>"}, True)
 @example("{attributes.}", {"attributes": {"": "x"}}, True)
-def test_any_template_text_renders_or_is_reported_never_crashes(template, values, escape):
-    out = render(template, values, html_escape=escape)
-    assert isinstance(out, str)
+def test_any_template_text_renders_as_the_reference_renderer_does(template, values, escape):
+    assert render(template, values, html_escape=escape) == reference_render(template, values, escape)
     assert isinstance(validate_template(template), list)
+
+
+BRACY = st.text(st.sampled_from("{}|ab .\n"), max_size=40).map(
+    lambda t: t.replace("a", "first_name").replace("b", "attributes.plan"))
+
+
+@FAST
+@given(BRACY, CONTACT, st.booleans())
+@example("{{first_name}}", {"first_name": "Ann"}, False)
+@example("{first_name|{}}", {}, False)
+@example("{ first_name |x}}", {"first_name": " "}, True)
+@example("{unsubscribe_url}", {"unsubscribe_url": "https://x/u?a=1&b=2"}, True)
+@example("{full_name|friend}", {"first_name": "", "last_name": "Doe"}, False)
+def test_brace_heavy_templates_render_as_the_reference_renderer_does(template, values, escape):
+    assert render(template, values, html_escape=escape) == reference_render(template, values, escape)
 
 
 @FAST
