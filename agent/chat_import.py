@@ -89,6 +89,9 @@ def summary_markdown(result: Any) -> str:
     if getattr(result, "opted_out", 0):
         text += (f" {result.opted_out} row(s) opted out by the file's consent columns (suppressed; unclear values "
                  "are in the report).")
+    if getattr(result, "probable_duplicates", 0):
+        text += (f" {result.probable_duplicates} probable duplicate(s): a new contact with the phone of another "
+                 "contact and another email (lines in the report; \"merge contact A into B\" if one person).")
     return text
 
 

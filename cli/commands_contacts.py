@@ -60,7 +60,7 @@ def import_file(args: argparse.Namespace) -> int:
                         progress=progress, default_region=args.region)
     if args.json:
         out = {k: getattr(result, k) for k in ("import_id", "rows", "created", "updated", "unchanged", "duplicates",
-                                               "rejected", "opted_out", "encoding", "delimiter", "warnings")}
+                                               "rejected", "opted_out", "probable_duplicates", "encoding", "delimiter", "warnings")}
         out["errors"] = [asdict(e) for e in result.errors]
         print(json.dumps(out, ensure_ascii=False))
         return 0
@@ -68,7 +68,7 @@ def import_file(args: argparse.Namespace) -> int:
     print(f"import #{result.import_id} ({result.encoding}, delimiter {result.delimiter!r}): {result.rows:,} rows, "
           f"{result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged, "
           f"{result.duplicates:,} duplicates, {result.rejected:,} rejected, {result.opted_out:,} opted out by consent "
-          "columns")
+          f"columns, {result.probable_duplicates:,} probable duplicates (same phone, other email)")
     for warning in result.warnings:
         print(f"warning: {warning}")
     for e in result.errors[:10]:

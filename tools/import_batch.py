@@ -34,10 +34,12 @@ class Counts:
     duplicates: int = 0
     rejected: int = 0
     opted_out: int = 0  # rows whose consent or opt-out columns opted their address out
+    probable_duplicates: int = 0  # new contacts sharing a phone with another contact (other email)
 
     def add(self, other: Counts) -> None:
         """Add another batch's counts to these."""
-        for name in ("rows", "created", "updated", "unchanged", "duplicates", "rejected", "opted_out"):
+        for name in ("rows", "created", "updated", "unchanged", "duplicates", "rejected", "opted_out",
+                     "probable_duplicates"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -49,6 +51,12 @@ class Prepared:
     errors: list[dict[str, Any]] = field(default_factory=list)  # import_errors rows without import_id
     counts: Counts = field(default_factory=Counts)
     optouts: list[OptOut] = field(default_factory=list)  # every row's, duplicates' too: an opt-out is never lost
+    found: list[dict[str, Any]] = field(default_factory=list)  # report rows apply_batch found in the database
+    twins: set[int] = field(default_factory=set)  # lines with the phone of an earlier row of the file, other email
+
+    @property
+    def all_errors(self) -> list[dict[str, Any]]:
+        return self.errors + self.found if self.found else self.errors
 
 
 class FileDedup:
@@ -79,9 +87,19 @@ class FileDedup:
             if email:
                 emails.add(hash(email))
             if phone:
-                phones.add(hash(phone))
+                key = hash(phone)
+                if email and key in phones:
+                    batch.twins.add(line)  # same phone as an earlier row, other email: apply_batch reports it
+                phones.add(key)
             batch.rows.append(row)
         return batch
+
+
+def _probable(line: int, phone: str, whom: str) -> dict[str, Any]:
+    """The report row of a probable duplicate: imported as a new contact, worth a look (and maybe a merge)."""
+    return {"line": line, "column": "phone", "value": phone, "rejected": False,
+            "reason": f"probable duplicate of {whom}: same phone, other email; imported as a new contact (merge them "
+                      "with 'merge contact A into B' if they are one person)"}
 
 
 def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: str, actor: str | None,
@@ -93,10 +111,16 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
     blocked_sms = _suppressed(session, "sms", [r[2] for r in batch.rows if r[2]])
     copy_rows = session.get_bind().dialect.name == "postgresql"
     now = utcnow()
+    found_here: list[dict[str, Any]] = []  # report rows found against the database (set anew on a retry)
     texts, inserts, updates, events = [], [], [], []
-    for _line, email, phone, text in batch.rows:
+    for line, email, phone, text in batch.rows:
         found = _match(email, phone, by_email, by_phone)
         if found is None:
+            twin = by_phone.get(phone) if phone and email else None
+            if twin is not None and twin["email"] and twin["email"] != email:
+                found_here.append(_probable(line, phone, f"contact #{twin['id']} ({twin['email']})"))
+            elif line in batch.twins:
+                found_here.append(_probable(line, phone, "an earlier row in this file"))
             if copy_rows and email not in blocked_email and phone not in blocked_sms:
                 texts.append(text)  # the common case: written by COPY as the worker packed it
             else:
@@ -125,9 +149,12 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
         session.execute(sa.update(Contact), updates)
     if events:
         bulk_insert(session, ContactEvent.__table__, events)
+    batch.found = found_here
+    counts.probable_duplicates = len(found_here)
+    errors = batch.all_errors
     room = MAX_STORED_ERRORS - stored_errors
-    if batch.errors and room > 0:
-        bulk_insert(session, ImportError_.__table__, [{**e, "import_id": import_id} for e in batch.errors[:room]])
+    if errors and room > 0:
+        bulk_insert(session, ImportError_.__table__, [{**e, "import_id": import_id} for e in errors[:room]])
     session.flush()
     counts.opted_out = _apply_optouts(session, batch.optouts, actor)
     return counts

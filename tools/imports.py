@@ -89,6 +89,7 @@ class ImportResult:
     encoding: str | None = None
     delimiter: str | None = None
     opted_out: int = 0  # rows opted out by a consent or opt-out column (suppressed, reported when unclear)
+    probable_duplicates: int = 0  # new contacts with the phone of another contact and another email (reported)
 
 
 @dataclass(frozen=True)
@@ -252,11 +253,15 @@ class _Job:
                 if attempt == 2:
                     raise
         self.counts = merged
-        self.stored_errors += len(batch.errors)
-        room = FIRST_ERRORS - len(self.first_errors)
-        self.first_errors += [RowError(**e) for e in batch.errors[:max(room, 0)]]
+        self.note_errors(batch)
         if tick:
             tick(done)
+
+    def note_errors(self, batch: Prepared) -> None:
+        errors = batch.all_errors
+        self.stored_errors += len(errors)
+        room = FIRST_ERRORS - len(self.first_errors)
+        self.first_errors += [RowError(**e) for e in errors[:max(room, 0)]]
 
     def finish(self, status: str, error: str | None) -> None:
         with unit_of_work(self.engine) as uow:
@@ -299,7 +304,7 @@ def _result(job: _Job, warnings: list[str], fmt: FileFormat | None) -> ImportRes
         warnings = [*warnings, "no data rows: nothing was imported"]
     return ImportResult(job.import_id, c.rows, c.created, c.updated, c.unchanged, c.duplicates, c.rejected,
                         job.first_errors, "done", warnings, fmt.label if fmt else None, fmt.delimiter if fmt else None,
-                        c.opted_out)
+                        c.opted_out, c.probable_duplicates)
 
 
 def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, policy: str = "fill",
@@ -332,8 +337,7 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
         batch = job.dedup.prepare(pack(outcomes))
         job.counts.add(apply_batch(session, batch, import_id=record.id, policy=policy, actor=actor.email,
                                    source=source, stored_errors=job.stored_errors))
-        job.stored_errors += len(batch.errors)
-        job.first_errors += [RowError(**e) for e in batch.errors[:max(FIRST_ERRORS - len(job.first_errors), 0)]]
+        job.note_errors(batch)
     _save_counts(session, record.id, job.counts)
     record.status, record.finished_at = "done", utcnow()
     session.flush()

@@ -67,7 +67,9 @@ def _import(session, actor, a: ImportArgs) -> ToolOutput:
     r = imports.run_import(uploaded(a.file), actor=actor, policy=a.policy, filename=a.file)
     text = (f"Imported {r.rows} rows from {a.file} (import #{r.import_id}): {r.created} new, {r.updated} updated, "
             f"{r.unchanged} unchanged, {r.duplicates} duplicates, {r.rejected} rejected"
-            + (f", {r.opted_out} opted out by the file's consent columns." if r.opted_out else "."))
+            + (f", {r.opted_out} opted out by the file's consent columns" if r.opted_out else "")
+            + (f", {r.probable_duplicates} probable duplicates (same phone as another contact, other email)"
+               if r.probable_duplicates else "") + ".")
     steps = next_steps(("Show the rejected rows", f"show rejected rows of import {r.import_id}"),
                        ("Enrich the new contacts", "enrich contacts not enriched")) if r.rejected else \
         next_steps(("Enrich the new contacts", "enrich contacts not enriched"))
