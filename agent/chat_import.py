@@ -16,7 +16,7 @@ from typing import Any
 import chainlit as cl
 
 from agent.chat_user import current_actor
-from agent.render import markdown_table
+from agent.render import cell, markdown_table, neutralise
 from agent.tools.common import plain
 from domain.roles import Permission, can
 from tools.users import Actor
@@ -55,16 +55,38 @@ def field_label(target: Any) -> str:
     return f"{target} ({describe(target)})" if target in TARGETS else str(target)
 
 
+PREVIEW_COLUMNS = 50  # a 10,000-column file would make a card no browser renders
+PREVIEW_WARNINGS = 20
+
+
+def _hidden_summary(hidden: list[list[Any]]) -> str:
+    """What the columns past PREVIEW_COLUMNS map to, counted by target."""
+    counts: dict[str, int] = {}
+    for _, target in hidden:
+        counts[str(target)] = counts.get(str(target), 0) + 1
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:5]
+    said = ", ".join(f"{n:,} → {cell(t, 40)}" for t, n in top)
+    return f"_…and {len(hidden):,} more columns not shown ({said}{', …' if len(counts) > 5 else ''})._"
+
+
 def preview_markdown(name: str, preview: Any) -> str:
-    rows = [[header, field_label(target)] for header, target in mapping_rows(preview.mapping)]
+    """The mapping card: the first PREVIEW_COLUMNS columns, the rest summarised; at most 5 sample rows."""
+    mapping = mapping_rows(preview.mapping)
+    rows = [[header, field_label(target)] for header, target in mapping[:PREVIEW_COLUMNS]]
     sample = [list(r.values()) if isinstance(r, dict) else list(r) for r in (preview.sample_rows or [])[:5]]
+    sample = [r[:PREVIEW_COLUMNS] for r in sample]
     parts = [f"**{name}**: encoding {preview.encoding}, delimiter `{preview.delimiter!s}`.",
              "**Proposed mapping** (column → contact field):\n\n" + markdown_table(["column", "field"], rows)]
+    if len(mapping) > PREVIEW_COLUMNS:
+        parts.append(_hidden_summary(mapping[PREVIEW_COLUMNS:]))
     if sample:
         parts.append("**First rows:**\n\n" + markdown_table(list(preview.headers)[: len(sample[0])], sample))
-    if preview.warnings:
-        parts.append("**Warnings:**\n" + "\n".join(f"- {w}" for w in preview.warnings))
-    return "\n\n".join(parts)
+    warnings = list(preview.warnings or [])
+    if warnings:
+        shown = "\n".join(f"- {w}" for w in warnings[:PREVIEW_WARNINGS])
+        more = f"\n- …and {len(warnings) - PREVIEW_WARNINGS:,} more" if len(warnings) > PREVIEW_WARNINGS else ""
+        parts.append("**Warnings:**\n" + shown + more)
+    return neutralise("\n\n".join(parts))
 
 
 def error_report(result: Any, folder: Path, actor: Actor) -> Path | None:

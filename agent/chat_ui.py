@@ -6,7 +6,7 @@ from typing import Any
 
 import chainlit as cl
 
-from agent.render import already_said, approval_markdown, display_markdown, neutralise
+from agent.render import StreamNeutraliser, already_said, approval_markdown, display_markdown, neutralise
 
 APPROVAL_TIMEOUT = 24 * 3600  # seconds the Approve/Cancel buttons wait; unanswered, the approval stays pending
 
@@ -36,9 +36,11 @@ class TurnView:
         self.answer = cl.Message(content="")
         self.pending_text: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
+        self.stream = StreamNeutraliser()
 
     async def on_token(self, token: str) -> None:
-        await self.answer.stream_token(token)
+        """Neutralised before it leaves: a streamed image would be fetched by the browser at once."""
+        await self.answer.stream_token(self.stream.feed(token))
 
     async def on_display(self, display: dict[str, Any]) -> None:
         self.steps += display.get("next") or []

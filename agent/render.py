@@ -17,13 +17,39 @@ def cell(value: Any, limit: int = 60) -> str:
 
 
 FULL_CELL = 2000  # a table marked "full" shows its cells whole (up to this many characters)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+ZWSP = "\u200b"
+# Every Markdown construct that loads or links a URL needs one of these pairs written together: "![" (image),
+# "](" (inline link or image), "][" (reference), "]:" (link definition). A zero-width space between them leaves
+# the text as it reads and makes each construct impossible, however brackets are nested or escaped.
+_JOINS = re.compile(r"(?<=!)(?=\[)|(?<=\])(?=[(\[:])")
 
 
 def neutralise(text: str) -> str:
-    """Answer text as shown in the chat: Markdown images (which a browser would fetch, e.g. a tracking or data-
-    leaking URL planted in contact data) become plain text."""
-    return _IMAGE.sub(lambda m: f"[image removed: {m.group(1)[:60]}]", text or "")
+    """Text as shown in the chat: Markdown images (which a browser would fetch, e.g. a tracking or data-leaking
+    URL planted in contact data) and links cannot form; their text, URL included, stays readable as plain text.
+    Idempotent. Streamed text goes through `StreamNeutraliser`, which gives the same result token by token."""
+    return _JOINS.sub(ZWSP, text or "")
+
+
+def _joins(before: str, after: str) -> bool:
+    return (before == "!" and after == "[") or (before == "]" and after in "([:")
+
+
+class StreamNeutraliser:
+    """`neutralise` for a text that arrives in pieces: each piece is neutralised before it is sent, and a pair
+    split across two pieces gets its zero-width space at the start of the second."""
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    def feed(self, piece: str) -> str:
+        if not piece:
+            return ""
+        out = neutralise(piece)
+        if self.last and _joins(self.last, piece[0]):
+            out = ZWSP + out
+        self.last = piece[-1]
+        return out
 
 
 def already_said(markdown: str, answer: str) -> bool:
@@ -89,4 +115,4 @@ def approval_markdown(value: dict[str, Any]) -> str:
     for key, val in (s.get("details") or {}).items():
         lines.append(f"**{key}:** {cell(val, 300)}")
     lines.append(f"_Requested by {cell(value.get('requested_by', '?'))}. Nothing happens until you approve._")
-    return "\n\n".join(lines)
+    return neutralise("\n\n".join(lines))

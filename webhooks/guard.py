@@ -1,9 +1,11 @@
-"""ASGI guard for every HTTP request of the app, Chainlit's routes included: the body size is counted while it
+"""ASGI guards for every HTTP request of the app, Chainlit's routes included. The body size is counted while it
 is received (bytes of `receive()`), so an oversized body is answered 413 as soon as it passes the limit, before
 any route buffers or parses it (a declared Content-Length over the limit is refused before a byte is read).
 
 Uploads to Chainlit (`/project/file`) get the upload limit of .chainlit/config.toml; every other route gets
-`max_body_bytes`."""
+`max_body_bytes`. Every answer carries the security headers (CSP with images from our own origin only,
+frame-ancestors, Referrer-Policy, nosniff, HSTS behind https) and, behind https, Secure cookies; Chainlit's
+CORS answers only the public URL's origin; a websocket from another origin is refused."""
 
 from __future__ import annotations
 
@@ -110,10 +112,103 @@ def default_limit_for(max_body_bytes: Callable[[], int]) -> Callable[[dict[str, 
 
 
 def install(app: Any) -> None:
-    """Add the body guard once, outermost of our middleware."""
+    """Add the body guard and the security headers once; limit Chainlit's CORS to the public URL."""
     if getattr(app.state, "mkt_body_limit", False):
         return
     from settings import get_settings
 
     app.add_middleware(BodyLimitMiddleware, limit_for=default_limit_for(lambda: get_settings().max_body_bytes))
+    app.add_middleware(SecurityHeadersMiddleware, public_url=lambda: get_settings().public_url)
+    limit_cors(get_settings().public_url)
     app.state.mkt_body_limit = True
+
+
+# --- security headers, cookies, origins -----------------------------------------------------------------------
+
+# Chainlit's page needs its inline scripts (and its bundles use Function()), Google Fonts and KaTeX's stylesheet.
+# Images only from our own origin (a Markdown image that slipped through still cannot reach another host).
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+       "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com https://cdn.jsdelivr.net; "
+       "font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; connect-src 'self' ws: wss:; worker-src 'self' blob:; object-src 'none'; "
+       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers") or []:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def same_origin(scope: dict[str, Any], allowed: str) -> bool:
+    """A request without Origin (not a browser's cross-site call), or from our public URL or the host it came to."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True
+    origin = origin.strip().lower()
+    host = (_header(scope, b"host") or "").lower()
+    return origin == allowed or (bool(host) and origin.split("://", 1)[-1] == host)
+
+
+class SecurityHeadersMiddleware:
+    """Every HTTP answer (pages, API, webhooks, Chainlit's) gets CSP, frame-ancestors/X-Frame-Options,
+    Referrer-Policy, nosniff, and HSTS plus Secure cookies when the public URL is https. A websocket from another
+    origin is refused (the chat's socket authenticates with the cookie)."""
+
+    def __init__(self, app: Any, public_url: Callable[[], str]) -> None:
+        self.app = app
+        self.public_url = public_url
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        allowed = _origin(self.public_url())
+        if scope["type"] == "websocket" and not same_origin(scope, allowed):
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path", "").startswith("/ws/") and not same_origin(scope, allowed):
+            await _answer(send, 403, "cross-origin socket refused")
+            return
+        https = allowed.startswith("https://")
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _secured(list(message.get("headers") or []), https)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _secured(headers: list[tuple[bytes, bytes]], https: bool) -> list[tuple[bytes, bytes]]:
+    present = {k.lower() for k, _ in headers}
+    wanted = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
+              (b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")]
+    if https:
+        wanted.append((b"strict-transport-security", HSTS.encode()))
+        headers = [(k, v + b"; Secure") if k.lower() == b"set-cookie" and b"secure" not in v.lower() else (k, v)
+                   for k, v in headers]
+    return headers + [(k, v) for k, v in wanted if k not in present]
+
+
+def limit_cors(public_url: str) -> None:
+    """Chainlit's CORS middleware (credentials allowed) answers only our public URL's origin, not any Origin.
+    Its list is read when the middleware stack is built (the first request), so this runs before serving."""
+    import sys
+
+    if "chainlit.config" not in sys.modules:
+        return
+    from chainlit.config import config
+
+    origins = config.project.allow_origins
+    if origins is not None and (not origins or "*" in origins):
+        origins[:] = [_origin(public_url)]

@@ -1,6 +1,6 @@
-"""Attacks from outside against the real server (`mkt serve` in a subprocess): oversized bodies sent chunked with
-no length or credentials (the server's peak memory is read from /proc around each request), Chainlit's own
-routes included."""
+"""Attacks from outside against the real server (`mkt serve` in a subprocess, its public URL https): oversized
+bodies sent chunked with no length or credentials (the server's peak memory is read from /proc around each
+request), Chainlit's own routes included; headers, cookies and origins of every answer."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ pytestmark = pytest.mark.slow
 MiB = 1 << 20
 SENT_MB = 300
 PEAK_GROWTH_BOUND_KB = 120 * 1024
+PUBLIC_URL = "https://mkt.example.test"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     clean_tables()
-    env = {"MKT_SENTDM_WEBHOOK_SECRET": "whsec_" + uuid.uuid4().hex, "MKT_LOG_LEVEL": "WARNING",
+    env = {"MKT_SENTDM_WEBHOOK_SECRET": "whsec_" + uuid.uuid4().hex, "MKT_LOG_LEVEL": "INFO",
+           "MKT_PUBLIC_URL": PUBLIC_URL,
            "CHAINLIT_AUTH_SECRET": "attack-secret-" + uuid.uuid4().hex}
     with running_server(tmp_path_factory.mktemp("attacks"), **env) as srv:
         yield srv
@@ -83,3 +85,57 @@ def test_a_declared_length_over_the_limit_is_refused_before_a_byte_is_read(serve
         sock.sendall(f"POST /project/action HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
                      f"Content-Length: {10**12}\r\n\r\n".encode())
         assert sock.recv(4096).startswith(b"HTTP/1.1 413")
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/"), ("GET", "/healthz"), ("GET", "/api/v1/contacts"),
+                                         ("POST", "/webhooks/sentdm"), ("GET", "/user"), ("GET", "/unsubscribe/x"),
+                                         ("POST", "/login")])
+def test_every_page_and_api_answer_carries_the_security_headers(server, method, path):
+    response = httpx.request(method, server.base + path, timeout=10)
+    h = response.headers
+    csp = h.get("content-security-policy", "")
+    assert "img-src 'self' data: blob:;" in csp and "frame-ancestors 'none'" in csp, (path, csp)
+    assert h.get("x-frame-options") == "DENY" and h.get("x-content-type-options") == "nosniff"
+    assert h.get("referrer-policy") == "no-referrer"
+    assert h.get("strict-transport-security", "").startswith("max-age="), "the public URL is https: HSTS"
+
+
+def test_cors_answers_only_the_public_url(server):
+    evil = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    preflight = httpx.options(server.base + "/project/action", headers=evil, timeout=10)
+    assert preflight.headers.get("access-control-allow-origin") != "https://evil.example"
+    simple = httpx.get(server.base + "/user", headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "access-control-allow-origin" not in simple.headers
+    ours = httpx.options(server.base + "/project/action", headers={**evil, "Origin": PUBLIC_URL}, timeout=10)
+    assert ours.headers.get("access-control-allow-origin") == PUBLIC_URL
+    assert ours.headers.get("access-control-allow-credentials") == "true"
+
+
+def test_the_login_cookie_is_secure_behind_an_https_public_url(server):
+    login = server.login()
+    assert login.status_code == 200
+    cookie = login.headers["set-cookie"].lower()
+    assert "access_token=" in cookie and "; secure" in cookie and "httponly" in cookie
+
+
+def test_a_chat_socket_from_another_origin_is_refused(server):
+    import asyncio
+
+    import socketio
+
+    token = server.login().cookies["access_token"]
+
+    async def connect(origin: str | None) -> None:
+        sio = socketio.AsyncClient()
+        headers = {"cookie": f"access_token={token}", **({"Origin": origin} if origin else {})}
+        try:
+            await sio.connect(server.base, socketio_path="/ws/socket.io", transports=["websocket"], headers=headers,
+                              auth={"sessionId": str(uuid.uuid4()), "clientType": "webapp",
+                                    "threadId": str(uuid.uuid4())})
+        finally:
+            await sio.disconnect()
+
+    asyncio.run(connect(None))
+    asyncio.run(connect(PUBLIC_URL))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        asyncio.run(connect("https://evil.example"))

