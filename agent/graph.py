@@ -74,8 +74,15 @@ def approved(answer: Any) -> bool:
     return str(answer).lower() in ("approve", "approved", "yes", "y")
 
 
+FROM_USER_WORDS = "mkt_calls_from_user_words"
+
+
 def make_agent_node(model: Any):
+    """The model node. A model that `reads_only_user_words` (the offline parser: it turns the user's last message
+    into calls and never reads tool output) marks its answer, so its calls are the user's own words and need no
+    lasting-taint card; any other model's answer never carries the mark, whatever its server sends."""
     bound = model.bind_tools([spec.schema() for spec in registry.all_specs()])
+    from_user_words = getattr(model, "reads_only_user_words", False) is True
 
     async def agent(state: AgentState, runtime: Runtime[Context]) -> dict[str, Any]:
         messages = state["messages"]
@@ -90,12 +97,16 @@ def make_agent_node(model: Any):
             log.warning("language model failed: %s", exc)
             response = AIMessage(content=f"{MODEL_FAILED} ({type(exc).__name__}: {str(exc)[:300]}). Nothing was "
                                          "done; try again in a moment.")
+        response.response_metadata.pop(FROM_USER_WORDS, None)
+        if from_user_words:
+            response.response_metadata[FROM_USER_WORDS] = True
         return {"messages": [response], "rounds": rounds + 1}
 
     return agent
 
 
-async def _decide(call: dict[str, Any], actor: Any, tainted: bool, messages: list[BaseMessage]) -> str:
+async def _decide(call: dict[str, Any], actor: Any, tainted: bool, messages: list[BaseMessage],
+                  from_user_words: bool = False) -> str:
     spec = registry.get(call["name"])
     if spec is None:
         return f"Error: there is no tool named {call['name']!r} in this build."
@@ -108,7 +119,7 @@ async def _decide(call: dict[str, Any], actor: Any, tainted: bool, messages: lis
         return _explain(exc)
     if tainted and not spec.read_only:
         return TAINTED
-    sources = taint.needs_card(spec, call["args"], messages)
+    sources = [] if from_user_words else taint.needs_card(spec, call["args"], messages)
     if not spec.needs_approval(args) and not sources:
         return "run"
     try:
@@ -129,9 +140,11 @@ async def approve(state: AgentState, runtime: Runtime[Context]) -> dict[str, Any
     """Role check and, where needed, the user's Approve for every call of the last model message."""
     last = state["messages"][-1]
     tainted = untrusted_seen(state["messages"])
+    from_user_words = getattr(last, "response_metadata", {}).get(FROM_USER_WORDS) is True
     decisions = {}
     for call in getattr(last, "tool_calls", []):
-        decisions[call["id"]] = await _decide(call, runtime.context.actor, tainted, state["messages"])
+        decisions[call["id"]] = await _decide(call, runtime.context.actor, tainted, state["messages"],
+                                              from_user_words)
     return {"decisions": decisions}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
@@ -88,6 +88,9 @@ class OfflineChatModel(BaseChatModel):
     """Deterministic stand-in for a chat model; supports bind_tools and token streaming."""
 
     tool_names: list[str] = []
+    # its calls come from the user's last message alone (tool output is only summarised back, never parsed into
+    # calls), so text planted in data cannot steer it: the graph skips the lasting-taint card for its calls
+    reads_only_user_words: ClassVar[bool] = True
 
     @property
     def _llm_type(self) -> str:
