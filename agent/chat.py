@@ -13,7 +13,7 @@ import chainlit as cl
 from chainlit.server import app as chainlit_server_app
 
 from agent.chat_import import answer_card, csv_files, import_flow
-from agent.chat_ui import TurnView, ask_approval
+from agent.chat_ui import TurnView, show_card
 from agent.chat_user import current_actor
 from agent.welcome import help_text, welcome_text
 from db.session import unit_of_work
@@ -90,10 +90,12 @@ async def starters(user: Any = None, language: Any = None) -> list[cl.Starter]:
 
 
 async def _resume_pending(actor: Actor) -> None:
-    value = await _STATE["agent"].pending(thread_id())
-    if value:
+    from agent.cards import waiting
+
+    found = await waiting(_STATE["agent"], thread_id())
+    if found:
         await cl.Message(content="An approval from earlier in this conversation is still waiting.").send()
-        await _approval_loop(value, actor)
+        await show_card(found[1], found[0])
 
 
 @cl.on_chat_start
@@ -114,20 +116,19 @@ async def on_chat_resume(thread: Any) -> None:
         await _resume_pending(actor)
 
 
-async def _approval_loop(value: dict[str, Any] | None, actor: Actor) -> None:
-    agent = _STATE["agent"]
-    while value:
-        decision = await ask_approval(value)
-        if decision is None:
-            await cl.Message(content="No answer yet: the action is still waiting for your approval; it will be "
-                                     "offered again when you come back to this conversation.").send()
-            return
-        view = TurnView()
-        async with _thread_lock():
-            result = await agent.decide(decision, thread_id=thread_id(), actor=actor, on_token=view.on_token,
-                                        on_display=view.on_display)
-        await view.finish(result.text)
-        value = result.approval
+async def _decide(decision: str, graph_thread: str) -> None:
+    """A card's Approve / Cancel: answer it in the graph thread it waits in; a next card shows in turn."""
+    actor = await current_actor()
+    if actor is None:
+        await cl.Message(content="Your account is disabled or gone; ask an admin.").send()
+        return
+    view = TurnView()
+    async with _thread_lock():
+        result = await _STATE["agent"].decide(decision, thread_id=graph_thread, actor=actor, on_token=view.on_token,
+                                              on_display=view.on_display)
+    await view.finish(result.text)
+    if result.approval:
+        await show_card(result.approval, graph_thread)
 
 
 async def handle_text(text: str) -> None:
@@ -138,12 +139,15 @@ async def handle_text(text: str) -> None:
     if text.lower() in {"help", "?", "/help"}:
         await cl.Message(content=help_text(get_settings())).send()
         return
+    from agent.cards import turn
+
     view = TurnView()
     async with _thread_lock():
-        result = await _STATE["agent"].send(text, thread_id=thread_id(), actor=actor, on_token=view.on_token,
-                                            on_display=view.on_display)
-    await view.finish(result.text)
-    await _approval_loop(result.approval, actor)
+        done = await turn(_STATE["agent"], text, thread_id=thread_id(), actor=actor, on_token=view.on_token,
+                          on_display=view.on_display, on_note=view.note)
+    await view.finish(done.result.text)
+    if done.result.approval:
+        await show_card(done.result.approval, done.graph_thread)
 
 
 @cl.on_message
@@ -161,6 +165,21 @@ async def on_message(message: cl.Message) -> None:
         await handle_text(text)
     else:
         await cl.Message(content=help_text(get_settings())).send()
+
+
+async def _run_as_turn(work: Any) -> None:
+    """Run a button's work like a typed message: between task_start and task_end (see _say_turn)."""
+    emitter = cl.context.emitter
+    await emitter.task_start()
+    try:
+        await work
+    except asyncio.CancelledError:  # the Stop button
+        pass
+    except Exception as exc:  # noqa: BLE001 - said in the chat as Chainlit does for a message; the session goes on
+        log.exception("card action failed")
+        await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
+    finally:
+        await emitter.task_end()
 
 
 async def _say_turn(text: str) -> None:
@@ -196,3 +215,21 @@ async def on_say(action: cl.Action) -> None:
     _ACTION_TASKS.add(task)
     task.add_done_callback(_ACTION_TASKS.discard)
     cl.context.session.current_task = task
+
+
+async def _on_card(action: cl.Action) -> None:
+    """Approve / Cancel on a card: started as the session's task and returned at once (as on_say)."""
+    payload = action.payload or {}
+    decision = "approve" if payload.get("decision") == "approve" else "cancel"
+    graph_thread = str(payload.get("graph_thread") or thread_id())
+    if graph_thread.split(":")[0] != thread_id():  # a card of another conversation cannot be answered here
+        return
+    task = asyncio.create_task(_run_as_turn(_decide(decision, graph_thread)))
+    _ACTION_TASKS.add(task)
+    task.add_done_callback(_ACTION_TASKS.discard)
+    cl.context.session.current_task = task
+    await action.remove()
+
+
+cl.action_callback("card_approve")(_on_card)
+cl.action_callback("card_cancel")(_on_card)

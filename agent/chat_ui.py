@@ -8,8 +8,6 @@ import chainlit as cl
 
 from agent.render import StreamNeutraliser, already_said, approval_markdown, display_markdown, neutralise
 
-APPROVAL_TIMEOUT = 24 * 3600  # seconds the Approve/Cancel buttons wait; unanswered, the approval stays pending
-
 
 def step_actions(steps: list[dict[str, Any]]) -> list[cl.Action]:
     return [cl.Action(name="say", payload={"text": s["say"]}, label=s["label"]) for s in steps if s.get("say")]
@@ -37,6 +35,10 @@ class TurnView:
         self.pending_text: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
         self.stream = StreamNeutraliser()
+
+    async def note(self, text: str) -> None:
+        """A line said before the answer (what happened to a waiting card)."""
+        await cl.Message(content=text).send()
 
     async def on_token(self, token: str) -> None:
         """Neutralised before it leaves: a streamed image would be fetched by the browser at once."""
@@ -66,12 +68,14 @@ class TurnView:
             await self.answer.send()
 
 
-async def ask_approval(value: dict[str, Any]) -> str | None:
-    """Show the summary with Approve / Cancel. Returns "approve", "cancel", or None when unanswered."""
-    actions = [cl.Action(name="approve", payload={"decision": "approve"}, label="Approve"),
-               cl.Action(name="cancel", payload={"decision": "cancel"}, label="Cancel")]
-    res = await cl.AskActionMessage(content=approval_markdown(value), actions=actions,
-                                    timeout=APPROVAL_TIMEOUT).send()
-    if not res:
-        return None
-    return "approve" if (res.get("payload") or {}).get("decision") == "approve" else "cancel"
+def card_actions(graph_thread: str) -> list[cl.Action]:
+    """Approve / Cancel on a card; the payload says which graph thread the card waits in."""
+    return [cl.Action(name=f"card_{decision}", payload={"decision": decision, "graph_thread": graph_thread}, label=label)
+            for decision, label in (("approve", "Approve"), ("cancel", "Cancel"))]
+
+
+async def show_card(value: dict[str, Any], graph_thread: str) -> None:
+    """The approval card with Approve / Cancel. It does not wait: the chat input stays usable; a typed "yes" or
+    "cancel" answers it, anything else runs beside it (agent/cards.py)."""
+    hint = "\n\n_You can keep typing: “yes” or “cancel” answers this card; anything else leaves it waiting._"
+    await cl.Message(content=approval_markdown(value) + hint, actions=card_actions(graph_thread)).send()
