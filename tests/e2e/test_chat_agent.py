@@ -73,6 +73,10 @@ async def converse(chat, thread_id: str, texts: list[str | Click], until, timeou
         for i, text in enumerate(texts):
             starts.append(len(chat.events))
             if isinstance(text, Click):
+                deadline = loop.time() + timeout
+                while loop.time() < deadline and not any(n == "action" and d.get("label") == text.label
+                                                         for n, d in chat.events):
+                    await asyncio.sleep(0.1)  # a card shown on resume may still be on its way
                 action = [d for n, d in chat.events if n == "action" and d.get("label") == text.label][-1]
                 async with httpx.AsyncClient() as client:
                     resp = await client.post(f"{chat.server.base}/project/action", headers={"cookie": chat.cookie},
@@ -170,13 +174,15 @@ def thread_rows(thread_id: str) -> tuple[list[str], int]:
 
 
 def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
+    """The approval card does not block: a message typed while it waits is answered and the card stays pending
+    until its Approve."""
     thread = str(uuid.uuid4())
     with running_server(tmp_path) as server:
         chat = open_chat(server)
-        chat.ask_answer = choose(chat, "approve")
         asyncio.run(converse(chat, thread,
                              ["load sample data", "show roofers in Texas", "analytics last 14 days",
-                              "remove sample data"],
+                              "remove sample data", "how many contacts",
+                              Click("Approve", until=lambda: said(chat, "Removed sample data"))],
                              until=lambda: said(chat, "Removed sample data")))
         log = server.log()
     assert said(chat, "Loaded sample data: 16 contacts")
@@ -184,8 +190,10 @@ def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
     assert table and "| id | name | email |" in table[0] and "Jane" in table[0]
     charts = [d for n, d in chat.events if n == "element" and d.get("type") == "plotly"]
     assert charts, [n for n, _ in chat.events]  # the analytics answer carries a Plotly chart
-    asks = [d for n, d in chat.events if n == "ask"]
-    assert asks and "Approve: Remove the sample data" in asks[0]["msg"]["output"]
+    assert not [d for n, d in chat.events if n == "ask"]  # no ask holds the composer
+    assert said(chat, "Approve: Remove the sample data")
+    assert said(chat, "Still waiting for your Approve or Cancel: Remove the sample data")
+    assert said(chat, "16 contacts match")  # answered while the card waited
     assert said(chat, "Removed sample data: 16 contacts")
     assert sample_count() == 0
     assert "An error occurred" not in log and "Traceback" not in log
@@ -206,24 +214,24 @@ def test_the_welcome_screen_offers_starters(db, tmp_path):
 def test_cancel_in_the_chat_does_nothing(db, tmp_path):
     with running_server(tmp_path) as server:
         chat = open_chat(server)
-        chat.ask_answer = choose(chat, "cancel")
-        asyncio.run(converse(chat, str(uuid.uuid4()), ["load sample data", "remove sample data"],
+        asyncio.run(converse(chat, str(uuid.uuid4()), ["load sample data", "remove sample data",
+                                                       Click("Cancel", until=lambda: said(chat, "Cancelled"))],
                              until=lambda: said(chat, "Cancelled")))
-    assert said(chat, "Cancelled: the user did not approve"), [(n, d) for n, d in chat.events if n in ("ask", "new_message")]
+    assert said(chat, "Cancelled: the user did not approve"), chat.messages()
     assert sample_count() == 16
 
 
 def test_a_pending_approval_survives_a_server_restart(db, tmp_path):
     thread = str(uuid.uuid4())
     with running_server(tmp_path) as server:
-        chat = open_chat(server)  # no answer to the ask: the approval stays pending
+        chat = open_chat(server)  # no answer to the card: the approval stays pending
         asyncio.run(converse(chat, thread, ["load sample data", "remove sample data"],
-                             until=lambda: said(chat, "still waiting for your approval")))
+                             until=lambda: said(chat, "Approve: Remove the sample data")))
     assert sample_count() == 16
     with running_server(tmp_path) as server:  # a new process, same database
         chat = open_chat(server)
-        chat.ask_answer = choose(chat, "approve")
-        asyncio.run(converse(chat, thread, [], until=lambda: said(chat, "Removed sample data")))
+        asyncio.run(converse(chat, thread, [Click("Approve", until=lambda: said(chat, "Removed sample data"))],
+                             until=lambda: said(chat, "Removed sample data")))
         log = server.log()
     assert said(chat, "An approval from earlier in this conversation is still waiting")
     assert said(chat, "Removed sample data: 16 contacts")
@@ -293,8 +301,8 @@ def test_with_an_openai_compatible_server_tokens_stream_and_approval_works(sessi
     with serve_app(fake.app()) as base, running_server(tmp_path, OPENAI_API_KEY="sk-test",
                                                        OPENAI_BASE_URL=base + "/v1") as server:
         chat = open_chat(server)
-        chat.ask_answer = choose(chat, "approve")
-        asyncio.run(converse(chat, str(uuid.uuid4()), ["how many in Austin?", "tag them as vip"],
+        asyncio.run(converse(chat, str(uuid.uuid4()), ["how many in Austin?", "tag them as vip",
+                                                       Click("Approve", until=lambda: said(chat, "Done: Changed"))],
                              until=lambda: said(chat, "Done: Changed 2 contacts.")))
     assert said(chat, "Done: 2 contacts match.")
     assert sum(1 for n, _ in chat.events if n == "stream_token") > 3  # the answer streamed token by token
@@ -308,25 +316,25 @@ SMS_DRAFT = "draft an sms campaign to roofers in Texas: Hi {first_name|there}, s
 
 
 def test_launch_from_a_button_then_approve_leaves_the_chat_usable(db, tmp_path):
-    """The "Launch it" button after a preview, then Approve: afterwards the UI is idle (send button and buttons
-    enabled) and the next message is answered."""
+    """The "Launch it" button after a preview shows the card, then Approve: afterwards the UI is idle (send button
+    and buttons enabled) and the next message is answered."""
     with running_server(tmp_path) as server:
         chat = open_chat(server)
-        chat.ask_answer = choose(chat, "approve")
         starts = asyncio.run(converse(chat, str(uuid.uuid4()), [
             "load sample data", SMS_DRAFT,
             Click("Preview it", until=lambda: said(chat, "Preview of ")),
-            Click("Launch it", until=lambda: said(chat, "Launched campaign")),
+            Click("Launch it", until=lambda: said(chat, "Approve: Launch campaign")),
+            Click("Approve", until=lambda: said(chat, "Launched campaign")),
             "how many contacts"], until=lambda: said(chat, "16 contacts match"), timeout=60))
         log = server.log()
     assert said(chat, "Drafted sms campaign"), chat.messages()
-    launch, after = chat.events[starts[3]:starts[4]], chat.events[starts[4]:]
-    asks = [d for n, d in launch if n == "ask"]
-    assert asks and "Approve: Launch campaign" in asks[0]["msg"]["output"], chat.messages()
+    launch, approve, after = (chat.events[starts[3]:starts[4]], chat.events[starts[4]:starts[5]],
+                              chat.events[starts[5]:])
+    assert not ui_busy(launch), [n for n, _ in launch]  # the card waits with the UI idle: the composer works
     assert said(chat, "Launched campaign #"), chat.messages()
-    names = [n for n, _ in launch]
-    assert not ui_busy(chat.events[:starts[4]]), names  # after Approve the UI is idle again
-    assert names.index("task_start") < names.index("ask")  # the button's turn runs as a task, like a message
+    names = [n for n, _ in approve]
+    assert not ui_busy(chat.events[:starts[5]]), names  # after Approve the UI is idle again
+    assert "task_start" in names  # the Approve runs as a task, like a message
     assert said(chat, "16 contacts match"), chat.messages()
     assert "task_end" in [n for n, _ in after] and not ui_busy(chat.events)
     assert "Traceback" not in log and "An error occurred" not in log
