@@ -65,6 +65,13 @@ def whole(text: Any) -> str:
     return "\n".join("> " + re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", line) for line in lines)
 
 
+def reason_words(code: str) -> str:
+    """An exclusion reason as people say it ("messaged in the last 24 hours", not cap_24h)."""
+    from domain.send_rules import REASONS
+
+    return REASONS.get(code, str(code).replace("_", " "))
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 booking', '2 bookings' ('1 reply', '2 replies' with many=...)."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
@@ -101,13 +108,14 @@ def approval_markdown(value: dict[str, Any]) -> str:
         lines.append(f"**How many:** {s['count']}")
     excluded = s.get("excluded") or {}
     if excluded:
-        lines.append("**Excluded:** " + ", ".join(f"{cell(reason)}: {n}" for reason, n in excluded.items()))
+        lines.append("**Excluded:** " + "; ".join(f"{cell(reason_words(reason), 200)}: {n}"
+                                                  for reason, n in excluded.items()))
     if s.get("deferred"):
         lines.append(f"**Deferred (quiet hours etc.):** {s['deferred']}")
     if s.get("cost_micros") is not None:
         lines.append(f"**Estimated cost:** {money(s['cost_micros'])}")
     if s.get("rendered"):
-        lines.append("**Sample message:**\n\n> " + cell(s["rendered"], 600))
+        lines.append("**Message (as the first recipient gets it):**\n\n" + whole(s["rendered"]))
     sample = s.get("sample") or []
     if sample and isinstance(sample[0], dict):
         cols = list(sample[0].keys())[:6]

@@ -54,9 +54,11 @@ def _address(channel: str, contact: Contact) -> tuple[str | None, bool]:
     return raw, bool((_EMAIL if channel == "email" else _E164).match(raw))
 
 
-def audience_select(filter_data: dict[str, Any] | None) -> sa.Select:
-    """The ids of a campaign's audience, as a subquery for set-based fact queries."""
-    return sa.select(Contact.id).where(audience_condition(filter_data), Contact.is_sample.is_(False))
+def audience_select(filter_data: dict[str, Any] | None, include_sample: bool = False) -> sa.Select:
+    """The ids of a campaign's audience, as a subquery for set-based fact queries (sample contacts only when
+    asked: the caller then says why they are left out, or messages them in sandbox mode)."""
+    stmt = sa.select(Contact.id).where(audience_condition(filter_data))
+    return stmt if include_sample else stmt.where(Contact.is_sample.is_(False))
 
 
 def recipient_facts(session: Session, campaign: Campaign, contacts: Sequence[Any], now: datetime,

@@ -28,13 +28,14 @@ REASONS = {
     "invalid_address": "invalid address",
     "already_sent": "already messaged in this campaign",
     "duplicate_address": "another contact with the same address gets this campaign (one message per address)",
-    "cap_24h": "frequency cap: per-24-hour limit reached",
-    "cap_7d": "frequency cap: per-7-day limit reached",
+    "cap_24h": "already messaged in the last 24 hours (frequency cap)",
+    "cap_7d": "messaged too often in the last 7 days (frequency cap)",
     "replied": "replied since the reference time (stop on reply)",
     "booked": "booked a meeting since the reference time",
     "bounced": "email hard-bounced before",
     "complained": "marked an email as spam before",
     "quiet_hours": "outside SMS hours in the contact's time zone (deferred)",
+    "sample": "sample contact (sample data is only messaged in sandbox mode)",
 }
 
 

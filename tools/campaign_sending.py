@@ -133,6 +133,9 @@ def with_stop_notice(text: str) -> str:
     return text if "STOP" in text.upper() else f"{text.rstrip()} Reply STOP to opt out."
 
 
+SANDBOX_POSTAL = "(your postal address goes here: an admin sets it before real emails can go out)"
+
+
 def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | None, variant: str | None = None,
                    to: str | None = None) -> Outgoing:
     """The message this contact gets (merge fields filled; email footer; SMS segments and cost)."""
@@ -149,13 +152,13 @@ def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | N
     url = unsubscribe_url(activity_id)
     values = values | {"unsubscribe_url": url}
     subject = tpl.render(chosen.get("subject") or campaign.subject or "", values)
-    text = tpl.render(chosen.get("body_text") or campaign.body_text, values) + tpl.text_footer(
-        s.sender_postal_address, url)
+    postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
+    text = tpl.render(chosen.get("body_text") or campaign.body_text, values) + tpl.text_footer(postal, url)
     html_src = chosen.get("body_html") or campaign.body_html
     html = None
     if html_src:
         html = tpl.add_html_footer(tpl.render(html_src, values, html_escape=True),
-                                   tpl.html_footer(s.sender_postal_address, url))
+                                   tpl.html_footer(postal, url))
     return Outgoing(activity_id or 0, contact.id, address, subject=subject, text=text, html=html,
                     unsubscribe_url=url, cost_micros=s.email_price_micros)
 
@@ -182,6 +185,9 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     reason, without using up an attempt; the tick releases them then. On PostgreSQL the claim holds a per-contact
     advisory lock until it commits, so two workers claiming rows of two campaigns for one contact at the same
     moment count each other's claim (SQLite serialises writers anyway)."""
+    from tools.sender import apply_stored
+
+    apply_stored(session)  # the sender set in the chat, in force in this worker process too
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return Batch(campaign_id, "?", note=f"campaign {campaign_id} is gone")

@@ -22,15 +22,17 @@ from domain import campaigns as tpl
 from domain import sms
 from domain.audience import one_per_address
 from domain.roles import Permission, require
-from domain.send_rules import REASONS, Outcome, SendRules, decide
+from domain.send_rules import REASONS, Decision, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
 from settings import get_settings
 from tools.campaign_sending import default_rules, render_message
+from tools.sender import apply_stored
 from tools.users import Actor
 
 SAMPLES = 3
 CONTACT_COLUMNS = ("id", "email", "phone", "first_name", "last_name", "company", "job_title", "city", "region",
-                   "country", "website", "attributes", "timezone", "opted_out_email", "opted_out_sms", "email_status")
+                   "country", "website", "attributes", "timezone", "opted_out_email", "opted_out_sms", "email_status",
+                   "is_sample")
 
 
 class CampaignError(ValueError):
@@ -195,13 +197,31 @@ def _warnings(channel: str, body_text: str) -> list[str]:
             out.append(f"UCS-2 encoding (70 characters per segment) because of: {''.join(length.non_gsm)}")
         if length.segments > 2:
             out.append(f"{length.segments} segments before merge fields: consider a shorter text")
-    elif not get_settings().sender_postal_address:
-        out.append("MKT_SENDER_POSTAL_ADDRESS is not set: emails cannot launch without a postal address (CAN-SPAM)")
+    elif not get_settings().sender_postal_address and not get_settings().sandbox_email:
+        out.append(POSTAL_MISSING)
     return out
 
 
+POSTAL_MISSING = ("no postal address for the email footer (CAN-SPAM): a real email cannot launch without one. An "
+                  "admin says 'set the sender postal address to ...' in the chat (or sets MKT_SENDER_POSTAL_ADDRESS)")
+
+
+def check_launch(session: Session, actor: Actor, ref: int | str) -> Campaign:
+    """What would make a launch fail, said before the approval card: not a draft, or a real email send without a
+    postal address (in sandbox mode an email campaign launches without one: nothing leaves the building)."""
+    _can(actor, "launch campaigns")
+    campaign = _get(session, ref)
+    apply_stored(session)
+    if campaign.status != "draft":
+        raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}: only a draft can be launched")
+    if campaign.channel == "email" and not get_settings().sandbox_email and not get_settings().sender_postal_address:
+        raise CampaignError(POSTAL_MISSING)
+    return campaign
+
+
 def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list[Any], dict[int, Any]]:
-    scope = q.audience_select(campaign.target_filter)
+    sandbox = _notice(campaign.channel) is not None
+    scope = q.audience_select(campaign.target_filter, include_sample=True)
     columns = [getattr(Contact, name) for name in CONTACT_COLUMNS]
     # light rows with the contact's attribute names, not ORM objects (50k at launch)
     contacts = list(session.execute(sa.select(*columns).where(Contact.id.in_(scope)).order_by(Contact.id)))
@@ -210,6 +230,9 @@ def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list
     since = rules.stop_since or now - timedelta(days=30)
     facts = q.recipient_facts(session, campaign, contacts, now, scope=scope, since=since)
     decisions = {f.contact_id: decide(f, rules, now, zone) for f in facts}
+    for c in contacts if not sandbox else ():  # sample data is messaged only where nothing leaves the building
+        if c.is_sample:
+            decisions[c.id] = Decision(Outcome.EXCLUDE, "sample")
     one_per_address(campaign.channel, ((f.contact_id, f.address) for f in facts), decisions)
     return contacts, decisions
 
@@ -219,6 +242,7 @@ def preview_campaign(session: Session, actor: Actor, ref: int | str) -> Campaign
     deferred by quiet hours, three rendered samples for real contacts, SMS segments and the estimated cost."""
     _can(actor, "preview campaigns")
     campaign = _get(session, ref)
+    apply_stored(session)
     contacts, decisions = _evaluate(session, campaign, utcnow())
     excluded = Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE)
     going = [c for c in contacts if decisions[c.id].outcome is not Outcome.EXCLUDE]
@@ -241,12 +265,7 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
     """Start sending (ASK FOR APPROVAL FIRST, with the preview). Writes one queued activity per eligible
     recipient (deferred ones wait for their local 08:00), then enqueues the send jobs after commit. `now`: the
     clock the send rules read (default: the current time; tests freeze it)."""
-    _can(actor, "launch campaigns")
-    campaign = _get(session, ref)
-    if campaign.status != "draft":
-        raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}: only a draft can be launched")
-    if campaign.channel == "email" and not get_settings().sender_postal_address:
-        raise CampaignError("set MKT_SENDER_POSTAL_ADDRESS (the postal address every email must carry) first")
+    campaign = check_launch(session, actor, ref)
     now = now or utcnow()
     contacts, decisions = _evaluate(session, campaign, now)
     later = campaign.schedule_at if campaign.schedule_at and campaign.schedule_at > now else None
@@ -383,6 +402,7 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str) -> TestSe
     from tools.optouts import normalise_address
 
     campaign = _get(session, ref)
+    apply_stored(session)
     try:
         address = normalise_address(campaign.channel, to)
     except ValueError as exc:

@@ -92,7 +92,8 @@ def _messages(session: Session, contact_id: int) -> list[Entry]:
                    "to": a.to_address, "cost_micros": a.cost_micros}
         for step, at in rules.message_steps(a.status, times, a.created_at, a.updated_at):
             extra = f": {rules.shorten(a.error_message, 80)}" if step in ("failed", "bounced") and a.error_message else ""
-            entries.append(Entry(at=at, kind="message", title=f"{label} {step}{extra}", channel=a.channel,
+            sim = "simulated " if a.provider == "sandbox" and step not in ("queued", "deferred", "cancelled") else ""
+            entries.append(Entry(at=at, kind="message", title=f"{label} {sim}{step}{extra}", channel=a.channel,
                                  source=a.provider or "campaign", details=details, ref=f"activity:{a.id}:{step}"))
     return entries
 

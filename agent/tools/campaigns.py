@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from agent.render import reason_words
 from agent.tools.common import Args, FilterField, data_text, landed, message, money, next_steps, plain, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
@@ -49,7 +50,7 @@ def _draft(session, actor, a: DraftArgs) -> ToolOutput:
 
 
 def _preview_lines(p: Any) -> list[str]:
-    excluded = ", ".join(f"{k}: {v}" for k, v in p.excluded.items()) or "none"
+    excluded = "; ".join(f"{reason_words(k)}: {v}" for k, v in p.excluded.items()) or "none"
     return [f"Audience {p.audience}, eligible now {p.eligible}, deferred (quiet hours) {p.deferred}.",
             f"Excluded: {excluded}.", f"Estimated cost: {money(p.estimated_cost_micros)}"
             + (f" ({p.segments} segment(s) per SMS)" if p.segments else "") + "."]
@@ -65,6 +66,8 @@ def _preview(session, actor, a: RefArgs) -> ToolOutput:
 
 
 def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
+    if hasattr(campaigns, "check_launch"):  # what would fail after Approve is said now, with how to fix it
+        campaigns.check_launch(session, actor, a.ref)
     p = campaigns.preview_campaign(session, actor, a.ref)
     return {"title": f"Launch campaign '{p.name}' ({p.channel})", "action": f"send {p.channel} now",
             "who": f"{p.eligible} eligible of an audience of {p.audience}", "count": p.eligible,
@@ -76,8 +79,10 @@ def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
 
 def _launch(session, actor, a: RefArgs) -> ToolOutput:
     r = campaigns.launch_campaign(session, actor, a.ref)
+    excluded = "; ".join(f"{reason_words(k)}: {n}" for k, n in r.excluded.items())
     text = (f"Launched campaign #{r.campaign_id}: {r.queued} queued, {r.deferred} deferred to quiet-hours end, "
-            f"{sum(r.excluded.values())} excluded. Estimated cost {money(r.estimated_cost_micros)}.")
+            f"{sum(r.excluded.values())} excluded" + (f" ({excluded})" if excluded else "") + ". Estimated "
+            f"{'simulated ' if r.notice else ''}cost {money(r.estimated_cost_micros)}.")
     steps = next_steps(("Status", f"status of campaign {r.campaign_id}"),
                        ("Pause it", f"pause campaign {r.campaign_id}"))
     return ToolOutput(text + (f" {r.notice}" if r.notice else ""), message(text + _notice(r), next=steps))
@@ -87,10 +92,12 @@ def _progress(verb: str):
     def run(session, actor, a: RefArgs) -> ToolOutput:
         fn = getattr(campaigns, {"status": "campaign_status"}.get(verb, f"{verb}_campaign"))
         p = fn(session, actor, a.ref)
-        counts = ", ".join(f"{k} {v}" for k, v in p.counts.items()) or "nothing sent yet"
+        sim = "simulated " if p.notice else ""  # sandbox: nothing left the building, say so on every number
+        counts = ", ".join(f"{sim if k not in ('queued', 'deferred', 'cancelled') else ''}{k} {v}"
+                           for k, v in p.counts.items()) or "nothing sent yet"
         text = (f"Campaign '{p.name}' is {p.status}"
                 + (f" ({p.pause_reason})" if p.pause_reason else "")
-                + f": {p.done} of {p.total} done; {counts}; cost so far {money(p.cost_micros)}.")
+                + f": {p.done} of {p.total} done; {counts}; {sim}cost so far {money(p.cost_micros)}.")
         return ToolOutput(text, message(text + _notice(p), progress=plain(p)))
     return run
 

@@ -24,6 +24,11 @@ def _summary(session, actor, a: ReplyArgs) -> dict[str, Any]:
     from tools.contacts import resolve_contact
 
     contact = resolve_contact(session, a.contact_ref)
+    if hasattr(conversations, "_latest_conversation") and conversations._latest_conversation(
+            session, contact.id, a.channel or "sms") is None:  # said before the card, not after Approve
+        raise conversations.ConversationError(
+            f"no conversation with {contact.first_name or contact.email or contact.phone} on {a.channel or 'sms'} "
+            "to reply in: they must write first on that channel (see 'inbox' for who wrote where)")
     name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email or contact.phone
     return {"title": f"Reply to {name} on {a.channel or 'sms'}", "action": "send one message", "count": 1,
             "who": f"{name} <{contact.email or contact.phone}>", "rendered": a.text}

@@ -22,10 +22,22 @@ class HistoryArgs(Args):
 
 def _history(session, actor, a: HistoryArgs) -> ToolOutput:
     t = timeline.contact_history(session, actor, a.ref, kinds=a.kinds, page=a.page, page_size=a.page_size)
-    rows = [{"when": f"{e.at:%Y-%m-%d %H:%M} UTC", "kind": e.kind, "what": e.title,
-             "detail": getattr(e, "detail", None) or getattr(e, "body", None)} for e in t.entries]
-    title = f"History of {t.contact_name}: {t.total} entries (page {t.page} of {t.pages})."
-    return ToolOutput(data_text(title, rows), table(title, ["when", "kind", "what", "detail"], rows))
+    rows = [{"when": f"{e.at:%Y-%m-%d %H:%M} UTC", "kind": e.kind, "what": e.title, "detail": _detail(e)}
+            for e in t.entries]
+    title = f"History of {t.contact_name}: {t.total} {'entry' if t.total == 1 else 'entries'} (page {t.page} of {t.pages})."
+    return ToolOutput(data_text(title, rows), table(title, ["when", "kind", "what", "detail"], rows, full=True))
+
+
+def _detail(e) -> str:
+    """The entry's whole text (a message's body, a reply) or its facts (to, status, cost, who), never empty."""
+    d = e.details or {}
+    if d.get("body"):
+        return str(d["body"])
+    parts = [f"to {d['to']}" if d.get("to") else "", f"status {d['status']}" if d.get("status") else "",
+             f"variant {d['variant']}" if d.get("variant") else "",
+             f"cost ${d['cost_micros'] / 1e6:.4f}" + (" simulated" if e.source == "sandbox" else "")
+             if d.get("cost_micros") else "", f"by {e.actor}" if e.actor else "", f"via {e.source}" if e.source else ""]
+    return "; ".join(p for p in parts if p)
 
 
 if timeline is not None:

@@ -7,6 +7,7 @@ from db.models.contacts import Contact, ContactEvent, Import, ImportError_, Supp
 from db.models.enrichment import EnrichmentJob, FetchedPage
 from db.models.inbox import CalendarBooking, ConversationMessage
 from db.models.ops import (
+    AccountSetting,
     AnalyticsCursor,
     DailyAnalytics,
     OutboundDelivery,
@@ -17,7 +18,7 @@ from db.models.ops import (
 from db.models.users import ApiKey, User
 
 __all__ = [
-    "AdCampaign", "AdMetric", "AnalyticsCursor", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
+    "AccountSetting", "AdCampaign", "AdMetric", "AnalyticsCursor", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
     "ConversationMessage", "DailyAnalytics", "EnrichmentJob", "FetchedPage", "Import", "ImportError_",
     "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "SchedulerLock", "Suppression", "User",
     "WebhookEvent", "utcnow",

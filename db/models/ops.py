@@ -110,3 +110,15 @@ class SchedulerLock(Base):
     name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     owner: Mapped[str] = mapped_column(sa.String(200))
     locked_until: Mapped[datetime]
+
+
+class AccountSetting(Base):
+    """A setting admins change from the chat (the email sender's name, address and postal address). An environment
+    variable for the same setting overrides it (tools/sender.py)."""
+
+    __tablename__ = "account_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by: Mapped[str | None] = mapped_column(sa.String(320))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

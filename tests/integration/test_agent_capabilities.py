@@ -129,7 +129,13 @@ def test_history_analytics_and_ads(session):
 
 
 def test_a_reply_waits_for_approve_and_shows_the_exact_text(session):
+    from db.models import ConversationMessage
+
     roofers(session)
+    jane = session.scalar(sa.select(Contact).where(Contact.email == "jane@acme.com"))
+    session.add(ConversationMessage(contact_id=jane.id, channel="sms", direction="inbound", body="Hi",
+                                    chatwoot_conversation_id=11))  # a conversation to reply in (else: refused early)
+    session.commit()
     asked, cancelled = chat(("say", "reply to jane@acme.com by sms: See you Monday at 9."), ("decide", "cancel"))
     assert asked.approval["tool"] == "reply_to_conversation"
     assert asked.approval["summary"]["rendered"] == "See you Monday at 9."
