@@ -28,6 +28,11 @@ WHAT_TO_DO = {
     "unknown": "the provider did not confirm: check its dashboard before sending again (never re-sent blindly)",
     "sending": "claimed by a worker that has not reported: it is retried or resolved by the next sweep",
 }
+IN_DOUBT_TO_DO = {
+    "checking": "being looked up at the provider on each tick: wait",
+    "review": "not found at the provider: say 'check again the sends in doubt of campaign {id}' or 'resend anyway the "
+              "sends in doubt of campaign {id}' (a person may get it twice)",
+}
 REASON_WORDS = REASONS | {"sample": "sample contact (a real provider never messages sample data)",
                           "excluded": "excluded", "skipped": "skipped", "cancelled": "cancelled before sending"}
 
@@ -209,17 +214,15 @@ def _problems(session: Session, campaign_id: int, limit: int) -> tuple[list[Prob
 
 
 def _in_doubt_rows(session: Session, campaign_id: int) -> list[ProblemRow]:
-    """The exactly-once lane's in-doubt listing, when it has landed (tools.campaign_sending.in_doubt_rows)."""
+    """The sends in doubt (tools.campaign_doubt.in_doubt, the exactly-once lane's listing), with what can be done."""
     try:
-        from tools.campaign_sending import in_doubt_rows
+        from tools.campaign_doubt import in_doubt
     except ImportError:
         return []
-    out = []
-    for r in in_doubt_rows(session, campaign_id):
-        get = r.get if isinstance(r, dict) else lambda k, _r=r: getattr(_r, k, None)
-        out.append(ProblemRow(get("id") or get("activity_id"), get("contact_id"), get("to_address") or get("to"),
-                              "in doubt", get("error_message") or get("reason"), WHAT_TO_DO["unknown"]))
-    return out
+    cid = campaign_id
+    return [ProblemRow(r.activity_id, r.contact_id, r.to, f"in doubt ({r.state})", r.note,
+                       IN_DOUBT_TO_DO.get(r.state, WHAT_TO_DO["unknown"]).format(id=cid))
+            for r in in_doubt(session, campaign_id)]
 
 
 @dataclass

@@ -55,6 +55,9 @@ def world(session):
         MarketingActivity(campaign_id=spring.id, contact_id=bob.id, channel="sms", status="failed",
                           provider="sandbox", to_address=bob.phone, error_code="invalid",
                           error_message="number is not reachable", failed_at=sent),
+        MarketingActivity(campaign_id=spring.id, contact_id=create_contact(session, phone="+15125550199").id,
+                          channel="sms", status="unknown", provider="sentdm", to_address="+15125550199",
+                          error_code="review", requested_at=sent),
         ConversationMessage(contact_id=jane.id, campaign_id=spring.id, channel="sms", direction="inbound", body=LONG,
                             chatwoot_conversation_id=501, occurred_at=now - timedelta(hours=2)),
         ConversationMessage(contact_id=bob.id, channel="sms", direction="inbound", body="thanks",
@@ -112,6 +115,7 @@ def test_campaign_list_and_card(session):
     assert "opted out of this channel: 1" in md and "opted_out" not in md  # reasons in words
     assert "Reply YES. " * 10 in md.replace("\\", "")  # the whole message
     assert "number is not reachable" in md and "What to do:" in md
+    assert "+15125550199" in md and "in doubt (review)" in md and "resend anyway the sends in doubt" in md
     assert "simulated (sandbox)" in md
     assert "no campaign is called 'Autumn'" in missing.text
 
