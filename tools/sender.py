@@ -68,6 +68,12 @@ def current_sender(session: Session) -> Sender:
     return Sender(name, email, settings.sender_postal_address, source)
 
 
+def show_sender(session: Session, actor: Actor) -> Sender:
+    """The sender in force and where each value comes from, for someone allowed to run campaigns."""
+    require(actor.role, Permission.CAMPAIGNS, "see the email sender")
+    return current_sender(session)
+
+
 def set_sender(session: Session, actor: Actor, *, name: str | None = None, email: str | None = None,
                postal_address: str | None = None) -> Sender:
     """Set the email sender's name, address and/or postal address (admins only). Stored in the database; an

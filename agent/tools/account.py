@@ -36,9 +36,9 @@ def _set(session, actor, a: SenderArgs) -> ToolOutput:
 
 
 def _show(session, actor, a: NoArgs) -> ToolOutput:
-    from tools.sender import current_sender
+    from tools.sender import show_sender
 
-    text = _describe(current_sender(session))
+    text = _describe(show_sender(session, actor))
     return ToolOutput(text, message(text))
 
 

@@ -73,6 +73,8 @@ resume_campaign          yes    yes       no
 review_enrichment        yes    yes       yes
 revoke_api_key           yes    no        no
 send_test                yes    yes       no
+set_sender               yes    no        no
+show_sender              yes    yes       no
 show_analytics           yes    yes       no
 update_contact           yes    yes       no
 """
@@ -137,6 +139,8 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "review_enrichment": ({"job_id": "{job_id}"}, "Enrichment #{job_id} approved"),
     "revoke_api_key": ({"ref": "Matrix key"}, "Revoked API key 'Matrix key'"),
     "send_test": ({"ref": "Matrix draft", "to": "me@example.com"}, "Test queued to me@example.com"),
+    "set_sender": ({"postal_address": "Matrix Inc, 1 Main St, Austin TX 78701"}, "Saved. Email sender: "),
+    "show_sender": ({}, "Email sender: "),
     "show_analytics": ({"start": date(2026, 1, 1), "end": date(2026, 12, 31)}, "2026-01-01 to 2026-12-31 (UTC)"),
     "update_contact": ({"ref": JANE, "changes": {"city": "Round Rock"}}, f"Updated contact {JANE}"),
 }
@@ -199,7 +203,7 @@ def test_the_table_is_what_the_roles_describe():
     does everything (the reviewer's rows are checked one by one above)."""
     assert all(row["admin"] for row in ALLOWED.values())
     assert sorted(t for t, row in ALLOWED.items() if not row["marketer"]) == ["list_api_keys", "list_users",
-                                                                              "revoke_api_key"]
+                                                                              "revoke_api_key", "set_sender"]
 
 
 @pytest.mark.parametrize("role", list(Role))
