@@ -11,14 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FILTER_HELP = (
-    'Contact filter in JSON: a condition {"field": "city", "op": "eq", "value": "Austin"}, or {"all": [...]}, '
-    '{"any": [...]}, {"not": {...}}. Tags: {"field": "tags", "op": "has", "value": "roofer"}. '
-    'No email: {"field": "email", "op": "missing"}. Text ops: eq, neq, in, not_in, contains, starts_with, present, '
-    'missing (case-insensitive). Fields: id, email, phone, name, first_name, last_name, company, job_title, website, '
-    'domain, city, region, postal_code, country, timezone, source, enrichment_status, tags, opted_out_sms, '
-    'opted_out_email, is_sample, created_at, replied, contacted, booked. Omit or {} for every contact.'
-)
+from domain.filter_help import filter_help
+
+FILTER_HELP = filter_help()  # generated from domain.filters: every field and operator (tests/unit/test_filter_help.py)
 CONTACT_COLUMNS = ["id", "name", "email", "phone", "company", "city", "region", "tags"]
 
 
