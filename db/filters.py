@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 
+from db.fold import fold_in, fold_match
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
 from domain.contacts import normalise_email, normalise_phone
 from domain.filters import All, AnyOf, Condition, Filter, Not
@@ -23,6 +24,7 @@ from domain.filters import All, AnyOf, Condition, Filter, Not
 # Statuses meaning a message really went out (an attempt reached the provider).
 CONTACTED_STATUSES = ("sending", "sent", "delivered", "opened", "clicked", "bounced", "complained", "unknown")
 _LOWER_EXACT = {"enrichment_status", "source", "email_status"}
+_FOLDED = {"city", "region", "company", "first_name", "last_name", "job_title"}  # accent-insensitive (db/fold.py)
 
 
 class _PerDialect(ColumnElement[bool]):
@@ -97,10 +99,13 @@ class _Ctx:
             return sa.and_(column.is_not(None), column != "")
         if c.op == "missing":
             return sa.or_(column.is_(None), column == "")
-        subject, convert = self._subject(c.field, column)
         if c.op in ("neq", "not_in"):
             positive = Condition(c.field, "eq" if c.op == "neq" else "in", c.value)
             return sa.or_(column.is_(None), sa.not_(self._text(positive)))
+        if c.field in _FOLDED:  # people type these without accents: "Montreal" finds "Montréal"
+            cond = fold_in(column, list(c.value)) if c.op == "in" else fold_match(column, c.value, c.op)
+            return sa.and_(column.is_not(None), cond)
+        subject, convert = self._subject(c.field, column)
         if c.op == "eq":
             cond = subject == convert(c.value)
         elif c.op == "in":
@@ -125,20 +130,18 @@ class _Ctx:
 
     def _name(self, c: Condition) -> ColumnElement[bool]:
         first, last = Contact.first_name, Contact.last_name
-        full = sa.func.lower(sa.func.coalesce(first, "") + " " + sa.func.coalesce(last, ""))
         if c.op == "present":
             return sa.or_(sa.and_(first.is_not(None), first != ""), sa.and_(last.is_not(None), last != ""))
         if c.op == "missing":
             return sa.not_(self._name(Condition("name", "present")))
-        value = " ".join(str(c.value).split()).lower()
+        value = c.value
+        whole = sa.func.trim(sa.func.coalesce(first, "") + " " + sa.func.coalesce(last, ""))
+        parts = (sa.func.coalesce(first, ""), sa.func.coalesce(last, ""))
         if c.op == "eq":
-            return sa.or_(sa.func.trim(full) == value, sa.func.lower(sa.func.coalesce(first, "")) == value,
-                          sa.func.lower(sa.func.coalesce(last, "")) == value)
+            return sa.or_(fold_match(whole, value), *(fold_match(p, value) for p in parts))
         if c.op == "contains":
-            return full.contains(value, autoescape=True)
-        return sa.or_(sa.func.lower(sa.func.coalesce(first, "")).startswith(value, autoescape=True),
-                      sa.func.lower(sa.func.coalesce(last, "")).startswith(value, autoescape=True),
-                      sa.func.trim(full).startswith(value, autoescape=True))
+            return fold_match(whole, value, "contains")
+        return sa.or_(*(fold_match(p, value, "starts_with") for p in parts), fold_match(whole, value, "starts_with"))
 
     def _date(self, c: Condition) -> ColumnElement[bool]:
         column = getattr(Contact, c.field)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.fold import folded
+from db.fold import fold_match
 from db.models import Contact
 from domain.contacts import normalise_email, normalise_phone
-from domain.folding import fold
 
 MAX_CANDIDATES = 10
 _ID = re.compile(r"^(?:#|id\s*#?|contact\s*#?)?\s*(\d{1,9})$", re.I)
@@ -44,15 +43,14 @@ def _matches(ref: str, rows: list[Contact]) -> ContactMatch:
 
 
 def _by_name(session: Session, name: str) -> tuple[list[Contact], bool]:
-    first, last = folded(sa.func.coalesce(Contact.first_name, "")), folded(sa.func.coalesce(Contact.last_name, ""))
+    first, last = sa.func.coalesce(Contact.first_name, ""), sa.func.coalesce(Contact.last_name, "")
     full = sa.func.trim(first + " " + last)
-    key = fold(" ".join(name.split()))
     q = sa.select(Contact).order_by(Contact.id).limit(MAX_CANDIDATES)
-    for cond in (full == key, sa.or_(first == key, last == key)):
+    for cond in (fold_match(full, name), sa.or_(fold_match(first, name), fold_match(last, name))):
         rows = list(session.scalars(q.where(cond)))
         if rows:
             return rows, True
-    near = sa.or_(full.startswith(key, autoescape=True), last.startswith(key, autoescape=True))
+    near = sa.or_(fold_match(full, name, "starts_with"), fold_match(last, name, "starts_with"))
     return list(session.scalars(q.where(near))), False
 
 

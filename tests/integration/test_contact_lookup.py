@@ -77,3 +77,32 @@ def test_the_opt_out_tool_takes_a_contact_name(session, people):
         _opt("out")(session, actor, OptArgs(channel="sms", address="luis garcia"))
     with pytest.raises(LookupError, match="several contacts match 'sam'"):
         _opt("out")(session, actor, OptArgs(channel="email", address="sam"))
+
+
+@pytest.mark.parametrize(("flt", "expected"), [
+    ({"field": "city", "op": "eq", "value": "Montreal"}, {"ana", "bo"}),
+    ({"field": "city", "op": "eq", "value": "MONTRÉAL"}, {"ana", "bo"}),
+    ({"field": "city", "op": "in", "value": ["montreal", "Quebec"]}, {"ana", "bo", "cy"}),
+    ({"field": "city", "op": "neq", "value": "montreal"}, {"cy", "di"}),
+    ({"field": "region", "op": "eq", "value": "quebec"}, {"ana", "bo", "cy"}),
+    ({"field": "company", "op": "contains", "value": "cafe"}, {"ana"}),
+    ({"field": "name", "op": "eq", "value": "jose martinez"}, {"ana"}),
+    ({"field": "name", "op": "contains", "value": "MARTIN"}, {"ana"}),
+    ({"field": "name", "op": "starts_with", "value": "zoe"}, {"bo"}),
+    ({"field": "first_name", "op": "eq", "value": "Zoe"}, {"bo"}),
+    ({"field": "city", "op": "starts_with", "value": "mont"}, {"ana", "bo"}),
+    ({"field": "city", "op": "eq", "value": "Mont.eal"}, set()),  # no regex leaks from a value
+])
+def test_filters_ignore_accents_and_case_on_names_cities_regions_companies(session, flt, expected):
+    from tools.contacts import query_contacts
+    from tools.users import Actor
+
+    for key, first, last, city, region, company in (
+            ("ana", "José", "Martínez", "Montréal", "Québec", "Café Soleil"),
+            ("bo", "Zoé", "Roy", "montreal", "QUEBEC", None),
+            ("cy", "Al", "Ng", "Québec", "Québec", "Acme"),
+            ("di", "Di", "Li", "Austin", "TX", "Acme")):
+        create_contact(session, email=f"{key}@x.com", first_name=first, last_name=last, city=city, region=region,
+                       company=company, tags=[])
+    page = query_contacts(session, Actor("m@example.com", "marketer"), flt, page_size=50)
+    assert {c.email.split("@")[0] for c in page.items} == expected
