@@ -8,6 +8,7 @@ process with MKT_REDIS_URL / MKT_QUEUE_NAMESPACE of the test enqueues the send j
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,25 +29,58 @@ ROOT = Path(__file__).resolve().parent.parent
 MKT = str(Path(sys.executable).parent / "mkt")
 
 
-def wait_until(what: str, check: Callable[[], Any], seconds: float, step: float = 0.1) -> Any:
-    """Poll `check` until it returns something truthy; AssertionError naming `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
+# Bounds are "something is wrong" limits, never expected durations: a loaded machine (another suite beside this one)
+# gets PATIENCE times the bound a test names before a wait fails. MKT_TEST_PATIENCE changes it.
+PATIENCE = float(os.environ.get("MKT_TEST_PATIENCE", "5"))
+
+
+def wait_until(what: str, check: Callable[[], Any], seconds: float, step: float = 0.1,
+               state: Callable[[], Any] | None = None) -> Any:
+    """Poll `check` until it returns something truthy (its value is returned). After PATIENCE x `seconds`, an
+    AssertionError naming `what`, the bound and, when given, `state()`: what was seen last (progress counts)."""
+    bound = seconds * PATIENCE
+    deadline = time.monotonic() + bound
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+            seen = f"; last seen: {state()}" if state is not None else ""
+            raise AssertionError(f"timed out after {bound:.0f} s waiting for {what}{seen}")
         time.sleep(step)
+
+
+def logged(paths: list[Path], text: str, since: dict[Path, int] | None = None) -> bool:
+    """Whether any of these log files holds `text` (after the byte offsets in `since`, when given)."""
+    for path in paths:
+        if path.exists() and text in path.read_text(errors="replace")[(since or {}).get(path, 0):]:
+            return True
+    return False
+
+
+def log_sizes(paths: list[Path]) -> dict[Path, int]:
+    return {path: len(path.read_text(errors="replace")) if path.exists() else 0 for path in paths}
 
 
 # --- fake providers ------------------------------------------------------------------------------------------
 
 class Counting:
-    """An ASGI wrapper counting POST requests arrived and still in flight (the fake sleeps its latency inside)."""
+    """An ASGI wrapper counting POST requests arrived and still in flight (the fake sleeps its latency inside).
+
+    `hold_when(predicate)`: from the first request that arrives while `predicate()` is true, requests are held at
+    the door (in flight, not yet answered) until `release()`; `held` is set when one is, so a test can kill a worker
+    with a request surely in flight, without polling for the instant one happens to be."""
 
     def __init__(self, app: Any) -> None:
         self.app, self.arrived, self.in_flight = app, 0, 0
+        self.held, self._released = threading.Event(), threading.Event()
+        self._hold: Callable[[], bool] | None = None
+
+    def hold_when(self, predicate: Callable[[], bool]) -> None:
+        self._hold = predicate
+
+    def release(self) -> None:
+        self._released.set()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -54,9 +89,29 @@ class Counting:
         self.arrived += 1
         self.in_flight += 1
         try:
+            if self._hold is not None and not self._released.is_set() and (self.held.is_set() or self._hold()):
+                receive = await self._held_until_released(receive)
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+    async def _held_until_released(self, receive: Any) -> Any:
+        """Read the whole request (the provider has it), wait for release(), then hand it to the fake: a request
+        whose sender died meanwhile is still carried out, as a real provider would."""
+        body = []
+        while True:
+            message = await receive()
+            body.append(message)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        self.held.set()
+        await asyncio.to_thread(self._released.wait)
+
+        async def replay() -> dict:
+            return body.pop(0) if body else await receive()
+
+        return replay
 
 
 # --- private servers -------------------------------------------------------------------------------------------

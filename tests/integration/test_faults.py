@@ -35,6 +35,8 @@ from tests.faults_support import (
     base_env,
     kill9,
     launch,
+    log_sizes,
+    logged,
     seed_contacts,
     start_worker,
     stop_workers,
@@ -64,6 +66,7 @@ class Provider:
         self.fake: Any = FakePostmark(latency=latency) if channel == "email" else FakeSentDm(latency=latency)
         self.counting = Counting(self.fake.app())
         self.url = stack.enter_context(serve_app(self.counting))
+        stack.callback(self.counting.release)  # before the server stops: nothing stays held
 
     def env(self, rate: int) -> dict[str, str]:
         if self.channel == "email":
@@ -157,11 +160,13 @@ def test_kill_9_of_the_worker_mid_campaign_then_restart(channel, db, tmp_path, r
             launched = launch(env, channel, f"Kill 9 {channel}")
             campaign_id = launched["campaign_id"]
             assert launched["queued"] == N
+            provider.counting.hold_when(lambda: provider.delivered() >= N // 3)  # then requests wait at the door
             procs.append(start_worker(env, tmp_path / "worker-1.log"))
-            wait_until("a third of the campaign sent with a request in flight",
-                       lambda: provider.delivered() >= N // 3 and provider.counting.in_flight > 0, 60, step=0.005)
+            wait_until("a request held at the provider after a third of the campaign was sent",
+                       provider.counting.held.is_set, 60, state=lambda: f"{provider.delivered()} sent")
             kill9(procs[0])
             at_kill, in_flight = provider.delivered(), provider.counting.in_flight
+            provider.counting.release()  # the provider carries out what it was sent; the answer has nobody to go to
             with db.connect() as conn:
                 sending = conn.scalar(sa.text("SELECT count(*) FROM marketing_activities WHERE campaign_id = :c "
                                               "AND status IN ('sending', 'unknown')"), {"c": campaign_id})
@@ -238,7 +243,12 @@ def test_kill_9_while_batches_wait_on_the_rate_limiter(channel, db, tmp_path, re
 
 RATES = {"email": 20, "sms": 40}  # messages per second: a campaign lasts about 15 s (email) or 8 s (sms)
 LATENCY = {"email": 0.2, "sms": 0.02}
-REDIS_DOWN_S = 30
+REDIS_DOWN_S = 30  # bound on the wait for the outage to be felt (Redis stays down until a worker felt it)
+OUTAGE_FELT = ("rate limiter unavailable", "Consumer encountered")  # a batch put back; a consumer losing Redis
+
+
+def worker_logs(tmp_path: Path) -> list[Path]:
+    return [tmp_path / f"worker-{i}.log" for i in (1, 2)]
 # While Redis is down the workers still send what they reserved rate-limit slots for before the stop (email: at most
 # 2 workers x 4 threads x one batch of 20 = 160; SMS: one message per thread) and nothing more: every later limiter
 # call fails and puts its batch back. Stopped after a fifth of 300, the campaign still has rows waiting when Redis
@@ -257,10 +267,13 @@ def test_redis_stopped_mid_campaign_then_started(channel, db, tmp_path, redis_se
             campaign_id = launch(env, channel, f"Redis outage {channel}")["campaign_id"]
             procs += [start_worker(env, tmp_path / f"worker-{i}.log") for i in (1, 2)]
             wait_until("a fifth of the campaign sent", lambda: provider.delivered() >= N // 5, 60, step=0.02)
+            logs, sizes = worker_logs(tmp_path), log_sizes(worker_logs(tmp_path))
             redis_server.stop()
-            at_stop = provider.delivered()
-            time.sleep(REDIS_DOWN_S)
-            at_start = provider.delivered()
+            at_stop, stopped = provider.delivered(), time.monotonic()
+            wait_until("a worker to feel the outage (a send put back or the queue unreachable)",
+                       lambda: any(logged(logs, text, sizes) for text in OUTAGE_FELT), REDIS_DOWN_S,
+                       state=lambda: f"{provider.delivered()} sent")
+            at_start, down_s = provider.delivered(), time.monotonic() - stopped
             redis_server.start()
             back, before = time.monotonic(), provider.counting.arrived
             assert at_start < N, "everything went out while Redis was down: make the campaign longer"
@@ -273,7 +286,7 @@ def test_redis_stopped_mid_campaign_then_started(channel, db, tmp_path, redis_se
         finally:
             stop_workers(procs)
     outcome = check_outcome(db, campaign_id, provider)
-    figures(f"redis outage {channel}", recipients=N, seconds_down=REDIS_DOWN_S, sent_before_stop=at_stop,
+    figures(f"redis outage {channel}", recipients=N, seconds_down=down_s, sent_before_stop=at_stop,
             sent_while_down=at_start - at_stop, unsent_when_started=N - at_start, lost=N - outcome["reached"],
             **outcome, seconds_to_first_send_after_start=resumed_s, seconds_start_to_settled=settled_s)
     assert outcome["reached"] == N  # nothing lost, nothing left for review: the outage put nothing in doubt
@@ -301,9 +314,11 @@ def test_postgres_restarted_mid_campaign(channel, tmp_path, redis_server):
                 campaign_id = launch(env, channel, f"Postgres restart {channel}")["campaign_id"]
                 procs += [start_worker(env, tmp_path / f"worker-{i}.log") for i in (1, 2)]
                 wait_until("a fifth of the campaign sent", lambda: provider.delivered() >= N // 5, 60, step=0.02)
+                logs, sizes = worker_logs(tmp_path), log_sizes(worker_logs(tmp_path))
                 cluster.stop("fast")
                 at_stop = provider.delivered()
-                time.sleep(3)
+                wait_until("a worker to feel the database gone", lambda: logged(logs, "OperationalError", sizes),
+                           30, state=lambda: f"{provider.delivered()} sent")
                 cluster.start()
                 back = time.monotonic()
                 wait_until(f"campaign {campaign_id} settled", lambda: settled(engine, campaign_id), SETTLE_S,
