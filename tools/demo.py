@@ -25,6 +25,8 @@ from tools.users import Actor
 
 SAMPLE_CAMPAIGN = "Spring roof check (sample)"
 SAMPLE_AD = "Storm season roofers (sample)"
+SAMPLE_FILTER = {"field": "tags", "op": "has", "value": "roofer"}
+_BROKEN_FILTER = {"field": "tags", "op": "contains", "value": "roofer"}  # what earlier versions stored (invalid)
 _PEOPLE = [
     ("Jane", "Doe", "Acme Roofing", "Owner", "Austin", "TX", "roofer"),
     ("Carlos", "Rivera", "Rivera Roof & Gutter", "Owner", "Austin", "TX", "roofer"),
@@ -112,7 +114,7 @@ def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[in
     Returns (sends, replies)."""
     sent_at = utcnow() - timedelta(days=10)
     camp = Campaign(name=SAMPLE_CAMPAIGN, channel="sms", status="completed",
-                    target_filter={"field": "tags", "op": "contains", "value": "roofer"},
+                    target_filter=SAMPLE_FILTER,
                     body_text="Hi {first_name}, spring storms are coming: want a free roof-check flyer for your "
                               "customers? Reply YES. Reply STOP to opt out.",
                     stats={}, send_rules={}, created_by=actor.email, launched_at=sent_at,
@@ -142,6 +144,7 @@ def load_sample_data(session: Session, actor: Actor) -> SampleResult:
     reports show something. Needs contacts:write. Loading twice adds nothing."""
     require(actor.role, Permission.CONTACTS_WRITE, "load sample data")
     if session.scalar(sa.select(sa.func.count()).select_from(Contact).where(Contact.is_sample.is_(True))):
+        _repair(session)
         return SampleResult(0, 0, 0, 0, already_loaded=True)
     people = [_contact(i, *row) for i, row in enumerate(_PEOPLE)]
     taken = set(session.scalars(sa.select(Contact.email).where(Contact.email.in_([p.email for p in people if p.email]))))
@@ -155,6 +158,14 @@ def load_sample_data(session: Session, actor: Actor) -> SampleResult:
         ads = _ad(session, actor)
     session.flush()
     return SampleResult(len(people), 1 if acts else 0, acts, replies, bookings=1 if acts else 0, ad_campaigns=ads)
+
+
+def _repair(session: Session) -> None:
+    """Sample data loaded by an earlier version: its campaign's audience used an operator tags never took."""
+    for camp in session.scalars(sa.select(Campaign).where(Campaign.is_sample.is_(True))):
+        if camp.target_filter == _BROKEN_FILTER:
+            camp.target_filter = dict(SAMPLE_FILTER)
+    session.flush()
 
 
 def sample_counts(session: Session) -> dict[str, int]:
