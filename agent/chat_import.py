@@ -19,6 +19,7 @@ from agent.chat_user import current_actor
 from agent.render import cell, markdown_table, neutralise
 from agent.tools.common import plain
 from domain.roles import Permission, can
+from tools.imports import inspect_csv
 from tools.users import Actor
 
 log = logging.getLogger(__name__)
@@ -161,8 +162,6 @@ _PENDING = "import_card"
 def revise(pending: PendingImport, changes: dict[str, str]) -> Any:
     """The preview with `changes` added to the pending ones (ValueError for a column or field that does not
     exist: nothing changes then). Reads the file again: call it from a worker thread."""
-    from tools.imports import inspect_csv
-
     preview = inspect_csv(str(pending.path), {**pending.overrides, **changes})
     pending.overrides.update(changes)
     pending.preview = preview
@@ -173,11 +172,6 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
     if actor is None or not can(actor.role, Permission.CONTACTS_WRITE):
         await cl.Message(content="Refused: importing contacts needs the 'contacts:write' permission "
                                  "(marketer or admin).").send()
-        return
-    try:
-        from tools.imports import inspect_csv
-    except ImportError:
-        await cl.Message(content="CSV import is not available in this build yet.").send()
         return
     path = await asyncio.to_thread(keep_upload, element)
     try:

@@ -6,6 +6,7 @@ from typing import Any
 
 import chainlit as cl
 
+from agent import charts
 from agent.render import StreamNeutraliser, already_said, approval_markdown, display_markdown, neutralise
 
 
@@ -14,14 +15,12 @@ def step_actions(steps: list[dict[str, Any]]) -> list[cl.Action]:
 
 
 def _chart(display: dict[str, Any]) -> list[Any]:
-    """A Plotly element when the analytics engineer's agent/charts.py can build one for this display."""
+    """A Plotly element when agent/charts.py can build one for this display."""
     if display.get("kind") != "chart":
         return []
     try:
-        from agent import charts
-
         figure = charts.figure_for(display)
-    except (ImportError, AttributeError, KeyError, ValueError):
+    except (AttributeError, KeyError, ValueError):  # a display without the data of its chart: shown as text
         return []
     return [cl.Plotly(name=display.get("title") or "chart", figure=figure, display="inline")] if figure else []
 

@@ -21,8 +21,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from db.filters import compile_filter
 from db.models import Contact
+from domain.filters import parse
 from domain.roles import PermissionDenied, Role
+from tools.enrichment import request_enrichment
+from tools.imports import import_rows
+from tools.timeline import contact_history
 from webhooks.auth import parse_json, read_body, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["n8n API"])
@@ -35,7 +40,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad JSON or bad parameter"}, 401: {"description": "Missing or invalid API key"},
     403: {"description": "The key lacks the scope"}, 404: {"description": "No such contact"},
     413: {"description": "Body too large"}, 422: {"description": "Invalid input"},
-    503: {"description": "Feature not available in this build"}}
+}
 CONTACT_FIELDS = ("id", "email", "phone", "first_name", "last_name", "company", "job_title", "website", "city",
                   "region", "postal_code", "country", "timezone", "tags", "attributes", "source",
                   "enrichment_status", "opted_out_sms", "opted_out_email", "created_at", "updated_at")
@@ -102,14 +107,6 @@ def _rows(data: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _import_rows():
-    try:
-        from tools.imports import import_rows
-    except ImportError:
-        raise HTTPException(503, "contact import through the API is not available in this build yet") from None
-    return import_rows
-
-
 @router.post("/contacts", responses=_ERRORS, summary="Create or update contacts (one or a batch)")
 async def post_contacts(request: Request, policy: str = Query("fill", description="fill | overwrite | skip"),
                         key: Any = Depends(require_scope("contacts:write"))) -> dict[str, Any]:
@@ -118,7 +115,6 @@ async def post_contacts(request: Request, policy: str = Query("fill", descriptio
     if policy not in POLICIES:
         raise HTTPException(422, f"policy must be one of {', '.join(POLICIES)}")
     rows = _rows(parse_json(await read_body(request), want=(dict, list)))
-    import_rows = _import_rows()
 
     def call(session):
         return import_rows(session, _actor(key), rows, policy=policy, source="api")
@@ -157,11 +153,6 @@ def _filter_condition(raw: str | None):
     if not raw:
         return sa.true()
     try:
-        from db.filters import compile_filter
-        from domain.filters import parse
-    except ImportError:
-        raise HTTPException(503, "filters are not available in this build yet") from None
-    try:
         return compile_filter(parse(raw))
     except ValueError as exc:
         raise HTTPException(400, f"bad filter: {exc}") from None
@@ -197,10 +188,6 @@ async def get_contacts(filter: str | None = Query(None, description="JSON filter
 
 
 def _timeline(session, key: Any, contact_id: int) -> Any:
-    try:
-        from tools.timeline import contact_history
-    except ImportError:
-        return None
     return _jsonable(contact_history(session, _actor(key), str(contact_id)))
 
 
@@ -217,19 +204,9 @@ async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("c
 
 # --- enrichment ----------------------------------------------------------------------------------------
 
-def _request_enrichment():
-    try:
-        from tools.enrichment import request_enrichment
-    except ImportError:
-        raise HTTPException(503, "enrichment is not available in this build yet") from None
-    return request_enrichment
-
-
 @router.post("/contacts/{contact_id}/enrich", responses=_ERRORS, summary="Queue one contact for enrichment")
 async def enrich_contact(contact_id: ContactId, priority: int = Query(0, ge=-100, le=100),
                          key: Any = Depends(require_scope("enrichment:write"))) -> dict[str, Any]:
-    request_enrichment = _request_enrichment()
-
     def call(session):
         if session.get(Contact, contact_id) is None:
             raise NotFound(f"no contact {contact_id}")
@@ -244,7 +221,6 @@ async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope(
                       ) -> dict[str, Any]:
     if body.filter is None and not body.contact_ids:
         raise HTTPException(422, "give a filter or contact_ids")
-    request_enrichment = _request_enrichment()
 
     def call(session):
         return request_enrichment(session, _actor(key), filter=body.filter, contact_ids=body.contact_ids,

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agent.tools.common import Args, NoArgs, data_text, landed, message, table
+from agent.tools.common import Args, NoArgs, data_text, message, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission, require
-
-api_keys = landed("tools.api_keys", "list_api_keys", "revoke_api_key")
+from tools import api_keys
 
 
 class RevokeArgs(Args):
@@ -42,8 +41,7 @@ def _revoke(session, actor, a: RevokeArgs) -> ToolOutput:
 
 register(ToolSpec("list_users", "The users of the chat and their roles (admins only).", NoArgs, Permission.ADMIN,
                   _users, read_only=True))
-if api_keys is not None:
-    register(ToolSpec("list_api_keys", "The API keys (name, prefix, scopes, revoked); never the secret. Admins only.",
-                      NoArgs, Permission.ADMIN, _keys, read_only=True))
-    register(ToolSpec("revoke_api_key", "Revoke an API key at once (admins only).", RevokeArgs, Permission.ADMIN,
-                      _revoke))
+register(ToolSpec("list_api_keys", "The API keys (name, prefix, scopes, revoked); never the secret. Admins only.",
+                  NoArgs, Permission.ADMIN, _keys, read_only=True))
+register(ToolSpec("revoke_api_key", "Revoke an API key at once (admins only).", RevokeArgs, Permission.ADMIN,
+                  _revoke))

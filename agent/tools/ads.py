@@ -6,11 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agent.tools.common import Args, FilterField, data_text, landed, money, table
+from agent.tools.common import Args, FilterField, data_text, money, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-ads = landed("tools.ads", "draft_ads", "ad_report")
+from tools import ads
 
 
 class DraftArgs(Args):
@@ -61,12 +60,10 @@ def _report(session, actor, a: RefArgs) -> ToolOutput:
     return ToolOutput(text, {"kind": "text", "markdown": text})
 
 
-if ads is not None:
-    register(ToolSpec("draft_ads", "Draft ad copy (facebook, google or linkedin) for the contacts matching a filter, "
-                      "within each platform's limits. Saved as a draft; nothing is spent.", DraftArgs,
-                      Permission.ADS, _draft))
-    if hasattr(ads, "record_ad_metrics"):
-        register(ToolSpec("record_ad_metrics", "Record one day's results of an ad campaign (entering a day again "
-                          "replaces it).", MetricsArgs, Permission.ADS, _metrics))
-    register(ToolSpec("ad_report", "Spend, impressions, clicks, conversions, CTR, CPC and cost per lead of an ad "
-                      "campaign.", RefArgs, Permission.ADS, _report, read_only=True))
+register(ToolSpec("draft_ads", "Draft ad copy (facebook, google or linkedin) for the contacts matching a filter, "
+                  "within each platform's limits. Saved as a draft; nothing is spent.", DraftArgs,
+                  Permission.ADS, _draft))
+register(ToolSpec("record_ad_metrics", "Record one day's results of an ad campaign (entering a day again "
+                  "replaces it).", MetricsArgs, Permission.ADS, _metrics))
+register(ToolSpec("ad_report", "Spend, impressions, clicks, conversions, CTR, CPC and cost per lead of an ad "
+                  "campaign.", RefArgs, Permission.ADS, _report, read_only=True))

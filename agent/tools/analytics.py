@@ -7,12 +7,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from agent.tools.common import Args, landed, message
+from agent import charts
+from agent.tools.common import Args, message
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-analytics = landed("tools.analytics", "analytics_report", "campaign_report")
-charts = landed("agent.charts", "report_display", "campaign_display")
+from tools import analytics
 
 
 class PeriodArgs(Args):
@@ -38,8 +37,7 @@ def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:
     return ToolOutput(report.summary(), display)
 
 
-if analytics is not None:
-    register(ToolSpec("show_analytics", "Daily numbers, rates and costs for a period, with a chart.", PeriodArgs,
-                      Permission.ANALYTICS, _period, read_only=True))
-    register(ToolSpec("campaign_report", "How one campaign did: funnel, exclusions, costs per response and booking, "
-                      "A/B variants.", CampaignArgs, Permission.ANALYTICS, _campaign, read_only=True))
+register(ToolSpec("show_analytics", "Daily numbers, rates and costs for a period, with a chart.", PeriodArgs,
+                  Permission.ANALYTICS, _period, read_only=True))
+register(ToolSpec("campaign_report", "How one campaign did: funnel, exclusions, costs per response and booking, "
+                  "A/B variants.", CampaignArgs, Permission.ANALYTICS, _campaign, read_only=True))

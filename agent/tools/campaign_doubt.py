@@ -7,11 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from agent.tools.common import Args, data_text, landed, message, next_steps, table
+from agent.tools.common import Args, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-doubt = landed("tools.campaign_doubt", "list_in_doubt", "check_again", "resend_anyway")
+from tools import campaign_doubt as doubt
 
 
 class DoubtArgs(Args):
@@ -50,13 +49,12 @@ def _resend(session, actor, a: DoubtArgs) -> ToolOutput:
     return ToolOutput(r.text, message(r.text))
 
 
-if doubt is not None:
-    P = Permission.CAMPAIGNS
-    register(ToolSpec("campaign_in_doubt", "A campaign's sends in doubt: the request went to the provider but its "
-                      "answer was lost and its search has not found it (left for review), with check again / "
-                      "resend anyway.", DoubtArgs, P, _list, untrusted_output=True, read_only=True))
-    register(ToolSpec("check_again_in_doubt", "Look a campaign's sends left for review up at the provider again "
-                      "(sends nothing).", DoubtArgs, P, _check))
-    register(ToolSpec("resend_anyway_in_doubt", "Queue a campaign's sends left for review again. RISK: if the first "
-                      "request did reach the provider, those people get the message twice. Waits for Approve.",
-                      DoubtArgs, P, _resend, summarise=_resend_summary))
+P = Permission.CAMPAIGNS
+register(ToolSpec("campaign_in_doubt", "A campaign's sends in doubt: the request went to the provider but its "
+                  "answer was lost and its search has not found it (left for review), with check again / "
+                  "resend anyway.", DoubtArgs, P, _list, untrusted_output=True, read_only=True))
+register(ToolSpec("check_again_in_doubt", "Look a campaign's sends left for review up at the provider again "
+                  "(sends nothing).", DoubtArgs, P, _check))
+register(ToolSpec("resend_anyway_in_doubt", "Queue a campaign's sends left for review again. RISK: if the first "
+                  "request did reach the provider, those people get the message twice. Waits for Approve.",
+                  DoubtArgs, P, _resend, summarise=_resend_summary))

@@ -8,11 +8,10 @@ from typing import Any, Literal
 from pydantic import Field
 
 from agent.render import reason_words
-from agent.tools.common import Args, FilterField, data_text, landed, message, money, next_steps, plain, table
+from agent.tools.common import Args, FilterField, data_text, message, money, next_steps, plain, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-campaigns = landed("tools.campaigns", "draft_campaign", "preview_campaign", "launch_campaign", "campaign_status")
+from tools import campaigns
 
 
 class DraftArgs(Args):
@@ -120,20 +119,18 @@ def _test(session, actor, a: TestArgs) -> ToolOutput:
     return ToolOutput(text, message(text))
 
 
-if campaigns is not None:
-    P = Permission.CAMPAIGNS
-    register(ToolSpec("draft_campaign", "Create a DRAFT sms or email campaign for the contacts matching a filter "
-                      "(nothing is sent).", DraftArgs, P, _draft))
-    register(ToolSpec("preview_campaign", "Who would get a campaign now: eligible, excluded by reason, deferred, "
-                      "rendered samples, SMS segments, estimated cost.", RefArgs, P, _preview, untrusted_output=True, read_only=True))
-    register(ToolSpec("launch_campaign", "Start sending a campaign. Waits for the user's Approve, which shows the "
-                      "preview.", RefArgs, P, _launch, summarise=_launch_summary))
-    register(ToolSpec("campaign_status", "Progress of a campaign: counts by status, cost so far.", RefArgs, P,
-                      _progress("status"), read_only=True))
-    register(ToolSpec("pause_campaign", "Pause a sending campaign.", RefArgs, P, _progress("pause")))
-    register(ToolSpec("resume_campaign", "Resume a paused campaign (it sends again: waits for Approve).", RefArgs, P,
-                      _progress("resume"), summarise=_resume_summary))
-    register(ToolSpec("cancel_campaign", "Cancel a campaign: nothing more is sent.", RefArgs, P, _progress("cancel")))
-    if hasattr(campaigns, "send_test"):
-        register(ToolSpec("send_test", "Send one test message of a campaign to your own address (waits for Approve).",
-                          TestArgs, P, _test, summarise=_test_summary))
+P = Permission.CAMPAIGNS
+register(ToolSpec("draft_campaign", "Create a DRAFT sms or email campaign for the contacts matching a filter "
+                  "(nothing is sent).", DraftArgs, P, _draft))
+register(ToolSpec("preview_campaign", "Who would get a campaign now: eligible, excluded by reason, deferred, "
+                  "rendered samples, SMS segments, estimated cost.", RefArgs, P, _preview, untrusted_output=True, read_only=True))
+register(ToolSpec("launch_campaign", "Start sending a campaign. Waits for the user's Approve, which shows the "
+                  "preview.", RefArgs, P, _launch, summarise=_launch_summary))
+register(ToolSpec("campaign_status", "Progress of a campaign: counts by status, cost so far.", RefArgs, P,
+                  _progress("status"), read_only=True))
+register(ToolSpec("pause_campaign", "Pause a sending campaign.", RefArgs, P, _progress("pause")))
+register(ToolSpec("resume_campaign", "Resume a paused campaign (it sends again: waits for Approve).", RefArgs, P,
+                  _progress("resume"), summarise=_resume_summary))
+register(ToolSpec("cancel_campaign", "Cancel a campaign: nothing more is sent.", RefArgs, P, _progress("cancel")))
+register(ToolSpec("send_test", "Send one test message of a campaign to your own address (waits for Approve).",
+                  TestArgs, P, _test, summarise=_test_summary))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
-import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -27,17 +25,6 @@ class NoArgs(Args):
 
 def FilterField(required: bool = False) -> Any:  # noqa: N802 - a pydantic Field factory
     return Field(... if required else None, description=FILTER_HELP)
-
-
-def landed(module: str, *names: str) -> Any | None:
-    """The tools module when it exists and has every name (its capability has landed), else None."""
-    try:
-        mod = importlib.import_module(module)
-    except Exception as exc:  # noqa: BLE001 - a capability that fails to import is reported, not fatal
-        if not isinstance(exc, ModuleNotFoundError):
-            logging.getLogger(__name__).warning("tools module %s failed to import: %s", module, exc)
-        return None
-    return mod if all(hasattr(mod, n) for n in names) else None
 
 
 def plain(value: Any) -> Any:

@@ -12,15 +12,13 @@ from agent.tools.common import (
     FilterField,
     contact_row,
     data_text,
-    landed,
     message,
     plain,
     table,
 )
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission, require
-
-contacts = landed("tools.contacts", "query_contacts", "count_contacts")
+from tools import contacts
 
 
 class QueryArgs(Args):
@@ -165,23 +163,19 @@ def _opt(direction: str):
     return run
 
 
-if contacts is not None:
-    register(ToolSpec("query_contacts", "List contacts matching a filter, a page at a time (default 25 per page). "
-                      "Returns id, name, email, phone, company, city, region and tags.",
-                      QueryArgs, Permission.CONTACTS_READ, _query, untrusted_output=True, read_only=True))
-    register(ToolSpec("count_contacts", "Count the contacts matching a filter.", CountArgs,
-                      Permission.CONTACTS_READ, _count, read_only=True))
-if landed("tools.contacts", "update_contact"):
-    register(ToolSpec("update_contact", "Change fields of ONE contact, found by id, email, phone or full name. "
-                      "If several match, nothing changes and the candidates are listed.",
-                      UpdateArgs, Permission.CONTACTS_WRITE, _update, untrusted_output=True))
-if landed("tools.contacts", "export_contacts"):
-    register(ToolSpec("export_contacts", "Export the contacts matching a filter to a CSV file the user can download.",
-                      ExportArgs, Permission.CONTACTS_READ, _export, read_only=True))
-if landed("tools.contacts", "bulk_update", "count_contacts", "query_contacts"):
-    register(ToolSpec("bulk_update", "Change every contact matching a filter: set fields, add or remove tags. "
-                      "Waits for the user's Approve.", BulkArgs, Permission.CONTACTS_WRITE, _bulk,
-                      summarise=_bulk_summary))
+register(ToolSpec("query_contacts", "List contacts matching a filter, a page at a time (default 25 per page). "
+                  "Returns id, name, email, phone, company, city, region and tags.",
+                  QueryArgs, Permission.CONTACTS_READ, _query, untrusted_output=True, read_only=True))
+register(ToolSpec("count_contacts", "Count the contacts matching a filter.", CountArgs,
+                  Permission.CONTACTS_READ, _count, read_only=True))
+register(ToolSpec("update_contact", "Change fields of ONE contact, found by id, email, phone or full name. "
+                  "If several match, nothing changes and the candidates are listed.",
+                  UpdateArgs, Permission.CONTACTS_WRITE, _update, untrusted_output=True))
+register(ToolSpec("export_contacts", "Export the contacts matching a filter to a CSV file the user can download.",
+                  ExportArgs, Permission.CONTACTS_READ, _export, read_only=True))
+register(ToolSpec("bulk_update", "Change every contact matching a filter: set fields, add or remove tags. "
+                  "Waits for the user's Approve.", BulkArgs, Permission.CONTACTS_WRITE, _bulk,
+                  summarise=_bulk_summary))
 register(ToolSpec("opt_out", "Opt an address out of a channel (sms or email). It stays suppressed for any "
                   "contact with that address, whatever later imports say.", OptArgs, Permission.CONTACTS_WRITE,
                   _opt("out")))

@@ -6,11 +6,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agent.tools.common import Args, landed, message
+from agent.tools.common import Args, message
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
+from tools import conversations
 
-conversations = landed("tools.conversations", "reply_to_conversation")
 Channel = Literal["sms", "whatsapp", "email", "facebook", "instagram", "telegram", "web", "api"]
 
 
@@ -36,10 +36,9 @@ def _summary(session, actor, a: ReplyArgs) -> dict[str, Any]:
 
 def _reply(session, actor, a: ReplyArgs) -> ToolOutput:
     r = conversations.reply_to_conversation(session, actor, a.contact_ref, a.channel or "sms", a.text)
-    text = r.summary if hasattr(r, "summary") else f"Replied to {r.contact_name} on {r.channel}."
+    text = r.summary
     return ToolOutput(text, message(text))
 
 
-if conversations is not None:
-    register(ToolSpec("reply_to_conversation", "Reply to a contact in their latest conversation on a channel. "
-                      "It sends: waits for Approve.", ReplyArgs, Permission.INBOX, _reply, summarise=_summary))
+register(ToolSpec("reply_to_conversation", "Reply to a contact in their latest conversation on a channel. "
+                  "It sends: waits for Approve.", ReplyArgs, Permission.INBOX, _reply, summarise=_summary))

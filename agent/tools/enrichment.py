@@ -7,12 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from agent.tools.common import Args, FilterField, NoArgs, data_text, landed, message, next_steps, table
+from agent.tools.common import Args, FilterField, NoArgs, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-enrichment = landed("tools.enrichment", "request_enrichment", "next_review_item", "review_enrichment")
-contacts = landed("tools.contacts", "count_contacts", "query_contacts")
+from tools import contacts, enrichment
 
 
 class EnrichArgs(Args):
@@ -100,20 +98,16 @@ def _overview(session, actor, _a: NoArgs) -> ToolOutput:
     return ToolOutput(text, message(text, next=steps))
 
 
-if hasattr(enrichment, "enrichment_overview"):
-    register(ToolSpec("enrichment_progress", "How many enrichment jobs are pending, running, waiting for review, "
-                      "approved, failed.", NoArgs, Permission.CONTACTS_READ, _overview, read_only=True))
-if enrichment is not None and contacts is not None:
-    register(ToolSpec("enrich_contacts", "Find company and role data on the web for the contacts matching a filter. "
-                      "Spends scraping credits: waits for Approve. Results wait for review.", EnrichArgs,
-                      Permission.ENRICHMENT_RUN, _enrich, summarise=_enrich_summary))
-if enrichment is not None:
-    register(ToolSpec("next_review_item", "The next enrichment result waiting for review: per field the current "
-                      "value, suggestion, source URL, quote and confidence.", NextArgs,
-                      Permission.ENRICHMENT_REVIEW, _next, untrusted_output=True, read_only=True))
-    register(ToolSpec("review_enrichment", "Decide one enrichment result: approve all or some fields (with "
-                      "optional corrections) or reject it.", ReviewArgs, Permission.ENRICHMENT_REVIEW, _review))
-if landed("tools.enrichment", "bulk_approve", "bulk_approve_preview"):
-    register(ToolSpec("bulk_approve_enrichment", "Approve every waiting result's verified fields at or above a "
-                      "confidence. Changes many contacts: waits for Approve.", BulkArgs,
-                      Permission.ENRICHMENT_REVIEW, _bulk, summarise=_bulk_summary))
+register(ToolSpec("enrichment_progress", "How many enrichment jobs are pending, running, waiting for review, "
+                  "approved, failed.", NoArgs, Permission.CONTACTS_READ, _overview, read_only=True))
+register(ToolSpec("enrich_contacts", "Find company and role data on the web for the contacts matching a filter. "
+                  "Spends scraping credits: waits for Approve. Results wait for review.", EnrichArgs,
+                  Permission.ENRICHMENT_RUN, _enrich, summarise=_enrich_summary))
+register(ToolSpec("next_review_item", "The next enrichment result waiting for review: per field the current "
+                  "value, suggestion, source URL, quote and confidence.", NextArgs,
+                  Permission.ENRICHMENT_REVIEW, _next, untrusted_output=True, read_only=True))
+register(ToolSpec("review_enrichment", "Decide one enrichment result: approve all or some fields (with "
+                  "optional corrections) or reject it.", ReviewArgs, Permission.ENRICHMENT_REVIEW, _review))
+register(ToolSpec("bulk_approve_enrichment", "Approve every waiting result's verified fields at or above a "
+                  "confidence. Changes many contacts: waits for Approve.", BulkArgs,
+                  Permission.ENRICHMENT_REVIEW, _bulk, summarise=_bulk_summary))

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agent.tools.common import Args, data_text, landed, message, next_steps, table
+from agent.tools.common import Args, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-imports = landed("tools.imports", "list_import_errors")
+from tools import imports
 
 
 class ErrorsArgs(Args):
@@ -25,9 +24,8 @@ def _errors(session, actor, a: ErrorsArgs) -> ToolOutput:
     return ToolOutput(data_text(title, rows), table(title, ["line", "column", "reason", "value", "rejected"], rows))
 
 
-if imports is not None:
-    register(ToolSpec("import_errors", "The rejected rows and dropped fields of a CSV import, by line.", ErrorsArgs,
-                      Permission.CONTACTS_READ, _errors, untrusted_output=True, read_only=True))
+register(ToolSpec("import_errors", "The rejected rows and dropped fields of a CSV import, by line.", ErrorsArgs,
+                  Permission.CONTACTS_READ, _errors, untrusted_output=True, read_only=True))
 
 
 class ImportArgs(Args):
@@ -76,7 +74,6 @@ def _import(session, actor, a: ImportArgs) -> ToolOutput:
     return ToolOutput(text, message(text, next=steps))
 
 
-if landed("tools.imports", "inspect_csv", "run_import"):
-    register(ToolSpec("import_contacts", "Import contacts from a CSV file uploaded in this chat, with the proposed "
-                      "column mapping. Changes many rows: waits for Approve, showing the mapping and first rows.",
-                      ImportArgs, Permission.CONTACTS_WRITE, _import, summarise=_import_summary))
+register(ToolSpec("import_contacts", "Import contacts from a CSV file uploaded in this chat, with the proposed "
+                  "column mapping. Changes many rows: waits for Approve, showing the mapping and first rows.",
+                  ImportArgs, Permission.CONTACTS_WRITE, _import, summarise=_import_summary))

@@ -62,27 +62,9 @@ def register(spec: ToolSpec) -> ToolSpec:
 
 
 def get(name: str) -> ToolSpec | None:
-    load_all()
+    """The tool called `name` (every area registered when the agent.tools package was imported)."""
     return _REGISTRY.get(name)
 
 
 def all_specs() -> list[ToolSpec]:
-    load_all()
     return list(_REGISTRY.values())
-
-
-_loaded = False
-
-
-def load_all() -> None:
-    """Import every wiring module once; a module whose capability has not landed registers nothing."""
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-
-    from agent.tools import MODULES
-
-    for name in MODULES:
-        importlib.import_module(f"agent.tools.{name}")
-    _loaded = True

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from agent.tools.common import Args, data_text, landed, table
+from agent.tools.common import Args, data_text, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-
-timeline = landed("tools.timeline", "contact_history")
+from tools import timeline
 
 
 class HistoryArgs(Args):
@@ -40,6 +39,5 @@ def _detail(e) -> str:
     return "; ".join(p for p in parts if p)
 
 
-if timeline is not None:
-    register(ToolSpec("contact_history", "Everything that happened to one contact, newest first, a page at a time.",
-                      HistoryArgs, Permission.CONTACTS_READ, _history, untrusted_output=True, read_only=True))
+register(ToolSpec("contact_history", "Everything that happened to one contact, newest first, a page at a time.",
+                  HistoryArgs, Permission.CONTACTS_READ, _history, untrusted_output=True, read_only=True))
