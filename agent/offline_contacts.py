@@ -58,7 +58,7 @@ def _audience_or_noun(text: str, vocab: Vocabulary) -> dict[str, Any] | Understa
 def count(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:how many|count(?: up)?|number of|total(?: number of)?|what'?s the (?:total )?number of)"
                  r"(?: of)?(?: the| all| my| our)? (.*?)(?: are there| do we have| do i have| have we got| we have|"
-                 r" i have| are in the database| in total| total| in the system)?$", text, re.I)
+                 r" i have| are in the database| in total| total| in the system| altogether| now)*$", text, re.I)
     if not m:
         return None
     found = _audience_or_noun(m.group(1), vocab)
@@ -68,7 +68,8 @@ def count(text: str, vocab: Vocabulary) -> Any:
 
 
 _SHOW = (r"^(?:show|list|find|search(?: for)?|get|display|view|see|give|pull(?: up)?|fetch|look(?: up| for)?|"
-         r"lookup|who are|i want to see|i need)(?: me| us)?(?: all)?(?: of)?(?: the| my| our)? (.*)$")
+         r"lookup|who are|i want to see|i need)(?: me| us)?(?: (?:a|the|full) list of| list of)?(?: all)?(?: of)?"
+         r"(?: the| my| our)? (.*)$")
 
 
 def show(text: str, vocab: Vocabulary) -> Any:
@@ -280,7 +281,11 @@ def export(text: str, vocab: Vocabulary) -> Any:
     if not m:
         return None
     who = m.group(1)
-    if re.fullmatch(r"(?:all|everything|it|them|the list|the contacts|contacts|all contacts|everyone)", who, re.I):
+    if who.strip().lower() in ("those", "these", "them", "that", "this", "it", "those contacts", "these contacts",
+                               "the results", "that list", "this list"):
+        return clarify("Which contacts should I export? Say who, e.g. `export contacts tagged roofer` "
+                       "(or `export all contacts`).")
+    if re.fullmatch(r"(?:all|everything|the list|the contacts|contacts|all contacts|everyone)", who, re.I):
         return [Call("export_contacts", {"filter": {}})]
     found = _audience_or_noun(who, vocab)
     return [Call("export_contacts", {"filter": found})] if isinstance(found, dict) else found

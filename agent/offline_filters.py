@@ -226,7 +226,7 @@ def parse_audience(text: str, vocab: Vocabulary = PURE) -> dict[str, Any] | None
         conditions.append(cond("tags", "has", _singular(word.group(1))))
         text = text[word.end():]
     for pattern, repl in _REWRITES:
-        text = re.sub(pattern, repl, " " + text, flags=re.I).strip()
+        text = re.sub(r"\s+", " ", re.sub(pattern, repl, " " + text, flags=re.I)).strip()
     text = re.sub(r"\s+", " ", text)
     named = re.search(r"\b(named|called)\b\s+(.+)$", text, re.I)
     if named:

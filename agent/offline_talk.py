@@ -56,9 +56,17 @@ def small_talk(text: str, help_text: str) -> Understanding | None:
         return said("help", help_text)
     if _GREETING.match(t):
         return said("greeting", "Hello! What would you like to do? (say `help` for examples)")
-    if _THANKS.match(t) and t:
+    words = re.findall(r"[a-z']+", t.lower())
+    if (_THANKS.match(t) and t) or (words and set(words) <= _THANK_WORDS and set(words) & _THANK_CORE):
         return said("thanks", "You're welcome.")
     return None
+
+
+_THANK_CORE = {"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate", "perfect", "great", "awesome",
+               "cool", "excellent", "brilliant", "wonderful", "amazing", "lovely", "nice"}
+_THANK_WORDS = _THANK_CORE | {"you", "so", "much", "very", "that's", "thats", "that", "is", "was", "ok", "okay", "a",
+                              "lot", "again", "it", "super", "good", "got", "all", "for", "the", "help", "job",
+                              "done", "works", "worked", "many", "really", "oh", "wow", "just", "what", "i", "needed"}
 
 
 # One line per capability: the closest two are suggested when a message is not understood.
