@@ -59,15 +59,19 @@ US_STATES = {
 }
 _CODES = set(US_STATES.values())
 _NOUNS = r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks)"
-_KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not|added|created)\b"
+_KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
 _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email address": "email",
            "an email address": "email", "email addresses": "email", "phone": "phone", "phones": "phone",
            "a phone": "phone", "phone number": "phone", "a phone number": "phone", "phone numbers": "phone",
            "mobile": "phone", "a mobile": "phone", "number": "phone", "a number": "phone", "website": "website",
            "a website": "website", "websites": "website", "site": "website", "a site": "website",
            "company": "company", "a company": "company", "title": "job_title", "job title": "job_title",
+           "tags": "tags", "a tag": "tags", "any tags": "tags", "any tag": "tags",
            "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
 _REWRITES = [  # phrasings -> the grammar's keywords
+    (r"\b(?:(?:(?:who|that) )?(?:were|was|got) (?:sent|messaged|texted|emailed|contacted)(?: in| by)? |who got |from |"
+     r"in |of )(?:the )?(?:campaign ([\w'&()-]+(?: [\w'&()-]+)*)|([\w'&()-]+(?: [\w'&()-]+)*?) campaign)(?=\s|$)",
+     lambda m: f" incampaign {(m.group(1) or m.group(2)).replace(' ', '_')} "),
     (r"\b(?:in|within|over|during) (?:the )?(?:last|past) (\d+) days?\b|\b(?:in )?(?:the )?(?:last|past) (\d+) days?\b",
      lambda m: f" last_{m.group(1) or m.group(2)}_days"),
     (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not) (?:been |yet )?", " not "),
@@ -146,6 +150,8 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
         return _place(value)
     if kw in ("who", "not"):
         return _status(value, negated=kw == "not", today=today)
+    if kw == "incampaign" and value:
+        return [cond("contacted_in_campaign", "eq", value.replace("_", " "))]
     if kw in ("added", "created"):
         return _since("created_at", value, today)
     return None

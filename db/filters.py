@@ -188,9 +188,12 @@ class _Ctx:
         match = []
         if ids:
             match.append(MarketingActivity.campaign_id.in_([int(i) for i in ids]))
-        if names:
-            match.append(MarketingActivity.campaign_id.in_(
-                sa.select(Campaign.id).where(sa.func.lower(Campaign.name).in_(names))))
+        for name in names:  # the exact name (case-insensitive), else the one campaign whose name contains it
+            exact = sa.select(Campaign.id).where(sa.func.lower(Campaign.name) == name)
+            part = sa.select(Campaign.id).where(sa.func.lower(Campaign.name).contains(name, autoescape=True))
+            only_one = sa.select(sa.func.count()).select_from(part.subquery()).scalar_subquery() == 1
+            match.append(sa.or_(MarketingActivity.campaign_id.in_(exact),
+                                sa.and_(~sa.exists(exact), only_one, MarketingActivity.campaign_id.in_(part))))
         return sa.exists(sa.select(1).where(MarketingActivity.contact_id == Contact.id,
                                             MarketingActivity.status.in_(CONTACTED_STATUSES), sa.or_(*match)))
 

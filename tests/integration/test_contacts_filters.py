@@ -82,6 +82,8 @@ CASES = [
     ({"field": "created_at", "op": "older_than_days", "value": 30}, {"jane"}),
     ({"field": "contacted_in_campaign", "op": "eq", "value": "spring sale"}, {"jane"}),
     ({"field": "contacted_in_campaign", "op": "in", "value": ["Autumn", "Spring Sale"]}, {"jane", "ana"}),
+    ({"field": "contacted_in_campaign", "op": "eq", "value": "spring"}, {"jane"}),  # the one name containing it
+    ({"field": "contacted_in_campaign", "op": "eq", "value": "a"}, set()),  # in both names: no guess
     ({"field": "contacted", "op": "within_days", "value": 7}, {"jane"}),
     ({"field": "contacted", "op": "missing"}, {"john", "bare"}),
     ({"field": "replied", "op": "within_days", "value": 30}, {"jane"}),
