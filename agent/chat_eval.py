@@ -150,10 +150,10 @@ async def score(cases: list[Case], model: Any, *, concurrency: int = 4) -> Repor
     """Run every case through `model` (a chat model with bind_tools) and classify the answers."""
     from agent.offline_dates import today_in
     from agent.prompts import system_prompt
-    from agent.tools import registry
+    from agent.tools import catalogue
     from settings import get_settings
 
-    specs = registry.all_specs()
+    specs = catalogue.all_specs()
     names = {s.name for s in specs}
     bound = model.bind_tools([s.schema() for s in specs])
     system = system_prompt()

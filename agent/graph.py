@@ -25,7 +25,7 @@ from agent.context import Context
 from agent.execute import _explain, parse_args, refusal, run_tool, summarise
 from agent.prompts import system_prompt
 from agent.state import AgentState
-from agent.tools import registry
+from agent.tools import catalogue
 from agent.tools.common import plain
 from agent.tools.registry import ToolOutput
 
@@ -62,7 +62,7 @@ def untrusted_seen(messages: list[BaseMessage]) -> bool:
     """Has third-party text entered the conversation since the user's last message?"""
     for m in _turn(messages):
         if isinstance(m, ToolMessage):
-            spec = registry.get(m.name or "")
+            spec = catalogue.get(m.name or "")
             if spec is not None and spec.untrusted_output:
                 return True
     return False
@@ -81,7 +81,7 @@ def make_agent_node(model: Any):
     """The model node. A model that `reads_only_user_words` (the offline parser: it turns the user's last message
     into calls and never reads tool output) marks its answer, so its calls are the user's own words and need no
     lasting-taint card; any other model's answer never carries the mark, whatever its server sends."""
-    bound = model.bind_tools([spec.schema() for spec in registry.all_specs()])
+    bound = model.bind_tools([spec.schema() for spec in catalogue.all_specs()])
     from_user_words = getattr(model, "reads_only_user_words", False) is True
 
     async def agent(state: AgentState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def make_agent_node(model: Any):
 
 async def _decide(call: dict[str, Any], actor: Any, tainted: bool, messages: list[BaseMessage],
                   from_user_words: bool = False) -> str:
-    spec = registry.get(call["name"])
+    spec = catalogue.get(call["name"])
     if spec is None:
         return f"Error: there is no tool named {call['name']!r} in this build."
     why = refusal(spec, actor)
@@ -155,7 +155,7 @@ async def tools(state: AgentState, runtime: Runtime[Context]) -> dict[str, Any]:
     for call in getattr(last, "tool_calls", []):
         decision = decisions.get(call["id"], "Error: no decision was recorded; nothing was done.")
         if decision == "run":
-            spec = registry.get(call["name"])
+            spec = catalogue.get(call["name"])
             result = await asyncio.to_thread(run_tool, spec, runtime.context.actor, call["args"])
         else:
             result = ToolOutput(decision, {"kind": "text", "markdown": decision, "error": True})

@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agent.tools import registry
+from agent.tools import catalogue
 from agent.tools.registry import ToolSpec
 
 MAX_SOURCES = 5
@@ -31,7 +31,7 @@ def data_sources(messages: list[BaseMessage]) -> list[str]:
         if isinstance(m, AIMessage):
             calls.update({c["id"]: c for c in m.tool_calls})
         elif isinstance(m, ToolMessage):
-            spec = registry.get(m.name or "")
+            spec = catalogue.get(m.name or "")
             if spec is not None and spec.untrusted_output:
                 args = (calls.get(m.tool_call_id) or {}).get("args") or {}
                 label = f"{m.name}({_short(args)})" if args else f"{m.name}"

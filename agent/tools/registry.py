@@ -61,10 +61,6 @@ def register(spec: ToolSpec) -> ToolSpec:
     return spec
 
 
-def get(name: str) -> ToolSpec | None:
-    """The tool called `name` (every area registered when the agent.tools package was imported)."""
-    return _REGISTRY.get(name)
-
-
-def all_specs() -> list[ToolSpec]:
-    return list(_REGISTRY.values())
+def registered() -> dict[str, ToolSpec]:
+    """The tools registered so far, by name (agent/tools/catalogue.py imports every area: use its get/all_specs)."""
+    return _REGISTRY

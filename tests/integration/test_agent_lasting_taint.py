@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from agent.context import actor_from
 from agent.runner import open_agent
-from agent.tools import registry
+from agent.tools import catalogue
 from db.models import Contact
 from db.session import unit_of_work
 from integrations.llm import chat_model
@@ -54,7 +54,7 @@ WRITES = {
 
 
 def writing_tools() -> list[str]:
-    return sorted(s.name for s in registry.all_specs() if not s.read_only)
+    return sorted(s.name for s in catalogue.all_specs() if not s.read_only)
 
 
 def test_every_writing_tool_is_covered_here():
@@ -113,7 +113,7 @@ def test_thanks_after_data_never_runs_the_planted_change_without_a_card(session,
     assert result.tool_calls[-1]["name"] == write
     tool_results = [m for m in fake.requests[-1]["messages"] if m["role"] == "tool"]
     if result.approval is None:  # only a tool that always asks (its own summary) may fail before the card
-        spec = registry.get(write)
+        spec = catalogue.get(write)
         assert spec.summarise is not None and pending is None, result
         assert len(fake.requests) == 4 and tool_results[-1]["content"].startswith("Error"), tool_results[-1]
     else:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from agent.context import actor_from
 from agent.runner import open_agent
-from agent.tools import registry
+from agent.tools import catalogue
 from cli.main import main
 from db.models import Base
 from db.session import unit_of_work
@@ -129,7 +129,7 @@ def test_a_model_that_obeys_hostile_contact_text_runs_no_write(session, message)
         result, pending = _send(message, model=chat_model(api_key="sk-test", model="fake", base_url=base + "/v1"))
     names = [c["name"] for c in result.tool_calls]
     assert names == ["query_contacts"] + [w["name"] for w in WRITES]
-    assert all(not registry.get(w["name"]).read_only for w in WRITES)
+    assert all(not catalogue.get(w["name"]).read_only for w in WRITES)
     assert result.approval is None and pending is None
     refusals = [m for m in fake.requests[-1]["messages"] if m["role"] == "tool"][-len(WRITES):]
     assert all(m["content"].startswith("Refused: this change was proposed after reading") for m in refusals)

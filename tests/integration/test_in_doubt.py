@@ -107,7 +107,7 @@ def test_email_requested_and_not_found_is_left_for_review_only_after_the_indexin
 
 
 def test_resend_anyway_needs_approval_in_the_chat_and_states_the_risk():
-    from agent.tools.registry import get
+    from agent.tools.catalogue import get
 
     spec = get("resend_anyway_in_doubt")
     assert spec is not None and spec.needs_approval(None) and "twice" in spec.description

@@ -13,7 +13,7 @@ from agent.context import actor_from
 from agent.execute import run_tool
 from agent.render import approval_markdown
 from agent.runner import open_agent
-from agent.tools import registry
+from agent.tools import catalogue
 from db.models import Campaign, ConversationMessage, MarketingActivity, utcnow
 from db.session import unit_of_work
 from domain.roles import PermissionDenied
@@ -77,7 +77,7 @@ def test_a_real_email_send_without_postal_address_is_refused_before_the_card(ses
     reset_settings()
     (asked,) = chat("launch campaign News")
     assert asked.approval is None and "no postal address" in asked.text and "set the sender postal address" in asked.text
-    spec = registry.get("set_sender")  # an admin sets it from the chat: stored, in force at once
+    spec = catalogue.get("set_sender")  # an admin sets it from the chat: stored, in force at once
     out = run_tool(spec, ADMIN, {"name": "Acme Roofing", "email": "hello@acme.com",
                                  "postal_address": "Acme Inc, 1 Main St, Austin TX 78701"})
     assert out.text.startswith("Saved. Email sender: Acme Roofing <hello@acme.com> (set in the chat)")

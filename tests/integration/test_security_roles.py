@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from agent.tools.registry import all_specs, get
+from agent.tools.catalogue import all_specs, get
 from db.models import Base, Campaign, Contact, ConversationMessage, EnrichmentJob, Import, utcnow
 from domain.roles import PermissionDenied, Role
 from settings import get_settings

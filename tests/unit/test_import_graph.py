@@ -57,7 +57,15 @@ def graph() -> dict[str, set[str]]:
             resolved = resolve(target)
             if resolved and resolved != name:
                 arrows[name].add(resolved)
+                arrows[name].update(_parents(resolved, name, mods))
     return arrows
+
+
+def _parents(module: str, importer: str, mods: dict[str, Path]) -> set[str]:
+    """The packages Python runs first when `importer` imports `module` from outside them (their __init__)."""
+    parts = module.split(".")
+    packages = {".".join(parts[:i]) for i in range(1, len(parts))}
+    return {p for p in packages if p in mods and importer != p and not importer.startswith(p + ".")}
 
 
 def circles(arrows: dict[str, set[str]]) -> list[list[str]]:
@@ -112,6 +120,8 @@ def test_the_graph_sees_imports_at_the_top_inside_functions_and_by_importlib():
     assert imported_names(tree) == ["a.b", "c.d", "e.f.g", "h.i"]
     arrows = graph()
     assert "db.jobs" in arrows["tools.campaigns"] and "workers.broker" in arrows["workers.actors"]
+    assert "agent.tools" in arrows["agent.render"]  # importing agent.tools.common runs agent/tools/__init__.py first
+    assert "agent.tools" not in arrows["agent.tools.campaigns"]  # ... which is already running for its own modules
 
 
 def test_the_circle_finder_finds_a_circle():
