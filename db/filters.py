@@ -20,6 +20,7 @@ from db.fold import fold_in, fold_match
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
 from domain.contacts import normalise_email, normalise_phone
 from domain.filters import All, AnyOf, Condition, Filter, Not
+from domain.folding import fold
 
 # Statuses meaning a message really went out (an attempt reached the provider).
 CONTACTED_STATUSES = ("sending", "sent", "delivered", "opened", "clicked", "bounced", "complained", "unknown")
@@ -168,7 +169,7 @@ class _Ctx:
             present = sa.and_(Contact.tags.is_not(None), _PerDialect(pg, other))
             return present if c.op == "present" else sa.not_(present)
         values = [c.value] if c.op == "has" else list(c.value)
-        conds = [_has_tag(str(v).strip().lower()) for v in values]
+        conds = [_tag(str(v)) for v in values]
         return sa.and_(*conds) if c.op in ("has", "has_all") else sa.or_(*conds)
 
     # --- opt-outs -----------------------------------------------------------------------------------
@@ -216,6 +217,13 @@ class _Ctx:
 
 def _upper(value: Any) -> str:
     return str(value).strip().upper()
+
+
+def _tag(value: str) -> ColumnElement[bool]:
+    """Tags are stored folded (domain.imports.normalise_tags: "Café" -> "cafe"); a tag stored before that matches
+    as typed (lower-case). Both forms use the GIN index on PostgreSQL."""
+    typed, folded_tag = " ".join(value.split()).lower(), fold(" ".join(value.split()))
+    return _has_tag(folded_tag) if typed == folded_tag else sa.or_(_has_tag(folded_tag), _has_tag(typed))
 
 
 def _has_tag(tag: str) -> ColumnElement[bool]:

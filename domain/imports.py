@@ -21,6 +21,7 @@ from domain.fastnorm import (
     normalise_country,
     timezone_for_place,
 )
+from domain.folding import fold
 from domain.import_consent import TARGETS as CONSENT_TARGETS
 from domain.import_consent import channels, consent_target, reading
 from domain.import_headers import AMBIGUOUS, attribute_key, header_key, synonym
@@ -330,11 +331,12 @@ _TAG_SPLIT = re.compile(r"[,;|]")
 
 
 def normalise_tags(raw: str | list[str] | None) -> list[str]:
-    """Tags lower-case, trimmed, unique, in order; a text is split on , ; |. At most 50, 64 characters each."""
+    """Tags lower-case without accents ("Café" -> "cafe", so filters match however people type them), trimmed,
+    unique, in order; a text is split on , ; |. At most 50, 64 characters each."""
     items = _TAG_SPLIT.split(raw) if isinstance(raw, str) else list(raw or [])
     out: list[str] = []
     for item in items:
-        tag = " ".join(str(item).split()).lower()[:64]
+        tag = fold(" ".join(str(item).split()))[:64]
         if tag and tag not in out:
             out.append(tag)
     return out[:MAX_TAGS]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, utcnow
 from domain.contacts import clean_name, normalise_phone, normalise_website, split_full_name
 from domain.fastnorm import fast_email, known_timezone, normalise_country
+from domain.folding import fold
 from domain.imports import LIMITS, normalise_tags
 from settings import get_settings
 from tools.history import record_event
@@ -32,8 +33,8 @@ def contact_changes(changes: dict[str, Any], *, allowed: tuple[str, ...], curren
             given = normalise_tags(raw if isinstance(raw, list | str) else [] if raw is None else [str(raw)])
             if name == "add_tags":
                 tags += [t for t in given if t not in tags]
-            elif name == "remove_tags":
-                tags = [t for t in tags if t not in given]
+            elif name == "remove_tags":  # a tag stored before tags were folded goes too
+                tags = [t for t in tags if t not in given and fold(t) not in given]
             else:
                 tags = given
             values["tags"] = tags

@@ -106,3 +106,23 @@ def test_filters_ignore_accents_and_case_on_names_cities_regions_companies(sessi
                        company=company, tags=[])
     page = query_contacts(session, Actor("m@example.com", "marketer"), flt, page_size=50)
     assert {c.email.split("@")[0] for c in page.items} == expected
+
+
+def test_tags_are_stored_folded_and_match_however_they_are_typed(session):
+    from domain.imports import normalise_tags
+    from tools.contacts import bulk_update, query_contacts, update_contact
+    from tools.users import Actor
+
+    actor = Actor("m@example.com", "marketer")
+    assert normalise_tags("Café, CRÈME brûlée;vip") == ["cafe", "creme brulee", "vip"]
+    new = create_contact(session, email="new@x.com", tags=[])
+    old = create_contact(session, email="old@x.com", tags=["crème"])  # stored before tags were folded
+    update_contact(session, actor, "new@x.com", {"add_tags": ["Café"]})
+    assert new.tags == ["cafe"]
+
+    def who(value):
+        return {c.email for c in query_contacts(session, actor, {"field": "tags", "op": "has", "value": value}).items}
+    assert who("café") == who("CAFE") == {"new@x.com"}
+    assert who("crème") == {"old@x.com"}
+    bulk_update(session, actor, {"field": "email", "op": "eq", "value": "old@x.com"}, remove_tags=["creme"])
+    assert old.tags == []

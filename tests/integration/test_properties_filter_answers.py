@@ -142,8 +142,8 @@ def _tags(c: Condition, row: dict[str, Any]) -> bool:
     tags = row["tags"] or []
     if c.op in ("present", "missing"):
         return bool(tags) is (c.op == "present")
-    wanted = [str(v).strip().lower() for v in ([c.value] if c.op == "has" else c.value)]
-    hits = [w in tags for w in wanted]
+    wanted = [" ".join(str(v).split()) for v in ([c.value] if c.op == "has" else c.value)]
+    hits = [w.lower() in tags or fold(w) in tags for w in wanted]  # stored folded, or (older rows) as typed
     return all(hits) if c.op in ("has", "has_all") else any(hits)
 
 
@@ -193,6 +193,7 @@ def _kinds(node: Any) -> set[str]:
 @example({"field": "source", "op": "eq", "value": "IMPORT"})
 @example({"field": "email_status", "op": "in", "value": ["Bounced", "ok"]})
 @example({"field": "tags", "op": "has_any", "value": ["ünïcödé", "nope"]})
+@example({"field": "tags", "op": "has", "value": "VÍP"})
 @example({"field": "tags", "op": "missing"})
 @example({"field": "first_name", "op": "present"})
 @example({"field": "updated_at", "op": "older_than_days", "value": 29})
