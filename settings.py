@@ -26,6 +26,9 @@ class Settings(BaseSettings):
 
     # --- where things live -------------------------------------------------------------
     var_dir: Path = Field(default=ROOT / "var", description="Runtime files: SQLite database, auth secret, uploads.")
+    elements_s3_bucket: str = Field(
+        default="", description="Chat charts and files kept in this S3-compatible bucket; empty: var/elements/.")
+    elements_s3_endpoint: str = Field(default="", description="Endpoint of a non-AWS S3 store (MinIO, R2, ...).")
     database_url: str = Field(
         default="",
         validation_alias=_alias("MKT_DATABASE_URL", "DATABASE_URL"),

@@ -12,6 +12,7 @@ from typing import Any
 import chainlit as cl
 from chainlit.server import app as chainlit_server_app
 
+from agent import element_store
 from agent.chat_import import answer_card, csv_files, import_flow
 from agent.chat_ui import TurnView, show_card
 from agent.chat_user import current_actor
@@ -23,6 +24,7 @@ from webhooks.app import mount_on
 
 log = logging.getLogger(__name__)
 mount_on(chainlit_server_app)  # our routes (health, webhooks, API) go before Chainlit's catch-all
+element_store.mount(chainlit_server_app)  # charts and files of reopened threads (signed links)
 _STATE: dict[str, Any] = {}
 _LOCKS: dict[str, asyncio.Lock] = {}
 
@@ -158,6 +160,7 @@ async def on_message(message: cl.Message) -> None:
         for element in files:
             await import_flow(element, actor)
         return
+    cl.user_session.set("titled", True)  # Chainlit names the thread after the first typed message
     text = (message.content or "").strip()
     if text and await answer_card(text):  # a mapping card waits and this message answers it
         return
@@ -182,7 +185,7 @@ async def _run_as_turn(work: Any) -> None:
         await emitter.task_end()
 
 
-async def _say_turn(text: str) -> None:
+async def _say_turn(text: str, title: bool = False) -> None:
     """A next-step button's turn, run like a typed message: between task_start and task_end. Chainlit runs action
     callbacks without them; an Approve answered inside would leave the UI "running" for good (send_ask_user ends
     with task_start), so the composer and every button stayed disabled."""
@@ -199,9 +202,21 @@ async def _say_turn(text: str) -> None:
         await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
     finally:
         await emitter.task_end()
+        if title:
+            await _title(text)
 
 
 _ACTION_TASKS: set[asyncio.Task] = set()
+
+
+async def _title(text: str) -> None:
+    """Name the thread after the user's words when its first interaction was a button (Chainlit names it after the
+    action, "say")."""
+    from chainlit.data import get_data_layer
+
+    layer = get_data_layer()
+    if layer is not None:
+        await layer.update_thread(thread_id(), name=text[:100])
 
 
 @cl.action_callback("say")
@@ -211,7 +226,9 @@ async def on_say(action: cl.Action) -> None:
     text = str((action.payload or {}).get("text") or "").strip()
     if not text:
         return
-    task = asyncio.create_task(_say_turn(text))
+    first = not cl.user_session.get("titled")
+    cl.user_session.set("titled", True)
+    task = asyncio.create_task(_say_turn(text, title=first))
     _ACTION_TASKS.add(task)
     task.add_done_callback(_ACTION_TASKS.discard)
     cl.context.session.current_task = task

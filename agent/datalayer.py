@@ -86,5 +86,9 @@ def ensure_tables(settings: Settings | None = None) -> None:
 def data_layer(settings: Settings | None = None) -> Any:
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
-    url, connect_args = async_url(settings or get_settings())
-    return SQLAlchemyDataLayer(conninfo=url, connect_args=connect_args or None, show_logger=False)
+    from agent.element_store import storage_client
+
+    settings = settings or get_settings()
+    url, connect_args = async_url(settings)
+    return SQLAlchemyDataLayer(conninfo=url, connect_args=connect_args or None, show_logger=False,
+                               storage_provider=storage_client(settings))
