@@ -171,7 +171,8 @@ def sms_campaign(page, steps: Steps) -> str:
             break
         page.wait_for_timeout(1500)
     sent_on = datetime.now(UTC).date().isoformat()
-    assert re.search(r": 4 of 4 done; (delivered|sent) 4", progress.last.inner_text()), progress.last.inner_text()
+    assert re.search(r": 4 of 4 done; simulated (delivered|sent) 4", progress.last.inner_text()), \
+        progress.last.inner_text()  # a sandbox send never reads as real
     steps.shot("campaign-done")
     return sent_on
 
@@ -200,6 +201,72 @@ def analytics_chart(page, steps: Steps, server_env: dict[str, str], sent_on: str
     steps.shot("analytics-chart")
 
 
+def contact_card(page, steps: Steps) -> None:
+    """The contact card: fields, consent per channel, the SMS she got with its text (simulated)."""
+    say(page, "open contact Jane Doe")
+    card = page.get_by_text(re.compile(r"Contact card of Jane Doe")).first
+    card.wait_for()
+    body = page.locator("body").inner_text()
+    assert "can be messaged" in body and "simulated" in body and "spring roof checks" in body, body[-2000:]
+    steps.shot("contact-card")
+
+
+def campaigns_list_and_card(page, steps: Steps) -> None:
+    """The campaign list, then the card opened from its button: funnel chart, exclusions in words, the message."""
+    say(page, "list campaigns")
+    page.get_by_text(re.compile(r"\d+ campaigns?, newest first")).first.wait_for()
+    assert page.locator("table").filter(has_text="simulated").count() >= 1, "sandbox numbers say simulated"
+    steps.shot("campaign-list")
+    charts = page.locator(".js-plotly-plot")
+    before = charts.count()
+    page.get_by_role("button", name=re.compile(r"^Open ")).last.click()
+    page.get_by_text(re.compile(r"Excluded:")).last.wait_for()
+    wait_until(page, lambda: charts.count() > before)
+    body = page.locator("body").inner_text()
+    assert "no address for this channel" in body or "opted out" in body or "Excluded: nobody" in body
+    charts.last.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    steps.shot("campaign-card")
+
+
+def email_campaign_with_a_message_while_the_card_waits(page, steps: Steps) -> None:
+    """An email campaign launches out of the box in sandbox; the chat stays usable while its card waits."""
+    say(page, "draft an email campaign to roofers in Texas: Spring roof checks | Hi {first_name|there}, "
+              "our spring roof checks are open this week.")
+    drafted = page.get_by_text(re.compile(r"Drafted email campaign")).first
+    drafted.wait_for()
+    campaign_id = re.search(r"#(\d+)", drafted.inner_text()).group(1)
+    say(page, f"launch campaign {campaign_id}")
+    page.get_by_text(re.compile(r"Approve: Launch campaign .*\(email\)")).first.wait_for()
+    steps.shot("email-approve-card")
+    say(page, "how many contacts")  # typed while the card waits: answered, and the card still waits
+    page.get_by_text(re.compile(r"Still waiting for your Approve or Cancel")).first.wait_for()
+    page.get_by_text(re.compile(r"\b5 contacts match")).first.wait_for()
+    steps.shot("message-while-card-waits")
+    page.get_by_role("button", name="Approve").last.click()
+    launched = page.get_by_text(re.compile(rf"Launched campaign #{campaign_id}: \d+ queued")).first
+    launched.wait_for()
+    assert "no address for this channel: 1" in launched.inner_text(), launched.inner_text()  # Sam has no email
+    steps.shot("email-launched")
+
+
+def reopen_thread(page, steps: Steps, base: str) -> None:
+    """Reload, reopen the conversation from the history: its charts are still there."""
+    page.goto(base, wait_until="domcontentloaded")
+    page.get_by_text("This is your marketing workspace").first.wait_for()
+    link = page.locator('a[href*="/thread/"]').filter(has_text=re.compile("contacts|csv|roofers|show", re.I)).first
+    link.wait_for()
+    title = link.inner_text()
+    assert title.strip().lower() != "say", "the thread is titled with the user's words"
+    link.click()
+    page.get_by_text(re.compile(r"Contact card of Jane Doe")).first.wait_for()
+    charts = page.locator(".js-plotly-plot")
+    wait_until(page, lambda: charts.count() >= 2)  # the analytics chart and the campaign funnel came back
+    charts.last.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    steps.shot("thread-reopened")
+
+
 def test_a_marketer_imports_segments_launches_an_sms_campaign_and_reads_analytics(app_server, server_env, browser_page,
                                                                                    tmp_path):
     csv_path = tmp_path / "contacts.csv"
@@ -214,7 +281,11 @@ def test_a_marketer_imports_segments_launches_an_sms_campaign_and_reads_analytic
                            ("import", lambda: import_csv(page, steps, csv_path)),
                            ("segment", lambda: segment_table(page, steps)),
                            ("campaign", lambda: seen.update(sent_on=sms_campaign(page, steps))),
-                           ("analytics", lambda: analytics_chart(page, steps, server_env, seen["sent_on"]))):
+                           ("analytics", lambda: analytics_chart(page, steps, server_env, seen["sent_on"])),
+                           ("contact", lambda: contact_card(page, steps)),
+                           ("campaigns", lambda: campaigns_list_and_card(page, steps)),
+                           ("email", lambda: email_campaign_with_a_message_while_the_card_waits(page, steps)),
+                           ("reopen", lambda: reopen_thread(page, steps, app_server.base))):
             step()
             done.append(name)
     except Exception:
