@@ -17,6 +17,7 @@ import re
 
 from agent import offline_campaigns as camp
 from agent import offline_contacts as cont
+from agent import offline_records as rec
 from agent.offline_filters import PURE, Vocabulary, unknown_noun
 from agent.offline_talk import Call, Understanding, not_understood, small_talk
 
@@ -99,7 +100,7 @@ def _apply(rule, text: str, vocab: Vocabulary) -> Understanding | None:
     return got if isinstance(got, Understanding) else Understanding(calls=list(got))
 
 
-_RULES = (*camp.RULES[:3], *cont.RULES[:5], *camp.RULES[3:], *cont.RULES[5:], *cont.LAST_RULES)
+_RULES = (*rec.RULES, *camp.RULES[:3], *cont.RULES[:5], *camp.RULES[3:], *cont.RULES[5:], *cont.LAST_RULES)
 
 
 def understand(text: str, vocab: Vocabulary = PURE, *, help_text: str = "") -> Understanding:

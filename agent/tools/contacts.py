@@ -54,7 +54,7 @@ def _query(session, actor, a: QueryArgs) -> ToolOutput:
     page = contacts.query_contacts(session, actor, a.filter, page=a.page, page_size=a.page_size, sort=a.sort)
     rows = [contact_row(i) for i in page.items]
     first = (page.page - 1) * page.page_size + 1 if rows else 0
-    summary = f"Found {page.total} contacts (showing {first}-{first + len(rows) - 1 if rows else 0})."
+    summary = f"Found {page.total} {_contacts(page.total)} (showing {first}-{first + len(rows) - 1 if rows else 0})."
     if page.total > page.page * page.page_size:
         summary += f" Add 'page {page.page + 1}' to your request for more."
     display = table(summary, CONTACT_COLUMNS, rows, filter=a.filter, page=page.page, total=page.total)
@@ -63,8 +63,12 @@ def _query(session, actor, a: QueryArgs) -> ToolOutput:
 
 def _count(session, actor, a: CountArgs) -> ToolOutput:
     n = contacts.count_contacts(session, actor, a.filter)
-    summary = f"{n} contacts match."
-    return ToolOutput(summary, message(f"**{n}** contacts match.", filter=a.filter))
+    summary = f"{n} {_contacts(n)} match{'es' if n == 1 else ''}."
+    return ToolOutput(summary, message(f"**{n}** {_contacts(n)} match{'es' if n == 1 else ''}.", filter=a.filter))
+
+
+def _contacts(n: int) -> str:
+    return "contact" if n == 1 else "contacts"
 
 
 def _update(session, actor, a: UpdateArgs) -> ToolOutput:
@@ -79,24 +83,25 @@ def _update(session, actor, a: UpdateArgs) -> ToolOutput:
                                     CONTACT_COLUMNS, rows))
         raise
     data = plain(result)
-    return ToolOutput(data_text(f"Updated contact {a.ref}.", data), message(_describe_update(a.ref, data)))
+    said = _describe_update(a.ref, data)  # one answer: the same words for the model and the chat
+    return ToolOutput(data_text(said.replace("**", "").replace("\n", " "), data), message(said))
 
 
 def _describe_update(ref: str, data: Any) -> str:
-    lines = [f"Updated **{ref}**."]
+    lines = [f"Updated contact **{ref}**."]
     changed = data.get("changed") if isinstance(data, dict) else None
     for name, change in (changed or {}).items():
         before, after = change if isinstance(change, list) and len(change) == 2 else (None, change)
         lines.append(f"- {name}: {before or '(empty)'} → {after or '(empty)'}")
     if isinstance(changed, dict) and not changed:
-        lines[0] = f"Nothing changed on **{ref}** (it already had those values)."
+        lines[0] = f"Nothing changed on contact **{ref}** (it already had those values)."
     lines += [f"- note: {n}" for n in (data.get("notes") or [])] if isinstance(data, dict) else []
     return "\n".join(lines)
 
 
 def _bulk(session, actor, a: BulkArgs) -> ToolOutput:
     n = contacts.bulk_update(session, actor, a.filter, set=a.set, add_tags=a.add_tags, remove_tags=a.remove_tags)
-    return ToolOutput(f"Changed {n} contacts.", message(f"Changed **{n}** contacts."))
+    return ToolOutput(f"Changed {n} {_contacts(n)}.", message(f"Changed **{n}** {_contacts(n)}."))
 
 
 def _bulk_summary(session, actor, a: BulkArgs) -> dict[str, Any]:

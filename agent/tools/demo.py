@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.render import plural
 from agent.tools.common import NoArgs, message, next_steps
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
@@ -25,8 +26,9 @@ def _load(session, actor, _a: NoArgs) -> ToolOutput:
 
 def _remove(session, actor, _a: NoArgs) -> ToolOutput:
     r = demo.remove_sample_data(session, actor)
-    text = (f"Removed sample data: {r.contacts} contacts, {r.campaigns} campaigns, {r.ad_campaigns} ad campaigns, "
-            f"{r.messages} messages, {r.bookings} bookings. Real data was not touched.")
+    text = (f"Removed sample data: {plural(r.contacts, 'contact')}, {plural(r.campaigns, 'campaign')}, "
+            f"{plural(r.ad_campaigns, 'ad campaign')}, {plural(r.messages, 'message')}, "
+            f"{plural(r.bookings, 'booking')}. Real data was not touched.")
     return ToolOutput(text, message(text))
 
 

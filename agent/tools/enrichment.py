@@ -88,14 +88,36 @@ def _bulk_summary(session, actor, a: BulkArgs) -> dict[str, Any]:
 
 def _bulk(session, actor, a: BulkArgs) -> ToolOutput:
     n = enrichment.bulk_approve(session, actor, a.min_confidence)
-    return ToolOutput(f"Approved enrichment for {n} contacts.", message(f"Approved enrichment for **{n}** contacts."))
+    who = "contact" if n == 1 else "contacts"
+    return ToolOutput(f"Approved enrichment for {n} {who}.", message(f"Approved enrichment for **{n}** {who}."))
 
 
 def _overview(session, actor, _a: NoArgs) -> ToolOutput:
     counts = enrichment.enrichment_overview(session, actor)
     text = "Enrichment: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing requested yet") + "."
     steps = next_steps(("Review results", "review enrichment")) if counts.get("in_review") else []
-    return ToolOutput(text, message(text, next=steps))
+    failures = _failures(session) if counts.get("failed") else []
+    if failures:
+        steps += next_steps(("Retry the failed ones", "retry failed enrichment"))
+    why = "".join(f"\n- {name}: {reason}" for name, reason in failures)
+    return ToolOutput(text + (" Why they failed: " + "; ".join(f"{n}: {r}" for n, r in failures) if failures else ""),
+                      message(text + (f"\n\n**Why they failed** (latest {len(failures)}):{why}" if failures else ""),
+                              next=steps))
+
+
+def _failures(session, limit: int = 10) -> list[tuple[str, str]]:
+    """(contact, reason in words) of the latest failed enrichment jobs."""
+    import sqlalchemy as sa
+
+    from agent.render import cell
+    from db.models import Contact, EnrichmentJob
+
+    rows = session.execute(sa.select(Contact, EnrichmentJob.error).join(Contact, Contact.id == EnrichmentJob.contact_id)
+                           .where(EnrichmentJob.status == "failed")
+                           .order_by(EnrichmentJob.finished_at.desc().nulls_last(), EnrichmentJob.id.desc())
+                           .limit(limit)).all()
+    return [(cell(" ".join(p for p in (c.first_name, c.last_name) if p) or c.email or f"#{c.id}", 80)
+             + f" (#{c.id})", cell(error or "no reason recorded", 300)) for c, error in rows]
 
 
 register(ToolSpec("enrichment_progress", "How many enrichment jobs are pending, running, waiting for review, "

@@ -114,7 +114,7 @@ def test_bulk_approval_of_enrichment_needs_approve(session):
     _job_in_review(session)
     asked, done = chat(("say", "approve enrichment above 0.9"), ("decide", "approve"), actor=REVIEWER)
     assert asked.approval["summary"]["count"] == 1
-    assert "Approved enrichment for 1 contacts" in done.text
+    assert "Approved enrichment for 1 contact" in done.text
 
 
 def test_history_analytics_and_ads(session):

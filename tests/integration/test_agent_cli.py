@@ -16,7 +16,7 @@ def test_once_answers_a_count(session, capsys):
     create_contact(session, first_name="Jane", email="jane@acme.com", city="Austin", tags=["roofer"])
     session.commit()
     assert main(["chat", "--once", "how many roofers in Austin"]) == 0
-    assert "**1** contacts match." in capsys.readouterr().out
+    assert "**1** contact matches." in capsys.readouterr().out
 
 
 def test_once_prints_a_table_as_text(session, capsys):

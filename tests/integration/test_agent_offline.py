@@ -52,7 +52,7 @@ def test_show_contacts_in_austin_without_email_returns_a_table(session):
     table = result.displays[0]
     assert table["kind"] == "table"
     assert [row[table["columns"].index("name")] for row in table["rows"]] == ["Bob Roe"]
-    assert "Found 1 contacts" in result.text
+    assert "Found 1 contact (" in result.text
     assert pending is None
 
 
@@ -132,7 +132,7 @@ def test_sample_data_loads_marked_and_removal_needs_approve(session):
                                         ("decide", "approve"))
     assert "Loaded sample data: 16 contacts" in loaded.text
     assert asked.approval["summary"]["count"] == 16
-    assert "Removed sample data: 16 contacts, 1 campaigns, 1 ad campaigns, 2 messages, 1 bookings" in done.text
+    assert "Removed sample data: 16 contacts, 1 campaign, 1 ad campaign, 2 messages, 1 booking" in done.text
     assert pending is None
     with unit_of_work() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0

@@ -95,7 +95,7 @@ MATRIX = {"field": "tags", "op": "has", "value": "matrix"}  # two contacts of ou
 # the world's ids). Kept beside the table so a new row needs both.
 CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "ad_report": ({"ref": SAMPLE_AD}, f"Ad '{SAMPLE_AD}' (facebook, active)"),
-    "bulk_approve_enrichment": ({"min_confidence": 0.9}, "Approved enrichment for 1 contacts"),
+    "bulk_approve_enrichment": ({"min_confidence": 0.9}, "Approved enrichment for 1 contact"),
     "bulk_update": ({"filter": {"field": "tags", "op": "has", "value": "plumber"}, "add_tags": ["matrix"]}, "Changed 2 contacts"),
     "campaign_report": ({"ref": SAMPLE_CAMPAIGN}, f"{SAMPLE_CAMPAIGN} (sms, completed): audience 6"),
     "campaign_in_doubt": ({"ref": "Matrix running"}, "Campaign 'Matrix running': 0 send(s) in doubt"),
