@@ -51,7 +51,7 @@ def running_server(tmp_path: Path, **env: str) -> Iterator[Server]:
                                 env=full_env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", proc, log_path)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 150  # a loaded CI machine starts it slowly
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{server.log()}")
