@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import (
+    AdCampaign,
     AdMetric,
     CalendarBooking,
     Contact,
@@ -30,6 +31,12 @@ from domain.analytics import METRICS
 
 A = MarketingActivity
 _STATUS_TIMES = (A.sent_at, A.delivered_at, A.opened_at, A.clicked_at, A.failed_at)
+
+
+def _real(contact_id: Any) -> sa.ColumnElement[bool]:
+    """Not a sample contact: sample data stays out of the real analytics (the sample campaign has its own report)."""
+    sample = sa.select(Contact.id).where(Contact.is_sample.is_(True))
+    return sa.or_(contact_id.is_(None), contact_id.not_in(sample))
 
 
 def _within(column: Any, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
@@ -63,7 +70,7 @@ def activity_numbers(session: Session, start: datetime, end: datetime) -> dict[s
         "cost_email_micros": _total(sa.and_(email, sent), A.cost_micros),
     }
     in_range = sa.or_(*(_within(c, start, end) for c in _STATUS_TIMES))
-    stmt = sa.select(*(v.label(k) for k, v in columns.items())).where(A.type != "test", in_range)
+    stmt = sa.select(*(v.label(k) for k, v in columns.items())).where(A.type != "test", in_range, _real(A.contact_id))
     row = session.execute(stmt).one()
     return {k: int(v or 0) for k, v in row._mapping.items()}
 
@@ -73,13 +80,16 @@ def other_numbers(session: Session, start: datetime, end: datetime) -> dict[str,
     bookings made, enrichment cost and model tokens of enrichments finished, in [start, end)."""
     reason = sa.func.coalesce(ContactEvent.data["reason"].as_string(), "")
     queries = {
-        "new_contacts": sa.select(sa.func.count()).where(_within(Contact.created_at, start, end)),
+        "new_contacts": sa.select(sa.func.count()).where(_within(Contact.created_at, start, end),
+                                                         Contact.is_sample.is_(False)),
         "responses": sa.select(sa.func.count(sa.distinct(ConversationMessage.contact_id))).where(
-            ConversationMessage.direction == "inbound", _within(ConversationMessage.occurred_at, start, end)),
+            ConversationMessage.direction == "inbound", _within(ConversationMessage.occurred_at, start, end),
+            _real(ConversationMessage.contact_id)),
         "opt_outs": sa.select(sa.func.count()).where(
             ContactEvent.kind == "opted_out", _within(ContactEvent.occurred_at, start, end),
-            reason != "hard_bounce"),
-        "bookings": sa.select(sa.func.count()).where(_within(CalendarBooking.created_at, start, end)),
+            reason != "hard_bounce", _real(ContactEvent.contact_id)),
+        "bookings": sa.select(sa.func.count()).where(_within(CalendarBooking.created_at, start, end),
+                                                     _real(CalendarBooking.contact_id)),
         "cost_enrichment_micros": sa.select(sa.func.coalesce(sa.func.sum(EnrichmentJob.cost_micros), 0)).where(
             _within(EnrichmentJob.finished_at, start, end)),
         "model_tokens": sa.select(sa.func.coalesce(sa.func.sum(EnrichmentJob.model_tokens), 0)).where(
@@ -90,12 +100,17 @@ def other_numbers(session: Session, start: datetime, end: datetime) -> dict[str,
 
 def ad_spend(session: Session, day: date) -> int:
     return int(session.scalar(sa.select(sa.func.coalesce(sa.func.sum(AdMetric.spend_micros), 0))
-                              .where(AdMetric.day == day)) or 0)
+                              .where(AdMetric.day == day, _real_ad())) or 0)
+
+
+def _real_ad() -> sa.ColumnElement[bool]:
+    return AdMetric.ad_campaign_id.not_in(sa.select(AdCampaign.id).where(AdCampaign.is_sample.is_(True)))
 
 
 def ad_spend_by_day(session: Session) -> dict[date, int]:
     """Ad spend of every day that has ad metrics (a small table: campaigns x days)."""
-    rows = session.execute(sa.select(AdMetric.day, sa.func.sum(AdMetric.spend_micros)).group_by(AdMetric.day))
+    rows = session.execute(sa.select(AdMetric.day, sa.func.sum(AdMetric.spend_micros)).where(_real_ad())
+                           .group_by(AdMetric.day))
     return {day: int(total or 0) for day, total in rows}
 
 

@@ -250,3 +250,15 @@ def list_ad_campaigns(session: Session, actor: Actor, limit: int = 50) -> list[A
                            .limit(limit))
     return [AdRow(a.id, a.name, a.platform, a.status, a.spend_micros, a.impressions, a.clicks, a.conversions,
                   a.created_at, a.is_sample) for a in rows]
+
+
+def simulated_sends(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """(sends, their cost in micros) recorded by the sandbox in [start, end), sample data and tests left out: the
+    part of a period's numbers that never left the building."""
+    from db.models import Contact
+
+    sample = sa.select(Contact.id).where(Contact.is_sample.is_(True))
+    count, cost = session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(A.cost_micros), 0)).where(
+        A.provider == "sandbox", A.type != "test", A.sent_at >= start, A.sent_at < end,
+        A.contact_id.not_in(sample))).one()
+    return int(count or 0), int(cost or 0)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from agent import charts
-from agent.tools.common import Args, message
+from agent.tools.common import Args, message, money
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
 from tools import analytics
@@ -28,7 +28,22 @@ class CampaignArgs(Args):
 def _period(session, actor, a: PeriodArgs) -> ToolOutput:
     report = analytics.analytics_report(session, actor, a.start, a.end)
     display = charts.report_display(report, a.chart) if charts else message(report.summary())
-    return ToolOutput(report.summary(), display)
+    note = _labels(session, a)
+    display["markdown"] = f"{display.get('markdown', '')}\n\n{note}"
+    return ToolOutput(f"{report.summary()} {note}", display)
+
+
+def _labels(session, a: PeriodArgs) -> str:
+    """What in the period was simulated (sandbox sends: their delivery and cost), and that sample data is apart."""
+    from domain.analytics import day_bounds
+    from settings import get_settings
+    from tools.campaign_views import simulated_sends
+
+    zone = get_settings().account_timezone
+    n, cost = simulated_sends(session, day_bounds(a.start, zone)[0], day_bounds(a.end, zone)[1])
+    sim = (f"{n} of these sends ({money(cost)}) were simulated in sandbox mode: nothing left the building, their "
+           "delivery and cost are simulated. ") if n else ""
+    return sim + "Sample data is left out (see its own campaign report)."
 
 
 def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:

@@ -135,3 +135,30 @@ def test_sandbox_sends_say_simulated_in_status_and_timeline(session):
     whats = [r[2] for r in history.displays[0]["rows"] if r[1] == "message"]
     assert whats and all("simulated" in w for w in whats if "queued" not in w)
     assert all(r[3] for r in history.displays[0]["rows"])  # every entry has its detail
+
+
+def test_analytics_leave_sample_data_out_and_say_what_was_simulated(session):
+    from datetime import timedelta
+
+    from tools.analytics import analytics_report, rebuild_daily, today
+    from tools.demo import load_sample_data
+
+    world(session)
+    load_sample_data(session, ADMIN)  # a past SMS campaign with sends, replies, a booking and a week of ad spend
+    session.commit()
+    with unit_of_work() as uow:
+        tc.launch_campaign(uow.session, MARKETER, "News", now=utcnow())
+    with unit_of_work() as uow:
+        uow.session.execute(sa.update(MarketingActivity).where(MarketingActivity.campaign_id == uow.session.scalar(
+            sa.select(Campaign.id).where(Campaign.name == "News"))).values(
+            status="delivered", provider="sandbox", sent_at=utcnow(), delivered_at=utcnow(), cost_micros=1800))
+    end = today()
+    with unit_of_work() as uow:
+        rebuild_daily(uow.session, end - timedelta(days=14), end)
+    with unit_of_work() as uow:
+        report = analytics_report(uow.session, ADMIN, end - timedelta(days=14), end)
+    assert report.totals["emails_sent"] == 2 and report.totals["sms_sent"] == 0  # the sample SMS sends stay out
+    assert report.totals["cost_ads_micros"] == 0 and report.totals["responses"] == 0  # sample ads and replies too
+    (shown,) = chat("analytics last 14 days")
+    assert "2 of these sends ($0.00) were simulated in sandbox mode" in shown.text
+    assert "Sample data is left out" in shown.displays[0]["markdown"]
