@@ -155,12 +155,15 @@ async def handle_text(text: str) -> None:
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     files = csv_files(message.elements or [])
+    first = not cl.user_session.get("titled")
+    cl.user_session.set("titled", True)  # Chainlit names the thread after the first typed message
     if files:
         actor = await current_actor()
         for element in files:
             await import_flow(element, actor)
+        if first and not (message.content or "").strip():  # a dropped file alone: titled after it, not "Untitled"
+            await _title(f"Import of {files[0].name}")
         return
-    cl.user_session.set("titled", True)  # Chainlit names the thread after the first typed message
     text = (message.content or "").strip()
     if text and await answer_card(text):  # a mapping card waits and this message answers it
         return
