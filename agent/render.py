@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.tools.common import money
+
+def money(micros: int | None) -> str:
+    """Micro-dollars as dollars (the same words as agent.tools.common.money; render imports nothing of agent.tools,
+    whose modules import render: no import circle)."""
+    return f"${(micros or 0) / 1_000_000:,.2f}"
 
 
 def cell(value: Any, limit: int = 60) -> str:

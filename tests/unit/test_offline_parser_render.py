@@ -25,5 +25,5 @@ def test_approval_summary_escapes_its_data_and_says_nothing_happens_before_appro
         "title": "Reply to ![x](http://evil) on sms", "who": "Jane <jane@acme.com>", "count": 1,
         "excluded": {"opted_out": 2}, "cost_micros": 16_000, "rendered": "Hi [there](http://phish)"}})
     assert "![x]" not in md and "\\<jane@acme.com\\>" in md
-    assert "**Excluded:** opted\\_out: 2" in md and "$0.02" in md
+    assert "**Excluded:** opted out of this channel: 2" in md and "$0.02" in md  # reasons in words
     assert "Nothing happens until you approve" in md
