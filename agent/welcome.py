@@ -34,7 +34,7 @@ def welcome_text(settings: Settings, user_name: str) -> str:
 def help_text(settings: Settings) -> str:
     examples = "\n".join(f"- `{e}`" for e in EXAMPLES)
     offline = (
-        "\n\nThe language model is **offline**: I understand requests like these (names and cities with or "
+        "\n\nThe language model is **offline**: I understand requests like these (names, cities and tags with or "
         "without accents, dates like `last week`), not free conversation. "
         "Set OPENAI_API_KEY to talk freely."
         if settings.offline_model

@@ -32,7 +32,7 @@ OP_NOTES: dict[str, str] = {
 
 _KIND_NOTES = {
     "text": "text (case- and accent-insensitive; city, region, company and names ignore accents)",
-    "name": "a person's name (accent-insensitive)", "tags": "tags", "bool": "true/false", "date": "dates",
+    "name": "a person's name (accent-insensitive)", "tags": "tags (case- and accent-insensitive)", "bool": "true/false", "date": "dates",
     "event": "activity (present = ever, missing = never)", "id": "ids", "channel": "channel", "campaign": "campaign",
 }
 
