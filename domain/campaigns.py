@@ -1,5 +1,5 @@
 """Campaign templates: merge fields with fallbacks, the CAN-SPAM email footer, signed unsubscribe tokens,
-A/B variant assignment. Pure functions.
+A/B variant assignment; campaign and activity statuses with their allowed moves and order. Pure functions.
 
 Template syntax: ``{first_name}``, ``{first_name|there}`` (fallback when empty), ``{attributes.plan|free}``,
 ``{{`` and ``}}`` for literal braces. Values are HTML-escaped in HTML bodies (fallbacks too)."""
@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 FIELDS = ("first_name", "last_name", "full_name", "company", "job_title", "city", "region", "country", "email",
@@ -155,3 +156,95 @@ def pick_variant(variants: list[dict[str, Any]], campaign_id: int, contact_id: i
             return variant
         point -= variant["weight"]
     return variants[-1]  # pragma: no cover - unreachable, the weights sum to total
+
+
+# --- statuses ----------------------------------------------------------------------------------------------------
+
+class CampaignStatus(StrEnum):
+    """A campaign's status (stored as its value)."""
+
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+# Allowed moves: launch (draft -> running), pause (by a person or after errors), resume, the tick completes a
+# campaign with nothing left to send, a resend of sends in doubt runs a completed one again, cancel is for good.
+CAMPAIGN_MOVES: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.DRAFT: frozenset({CampaignStatus.RUNNING, CampaignStatus.CANCELLED}),
+    CampaignStatus.RUNNING: frozenset({CampaignStatus.PAUSED, CampaignStatus.COMPLETED, CampaignStatus.CANCELLED}),
+    CampaignStatus.PAUSED: frozenset({CampaignStatus.RUNNING, CampaignStatus.CANCELLED}),
+    CampaignStatus.COMPLETED: frozenset({CampaignStatus.RUNNING}),
+    CampaignStatus.CANCELLED: frozenset(),
+}
+
+
+def campaign_can_move(current: str, new: str) -> bool:
+    """Whether a campaign that is `current` may become `new` (False for an unknown status)."""
+    try:
+        return CampaignStatus(new) in CAMPAIGN_MOVES[CampaignStatus(current)]
+    except ValueError:
+        return False
+
+
+class ActivityStatus(StrEnum):
+    """A marketing activity's (one message's) status (stored as its value)."""
+
+    QUEUED = "queued"
+    DEFERRED = "deferred"
+    CANCELLED = "cancelled"
+    SENDING = "sending"
+    UNKNOWN = "unknown"
+    SENT = "sent"
+    FAILED = "failed"
+    DELIVERED = "delivered"
+    OPENED = "opened"
+    CLICKED = "clicked"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+# The order delivery reports follow: a status only moves forward (a delivery receipt outranks a failure report
+# whichever arrives first; bounced and complained override). Equal ranks do not move each other.
+ACTIVITY_ORDER: dict[ActivityStatus, int] = {
+    ActivityStatus.QUEUED: 0, ActivityStatus.DEFERRED: 0, ActivityStatus.CANCELLED: 0,
+    ActivityStatus.SENDING: 1, ActivityStatus.UNKNOWN: 1, ActivityStatus.SENT: 2, ActivityStatus.FAILED: 3,
+    ActivityStatus.DELIVERED: 4, ActivityStatus.OPENED: 5, ActivityStatus.CLICKED: 6, ActivityStatus.BOUNCED: 7,
+    ActivityStatus.COMPLAINED: 8,
+}
+WAITING = frozenset({ActivityStatus.QUEUED, ActivityStatus.DEFERRED})  # not claimed yet: may still be cancelled
+
+# The send path's moves that are not forward: a claim put back or deferred (quiet hours, retry, a worker that
+# stopped), cancelled (campaign cancelled, cap reached or opted out at claim), in doubt, a deferral released,
+# an SMS in doubt or a resend-anyway queued again.
+_SEND_PATH_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
+    ActivityStatus.QUEUED: frozenset({ActivityStatus.DEFERRED, ActivityStatus.CANCELLED}),
+    ActivityStatus.DEFERRED: frozenset({ActivityStatus.QUEUED, ActivityStatus.CANCELLED}),
+    ActivityStatus.SENDING: frozenset({ActivityStatus.QUEUED, ActivityStatus.DEFERRED, ActivityStatus.CANCELLED,
+                                       ActivityStatus.UNKNOWN}),
+    ActivityStatus.UNKNOWN: frozenset({ActivityStatus.QUEUED}),
+}
+
+
+def activity_rank(status: str) -> int:
+    """The place of `status` in ACTIVITY_ORDER (0 for a status it does not know)."""
+    try:
+        return ACTIVITY_ORDER[ActivityStatus(status)]
+    except ValueError:
+        return 0
+
+
+def moves_forward(current: str, new: str) -> bool:
+    """Whether a delivery report of status `new` moves an activity that is `current` (a replay does not)."""
+    return ACTIVITY_ORDER[ActivityStatus(new)] > activity_rank(current)
+
+
+def activity_can_move(current: str, new: str) -> bool:
+    """Whether an activity that is `current` may become `new`: forward in ACTIVITY_ORDER, or one of the send
+    path's moves back (retries, deferrals, cancellations)."""
+    try:
+        return moves_forward(current, new) or ActivityStatus(new) in _SEND_PATH_MOVES.get(ActivityStatus(current), ())
+    except ValueError:
+        return False

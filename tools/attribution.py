@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Campaign, MarketingActivity
+from domain.campaigns import WAITING
 from settings import get_settings
 
-_WAITING = ("queued", "deferred")
+_WAITING = sorted(WAITING)  # not claimed yet: a stop rule cancels them
 
 
 def last_campaign_touch(session: Session, contact_id: int, at: datetime, window_days: int | None = None) -> int | None:

@@ -21,6 +21,7 @@ from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
 from domain.audience import one_per_address
+from domain.campaigns import CampaignStatus, campaign_can_move
 from domain.roles import Permission, require
 from domain.send_rules import REASONS, Decision, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
@@ -361,9 +362,9 @@ def pause_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignPr
     """Stop sending; what is queued stays queued until resume."""
     _can(actor, "pause campaigns")
     c = _get(session, ref)
-    if c.status != "running":
+    if not campaign_can_move(c.status, CampaignStatus.PAUSED):
         raise CampaignError(f"campaign {c.name!r} is {c.status}, not running")
-    c.status, c.pause_reason = "paused", f"paused by {actor.email}"
+    c.status, c.pause_reason = CampaignStatus.PAUSED, f"paused by {actor.email}"
     session.flush()
     return campaign_status(session, actor, c.id)
 
@@ -384,7 +385,7 @@ def cancel_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignP
     """Stop for good: every message not yet sent is cancelled. What was sent stays sent."""
     _can(actor, "cancel campaigns")
     c = _get(session, ref)
-    if c.status in ("completed", "cancelled"):
+    if not campaign_can_move(c.status, CampaignStatus.CANCELLED):
         raise CampaignError(f"campaign {c.name!r} is already {c.status}")
     from db.models import MarketingActivity as A
 

@@ -1,8 +1,8 @@
 """Delivery webhooks (Postmark and Sent.dm, real or sandbox-simulated) applied to activities.
 
-Monotonic: a status only moves forward (queued < sending/unknown < sent < failed < delivered < opened < clicked <
-bounced < complained: a delivery receipt outranks a failure report whichever arrives first; bounced and complained
-override). Each step's time is the earliest one seen (an open or a click also proves delivery by its time), so
+Monotonic: a status only moves forward in domain.campaigns.ACTIVITY_ORDER (queued < sending/unknown < sent < failed <
+delivered < opened < clicked < bounced < complained: a delivery receipt outranks a failure report whichever arrives
+first; bounced and complained override). Each step's time is the earliest one seen (an open or a click also proves delivery by its time), so
 events can arrive in any order and replays change nothing. Bounces, complaints and unsubscribes go to tools.optouts.
 Inbound SMS: STOP-family keywords opt out, START opts back in, HELP queues the help answer; every inbound message
 is recorded as a conversation message (stop-on-reply uses it)."""
@@ -16,12 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import ConversationMessage, MarketingActivity, WebhookEvent, utcnow
+from domain.campaigns import moves_forward
 from domain.keywords import Keyword, classify
 from tools.contacts import find_by_address
 from tools.optouts import opt_in, opt_out
 
-RANK = {"queued": 0, "deferred": 0, "cancelled": 0, "sending": 1, "unknown": 1, "sent": 2, "failed": 3,
-        "delivered": 4, "opened": 5, "clicked": 6, "bounced": 7, "complained": 8}
 STAMP = {"sent": "sent_at", "delivered": "delivered_at", "opened": "opened_at", "clicked": "clicked_at",
          "failed": "failed_at", "bounced": "failed_at"}
 
@@ -33,7 +32,7 @@ def advance(activity: MarketingActivity, status: str, at: datetime | None = None
     _stamp(activity, STAMP.get(status), at)
     if status in ("opened", "clicked"):
         _stamp(activity, "delivered_at", at)  # an open proves delivery (by then at the latest)
-    if RANK[status] <= RANK.get(activity.status, 0):
+    if not moves_forward(activity.status, status):
         return False
     activity.status = status
     return True
