@@ -311,5 +311,18 @@ def imports(text: str, vocab: Vocabulary) -> Any:
     return None
 
 
-RULES = (opt, enrich, history, export, imports, set_field, tag, count, open_contact)
+def merge(text: str, vocab: Vocabulary) -> Any:
+    """"merge contact A into B", "merge #12 into #7", "combine jane@a.com with jane@b.com" (the second stays)."""
+    m = re.match(r"^(?:merge|combine|fold)(?: the)?(?: contacts?| records?)? (.+?) (?:into|with|onto|to)"
+                 r"(?: the)?(?: contact| record)? (.+)$", text, re.I)
+    if not m:
+        return None
+    source, target = contact_ref(m.group(1), loose=True), contact_ref(m.group(2), loose=True)
+    if not source or not target:
+        return clarify("Which two contacts? Say \"merge contact A into B\" with names, emails, phones or #ids; "
+                       "B is the one that stays.")
+    return [Call("merge_contacts", {"source": source, "target": target})]
+
+
+RULES = (opt, enrich, history, export, imports, set_field, tag, count, open_contact, merge)
 LAST_RULES = (show,)

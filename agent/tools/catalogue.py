@@ -20,6 +20,7 @@ from agent.tools import (  # noqa: F401  (each registers its tools when imported
     records,
     campaign_doubt,
     account,
+    merge,
 )
 
 

@@ -56,6 +56,7 @@ list_campaigns           yes    yes       no
 list_conversations       yes    yes       no
 list_users               yes    no        no
 load_sample_data         yes    yes       no
+merge_contacts           yes    yes       no
 next_review_item         yes    yes       yes
 open_campaign            yes    yes       no
 open_contact             yes    yes       yes
@@ -109,6 +110,7 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "draft_campaign": ({"name": "Matrix new", "channel": "email", "subject": "Hi", "body_text": "Hi {first_name|there}"},
                        "Drafted email campaign 'Matrix new'"),
     "enrich_contacts": ({"filter": MATRIX}, "Queued enrichment for 2 contacts"),
+    "merge_contacts": ({"source": "m1@example.com", "target": "m2@example.com"}, "Merged contact #"),
     "enrichment_progress": ({}, "Enrichment: in_review 1."),
     "export_contacts": ({"filter": {"field": "tags", "op": "has", "value": "plumber"}}, "Exported 2 contacts to contacts-"),
     "import_contacts": ({"file": UPLOAD}, "Imported 1 rows from matrix.csv"),
