@@ -107,5 +107,8 @@ def worker(args: argparse.Namespace) -> int:
             "-t", str(args.threads), "--worker-shutdown-timeout", str(settings.worker_shutdown_seconds * 1000)]
     os.chdir(ROOT)
     os.environ["MKT_RUN_SCHEDULER"] = "1"
+    # consumers idle-poll every 100 ms (dramatiq's default: up to 1 s), so a batch deferred to its rate-limit slot
+    # (workers/campaigns.py) is handed to a thread within ~0.1 s of its due time
+    os.environ.setdefault("dramatiq_worker_timeout", "100")
     os.execv(sys.executable, argv)  # noqa: S606 - replace this process with the dramatiq CLI
     return 0  # pragma: no cover

@@ -6,7 +6,8 @@
    hours (a batch can be claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each
    message. Committed BEFORE any provider call.
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
-   activity's Idempotency-Key) under the shared rate limit; classify every answer. Right before each HTTP call the
+   activity's Idempotency-Key) in the rate-limit slots the worker booked before claiming (workers/campaigns.py: a
+   batch that must wait is deferred in the queue, never holding a thread); classify every answer. Right before each HTTP call the
    rows it carries are marked requested (`mark_requested`, committed): from then on, and only then, a send is in
    doubt. A row whose mark fails (swept back to the queue, or requested by another claim) is not sent by this batch.
 3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable; only a row that reached
@@ -294,38 +295,36 @@ def mark_requested(session: Session, ids: list[int], now: datetime | None = None
                                 .values(requested_at=now or utcnow()).returning(A.id)))
 
 
-def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark) -> tuple[list[Result], float | None]:
+def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark,
+            slots: list[float] | None = None) -> tuple[list[Result], float | None]:
     """Send the batch. Returns one Result per message sent or refused and, after a retryable error, the seconds to
     wait. `mark` is called right before each HTTP call with the ids it carries; ids it does not return are skipped
-    (no Result: another worker owns them now)."""
+    (no Result: another worker owns them now). `slots`: the booked rate-limit slot of each SMS (time.time() values,
+    at most a few tens of milliseconds ahead); a 429's Retry-After is passed on to `limiter.hold`."""
     if not batch.messages:
         return [], None
     if batch.channel == "email":
         return _deliver_email(batch.messages, transport, limiter, mark)
-    return _deliver_sms(batch.messages, transport, limiter, mark)
+    return _deliver_sms(batch.messages, transport, limiter, mark, slots)
 
 
-def _limiter_failure(limiter: Any, count: int) -> str | None:
-    """Wait for the shared rate limit; when the limiter itself fails (Redis down), say why instead of raising,
-    so claimed rows go back to the queue untouched rather than being left in doubt."""
-    if limiter is None:
-        return None
-    try:
-        limiter.wait(count)
-    except Exception as exc:  # noqa: BLE001 - any limiter failure means: nothing was sent, try later
-        log.warning("rate limiter unavailable, batch put back: %s", type(exc).__name__)
-        return f"rate limiter unavailable: {type(exc).__name__}"
-    return None
+def _hold(limiter: Any, exc: RetryableError) -> None:
+    if limiter is not None and exc.status == 429 and exc.retry_after:
+        try:
+            limiter.hold(exc.retry_after)
+        except Exception as problem:  # noqa: BLE001 - the retry is delayed anyway; the others learn at their 429
+            log.warning("rate limiter unavailable for a Retry-After hold: %s", type(problem).__name__)
 
 
-LIMITER_RETRY_SECONDS = 2.0
+def _until(slot: float | None) -> None:
+    import time
+
+    if slot is not None and (ahead := slot - time.time()) > 0:
+        time.sleep(ahead)
 
 
 def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any,
                    mark: Mark) -> tuple[list[Result], float | None]:
-    if (problem := _limiter_failure(limiter, len(messages))) is not None:
-        return [Result(m.activity_id, "retry", code="limiter", message=problem, tried=False) for m in messages], \
-            LIMITER_RETRY_SECONDS
     mine = mark([m.activity_id for m in messages])
     messages = [m for m in messages if m.activity_id in mine]
     if not messages:
@@ -338,8 +337,7 @@ def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any,
         if exc.in_doubt:  # Postmark may have sent them (no idempotency key): reconcile by metadata, never resend
             note = f"no answer from Postmark, it may have sent: looked up by metadata before anything else ({exc})"
             return [Result(m.activity_id, "unknown", message=note) for m in messages], None
-        if limiter is not None and exc.status == 429 and exc.retry_after:
-            limiter.hold(exc.retry_after)
+        _hold(limiter, exc)
         return [Result(m.activity_id, "retry", code=exc.code, message=str(exc)) for m in messages], exc.retry_after
     except PermanentError as exc:
         return [Result(m.activity_id, "halt", code=exc.code, message=str(exc)) for m in messages], None
@@ -354,22 +352,20 @@ def _email_result(item: postmark.BatchItem) -> Result:
     return Result(item.activity_id, kind, item.message_id, code, item.message)
 
 
-def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any,
-                 mark: Mark) -> tuple[list[Result], float | None]:
-    """One request per message, in order, each marked requested right before its call. When one answers "retry
-    later" (or "halt"), the rest of the batch goes back with it untried (`tried=False`: they use up no attempt)."""
+def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any, mark: Mark,
+                 slots: list[float] | None) -> tuple[list[Result], float | None]:
+    """One request per message, in order, each in its slot and marked requested right before its call. When one
+    answers "retry later" (or "halt"), the rest of the batch goes back with it untried (`tried=False`: they use up
+    no attempt)."""
     results: list[Result] = []
     for index, m in enumerate(messages):
-        if (problem := _limiter_failure(limiter, 1)) is not None:
-            return results + [Result(r.activity_id, "retry", code="limiter", message=problem, tried=False)
-                              for r in messages[index:]], LIMITER_RETRY_SECONDS
+        _until(slots[index] if slots and index < len(slots) else None)
         if m.activity_id not in mark([m.activity_id]):
             continue
         try:
             sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
         except RetryableError as exc:
-            if limiter is not None and exc.status == 429 and exc.retry_after:
-                limiter.hold(exc.retry_after)
+            _hold(limiter, exc)
             return results + _with_untried(m, messages[index + 1:], "retry", exc), exc.retry_after
         except PermanentError as exc:
             kind = "suppressed" if exc.code in SUPPRESS_CODES else "halt" if exc.code in HALT_CODES else "failed"

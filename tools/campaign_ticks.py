@@ -89,8 +89,9 @@ def stalled(session: Session, now: datetime) -> dict[int, list[int]]:
         last = session.scalar(sa.select(sa.func.max(A.claimed_at)).where(A.campaign_id == campaign.id))
         if last is not None and _aware(last) > cutoff:
             continue
-        ids = list(session.scalars(sa.select(A.id).where(A.campaign_id == campaign.id, A.status == "queued",
-                                                         A.updated_at < cutoff)))
+        ids = list(session.scalars(sa.select(A.id).where(
+            A.campaign_id == campaign.id, A.status == "queued", A.updated_at < cutoff,
+            sa.or_(A.scheduled_for.is_(None), A.scheduled_for < cutoff))))  # a deferred job not due yet is no stall
         if ids:
             session.execute(sa.update(A).where(A.id.in_(ids)).values(updated_at=now))
             out[campaign.id] = ids

@@ -1,15 +1,21 @@
 """Campaign actors: `campaigns.send_batch` (claim -> provider -> record), `campaigns.send_test` and the periodic
 `campaigns.tick` (deferred releases, stale sends, stalled campaigns, completion) under a scheduler lease.
 
-The provider call happens between two transactions: the claim is committed before it, the result recorded after.
-Retryable errors put the rows back to queued and re-enqueue the batch after Retry-After (or a backoff)."""
+Before the claim the batch books its rate-limit slots (`pace`): a batch that must wait (for its slot, a Retry-After
+hold, or a limiter that is down) is deferred in the queue with its due time, never holding a worker thread, so other
+channels and campaigns keep flowing; its rows stay queued (nothing in doubt) with `scheduled_for` = when its job is
+due. The provider call happens between two transactions: the claim is committed before it, the result recorded
+after. Retryable errors put the rows back to queued and re-enqueue the batch after Retry-After (or a backoff)."""
 
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dramatiq
+import sqlalchemy as sa
 
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from db.session import unit_of_work
@@ -49,10 +55,12 @@ def mark_requested(ids: list[int]) -> set[int]:
         return set(sending.mark_requested(uow.session, ids, clock()))
 
 
-def send_and_record(batch: sending.Batch) -> tuple[list[sending.Result], float | None]:
-    """Steps 2 and 3: the provider call, then the record (and, in the sandbox, the simulated webhooks)."""
+def send_and_record(batch: sending.Batch, slots: list[float] | None = None
+                    ) -> tuple[list[sending.Result], float | None]:
+    """Steps 2 and 3: the provider call (in the booked `slots`), then the record (and, in the sandbox, the
+    simulated webhooks)."""
     transport, limit = _transport_and_limit(batch.channel)
-    results, retry_after = sending.deliver(batch, transport, limit, mark=mark_requested)
+    results, retry_after = sending.deliver(batch, transport, limit, mark=mark_requested, slots=slots)
     sent = [r for r in results if r.kind == "sent"]
     events = _simulated(transport, batch, sent) if transport.sandbox else []
     with unit_of_work() as uow:
@@ -68,19 +76,97 @@ def clock() -> datetime:
     return utcnow()
 
 
-def run_batch(campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> str:
-    """Send one batch of a campaign; returns what happened, in words (also logged). `now`: the claim's clock
-    (default `clock()`)."""
+HORIZON_SECONDS = 30.0  # slots are booked at most this far ahead (a paused campaign's bookings cost at most this)
+SLACK_SECONDS = 0.15  # a slot this close is waited for in the thread; anything later is deferred in the queue
+BUCKET_SECONDS = 1.0  # providers' token buckets hold about a second of their rate: lateness up to that is absorbed
+LEAD_SECONDS = 0.1  # a deferred batch comes back this much before its slot (the queue's own delay), then waits
+LIMITER_RETRY_SECONDS = 2.0  # the shared limiter is down (Redis): try again after this
+
+
+@dataclass
+class Go:
+    ids: list[int]
+    slots: list[float] | None = None  # SMS: the booked slot of each (time.time())
+
+
+def pace(campaign_id: int, activity_ids: list[int], due: float | None) -> Go | str:
+    """Book the batch's rate-limit slots before claiming. Returns what to claim and send now, or (the batch was
+    deferred in the queue) what happened in words. `due`: the time.time() of slots booked by an earlier run of this
+    job (deferred until then); None books anew. SMS go in the slots due now; the rest keep theirs in a deferred job."""
+    from db.models import MarketingActivity as A
+
     with unit_of_work() as uow:
-        batch = sending.begin_batch(uow.session, campaign_id, activity_ids, now or clock())
+        campaign = uow.session.get(Campaign, campaign_id)
+        if campaign is None or campaign.status != "running":
+            return Go(activity_ids)  # begin_batch says why nothing goes
+        channel = campaign.channel
+        queued = list(uow.session.scalars(sa.select(A.id).where(A.id.in_(activity_ids), A.status == "queued")
+                                          .order_by(A.id)))
+    _, limit = _transport_and_limit(channel)
+    if not queued or not limit.interval:
+        return Go(queued or activity_ids)
+    try:
+        held = limit.held_for()
+        if held > SLACK_SECONDS:
+            return defer(campaign_id, queued, None, held, "the provider asked us to wait (Retry-After)")
+        if due is None:
+            delay, booked = limit.reserve(len(queued), HORIZON_SECONDS)
+            if not booked:
+                return defer(campaign_id, queued, None, max(delay - HORIZON_SECONDS / 2, 1.0), "rate limit booked")
+            due = time.time() + delay
+    except Exception as exc:  # noqa: BLE001 - a limiter that fails (Redis down) means: nothing sent, try later
+        return defer(campaign_id, queued, None, LIMITER_RETRY_SECONDS, f"rate limiter unavailable: {type(exc).__name__}")
+    if (ahead := due - time.time()) > SLACK_SECONDS:
+        return defer(campaign_id, queued, due, ahead, "waiting for its rate-limit slot")
+    at_once = len(queued) if channel == "email" else 1  # an email batch is one request; SMS catch up one by one
+    if -ahead > max(BUCKET_SECONDS - at_once * limit.interval, SLACK_SECONDS):  # sent now it would bunch with
+        # the batches sent on time beyond what the provider's bucket holds: its slot is lost, it books a new one
+        return defer(campaign_id, queued, None, 0.0, f"{-ahead:.1f} s late for its slot: booked again")
+    if channel == "email":
+        sending._until(due)
+        return Go(queued)
+    now_count = max(1, min(len(queued), int((time.time() + SLACK_SECONDS - due) / limit.interval) + 1))
+    if rest := queued[now_count:]:
+        next_due = due + now_count * limit.interval
+        defer(campaign_id, rest, next_due, next_due - time.time(), "waiting for its rate-limit slot")
+    return Go(queued[:now_count], [due + i * limit.interval for i in range(now_count)])
+
+
+def defer(campaign_id: int, ids: list[int], due: float | None, delay: float, why: str) -> str:
+    """Re-enqueue the batch after `delay` seconds (with its booked `due`, if any); its rows stay queued, with
+    `scheduled_for` = when the job is due (the stalled-campaign check leaves them alone until then). When the queue
+    is unreachable the rows simply stay queued: the tick re-enqueues them."""
+    from db.models import MarketingActivity as A
+
+    delay = max(delay - LEAD_SECONDS if due else delay, 0.0)
+    with unit_of_work() as uow:
+        uow.session.execute(sa.update(A).where(A.id.in_(ids), A.status == "queued").values(
+            scheduled_for=utcnow() + timedelta(seconds=delay)))
+    try:
+        send_batch.send_with_options(args=(campaign_id, ids), kwargs={"due": due} if due else {},
+                                     delay=int(delay * 1000))
+    except Exception as exc:  # noqa: BLE001 - the rows are queued: the tick re-enqueues them
+        log.warning("campaign %s: could not defer %d rows (%s): the tick re-enqueues them", campaign_id, len(ids),
+                    type(exc).__name__)
+    return f"{len(ids)} deferred {delay:.2f} s: {why}"
+
+
+def run_batch(campaign_id: int, activity_ids: list[int], now: datetime | None = None,
+              due: float | None = None) -> str:
+    """Send one batch of a campaign; returns what happened, in words (also logged). `now`: the claim's clock
+    (default `clock()`); `due`: the time its rate-limit slots were booked for (see `pace`)."""
+    go = pace(campaign_id, activity_ids, due)
+    if isinstance(go, str):
+        return go
+    with unit_of_work() as uow:
+        batch = sending.begin_batch(uow.session, campaign_id, go.ids, now or clock())
     if not batch.messages:
         return batch.note or "nothing to send"
-    results, retry_after = send_and_record(batch)
+    results, retry_after = send_and_record(batch, go.slots)
     sent = sum(1 for r in results if r.kind == "sent")
     retry = [r.activity_id for r in results if r.kind == "retry"]
     if retry:
-        delay_ms = int(max(retry_after or 0, 1.0) * 1000)
-        send_batch.send_with_options(args=(campaign_id, retry), delay=delay_ms)
+        defer(campaign_id, retry, None, max(retry_after or 0, 1.0), "retry later")
     deferred = f", {len(batch.deferred)} deferred (quiet hours)" if batch.deferred else ""
     return f"{sent} sent, {len(retry)} to retry, {len(results) - sent - len(retry)} not sent{deferred}"
 
@@ -102,8 +188,9 @@ def _simulated(transport, batch: sending.Batch, sent: list[sending.Result]):
 
 @dramatiq.actor(actor_name="campaigns.send_batch", max_retries=10, min_backoff=1_000, max_backoff=300_000,
                 time_limit=900_000)
-def send_batch(campaign_id: int, activity_ids: list[int]) -> None:
-    log.info("campaign %s batch of %d: %s", campaign_id, len(activity_ids), run_batch(campaign_id, activity_ids))
+def send_batch(campaign_id: int, activity_ids: list[int], due: float | None = None) -> None:
+    log.info("campaign %s batch of %d: %s", campaign_id, len(activity_ids),
+             run_batch(campaign_id, activity_ids, due=due))
 
 
 def run_test(campaign_id: int, contact_id: int, address: str) -> str:
@@ -119,8 +206,18 @@ def run_test(campaign_id: int, contact_id: int, address: str) -> str:
         out = sending.render_message(campaign, contact, activity_id=activity.id, to=address)
         out.activity_id = activity.id
         batch = sending.Batch(None, campaign.channel, [out])
+    _one_slot(batch.channel)
     results, _ = send_and_record(batch)
     return results[0].kind if results else "not sent"
+
+
+def _one_slot(channel: str) -> None:
+    """A single test or help message takes its rate-limit slot like any other (waiting at most a moment: these are
+    rare and one at a time); a limiter that is down does not stop them."""
+    try:
+        _transport_and_limit(channel)[1].wait(1)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("rate limiter unavailable for a single message: %s", type(exc).__name__)
 
 
 @dramatiq.actor(actor_name="campaigns.send_test", max_retries=3)
@@ -143,6 +240,7 @@ def run_help(activity_id: int) -> str:
         activity.idempotency_key = sentdm.idempotency_key(activity_id)
         batch = sending.Batch(None, "sms", [sending.Outgoing(activity_id, activity.contact_id, activity.to_address or "",
                                                              text=s.sms_help_text, segments=count, cost_micros=cost)])
+    _one_slot("sms")
     results, _ = send_and_record(batch)
     return results[0].kind if results else "not sent"
 

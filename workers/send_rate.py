@@ -1,7 +1,9 @@
 """Send-rate limits shared by every worker: messages per second per provider.
 
-A GCRA schedule ("the next free slot"): each caller reserves `n` message slots spaced 1/rate apart and sleeps
-until its slot. With Redis (MKT_REDIS_URL) the schedule lives in one Redis key updated by a Lua script using the
+A GCRA schedule ("the next free slot"): each caller reserves `n` message slots spaced 1/rate apart and waits
+until its slot: `reserve` (the send path) books the slots and returns when they start, so the job is deferred in the
+queue instead of holding a thread, and books nothing when the schedule is full further than a horizon (ghost
+bookings of a paused campaign then cost at most that); `wait` (blocking) is for callers that may sleep. With Redis (MKT_REDIS_URL) the schedule lives in one Redis key updated by a Lua script using the
 Redis clock, so all worker processes share it; without Redis it lives in this process. Unlike fixed windows,
 slots never bunch at a window edge, so a provider's token bucket of one second never sees more than the rate.
 A 429's Retry-After pushes the schedule back for everyone (`hold`)."""
@@ -22,12 +24,32 @@ local new_tat = start + tonumber(ARGV[1]) * tonumber(ARGV[2])
 redis.call('SET', KEYS[1], tostring(new_tat), 'EX', math.ceil(new_tat - now) + 60)
 return tostring(start - now)
 """
+_RESERVE_WITHIN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local start = math.max(tat, now)
+if start - now > tonumber(ARGV[3]) then
+  return '0:' .. tostring(start - now)
+end
+local new_tat = start + tonumber(ARGV[1]) * tonumber(ARGV[2])
+redis.call('SET', KEYS[1], tostring(new_tat), 'EX', math.ceil(new_tat - now) + 60)
+return '1:' .. tostring(start - now)
+"""
+_HELD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local until_ = tonumber(redis.call('GET', KEYS[1]) or '0')
+return tostring(math.max(until_ - now, 0))
+"""
 _HOLD = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local new_tat = math.max(tat, now + tonumber(ARGV[1]))
 redis.call('SET', KEYS[1], tostring(new_tat), 'EX', math.ceil(new_tat - now) + 60)
+local held = now + tonumber(ARGV[1])
+redis.call('SET', KEYS[2], tostring(held), 'EX', math.ceil(tonumber(ARGV[1])) + 60)
 return tostring(new_tat - now)
 """
 
@@ -44,9 +66,36 @@ class RateLimiter:
             self._redis = redis.Redis.from_url(settings.redis_url)
             self._key = f"{settings.queue_namespace}:rate:{name}"
             self._reserve = self._redis.register_script(_RESERVE)
+            self._reserve_within = self._redis.register_script(_RESERVE_WITHIN)
+            self._held = self._redis.register_script(_HELD)
             self._hold = self._redis.register_script(_HOLD)
         self._lock = threading.Lock()
         self._tat = 0.0
+        self._held_until = 0.0
+
+    def reserve(self, n: int, horizon: float) -> tuple[float, bool]:
+        """Book `n` consecutive slots unless the schedule is full further than `horizon` seconds. Returns (seconds
+        until the first booked slot, True), or (seconds until the schedule frees up, False) when nothing was booked.
+        Never sleeps. Raises when the shared schedule is unreachable (Redis down)."""
+        if not self.interval or n <= 0:
+            return 0.0, True
+        if self._redis is not None:
+            booked, delay = self._reserve_within(keys=[self._key], args=[n, self.interval, horizon]).decode().split(":")
+            return max(float(delay), 0.0), booked == "1"
+        with self._lock:
+            now = time.monotonic()
+            start = max(self._tat, now)
+            if start - now > horizon:
+                return start - now, False
+            self._tat = start + n * self.interval
+            return start - now, True
+
+    def held_for(self) -> float:
+        """Seconds a provider's Retry-After still holds everyone back (0: none)."""
+        if self._redis is not None:
+            return float(self._held(keys=[self._key + ":held"]))
+        with self._lock:
+            return max(self._held_until - time.monotonic(), 0.0)
 
     def wait(self, n: int = 1) -> float:
         """Block until `n` messages may go. Returns the seconds waited."""
@@ -69,10 +118,11 @@ class RateLimiter:
         if seconds <= 0:
             return
         if self._redis is not None:
-            self._hold(keys=[self._key], args=[seconds])
+            self._hold(keys=[self._key, self._key + ":held"], args=[seconds])
             return
         with self._lock:
             self._tat = max(self._tat, time.monotonic() + seconds)
+            self._held_until = max(self._held_until, time.monotonic() + seconds)
 
 
 _limiters: dict[tuple[str, float], RateLimiter] = {}

@@ -107,7 +107,8 @@ def test_retry_after_is_honoured_and_nothing_is_sent_twice(db, monkeypatch):
     assert Counter(m["to"] for m in fake.delivered) == Counter({"+15125550001": 1, "+15125550002": 1,
                                                                  "+15125550003": 1})
     acts = rows(campaign_id)
-    assert {a.status for a in acts} == {"sent"} and acts[0].attempts == 3  # 429, 503, then sent
+    assert {a.status for a in acts} == {"sent"} and acts[0].attempts >= 2  # 429, then sent (or a 503 in between)
+    assert sum(a.attempts for a in acts) == 5  # three sends, the 429 and the 503: each request one attempt
 
 
 def test_the_shared_rate_limit_keeps_the_provider_under_its_limit(db, monkeypatch):

@@ -199,7 +199,7 @@ def waiting_on_the_limiter(engine: sa.Engine, campaign_id: int) -> int:
     with engine.connect() as conn:
         return conn.scalar(sa.text(
             "SELECT count(*) FROM marketing_activities WHERE campaign_id = :c AND ((status = 'sending' AND "
-            "requested_at IS NULL) OR (status = 'queued' AND updated_at > CURRENT_TIMESTAMP))"), {"c": campaign_id})
+            "requested_at IS NULL) OR (status = 'queued' AND scheduled_for > CURRENT_TIMESTAMP))"), {"c": campaign_id})
 
 
 @pytest.mark.parametrize("channel", ["email", "sms"])
