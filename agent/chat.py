@@ -45,10 +45,24 @@ def _login(username: str, password: str) -> cl.User | None:
 
 @cl.password_auth_callback
 async def password_auth(username: str, password: str) -> cl.User | None:
+    from webhooks.sessions import after_login, before_login
+
+    if not before_login(username):  # blocked account or client address: answered 429 with Retry-After
+        return None
     user = await asyncio.to_thread(_login, username, password)
+    after_login(username, user is not None)
     if user is None:
         log.info("login refused")
     return user
+
+
+@cl.on_logout
+async def on_logout(request: Any, response: Any) -> dict[str, bool]:
+    """The token is refused from now on (until it would have expired), not just its cookie cleared."""
+    from webhooks.sessions import revoke_request_token
+
+    await asyncio.to_thread(revoke_request_token, dict(request.cookies), request.headers.get("authorization"))
+    return {"success": True}
 
 
 @cl.data_layer

@@ -13,6 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--name", required=True, help="who or what uses the key, e.g. n8n")
     create.add_argument("--scopes", required=True, nargs="+",
                         help="contacts:read contacts:write enrichment:write events:read (or all)")
+    create.add_argument("--expires", default=None, metavar="DURATION",
+                        help="stop working after this long, e.g. 90d, 12h, 2w (default: until revoked)")
     create.set_defaults(handler=create_key)
     lst = ksub.add_parser("list", help="list keys (never their secret)")
     lst.set_defaults(handler=list_keys)
@@ -44,8 +46,10 @@ def create_key(args: argparse.Namespace) -> int:
     from tools.api_keys import create_api_key
 
     with unit_of_work() as uow:
-        created = create_api_key(uow.session, _actor(), name=args.name, scopes=" ".join(args.scopes))
-    print(f"API key {created.view.id} '{created.view.name}' scopes: {' '.join(created.view.scopes)}")
+        created = create_api_key(uow.session, _actor(), name=args.name, scopes=" ".join(args.scopes),
+                                 expires_in=args.expires)
+    expiry = f", expires {created.view.expires_at:%Y-%m-%d %H:%M} UTC" if created.view.expires_at else ""
+    print(f"API key {created.view.id} '{created.view.name}' scopes: {' '.join(created.view.scopes)}{expiry}")
     print(f"Key (shown once, keep it secret): {created.key}")
     return 0
 
@@ -56,7 +60,10 @@ def list_keys(_args: argparse.Namespace) -> int:
 
     with unit_of_work() as uow:
         for key in list_api_keys(uow.session, _actor()):
-            state = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d %H:%M}"
+            state = ("active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at
+                     else f"expired {key.expires_at:%Y-%m-%d %H:%M}")
+            if key.active and key.expires_at:
+                state += f" until {key.expires_at:%Y-%m-%d %H:%M}"
             used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"
             print(f"{key.id}\t{key.prefix}\t{key.name}\t{' '.join(key.scopes)}\t{used}\t{state}")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,10 +37,11 @@ class ApiKeyView:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class VerifiedKey:
 
 def _view(row: ApiKey) -> ApiKeyView:
     return ApiKeyView(row.id, row.name, row.prefix, list(row.scopes or []), row.created_at, row.last_used_at,
-                      row.revoked_at)
+                      row.revoked_at, row.expires_at)
 
 
 def _hash(key: str) -> str:
@@ -77,17 +79,33 @@ def parse_scopes(scopes: list[str] | str) -> list[str]:
     return sorted(set(items), key=SCOPES.index)
 
 
-def create_api_key(session: Session, actor: Actor, *, name: str, scopes: list[str] | str) -> CreatedApiKey:
+def parse_expiry(text: str | None) -> timedelta | None:
+    """'90d', '12h', '2w', '30m' (or a bare number of days) -> a duration; None or '' or 'never' -> None."""
+    value = (text or "").strip().lower()
+    if value in ("", "never", "none"):
+        return None
+    match = re.fullmatch(r"(\d{1,5})\s*([mhdw]?)", value)
+    if not match or int(match.group(1)) == 0:
+        raise ApiKeyError(f"expiry {text!r} not understood: give e.g. 90d, 12h, 2w or 30m")
+    unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks", "": "days"}[match.group(2)]
+    return timedelta(**{unit: int(match.group(1))})
+
+
+def create_api_key(session: Session, actor: Actor, *, name: str, scopes: list[str] | str,
+                   expires_in: timedelta | str | None = None) -> CreatedApiKey:
     """Create an API key named `name` holding `scopes` (contacts:read, contacts:write, enrichment:write,
-    events:read, or 'all'). Admins only. The returned `key` is shown once: only its hash is kept."""
+    events:read, or 'all'), valid for `expires_in` (e.g. '90d'; None: until revoked). Admins only. The returned
+    `key` is shown once: only its hash is kept."""
     require(actor.role, Permission.ADMIN, "create API keys")
     name = (name or "").strip()
     if not name:
         raise ApiKeyError("an API key needs a name (who or what uses it, e.g. 'n8n')")
     prefix = "mkt_" + secrets.token_hex(6)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    lasts = parse_expiry(expires_in) if isinstance(expires_in, str) else expires_in
+    now = utcnow()
     row = ApiKey(name=name[:200], prefix=prefix, key_hash=_hash(key), scopes=parse_scopes(scopes),
-                 created_by_id=actor.user_id, created_at=utcnow())
+                 created_by_id=actor.user_id, created_at=now, expires_at=now + lasts if lasts else None)
     session.add(row)
     session.flush()
     return CreatedApiKey(_view(row), key)
@@ -126,14 +144,14 @@ def revoke_api_key(session: Session, actor: Actor, ref: str | int) -> ApiKeyView
 
 
 def verify_api_key(session: Session, key: str) -> VerifiedKey | None:
-    """The key's id, name and scopes when `key` is valid and not revoked, else None. The hash is compared
-    in constant time, and an unknown prefix costs the same comparison."""
+    """The key's id, name and scopes when `key` is valid, not revoked and not expired, else None. The hash is
+    compared in constant time, and an unknown prefix costs the same comparison."""
     prefix = key.split(".", 1)[0] if key.startswith("mkt_") and "." in key else ""
     row = session.scalar(sa.select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
     ok = hmac.compare_digest(row.key_hash if row else _DUMMY_HASH, _hash(key))
-    if row is None or not ok or row.revoked_at is not None:
-        return None
     now = utcnow()
+    if row is None or not ok or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
     if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
         row.last_used_at = now
     return VerifiedKey(row.id, row.name, frozenset(row.scopes or []))

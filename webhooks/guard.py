@@ -120,6 +120,12 @@ def install(app: Any) -> None:
     app.add_middleware(BodyLimitMiddleware, limit_for=default_limit_for(lambda: get_settings().max_body_bytes))
     app.add_middleware(SecurityHeadersMiddleware, public_url=lambda: get_settings().public_url)
     limit_cors(get_settings().public_url)
+    import sys
+
+    if "chainlit.config" in sys.modules:  # chat logins: revoked tokens refused, login attempts throttled
+        from webhooks import sessions
+
+        sessions.install(app)
     app.state.mkt_body_limit = True
 
 

@@ -15,11 +15,11 @@ from db.models.ops import (
     SchedulerLock,
     WebhookEvent,
 )
-from db.models.users import ApiKey, User
+from db.models.users import ApiKey, RevokedSession, User
 
 __all__ = [
     "AccountSetting", "AdCampaign", "AdMetric", "AnalyticsCursor", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
     "ConversationMessage", "DailyAnalytics", "EnrichmentJob", "FetchedPage", "Import", "ImportError_",
-    "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "SchedulerLock", "Suppression", "User",
-    "WebhookEvent", "utcnow",
+    "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "RevokedSession", "SchedulerLock", "Suppression",
+    "User", "WebhookEvent", "utcnow",
 ]

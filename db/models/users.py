@@ -39,3 +39,14 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: never expires
+
+
+class RevokedSession(Base):
+    """A chat login token ended by logout before its expiry: refused until it would have expired anyway."""
+
+    __tablename__ = "revoked_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # sha256 hex of the token
+    revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

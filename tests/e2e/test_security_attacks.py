@@ -139,3 +139,64 @@ def test_a_chat_socket_from_another_origin_is_refused(server):
     asyncio.run(connect(PUBLIC_URL))
     with pytest.raises(socketio.exceptions.ConnectionError):
         asyncio.run(connect("https://evil.example"))
+
+
+def test_logout_revokes_the_token_on_every_route_and_the_socket(server):
+    import asyncio
+
+    import socketio
+
+    token = server.login().cookies["access_token"]
+    cookie = {"cookie": f"access_token={token}"}
+    other = server.login().cookies["access_token"]  # another session of the same user stays valid
+    assert httpx.get(server.base + "/user", headers=cookie, timeout=10).status_code == 200
+    assert httpx.post(server.base + "/logout", headers=cookie, timeout=10).status_code == 200
+    assert httpx.get(server.base + "/user", headers=cookie, timeout=10).status_code == 401
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(server.base + "/user", headers=bearer, timeout=10).status_code == 401
+    assert httpx.post(server.base + "/auth/jwt", headers=bearer, timeout=10).status_code == 401  # no new token
+    assert httpx.get(server.base + "/user", headers={"cookie": f"access_token={other}"}, timeout=10).status_code == 200
+
+    async def connect() -> None:
+        sio = socketio.AsyncClient()
+        try:
+            await sio.connect(server.base, socketio_path="/ws/socket.io", transports=["websocket"], headers=cookie,
+                              auth={"sessionId": str(uuid.uuid4()), "clientType": "webapp",
+                                    "threadId": str(uuid.uuid4())})
+        finally:
+            await sio.disconnect()
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        asyncio.run(connect())
+
+
+# the throttling tests come last: they block this client address for a while
+
+
+def test_repeated_wrong_passwords_are_throttled_per_account_with_429_and_retry_after(server):
+    statuses = []
+    while len(statuses) < 15 and 429 not in statuses:  # each failure past 5 doubles the block: 1 s, 2 s, 4 s ...
+        response = server.login(email="victim@example.com", password="guess")
+        statuses.append(response.status_code)
+    assert statuses[:6] == [401] * 6 and statuses[-1] == 429, statuses
+    assert int(response.headers["retry-after"]) >= 1
+    assert server.login().status_code == 200, "another account from the same address still logs in"
+    import time
+
+    time.sleep(0.5)  # let the server flush its log
+    log = server.log()
+    assert "login failed" in log and "login throttled" in log
+
+
+def _until_blocked_for(server, seconds: int) -> httpx.Response:
+    for i in range(60):
+        response = server.login(email=f"user{i}@example.com", password="guess")
+        if response.status_code == 429 and int(response.headers["retry-after"]) >= seconds:
+            return response
+    raise AssertionError("never blocked")
+
+
+def test_guessing_across_accounts_is_throttled_per_client_address(server):
+    _until_blocked_for(server, 4)  # each failure past 20 doubles the address's block
+    refused = server.login()  # even the right password waits while the address is blocked
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
