@@ -1,7 +1,7 @@
 """revoked_sessions (chat login tokens ended by logout) and api_keys.expires_at (optional key expiry)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 from collections.abc import Sequence
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import db.models.base
 
-revision: str = "0007"
-down_revision: str | tuple[str, ...] | None = "0006"
+revision: str = "0008"
+down_revision: str | tuple[str, ...] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
