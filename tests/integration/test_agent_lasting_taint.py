@@ -50,6 +50,7 @@ WRITES = {
     "revoke_api_key": {"ref": "1"},
     "check_again_in_doubt": {"ref": "Evil"},
     "resend_anyway_in_doubt": {"ref": "Evil"},
+    "set_sender": {"email": "news@evilmail.com"},
 }
 
 
