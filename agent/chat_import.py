@@ -80,6 +80,10 @@ def preview_markdown(name: str, preview: Any) -> str:
              "**Proposed mapping** (column → contact field):\n\n" + markdown_table(["column", "field"], rows)]
     if len(mapping) > PREVIEW_COLUMNS:
         parts.append(_hidden_summary(mapping[PREVIEW_COLUMNS:]))
+    if any(str(target).startswith(("consent.", "optout.")) for _, target in mapping_rows(preview.mapping)):
+        from domain.import_consent import EXPLAIN
+
+        parts.append(EXPLAIN)
     if sample:
         parts.append("**First rows:**\n\n" + markdown_table(list(preview.headers)[: len(sample[0])], sample))
     warnings = list(preview.warnings or [])

@@ -98,12 +98,15 @@ def consent_target(header: str) -> str:
 
 
 def describe(target: str) -> str:
-    """What the mapping card says about such a column."""
+    """What the mapping card says about such a column (short: it is a table cell)."""
     kind, _, channels = target.partition(".")
-    which = "email and SMS" if channels == "all" else ("SMS" if channels == "sms" else "email")
-    if kind == "consent":
-        return f"{which} consent: no opts out; unclear values opt out and are reported"
-    return f"{which} opt-out: yes (or a date) opts out; unclear values opt out and are reported"
+    which = "email+SMS" if channels == "all" else ("SMS" if channels == "sms" else "email")
+    return f"{which} consent, no = opt out" if kind == "consent" else f"{which} opt-out, yes/date = opt out"
+
+
+EXPLAIN = ("Consent columns: a no (consent) or a yes or a date (opt-out) opts the address out through the suppression "
+           "list; a value that is neither is never read as consent: it opts out too and is listed in the report; a "
+           "yes never opts anyone back in.")
 
 
 def reading(target: str, raw: str) -> tuple[bool, bool]:

@@ -66,3 +66,15 @@ def test_the_progress_shows_the_percentage_from_the_import(db, tmp_path):
     assert len(message.shown) == rows // 200 and percents == sorted(percents), message.shown
     assert percents[0] < 100 and len(set(percents)) >= 3, message.shown
     assert message.shown[-1] == f"Importing… 100% ({rows:,} rows read, {rows:,} new so far)"
+
+
+def test_the_mapping_card_says_what_a_consent_column_does(tmp_path):
+    from agent.chat_import import preview_markdown
+    from tools.imports import inspect_csv
+
+    path = tmp_path / "leads.csv"
+    path.write_text("Courriel,Marketing OK?,Do Not Call\njane@acme.com,no,\n", encoding="utf-8")
+    card = preview_markdown("leads.csv", inspect_csv(path))
+    assert "| Marketing OK? | consent.all (email+SMS consent, no = opt out) |" in card
+    assert "| Do Not Call | optout.sms (SMS opt-out, yes/date = opt out) |" in card
+    assert "never read as consent" in card
