@@ -271,7 +271,8 @@ def _launch_main(channel: str, name: str) -> None:
                               send_rules={"cap_24h": 0, "cap_7d": 0}, **content)
         result = launch_campaign(uow.session, actor, view.id)
     print(json.dumps({"campaign_id": result.campaign_id, "queued": result.queued, "deferred": result.deferred,
-                      "excluded": result.excluded}), flush=True)
+                      "excluded": result.excluded,
+                      "worker_note": getattr(result, "worker_note", None)}), flush=True)
 
 
 if __name__ == "__main__":

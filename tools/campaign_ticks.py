@@ -98,6 +98,42 @@ def stalled(session: Session, now: datetime) -> dict[int, list[int]]:
     return out
 
 
+PICKUP_SECONDS = 2.0  # a running campaign with queued rows and no activity this long has nobody working on it
+
+
+def pickup(session: Session, now: datetime) -> dict[int, list[int]]:
+    """Queued rows of running campaigns nobody is working on: no row of the campaign changed for PICKUP_SECONDS and
+    no deferred job is due for them (launched from a process whose in-memory queue nobody consumes, e.g. `mkt chat`
+    on SQLite, or jobs lost with a worker). Run every second by the server's or a worker's scheduler, so a launch
+    from any entry point starts sending within seconds. Cheap when idle: one look at the running campaigns."""
+    running = list(session.scalars(_running()))
+    if not running:
+        return {}
+    cutoff = now - timedelta(seconds=PICKUP_SECONDS)
+    out: dict[int, list[int]] = {}
+    for campaign_id in running:
+        busy = session.scalar(sa.select(A.id).where(A.updated_at >= cutoff, A.campaign_id == campaign_id).limit(1))
+        if busy is not None:
+            continue
+        ids = list(session.scalars(sa.select(A.id).where(
+            A.campaign_id == campaign_id, A.status == "queued",
+            sa.or_(A.scheduled_for.is_(None), A.scheduled_for < cutoff)).order_by(A.id)))
+        if ids:
+            session.execute(sa.update(A).where(A.id.in_(ids)).values(updated_at=now))
+            out[campaign_id] = ids
+    return out
+
+
+def worker_seen(session: Session, now: datetime, within: float = 5.0) -> bool:
+    """Whether a scheduler (a running `mkt serve` or `mkt worker`) took one of its leases in the last `within`
+    seconds: someone will pick up a launch."""
+    from db.models import SchedulerLock
+
+    latest = session.scalar(sa.select(sa.func.max(SchedulerLock.locked_until)).where(
+        SchedulerLock.name.like("periodic:%")))
+    return latest is not None and _aware(latest) >= now - timedelta(seconds=within)
+
+
 def complete_finished(session: Session, now: datetime) -> list[int]:
     """Running campaigns with nothing queued, deferred or sending -> completed."""
     waiting = sa.select(A.id).where(A.campaign_id == Campaign.id,

@@ -91,6 +91,11 @@ class LaunchResult:
     excluded: dict[str, int]
     estimated_cost_micros: int
     notice: str | None = None
+    worker_note: str | None = None  # set when no server or worker is running to send it
+
+
+NO_WORKER = ("No `mkt serve` or `mkt worker` is running, so nothing is being sent yet: the campaign is saved as "
+             "running and starts sending within seconds of one starting.")
 
 
 @dataclass
@@ -294,7 +299,13 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
     session.flush()
     enqueue_after_commit(session, campaign.id, q.queued_ids(session, campaign.id))
     return LaunchResult(campaign.id, campaign.status, len(rows) - deferred, deferred, excluded, cost,
-                        _notice(campaign.channel))
+                        _notice(campaign.channel), _worker_note(session, now))
+
+
+def _worker_note(session: Session, now: datetime) -> str | None:
+    from tools.campaign_ticks import worker_seen
+
+    return None if worker_seen(session, max(now, utcnow())) else NO_WORKER
 
 
 def batch_size(channel: str) -> int:

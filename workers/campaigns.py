@@ -23,6 +23,7 @@ from integrations import sentdm
 from settings import get_settings
 from tools import campaign_sending as sending
 from tools import campaign_ticks
+from tools import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
 from workers import broker as _broker  # noqa: F401  (sets the broker first)
 from workers.scheduler import periodic
 from workers.send_rate import limiter
@@ -318,6 +319,25 @@ def _record_reconciliation(found: dict[int, str | None]) -> dict[str, int]:
             uow.session.execute(sa.update(A).where(A.id == activity_id, A.status == "unknown").values(**values))
             counts["sent" if message_id else "review"] += 1
     return counts
+
+
+def run_pickup(now: datetime | None = None) -> dict[int, list[int]]:
+    """Enqueue the queued rows of running campaigns nobody is working on (tools/campaign_ticks.pickup)."""
+    from tools.campaigns import enqueue_after_commit
+
+    with unit_of_work() as uow:
+        todo = campaign_ticks.pickup(uow.session, now or utcnow())
+        for campaign_id, ids in todo.items():
+            enqueue_after_commit(uow.session, campaign_id, ids)
+    return todo
+
+
+@periodic(1)
+@dramatiq.actor(actor_name="campaigns.pickup", max_retries=0, time_limit=60_000)
+def pickup() -> None:
+    todo = run_pickup()
+    if todo:
+        log.info("campaign pickup enqueued %s", {k: len(v) for k, v in todo.items()})
 
 
 @periodic(10)

@@ -84,6 +84,7 @@ def _launch(session, actor, a: RefArgs) -> ToolOutput:
             f"{'simulated ' if r.notice else ''}cost {money(r.estimated_cost_micros)}.")
     steps = next_steps(("Status", f"status of campaign {r.campaign_id}"),
                        ("Pause it", f"pause campaign {r.campaign_id}"))
+    text += f" {r.worker_note}" if getattr(r, "worker_note", None) else ""
     return ToolOutput(text + (f" {r.notice}" if r.notice else ""), message(text + _notice(r), next=steps))
 
 
