@@ -11,8 +11,9 @@ from settings import get_settings
 
 def keep(source: str | Path, name: str) -> Path:
     """Copy `source` into var/uploads under a safe, unique name; returns the stored path."""
-    folder = Path(get_settings().var_dir) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    from ops.files import private_dir
+
+    folder = private_dir(Path(get_settings().var_dir) / "uploads")
     safe = "".join(ch for ch in Path(str(name)).name if ch.isalnum() or ch in "._-")[:80] or "upload.csv"
     target = folder / f"{uuid.uuid4().hex[:8]}-{safe}"
     shutil.copyfile(source, target)

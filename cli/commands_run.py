@@ -26,12 +26,9 @@ def auth_secret(settings: Settings) -> str:
     """CHAINLIT_AUTH_SECRET, or one generated once and kept in var/auth_secret."""
     if settings.chainlit_auth_secret:
         return settings.chainlit_auth_secret
-    path = Path(settings.var_dir) / "auth_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    from ops.files import secret_file
+
+    return secret_file(Path(settings.var_dir) / "auth_secret", lambda: secrets.token_urlsafe(48))
 
 
 def ensure_schema(settings: Settings) -> None:
@@ -68,9 +65,10 @@ def bootstrap_admin(settings: Settings) -> None:
 
 def prepare(settings: Settings) -> None:
     """Everything `serve` checks before it listens: one clear error for each thing that is wrong."""
+    from ops.files import lock_down
     from workers.broker import ping
 
-    Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    lock_down(settings.var_dir)  # var/ 0700, databases and secrets 0600, umask 077 from here on
     ensure_schema(settings)
     bootstrap_admin(settings)
     ping()
@@ -100,9 +98,11 @@ def worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         raise ValueError("no MKT_REDIS_URL: `mkt serve` runs its own in-process worker; set MKT_REDIS_URL "
                          "to run separate worker processes")
+    from ops.files import PRIVATE_UMASK
     from workers.broker import ping
 
     ping()
+    os.umask(PRIVATE_UMASK)  # the workers write exports and reports for the server's user only
     argv = [sys.executable, "-m", "dramatiq", "workers.actors", "ops.worker_boot", "-p", str(args.processes),
             "-t", str(args.threads), "--worker-shutdown-timeout", str(settings.worker_shutdown_seconds * 1000)]
     os.chdir(ROOT)

@@ -106,14 +106,11 @@ def unsubscribe_secret() -> str:
     s = get_settings()
     if s.unsubscribe_secret:
         return s.unsubscribe_secret
-    path = Path(s.var_dir) / "unsubscribe_secret"
-    if not path.exists():
-        import secrets
+    import secrets
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    from ops.files import secret_file
+
+    return secret_file(Path(s.var_dir) / "unsubscribe_secret", lambda: secrets.token_urlsafe(32))
 
 
 def unsubscribe_url(activity_id: int | None) -> str:

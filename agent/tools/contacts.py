@@ -122,10 +122,10 @@ def _export(session, actor, a: ExportArgs) -> ToolOutput:
     import uuid
     from pathlib import Path
 
+    from ops.files import private_dir
     from settings import get_settings
 
-    folder = Path(get_settings().var_dir) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(Path(get_settings().var_dir) / "exports")  # contact data: the server's user only
     path = folder / f"contacts-{uuid.uuid4().hex[:8]}.csv"
     n = contacts.export_contacts(session, actor, a.filter, path)
     text = f"Exported {n} contacts to {path.name} (formula-safe CSV)."
