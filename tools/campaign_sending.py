@@ -38,10 +38,12 @@ from db import campaigns as q
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import sms
+from domain.audience import address_key
 from domain.send_rules import REASONS, SendRules, cap_reached, quiet_until
 from integrations import postmark, sandbox, sentdm
 from integrations.errors import PermanentError, RetryableError
 from settings import get_settings
+from tools.address_guard import addresses_taken
 from tools.optouts import opt_out
 
 log = logging.getLogger(__name__)
@@ -204,6 +206,9 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     rules, zone = SendRules.from_dict(campaign.send_rules, default_rules()), get_settings().account_timezone
     recent = _recent_sends(session, campaign, sorted({row[2].id for row in rows}), now)
     cancelled, capped = [], {}
+    taken = addresses_taken(session, campaign, claimed, [r[2].email if campaign.channel == "email" else r[2].phone
+                                                         for r in rows])  # one message per address (address_guard)
+    twins = []
     for activity_id, variant, contact in rows:
         address = contact.email if campaign.channel == "email" else contact.phone
         opted = contact.opted_out_email if campaign.channel == "email" else contact.opted_out_sms
@@ -218,10 +223,18 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
         if until is not None:
             batch.deferred[activity_id] = until
             continue
+        key = address_key(campaign.channel, address)
+        if key in taken:
+            twins.append(activity_id)
+            continue
+        taken.add(key)
         batch.messages.append(render_message(campaign, contact, activity_id=activity_id, variant=variant))
     if cancelled:
         session.execute(sa.update(A).where(A.id.in_(cancelled)).values(
             status="cancelled", error_code="opted_out", error_message="opted out or suppressed after launch"))
+    if twins:
+        session.execute(sa.update(A).where(A.id.in_(twins)).values(
+            status="cancelled", error_code="duplicate_address", error_message=REASONS["duplicate_address"]))
     if capped:
         _cap(session, capped, now)
     if batch.deferred:

@@ -49,3 +49,35 @@ def test_contacts_sharing_a_phone_get_one_sms_between_them(session):
         MarketingActivity.campaign_id == view.id)))
     assert messaged == sorted([first.id, twin.id, other.id])
     assert second.id not in messaged and out.id not in messaged
+
+
+def _launched(session, phones):
+    zone = daytime_zone(NOW)
+    people = [create_contact(session, email=f"p{i}@acme.com", phone=p, timezone=zone) for i, p in enumerate(phones)]
+    session.commit()
+    view = tc.draft_campaign(session, MARKETER, name="Claim", channel="sms", filter=None, body_text="Hi {first_name}")
+    tc.launch_campaign(session, MARKETER, view.id, now=NOW)
+    session.commit()
+    rows = {r.contact_id: r.id for r in session.scalars(sa.select(MarketingActivity).where(
+        MarketingActivity.campaign_id == view.id))}
+    return people, view.id, [rows[p.id] for p in people]
+
+
+def test_an_address_that_meets_another_row_after_launch_is_cancelled_at_claim(session):
+    from tools.campaign_sending import begin_batch
+
+    (a, b, c), campaign_id, (ra, rb, rc) = _launched(session, ["+15125550100", "+15125550111", "+15125550122"])
+    b.phone = "+15125550100"  # edited after launch: now the same number as a
+    session.commit()
+    batch = begin_batch(session, campaign_id, [ra, rb], now=NOW)
+    session.commit()
+    assert [m.activity_id for m in batch.messages] == [ra]
+    dup = session.get(MarketingActivity, rb)
+    assert (dup.status, dup.error_code) == ("cancelled", "duplicate_address")
+    session.execute(sa.update(MarketingActivity).where(MarketingActivity.id == ra).values(
+        status="sent", to_address="+15125550100"))
+    c.phone = "+15125550100"
+    session.commit()
+    assert begin_batch(session, campaign_id, [rc], now=NOW).messages == []
+    session.commit()
+    assert session.get(MarketingActivity, rc).error_code == "duplicate_address"
