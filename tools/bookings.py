@@ -1,9 +1,12 @@
 """Cal.com bookings: the webhook processor (provider "calcom") behind calendar_bookings.
 
 One row per booking, found by its uid; a reschedule moves the same row to the new uid (every uid it has had
-is kept in data["uids"], so late events about the old uid still find it). Order tolerance: the envelope's
-createdAt is the event time; an event older than the row's last_event_at may fill missing fields but never
-changes status or times. Contact: the first attendee's email (created, source "calcom", when unknown).
+is kept in data["uids"], so late events about the old uid still find it). One booking per meeting whatever the number
+of workers: on PostgreSQL an event first takes a transaction-scoped advisory lock per uid it names (its uid and the
+uid it reschedules, in sorted order), so a booking and its reschedule handled at the same moment by two workers are
+applied one after the other and the second finds the first's row. Order tolerance: the envelope's createdAt is the
+event time; an event older than the row's last_event_at may fill missing fields but never changes status or times;
+when times tie the later stage of the lifecycle wins (cancelled > rescheduled > created), whatever the order handled. Contact: the first attendee's email (created, source "calcom", when unknown).
 Campaign: metadata/UTM (utm_campaign, mkt_campaign, campaign_id: an id or an exact name), else last touch."""
 
 from __future__ import annotations
@@ -24,6 +27,27 @@ STATUS = {"BOOKING_CREATED": "accepted", "BOOKING_RESCHEDULED": "accepted", "BOO
           "BOOKING_REJECTED": "rejected", "BOOKING_REQUESTED": "requested", "MEETING_ENDED": "ended",
           "BOOKING_NO_SHOW_UPDATED": "no_show"}
 CAMPAIGN_KEYS = ("mkt_campaign", "mkt_campaign_id", "campaign_id", "utm_campaign", "campaign")
+STAGE = {"BOOKING_REQUESTED": 0, "BOOKING_CREATED": 1, "BOOKING_RESCHEDULED": 2, "BOOKING_REJECTED": 3,
+         "BOOKING_CANCELLED": 3, "MEETING_ENDED": 4, "BOOKING_NO_SHOW_UPDATED": 5}  # ties: the later stage wins
+LOCK_NAMESPACE = 0x63616c63  # pg_advisory_xact_lock(namespace, hashtext(uid))
+
+
+def lock_uids(session: Session, uids: list[str]) -> None:
+    """Serialise the events of one booking across workers (PostgreSQL; SQLite serialises writers anyway): one
+    transaction-scoped advisory lock per uid, taken in sorted order (no deadlock), held until commit."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for uid in sorted(set(uids)):
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, hashtext(:uid))"), {"ns": LOCK_NAMESPACE, "uid": uid})
+
+
+def _is_newer(row: CalendarBooking, trigger: str, event_at: datetime) -> bool:
+    if row.last_event_at is None:
+        return True
+    last = row.last_event_at if row.last_event_at.tzinfo else row.last_event_at.replace(tzinfo=UTC)
+    if event_at != last:
+        return event_at > last
+    return STAGE.get(trigger, 0) >= STAGE.get(str((row.data or {}).get("last_trigger")), 0)
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -121,13 +145,14 @@ def process_calcom(session: Session, event: WebhookEvent) -> str | None:
     uids = [uid] + ([str(payload["rescheduleUid"])] if payload.get("rescheduleUid") else [])
     attendee = _attendee(payload)
     email = normalise_email(attendee.get("email")).value
+    lock_uids(session, uids)
     row = _find(session, uids, email)
     created = row is None
     if row is None:
         row = CalendarBooking(calcom_uid=uid, status=_status(trigger, payload) or "accepted", attendee_email=email,
                               last_event_at=event_at, data={}, title="")
         session.add(row)
-    newer = created or row.last_event_at is None or event_at >= row.last_event_at
+    newer = created or _is_newer(row, trigger, event_at)
     _apply(session, row, trigger, payload, uids, newer, event_at)
     contact, contact_created = _link_once(session, row, attendee)
     if row.campaign_id is None:
@@ -147,6 +172,7 @@ def _apply(session: Session, row: CalendarBooking, trigger: str, payload: dict[s
     if status:
         row.status = status
     row.last_event_at = event_at
+    row.data = {**(row.data or {}), "last_trigger": trigger}
     if trigger == "BOOKING_RESCHEDULED" and row.calcom_uid != uids[0]:
         taken = session.scalar(sa.select(CalendarBooking.id).where(CalendarBooking.calcom_uid == uids[0]))
         if taken is None:
