@@ -83,12 +83,24 @@ def ensure_tables(settings: Settings | None = None) -> None:
         engine.dispose()
 
 
+# what Chainlit would name a thread after when its first interaction is not typed words: a dropped file alone ("")
+# or a button (the action's name); the chat names those threads itself (agent/chat.py)
+NOT_TITLES = frozenset({"", "say", "card_approve", "card_cancel", "import_go", "import_cancel"})
+
+
 def data_layer(settings: Settings | None = None) -> Any:
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
     from agent.element_store import storage_client
 
+    class DataLayer(SQLAlchemyDataLayer):
+        async def update_thread(self, thread_id: str, name: str | None = None, user_id: str | None = None,
+                                metadata: dict | None = None, tags: list[str] | None = None) -> None:
+            if name is not None and name.strip() in NOT_TITLES:
+                name = None  # never "say" or empty: the chat sets the user's words (whichever runs first)
+            await super().update_thread(thread_id, name=name, user_id=user_id, metadata=metadata, tags=tags)
+
     settings = settings or get_settings()
     url, connect_args = async_url(settings)
-    return SQLAlchemyDataLayer(conninfo=url, connect_args=connect_args or None, show_logger=False,
-                               storage_provider=storage_client(settings))
+    return DataLayer(conninfo=url, connect_args=connect_args or None, show_logger=False,
+                     storage_provider=storage_client(settings))

@@ -58,3 +58,26 @@ def test_the_data_layer_keeps_elements_on_disk_by_default(store):
     layer = data_layer(get_settings())
     assert isinstance(layer.storage_provider, element_store.LocalStorageClient)
     assert layer.storage_provider.root == store.root
+
+
+def test_threads_are_never_titled_say_or_empty(store):
+    import uuid
+
+    import sqlalchemy as sa
+
+    from agent.datalayer import ensure_tables, sync_engine
+
+    ensure_tables(get_settings())
+    layer, thread = data_layer(get_settings()), str(uuid.uuid4())
+
+    async def steps():
+        await layer.update_thread(thread, name="say")  # a button's first interaction: Chainlit's name, ignored
+        await layer.update_thread(thread, name="show roofers in Texas")  # the chat's title: the user's words
+        await layer.update_thread(thread, name="")  # a dropped file's empty message, later: ignored too
+
+    asyncio.run(steps())
+    engine = sync_engine(get_settings())
+    with engine.connect() as conn:
+        name = conn.execute(sa.text('SELECT "name" FROM threads WHERE id = :t'), {"t": thread}).scalar()
+    engine.dispose()
+    assert name == "show roofers in Texas"
