@@ -262,7 +262,8 @@ async def _on_card(action: cl.Action) -> None:
     _ACTION_TASKS.add(task)
     task.add_done_callback(_ACTION_TASKS.discard)
     cl.context.session.current_task = task
-    await action.remove()
+    for other in payload.get("pair") or [action.id]:  # both buttons go: the card is answered
+        await cl.Action(name=action.name, payload={}, id=str(other), forId=action.forId).remove()
 
 
 cl.action_callback("card_approve")(_on_card)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import chainlit as cl
@@ -69,8 +70,10 @@ class TurnView:
 
 def card_actions(graph_thread: str) -> list[cl.Action]:
     """Approve / Cancel on a card; the payload says which graph thread the card waits in."""
-    return [cl.Action(name=f"card_{decision}", payload={"decision": decision, "graph_thread": graph_thread}, label=label)
-            for decision, label in (("approve", "Approve"), ("cancel", "Cancel"))]
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]  # each button knows both, so an answer removes the pair
+    return [cl.Action(name=f"card_{decision}", id=ids[i], label=label,
+                      payload={"decision": decision, "graph_thread": graph_thread, "pair": ids})
+            for i, (decision, label) in enumerate((("approve", "Approve"), ("cancel", "Cancel")))]
 
 
 async def show_card(value: dict[str, Any], graph_thread: str) -> None:

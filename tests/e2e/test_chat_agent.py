@@ -335,6 +335,8 @@ def test_launch_from_a_button_then_approve_leaves_the_chat_usable(db, tmp_path):
     names = [n for n, _ in approve]
     assert not ui_busy(chat.events[:starts[5]]), names  # after Approve the UI is idle again
     assert "task_start" in names  # the Approve runs as a task, like a message
+    card = {d["id"] for n, d in launch if n == "action" and d.get("label") in ("Approve", "Cancel")}
+    assert len(card) == 2 and card <= {d["id"] for n, d in approve if n == "remove_action"}  # both buttons go
     assert said(chat, "16 contacts match"), chat.messages()
     assert "task_end" in [n for n, _ in after] and not ui_busy(chat.events)
     assert "Traceback" not in log and "An error occurred" not in log
