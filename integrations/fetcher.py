@@ -127,6 +127,17 @@ def check_url(url: str, *, allow_loopback: bool = False, resolver: Resolver = sy
     return host, port, addresses[0]
 
 
+def pin(url: str, host: str, port: int, address: str) -> tuple[str, str, dict[str, str]]:
+    """The URL rewritten to connect to the checked `address`, with the Host header and TLS SNI (httpx's
+    `sni_hostname` extension) that keep the name: (url, host header, request extensions). A DNS answer that
+    changes after the check (rebinding) is never asked for."""
+    parts = urlsplit(url)
+    netloc = f"[{address}]" if ":" in address else address
+    pinned = parts._replace(netloc=f"{netloc}:{port}").geturl()
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    return pinned, host_header, {"sni_hostname": host} if parts.scheme == "https" else {}
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -189,11 +200,7 @@ class Fetcher:
 
     def _get_checked(self, url: str, deadline: float) -> tuple[httpx.Response, bytes, bool]:
         host, port, address = check_url(url, allow_loopback=self.allow_loopback, resolver=self.resolver)
-        parts = urlsplit(url)
-        netloc = f"[{address}]" if ":" in address else address
-        pinned = parts._replace(netloc=f"{netloc}:{port}").geturl()
-        host_header = host if parts.port is None else f"{host}:{parts.port}"
-        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        pinned, host_header, extensions = pin(url, host, port, address)
         remaining = max(0.1, deadline - time.monotonic())
         try:
             client = self._client(host)

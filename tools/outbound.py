@@ -186,23 +186,37 @@ def prepare_delivery(session: Session, delivery_id: int) -> PreparedDelivery | s
     return PreparedDelivery(row.id, sub.url, sub.secret, row.event, body, row.attempts)
 
 
+def _pinned(url: str) -> tuple[str, str, dict[str, str]]:
+    """Check the URL once more and resolve it; the POST then connects to the address checked here, not to
+    whatever the name resolves to a moment later (DNS rebinding)."""
+    from integrations.fetcher import check_url as check_public
+    from integrations.fetcher import pin
+
+    check_url(url)
+    host, port, address = check_public(url.strip(), allow_loopback=get_settings().outbound_allow_loopback)
+    return pin(url.strip(), host, port, address)
+
+
 def post(prepared: PreparedDelivery, client: httpx.Client | None = None) -> tuple[int | None, str | None]:
-    """POST one delivery. Returns (status code, error); error is None on 2xx. Never raises for HTTP trouble."""
+    """POST one delivery to the address checked for it. Returns (status code, error); error is None on 2xx.
+    Never raises for HTTP trouble."""
+    from integrations.errors import PermanentError, RetryableError
+
     try:
-        check_url(prepared.url)
-    except OutboundError as exc:
-        return None, str(exc)
+        url, host_header, extensions = _pinned(prepared.url)
+    except (OutboundError, PermanentError, RetryableError) as exc:
+        return None, str(exc)[:1000]
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/json", "User-Agent": "mkt-outbound/1", "X-Mkt-Event": prepared.event,
-               "X-Mkt-Delivery": str(prepared.id), "X-Mkt-Timestamp": ts,
+               "X-Mkt-Delivery": str(prepared.id), "X-Mkt-Timestamp": ts, "Host": host_header,
                "X-Mkt-Signature": sign(prepared.secret, ts, prepared.body)}
     try:
         if client is None:
-            with httpx.Client(timeout=10, follow_redirects=False) as own:
-                response = own.post(prepared.url, content=prepared.body, headers=headers)
+            with httpx.Client(timeout=10, follow_redirects=False, trust_env=False) as own:
+                response = own.post(url, content=prepared.body, headers=headers, extensions=extensions)
         else:
-            response = client.post(prepared.url, content=prepared.body, headers=headers)
-    except httpx.HTTPError as exc:
+            response = client.post(url, content=prepared.body, headers=headers, extensions=extensions)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:1000]
     if 200 <= response.status_code < 300:
         return response.status_code, None
