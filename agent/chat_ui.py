@@ -34,6 +34,7 @@ class TurnView:
         self.answer = cl.Message(content="")
         self.pending_text: list[dict[str, Any]] = []
         self.steps: list[dict[str, Any]] = []
+        self.tables: list[tuple[cl.Message, dict[str, Any]]] = []
         self.stream = StreamNeutraliser()
 
     async def note(self, text: str) -> None:
@@ -54,10 +55,17 @@ class TurnView:
         if display.get("kind") == "text":
             self.pending_text.append(display)
             return
-        await cl.Message(content=display_markdown(display), elements=_chart(display)).send()
+        message = cl.Message(content=display_markdown(display), elements=_chart(display))
+        await message.send()
+        if display.get("kind") == "table" and display.get("title"):
+            self.tables.append((message, display))
 
     async def finish(self, text: str) -> None:
         said = text or self.answer.content
+        for message, display in self.tables:  # a heading the answer repeats is said once, by the answer
+            if already_said(str(display["title"]), said):
+                message.content = display_markdown(display, heading=False)
+                await message.update()
         for display in self.pending_text:
             md = display_markdown(display)
             if not already_said(md, said):

@@ -89,12 +89,13 @@ def markdown_table(columns: list[str], rows: list[list[Any]], limit: int = 60) -
     return f"{head}\n{body}"
 
 
-def display_markdown(display: dict[str, Any]) -> str:
+def display_markdown(display: dict[str, Any], heading: bool = True) -> str:
+    """A display as Markdown; `heading=False` leaves a table's title out (the answer says it)."""
     kind = display.get("kind")
     if kind == "table":
         limit = FULL_CELL if display.get("full") else 60
         table = markdown_table(display["columns"], display["rows"], limit)
-        return neutralise(f"**{display.get('title', '')}**\n\n{table}")
+        return neutralise(f"**{display.get('title', '')}**\n\n{table}" if heading else table)
     if kind == "chart":
         return neutralise(str(display.get("markdown") or display.get("title") or ""))
     return neutralise(str(display.get("markdown") or ""))
