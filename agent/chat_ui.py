@@ -8,7 +8,14 @@ from typing import Any
 import chainlit as cl
 
 from agent import charts
-from agent.render import StreamNeutraliser, already_said, approval_markdown, display_markdown, neutralise
+from agent.render import (
+    StreamNeutraliser,
+    already_said,
+    approval_markdown,
+    display_markdown,
+    neutralise,
+    unsaid,
+)
 
 
 def step_actions(steps: list[dict[str, Any]]) -> list[cl.Action]:
@@ -66,10 +73,10 @@ class TurnView:
             if already_said(str(display["title"]), said):
                 message.content = display_markdown(display, heading=False)
                 await message.update()
-        for display in self.pending_text:
-            md = display_markdown(display)
-            if not already_said(md, said):
-                await cl.Message(content=md).send()
+        for display in self.pending_text:  # only what the answer does not already say (no status said twice)
+            rest = unsaid(display_markdown(display), said)
+            if rest:
+                await cl.Message(content=rest).send()
         self.answer.actions = step_actions(self.steps)
         self.answer.content = neutralise(self.answer.content or text)
         if self.answer.content or self.answer.actions:

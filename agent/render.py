@@ -56,6 +56,14 @@ class StreamNeutraliser:
         return out
 
 
+def unsaid(markdown: str, answer: str) -> str:
+    """The lines of a short text result that the answer does not already say (bold marks aside): what is left
+    to show, so nothing is posted twice ("" when the answer says it all)."""
+    said = (answer or "").replace("**", "")
+    return "\n".join(line for line in markdown.splitlines()
+                     if line.strip() and line.replace("**", "").strip() not in said).strip()
+
+
 def already_said(markdown: str, answer: str) -> bool:
     """Does the answer already say every line of this short text result (bold marks aside)? Then the chat
     shows it once."""
@@ -124,7 +132,7 @@ def approval_markdown(value: dict[str, Any]) -> str:
     sample = s.get("sample") or []
     if sample and isinstance(sample[0], dict):
         cols = list(sample[0].keys())[:6]
-        lines.append("**Sample:**\n\n" + markdown_table(cols, [[r.get(c) for c in cols] for r in sample[:5]]))
+        lines.append("**Sample:**\n\n" + markdown_table(cols, [[r.get(c) for c in cols] for r in sample[:5]], 600))
     for key, val in (s.get("details") or {}).items():
         lines.append(f"**{key}:** {cell(val, 300)}")
     lines.append(f"_Requested by {cell(value.get('requested_by', '?'))}. Nothing happens until you approve._")

@@ -59,7 +59,7 @@ def _preview(session, actor, a: RefArgs) -> ToolOutput:
     p = campaigns.preview_campaign(session, actor, a.ref)
     summary = f"Preview of '{p.name}': " + " ".join(_preview_lines(p))
     rows = [{"to": s.to, "subject": s.subject, "message": s.body} for s in p.samples]
-    display = table(summary + _notice(p), ["to", "subject", "message"], rows,
+    display = table(summary + _notice(p), ["to", "subject", "message"], rows, full=True,  # messages whole
                     next=next_steps(("Launch it", f"launch campaign {p.campaign_id}")))
     return ToolOutput(data_text(summary, rows), display)
 

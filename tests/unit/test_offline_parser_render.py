@@ -27,3 +27,11 @@ def test_approval_summary_escapes_its_data_and_says_nothing_happens_before_appro
     assert "![x]" not in md and "\\<jane@acme.com\\>" in md
     assert "**Excluded:** opted out of this channel: 2" in md and "$0.02" in md  # reasons in words
     assert "Nothing happens until you approve" in md
+
+
+def test_a_text_result_shows_only_what_the_answer_does_not_already_say():
+    from agent.render import unsaid
+
+    md = "Campaign 'Spring' is running: 4 of 4 done.\n\n**SANDBOX: nothing left the building.**"
+    assert unsaid(md, "Campaign 'Spring' is running: 4 of 4 done.") == "**SANDBOX: nothing left the building.**"
+    assert unsaid(md, "Campaign 'Spring' is running: 4 of 4 done. SANDBOX: nothing left the building.") == ""
