@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.send_rules import SendRules, cap_reached, next_allowed, zones_for
+from domain.send_rules import Recipient, SendRules, cap_reached, decide, next_allowed, zones_for
 
 
 def keys(zones):
@@ -80,3 +80,23 @@ def test_frequency_caps_count_the_last_24_hours_and_7_days_exactly():
     assert cap_reached([now - timedelta(days=7)] * 3, week_cap, now) is None  # exactly a week ago: outside
     assert cap_reached([now - timedelta(days=7, hours=12)] * 3, week_cap, now) is None
     assert cap_reached(inside[:2], week_cap, now) is None  # two of three
+
+
+def test_stop_on_reply_looks_back_30_days_or_to_stop_since_inclusive():
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    month = now - timedelta(days=30)
+
+    def outcome(rules, **seen):
+        recipient = Recipient(contact_id=1, channel="email", address="ana@example.com", **seen)
+        return decide(recipient, rules, now).reason
+
+    rules = SendRules(cap_24h=0, cap_7d=0)
+    assert outcome(rules, last_reply_at=month) == "replied"  # exactly 30 days ago: still counts
+    assert outcome(rules, last_reply_at=month - timedelta(hours=1)) is None
+    assert outcome(rules, last_booking_at=month) == "booked"
+    assert outcome(rules, last_booking_at=month - timedelta(hours=1)) is None
+    since = SendRules(cap_24h=0, cap_7d=0, stop_since=now - timedelta(days=2))
+    assert outcome(since, last_reply_at=now - timedelta(days=2)) == "replied"  # at stop_since: counts
+    assert outcome(since, last_booking_at=now - timedelta(days=2)) == "booked"
+    assert outcome(since, last_reply_at=now - timedelta(days=3)) is None
+    assert outcome(SendRules(cap_24h=0, cap_7d=0, stop_on_reply=False), last_reply_at=now) is None
