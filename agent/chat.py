@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -40,7 +41,8 @@ def _login(username: str, password: str) -> cl.User | None:
         if user is None:
             return None
         return cl.User(identifier=user.email, display_name=user.name or user.email,
-                       metadata={"role": user.role, "user_id": user.id})
+                       metadata={"role": user.role, "user_id": user.id,
+                                 "session": secrets.token_hex(8)})  # each login its own token: logout revokes one
 
 
 @cl.password_auth_callback

@@ -149,6 +149,7 @@ def test_logout_revokes_the_token_on_every_route_and_the_socket(server):
     token = server.login().cookies["access_token"]
     cookie = {"cookie": f"access_token={token}"}
     other = server.login().cookies["access_token"]  # another session of the same user stays valid
+    assert other != token, "two logins (even in one second) get two tokens"
     assert httpx.get(server.base + "/user", headers=cookie, timeout=10).status_code == 200
     assert httpx.post(server.base + "/logout", headers=cookie, timeout=10).status_code == 200
     assert httpx.get(server.base + "/user", headers=cookie, timeout=10).status_code == 401
