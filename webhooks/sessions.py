@@ -31,6 +31,7 @@ _STATIC = ("/assets/", "/public/", "/favicon", "/logo", "/avatars/", "/healthz",
 _CHECKED: dict[str, float] = {}  # token hash -> until when "not revoked" is trusted without asking the database
 _REVOKED: set[str] = set()
 TRUST_SECONDS = 5.0
+UPLOADS = ("/project/file",)  # bodies up to Chainlit's upload limit: refused before reading without a valid login
 
 
 def _keys(username: str) -> list[tuple[str, str]]:
@@ -111,6 +112,20 @@ def revoke_request_token(cookies: dict[str, str], authorization: str | None) -> 
     return True
 
 
+def _signed(token: str | None) -> bool:
+    """Is `token` one of ours (signature and expiry), without any database look-up?"""
+    if not token:
+        return False
+    import jwt
+    from chainlit.auth.jwt import get_jwt_secret
+
+    try:
+        jwt.decode(token, get_jwt_secret(), algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        return False
+    return True
+
+
 def _revoked(token: str) -> bool:
     from db.session import unit_of_work
     from tools.sessions import is_revoked, token_hash
@@ -145,6 +160,9 @@ class SessionGuardMiddleware:
             token = None if scope.get("path", "").startswith(_STATIC) else _token_of(scope.get("headers") or [])
             if token and await run_in_threadpool(_revoked, token):
                 await _refuse(scope, send)
+                return
+            if scope.get("path", "").startswith(UPLOADS) and not _signed(token):
+                await _refuse(scope, send)  # a large upload is read only for a valid login, never before auth
                 return
             if scope["type"] == "http" and scope.get("path") == "/login":
                 await self._login(scope, receive, send)
@@ -181,9 +199,10 @@ async def _refuse(scope: dict[str, Any], send: Any) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    body = b'{"detail":"this session was logged out: log in again"}'
+    body = b'{"detail":"log in first (or again, after a logout)"}'
     await send({"type": "http.response.start", "status": 401,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
 
 

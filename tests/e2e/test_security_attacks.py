@@ -79,6 +79,13 @@ def test_a_huge_chunked_body_is_refused_while_it_arrives_and_memory_stays_flat(s
     assert httpx.get(server.base + "/healthz", timeout=10).status_code == 200
 
 
+def test_an_upload_without_a_valid_login_is_refused_before_its_body_is_read(server):
+    before = peak_rss_kb(server.process.pid)
+    taken, answer = send_chunked(server.base, "/project/file", SENT_MB, "multipart/form-data; boundary=x")
+    assert taken < SENT_MB * MiB // 2 and (not answer or answer.startswith(b"HTTP/1.1 401")), (taken, answer[:200])
+    assert peak_rss_kb(server.process.pid) - before < PEAK_GROWTH_BOUND_KB
+
+
 def test_a_declared_length_over_the_limit_is_refused_before_a_byte_is_read(server):
     url = urlsplit(server.base)
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
