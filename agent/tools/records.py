@@ -126,19 +126,17 @@ def _messages_md(card: cc.ContactCard) -> str:
 
 def _list_campaigns(session, actor, a: CampaignListArgs) -> ToolOutput:
     rows = cv.list_campaigns(session, actor, status=a.status, channel=a.channel)
-    cols = ["id", "name", "channel", "status", "audience", "sent", "delivered", "replies", "opt-outs", "cost",
-            "created"]
-    data = [[r.id, r.name + (" (sample)" if r.is_sample else ""), r.channel, r.status, r.audience,
-             _simulated(r.sent, r.simulated), _simulated(r.delivered, r.simulated), r.replies, r.opt_outs,
-             money(r.cost_micros) + (" simulated" if r.simulated else ""), f"{r.created_at:%Y-%m-%d}"] for r in rows]
+    cols = ["campaign", "status", "audience", "sent", "delivered", "replies", "opt-outs", "cost", "created"]
+    data = [[f"#{r.id} {r.name} ({r.channel})" + (" (sample)" if r.is_sample else ""),
+             r.status + (" · simulated" if r.simulated else ""), r.audience, r.sent, r.delivered, r.replies,
+             r.opt_outs, money(r.cost_micros) + (" simulated" if r.simulated else ""), f"{r.created_at:%Y-%m-%d}"]
+            for r in rows]
     title = f"{plural(len(rows), 'campaign')}" + (f" ({a.status})" if a.status else "") + ", newest first."
+    if any(r.simulated for r in rows):
+        title += " Simulated: sandbox sends, only recorded (their delivery and cost are simulated too)."
     steps = next_steps(*((f"Open {r.name}", f"open campaign #{r.id}") for r in rows[:4]))
     return ToolOutput(data_text(title, [dict(zip(cols, d, strict=True)) for d in data]),
                       {"kind": "table", "title": title, "columns": cols, "rows": data, "next": steps})
-
-
-def _simulated(n: int, simulated: int) -> str | int:
-    return f"{n} (simulated)" if simulated and n else n
 
 
 def _open_campaign(session, actor, a: CampaignArgs) -> ToolOutput:

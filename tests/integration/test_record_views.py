@@ -105,10 +105,11 @@ def test_campaign_list_and_card(session):
     _, _, spring = world(session)
     listed, opened, missing = chat("list campaigns", "open campaign printemps ete", "open campaign Autumn")
     table = listed.displays[0]
-    assert listed.text.startswith("1 campaign, newest first.")
+    assert listed.text.startswith("1 campaign, newest first. Simulated: sandbox sends")
     row = dict(zip(table["columns"], table["rows"][0], strict=True))
-    assert row["name"] == "Printemps Été" and row["audience"] == 3 and row["replies"] == 1
-    assert row["sent"] == "1 (simulated)" and row["cost"] == "$0.01 simulated" and row["opt-outs"] == 1
+    assert row["campaign"] == f"#{spring.id} Printemps Été (sms)" and row["audience"] == 3 and row["replies"] == 1
+    assert row["status"] == "completed · simulated" and row["cost"] == "$0.01 simulated" and row["opt-outs"] == 1
+    assert row["sent"] == 1 and row["delivered"] == 1
     card = opened.displays[0]
     md = display_markdown(card)
     assert card["kind"] == "chart" and card["chart"] == "funnel"  # the funnel chart comes with the card
