@@ -17,6 +17,7 @@ from agent import element_store
 from agent.chat_import import answer_card, csv_files, import_flow
 from agent.chat_ui import TurnView, show_card
 from agent.chat_user import current_actor
+from agent.render import neutralise
 from agent.welcome import help_text, welcome_text
 from db.session import unit_of_work
 from settings import get_settings
@@ -199,7 +200,7 @@ async def _run_as_turn(work: Any) -> None:
         pass
     except Exception as exc:  # noqa: BLE001 - said in the chat as Chainlit does for a message; the session goes on
         log.exception("card action failed")
-        await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
+        await cl.ErrorMessage(content=neutralise(str(exc)) or type(exc).__name__, author="Error").send()
     finally:
         await emitter.task_end()
 
@@ -218,7 +219,7 @@ async def _say_turn(text: str, title: bool = False) -> None:
         pass
     except Exception as exc:  # noqa: BLE001 - said in the chat as Chainlit does for a message; the session goes on
         log.exception("next-step action failed")
-        await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
+        await cl.ErrorMessage(content=neutralise(str(exc)) or type(exc).__name__, author="Error").send()
     finally:
         await emitter.task_end()
         if title:

@@ -181,7 +181,7 @@ async def import_flow(element: Any, actor: Actor | None) -> None:
     try:
         preview = await asyncio.to_thread(inspect_csv, str(path))
     except ValueError as exc:  # ImportFileError: not a CSV we can read
-        await cl.Message(content=f"I can't read {element.name}: {exc}. Nothing was imported.").send()
+        await cl.Message(content=neutralise(f"I can't read {element.name}: {exc}. Nothing was imported.")).send()
         return
     earlier = cl.user_session.get(_PENDING)
     if earlier is not None:
@@ -229,7 +229,7 @@ async def answer_card(text: str) -> bool:
         try:
             await asyncio.to_thread(revise, pending, answer.changes)
         except ValueError as exc:
-            await cl.Message(content=f"Mapping not changed: {exc}. The import of {pending.name} still waits.").send()
+            await cl.Message(content=neutralise(f"Mapping not changed: {exc}. The import of {pending.name} still waits.")).send()
             return True
         done = ", ".join(f"{c} → {t}" for c, t in answer.changes.items())
         await _show_card(pending, f"Mapping changed: {done}.\n\n")
@@ -259,7 +259,7 @@ async def _start(pending: PendingImport, actor: Actor | None) -> None:
                                          policy="fill", progress=progress, filename=pending.name)
     except ValueError as exc:
         await progress.settle()
-        status.content = f"Import failed: {exc}"
+        status.content = neutralise(f"Import failed: {exc}")
         await status.update()
         return
     await progress.settle()
@@ -289,7 +289,7 @@ async def _as_turn(work: Any) -> None:
         pass
     except Exception as exc:  # noqa: BLE001 - said in the chat; the session goes on
         log.exception("import card action failed")
-        await cl.ErrorMessage(content=str(exc) or type(exc).__name__, author="Error").send()
+        await cl.ErrorMessage(content=neutralise(str(exc)) or type(exc).__name__, author="Error").send()
     finally:
         await emitter.task_end()
 
