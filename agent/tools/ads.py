@@ -48,7 +48,7 @@ def _draft(session, actor, a: DraftArgs) -> ToolOutput:
     how = "offline templates (no language model)" if d.offline else d.generator
     title = (f"Drafted {d.platform} ads '{d.name}' (#{d.id}) for {d.audience} contacts, by {how}. Saved as a draft: "
              "nothing is spent.")
-    return ToolOutput(data_text(title, rows), table(title, columns, rows))
+    return ToolOutput(data_text(title, rows), table(title, columns, rows, full=True))  # ad copy whole
 
 
 def _report(session, actor, a: RefArgs) -> ToolOutput:

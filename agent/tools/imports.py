@@ -21,7 +21,8 @@ def _errors(session, actor, a: ErrorsArgs) -> ToolOutput:
     rows = [{"line": e.line, "column": e.column, "reason": e.reason, "value": e.value,
              "rejected": "row rejected" if e.rejected else "field dropped"} for e in errors]
     title = f"Import #{a.import_id}: {len(rows)} problem(s) shown (first {a.limit})."
-    return ToolOutput(data_text(title, rows), table(title, ["line", "column", "reason", "value", "rejected"], rows))
+    shown = table(title, ["line", "column", "reason", "value", "rejected"], rows, full=True)  # reasons whole
+    return ToolOutput(data_text(title, rows), shown)
 
 
 register(ToolSpec("import_errors", "The rejected rows and dropped fields of a CSV import, by line.", ErrorsArgs,

@@ -35,3 +35,10 @@ def test_a_text_result_shows_only_what_the_answer_does_not_already_say():
     md = "Campaign 'Spring' is running: 4 of 4 done.\n\n**SANDBOX: nothing left the building.**"
     assert unsaid(md, "Campaign 'Spring' is running: 4 of 4 done.") == "**SANDBOX: nothing left the building.**"
     assert unsaid(md, "Campaign 'Spring' is running: 4 of 4 done. SANDBOX: nothing left the building.") == ""
+
+
+def test_a_full_table_shows_long_cells_whole():
+    long = "the phone number 12 is too short for any country: " + "x" * 150
+    shown = display_markdown({"kind": "table", "title": "t", "columns": ["reason"], "rows": [[long]], "full": True})
+    cut = display_markdown({"kind": "table", "title": "t", "columns": ["reason"], "rows": [[long]]})
+    assert "x" * 150 in shown and "…" in cut
