@@ -51,6 +51,7 @@ WRITES = {
     "check_again_in_doubt": {"ref": "Evil"},
     "resend_anyway_in_doubt": {"ref": "Evil"},
     "set_sender": {"email": "news@evilmail.com"},
+    "merge_contacts": {"source": "jane@acme.com", "target": "evil@example.org"},
 }
 
 
