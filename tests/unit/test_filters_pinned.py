@@ -1,0 +1,66 @@
+"""Filter-language rules pinned where the mutation run (docs/testing.md) found them unpinned: the limits (exactly
+MAX_LIST values, ids up to 2**31 - 1), NUL characters, list items checked like single values, and what
+describe_fields tells the agent."""
+
+import pytest
+
+from domain.filters import MAX_ID, MAX_LIST, Condition, FilterError, describe_fields, parse
+
+
+def test_attributes_take_the_text_operators():
+    assert describe_fields()["attributes.<key>"] == ["eq", "neq", "in", "not_in", "contains", "starts_with",
+                                                     "present", "missing"]
+
+
+def test_a_list_of_exactly_max_list_values_is_allowed_one_more_is_not():
+    assert MAX_LIST == 5000
+    assert len(parse({"field": "city", "op": "in", "value": ["x"] * 5000}).value) == 5000
+    with pytest.raises(FilterError, match=r"^field 'city' op 'in': at most 5000 values$"):
+        parse({"field": "city", "op": "in", "value": ["x"] * 5001})
+
+
+def test_a_nul_character_is_refused_in_a_value_and_in_a_list_item():
+    with pytest.raises(FilterError, match="^field 'city' op 'eq': the value contains a NUL character$"):
+        parse({"field": "city", "op": "eq", "value": "Aus\x00tin"})
+    with pytest.raises(FilterError, match="^field 'tags' op 'has_any': the value contains a NUL character$"):
+        parse({"field": "tags", "op": "has_any", "value": ["ok", "a\x00"]})
+
+
+def test_list_items_are_checked_like_single_values_of_their_field():
+    with pytest.raises(FilterError, match="enrichment status is one of none, pending"):
+        parse({"field": "enrichment_status", "op": "in", "value": ["approved", "bogus"]})
+    assert parse({"field": "enrichment_status", "op": "in", "value": ["approved"]}) == Condition(
+        "enrichment_status", "in", ("approved",))
+
+
+def test_ids_go_up_to_the_largest_integer_column_value():
+    assert MAX_ID == 2**31 - 1
+    assert parse({"field": "id", "op": "eq", "value": 2**31 - 1}).value == 2**31 - 1
+    with pytest.raises(FilterError, match="takes a contact id"):
+        parse({"field": "id", "op": "eq", "value": 2**31})
+
+
+CAMPAIGN = "contacted_in_campaign"
+
+
+def test_a_campaign_is_an_id_or_a_name():
+    assert parse({"field": CAMPAIGN, "op": "eq", "value": 12}).value == 12  # an id stays a number
+    assert parse({"field": CAMPAIGN, "op": "eq", "value": " Spring sale "}).value == "Spring sale"
+    assert parse({"field": CAMPAIGN, "op": "eq", "value": 2**31 - 1}).value == 2**31 - 1
+    assert parse({"field": CAMPAIGN, "op": "eq", "value": "2147483647"}).value == "2147483647"
+    for bad in (True, 1.5, "  ", None):
+        with pytest.raises(FilterError, match=r"^field 'contacted_in_campaign' op 'eq' takes a campaign id or name"):
+            parse({"field": CAMPAIGN, "op": "eq", "value": bad})
+    for bad in (-1, 2**31, "2147483648"):
+        with pytest.raises(FilterError, match=r"^field 'contacted_in_campaign' op 'eq': .* is not a campaign id$"):
+            parse({"field": CAMPAIGN, "op": "eq", "value": bad})
+
+
+def test_a_text_value_is_a_non_empty_text_or_number_of_at_most_500_characters():
+    assert parse({"field": "city", "op": "eq", "value": 42}).value == "42"
+    assert len(parse({"field": "city", "op": "eq", "value": "x" * 500}).value) == 500
+    with pytest.raises(FilterError, match="^field 'city' op 'eq': the value is longer than 500 characters$"):
+        parse({"field": "city", "op": "eq", "value": "x" * 501})
+    for bad in (True, "  ", [1]):
+        with pytest.raises(FilterError, match="^field 'city' op 'eq' takes a non-empty text value"):
+            parse({"field": "city", "op": "eq", "value": bad})
