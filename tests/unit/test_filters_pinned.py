@@ -2,9 +2,11 @@
 MAX_LIST values, ids up to 2**31 - 1), NUL characters, list items checked like single values, and what
 describe_fields tells the agent."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 
-from domain.filters import MAX_ID, MAX_LIST, Condition, FilterError, describe_fields, parse
+from domain.filters import MAX_DAYS, MAX_ID, MAX_LIST, Condition, FilterError, describe_fields, parse, parse_when
 
 
 def test_attributes_take_the_text_operators():
@@ -64,3 +66,24 @@ def test_a_text_value_is_a_non_empty_text_or_number_of_at_most_500_characters():
     for bad in (True, "  ", [1]):
         with pytest.raises(FilterError, match="^field 'city' op 'eq' takes a non-empty text value"):
             parse({"field": "city", "op": "eq", "value": bad})
+
+
+def test_days_are_between_1_and_max_days():
+    assert parse({"field": "created_at", "op": "within_days", "value": MAX_DAYS}).value == 36_500
+    assert parse({"field": "replied", "op": "older_than_days", "value": "1"}).value == 1
+    for bad in (0, MAX_DAYS + 1):
+        with pytest.raises(FilterError, match="^field 'created_at' op 'within_days': days must be between 1 and 36500$"):
+            parse({"field": "created_at", "op": "within_days", "value": bad})
+
+
+def test_when_reads_dates_datetimes_and_iso_text_as_utc():
+    assert parse_when(date(2026, 1, 31)) == datetime(2026, 1, 31, tzinfo=UTC)
+    assert parse_when(datetime(2026, 1, 31, 10, tzinfo=UTC)) == datetime(2026, 1, 31, 10, tzinfo=UTC)
+    assert parse_when(datetime(2026, 1, 31, 10)) == datetime(2026, 1, 31, 10, tzinfo=UTC)  # naive: UTC
+    assert parse_when("2026-03-01T12:00:00Z") == datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(FilterError, match="^date takes an ISO date like 2026-01-31, got 'soon'$"):
+        parse_when("soon")
+    with pytest.raises(FilterError, match="^date takes an ISO date like 2026-01-31, got 5$"):
+        parse_when(5)
+    with pytest.raises(FilterError, match=r"^date: '0001-01-01T00:00:00\+01:00' is outside the years 1 to 9999 in UTC$"):
+        parse_when("0001-01-01T00:00:00+01:00")
