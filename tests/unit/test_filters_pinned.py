@@ -87,3 +87,30 @@ def test_when_reads_dates_datetimes_and_iso_text_as_utc():
         parse_when(5)
     with pytest.raises(FilterError, match=r"^date: '0001-01-01T00:00:00\+01:00' is outside the years 1 to 9999 in UTC$"):
         parse_when("0001-01-01T00:00:00+01:00")
+
+
+def test_size_and_depth_limits_are_exact():
+    city = {"field": "city", "op": "eq", "value": "Austin"}
+    assert len(parse({"all": [city] * 199}).items) == 199  # 200 nodes with the "all"
+    with pytest.raises(FilterError, match="^the filter is too large: at most 200 conditions$"):
+        parse({"all": [city] * 200})
+    deep, deeper = city, {"all": [city]}
+    for _ in range(12):
+        deep, deeper = {"not": deep}, {"any": [deeper]}
+    assert parse(deep) is not None  # the condition at depth 12
+    with pytest.raises(FilterError, match="^the filter is nested too deeply: at most 12 levels$"):
+        parse(deeper)
+
+
+def test_conditions_name_a_field_and_an_operator_it_takes():
+    with pytest.raises(FilterError, match=r"^a condition needs a 'field'; fields: booked, city, company, contacted, "):
+        parse({"field": 5, "op": "eq", "value": "x"})
+    with pytest.raises(FilterError, match=r"^unknown field 'nope'; fields: booked, city, company, contacted, "):
+        parse({"field": "nope", "op": "eq", "value": "x"})
+    with pytest.raises(FilterError, match=r"^field 'city' does not take op 'has'; it takes: eq, neq, in, not_in, "):
+        parse({"field": "city", "op": "has", "value": "x"})
+    assert parse({"field": "attributes.a.b", "op": "eq", "value": "x"}).field == "attributes.a.b"
+    for bad in ("attributes.a.%", "attributes.%.a"):  # the key is everything after the first dot
+        with pytest.raises(FilterError, match="an attribute key is 1-64 letters"):
+            parse({"field": bad, "op": "eq", "value": "x"})
+    assert parse({"field": CAMPAIGN, "op": "eq", "value": 0}).value == 0
