@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from db.models import Contact, ImportError_, Suppression
+from tests.factories import create_contact
 from tools.imports import import_rows, inspect_csv, run_import
 from tools.users import Actor
-from tests.factories import create_contact
 
 ADMIN = Actor.system("importer@example.com")
 CSV = """Email,Phone,Marketing OK?,Email Opt Out,Do Not Call,SMS consent
