@@ -37,6 +37,11 @@ def classify(text: str | None) -> Keyword | None:
     if cleaned in HELP:
         return Keyword.HELP
     words = cleaned.split()
-    if len(words) <= 4 and any(cleaned.startswith(w) for w in PER_SE_REVOCATION):
+    if len(words) <= 4 and _PER_SE_START.match(cleaned):
         return Keyword.OPT_OUT
     return None
+
+
+# a per-se word as a whole word at the start ("stop please", "Stop, thanks"), not a longer word ("Ending soon?",
+# "stopping by later" are ordinary messages)
+_PER_SE_START = re.compile("(?:" + "|".join(re.escape(w) for w in PER_SE_REVOCATION) + ")(?![A-Z0-9])")

@@ -57,3 +57,14 @@ def test_inner_spaces_collapse_and_ordinary_messages_are_not_keywords():
     assert classify("\topt\nout ") is Keyword.OPT_OUT
     assert [classify(t) for t in ("", "   ", None, "?!", "thanks", "I will remove it")] == [
         None] * 6
+
+
+@pytest.mark.parametrize("text", ["Ending soon?", "stopping by later", "Cancellation policy?", "Quite good",
+                                  "Endless thanks", "Revoked my card, new one soon"])
+def test_a_longer_word_that_starts_like_a_per_se_word_is_an_ordinary_message(text):
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize("text", ["Stop, thanks", "END.", "cancel - wrong number", "opt-out pls", "Quit!"])
+def test_a_per_se_word_followed_by_punctuation_still_opts_out(text):
+    assert classify(text) is Keyword.OPT_OUT
