@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import Field
@@ -25,14 +26,27 @@ class RefArgs(Args):
 
 class MetricsArgs(RefArgs):
     day: str = Field(description="The day, YYYY-MM-DD.")
-    spend: str = Field(description='Spend: dollars as "$120.50", or integer micro-dollars.')
+    spend: str = Field(description='Spend in dollars as "$120.50" (or "120.50"), or integer micro-dollars.')
     impressions: int = Field(ge=0)
     clicks: int = Field(ge=0)
     conversions: int = Field(0, ge=0)
 
 
+def _spend(text: str) -> str | int:
+    """ "$120.50" and "120.50" are dollars (a decimal point is never micro-dollars); a whole number is micro-dollars
+    as the tool's contract says; anything else is refused with what to write."""
+    raw = text.strip().replace(",", "")
+    if raw.startswith("$"):
+        return raw
+    if re.fullmatch(r"\d+\.\d{1,2}", raw):
+        return "$" + raw
+    if raw.isdigit():
+        return int(raw)
+    raise ValueError(f"spend {text!r} is not an amount: write dollars like $120.50")
+
+
 def _metrics(session, actor, a: MetricsArgs) -> ToolOutput:
-    spend = a.spend if a.spend.strip().startswith("$") else int(a.spend)
+    spend = _spend(a.spend)
     r = ads.record_ad_metrics(session, actor, a.ref, a.day, spend, a.impressions, a.clicks, a.conversions)
     text = (f"{'Recorded' if r.created else 'Replaced'} {r.day} for ad '{r.name}': spend {money(r.spend_micros)}, "
             f"{r.impressions} impressions, {r.clicks} clicks, {r.conversions} conversions.")
