@@ -124,10 +124,15 @@ def _messages_md(card: cc.ContactCard) -> str:
 
 # --- campaigns ------------------------------------------------------------------------------------------------------
 
+def _sample_label(name: str, is_sample: bool) -> str:
+    """The name, marked as sample data once (the sample rows' own names already end in "(sample)")."""
+    return name if not is_sample or name.endswith("(sample)") else f"{name} (sample)"
+
+
 def _list_campaigns(session, actor, a: CampaignListArgs) -> ToolOutput:
     rows = cv.list_campaigns(session, actor, status=a.status, channel=a.channel)
     cols = ["campaign", "status", "audience", "sent", "delivered", "replies", "opt-outs", "cost", "created"]
-    data = [[f"#{r.id} {r.name} ({r.channel})" + (" (sample)" if r.is_sample else ""),
+    data = [[f"#{r.id} {_sample_label(r.name, r.is_sample)} ({r.channel})",
              r.status + (" · simulated" if r.simulated else ""), r.audience, r.sent, r.delivered, r.replies,
              r.opt_outs, money(r.cost_micros) + (" simulated" if r.simulated else ""), f"{r.created_at:%Y-%m-%d}"]
             for r in rows]
@@ -192,7 +197,7 @@ def campaign_markdown(card: cv.CampaignCard) -> str:
 def _list_ads(session, actor, a: NoArgs) -> ToolOutput:
     rows = cv.list_ad_campaigns(session, actor)
     cols = ["id", "name", "platform", "status", "spend", "impressions", "clicks", "conversions", "per conversion"]
-    data = [[r.id, r.name + (" (sample)" if r.is_sample else ""), r.platform, r.status, money(r.spend_micros),
+    data = [[r.id, _sample_label(r.name, r.is_sample), r.platform, r.status, money(r.spend_micros),
              r.impressions, r.clicks, r.conversions,
              money(r.cost_per_conversion_micros) if r.conversions else "-"] for r in rows]
     title = f"{plural(len(rows), 'ad campaign')}, newest first."

@@ -134,3 +134,14 @@ def test_inbox_conversation_and_bookings(session):
     assert upcoming.text.startswith("1 booking (upcoming)") and upcoming.displays[0]["rows"][0][5] == "Printemps Été"
     assert past.displays[0]["rows"][0][3] == "Old visit"
     assert "Roofers FB (sample)" in display_markdown(ads.displays[0]) and "$11.82" in display_markdown(ads.displays[0])
+
+
+def test_sample_rows_are_marked_once_in_the_lists(session):
+    from tools.demo import load_sample_data
+
+    load_sample_data(session, actor_from("admin@example.com", "admin"))
+    session.commit()
+    campaigns, ads = chat("list campaigns", "list ad campaigns")
+    for answer in (campaigns, ads):
+        md = display_markdown(answer.displays[0])
+        assert "(sample)" in md and "(sample) (sample)" not in md, md
