@@ -12,14 +12,11 @@ from sqlalchemy.orm import Session
 from db.models import CalendarBooking, Campaign, ConversationMessage, MarketingActivity
 from domain import analytics as rules
 from domain.roles import Permission, require
+from tools.campaign_lookup import find_campaign
 from tools.users import Actor
 
 A = MarketingActivity
 EXCLUDED_STATUSES = ("cancelled", "skipped", "excluded")  # deferred is still to be sent
-
-
-class CampaignNotFound(LookupError):
-    """No campaign matches the reference; the message says what was looked for."""
 
 
 @dataclass
@@ -63,18 +60,6 @@ class CampaignReport:
                 f"{t.responded} responded, {t.booked} booked; cost {rules.money(t.cost_micros)} "
                 f"({rules.money(t.cost_per_response_micros)} per response, "
                 f"{rules.money(t.cost_per_booking_micros)} per booking).")
-
-
-def find_campaign(session: Session, ref: str | int) -> Campaign:
-    """A campaign by id or by name (exact, then case-insensitive)."""
-    text = str(ref).strip()
-    found = session.get(Campaign, int(text)) if text.isdigit() else None
-    found = found or session.scalar(sa.select(Campaign).where(Campaign.name == text))
-    found = found or session.scalar(sa.select(Campaign).where(sa.func.lower(Campaign.name) == text.lower())
-                                    .order_by(Campaign.id).limit(1))
-    if found is None:
-        raise CampaignNotFound(f"no campaign with id or name {text!r}")
-    return found
 
 
 def _variant_counts(session: Session, campaign_id: int) -> dict[str, dict[str, int]]:

@@ -26,6 +26,7 @@ from domain.roles import Permission, require
 from domain.send_rules import REASONS, Decision, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
 from settings import get_settings
+from tools.campaign_lookup import CampaignNotFound, find_campaign
 from tools.campaign_sending import default_rules, render_message
 from tools.sender import apply_stored
 from tools.users import Actor
@@ -134,14 +135,10 @@ def _notice(channel: str) -> str | None:
 
 
 def _get(session: Session, ref: int | str) -> Campaign:
-    found = None
-    if isinstance(ref, int) or str(ref).strip().isdigit():
-        found = session.get(Campaign, int(ref))
-    if found is None:
-        found = session.scalar(sa.select(Campaign).where(sa.func.lower(Campaign.name) == str(ref).strip().lower()))
-    if found is None:
-        raise CampaignError(f"no campaign {ref!r}: give its id or exact name")
-    return found
+    try:
+        return find_campaign(session, ref)
+    except CampaignNotFound as exc:
+        raise CampaignError(str(exc)) from None
 
 
 def _view(c: Campaign, warnings: list[str] | None = None) -> CampaignView:

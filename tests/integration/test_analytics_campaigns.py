@@ -18,7 +18,7 @@ from tests.analytics_factories import (
     create_message,
 )
 from tools import analytics
-from tools.analytics_campaigns import CampaignNotFound
+from tools.campaign_lookup import CampaignNotFound
 from tools.users import Actor
 
 MARKETER = Actor("m@example.com", "marketer")

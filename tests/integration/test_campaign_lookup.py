@@ -1,0 +1,50 @@
+"""One way to find a campaign from what a person typed, used by every campaign tool (draft/preview/launch/status,
+results, the campaign card): id, '#id', name in any case and accents, or a unique part of the name; several matches
+are named, never guessed."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.models import Campaign
+from tools.analytics_campaigns import campaign_report
+from tools.campaign_lookup import CampaignNotFound, find_campaign
+from tools.campaigns import CampaignError, campaign_status
+from tools.users import Actor
+
+ADMIN = Actor(email="admin@example.com", role="admin")
+
+
+def campaigns(session) -> tuple[Campaign, Campaign, Campaign]:
+    rows = (Campaign(name="Spring roof check (sample)", channel="sms", body_text="Hi", target_filter={}),
+            Campaign(name="Été à Montréal", channel="email", subject="S", body_text="Hi", target_filter={}),
+            Campaign(name="Autumn gutters", channel="sms", body_text="Hi", target_filter={}))
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def test_by_id_name_accents_and_a_unique_part(session):
+    spring, ete, autumn = campaigns(session)
+    assert find_campaign(session, str(spring.id)) is spring and find_campaign(session, f"#{autumn.id}") is autumn
+    assert find_campaign(session, "ete a montreal") is ete
+    assert find_campaign(session, "spring") is spring
+    assert find_campaign(session, "GUTTERS") is autumn
+
+
+def test_several_matches_are_named_and_none_is_chosen(session):
+    campaigns(session)
+    session.add(Campaign(name="Spring gutters", channel="sms", body_text="Hi", target_filter={}))
+    session.flush()
+    with pytest.raises(CampaignNotFound, match=r"2 campaigns match 'gutters': #\d+ Autumn gutters, #\d+ Spring gutters"):
+        find_campaign(session, "gutters")
+    with pytest.raises(CampaignNotFound, match="no campaign is called 'winter'"):
+        find_campaign(session, "winter")
+
+
+def test_the_campaign_tools_take_the_same_references(session):
+    spring, *_ = campaigns(session)
+    assert campaign_status(session, ADMIN, "spring").name == spring.name
+    assert campaign_report(session, ADMIN, "Spring Roof").name == spring.name
+    with pytest.raises(CampaignError, match="no campaign is called 'winter'"):
+        campaign_status(session, ADMIN, "winter")
