@@ -232,3 +232,9 @@ def simulated_sends(session: Session, start: datetime, end: datetime) -> tuple[i
         A.provider == "sandbox", A.type != "test", A.sent_at >= start, A.sent_at < end,
         A.contact_id.not_in(sample))).one()
     return int(count or 0), int(cost or 0)
+
+
+def campaign_simulated_sends(session: Session, campaign_id: int) -> int:
+    """How many of one campaign's sends the sandbox only recorded (their delivery and cost are simulated)."""
+    return int(session.scalar(sa.select(sa.func.count()).where(
+        A.campaign_id == campaign_id, A.provider == "sandbox", A.sent_at.is_not(None))) or 0)

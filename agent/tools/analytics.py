@@ -47,9 +47,16 @@ def _labels(session, a: PeriodArgs) -> str:
 
 
 def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:
+    from tools.campaign_views import campaign_simulated_sends
+
     report = analytics.campaign_report(session, actor, a.ref)
     display = charts.campaign_display(report, a.chart) if charts else message(report.summary())
-    return ToolOutput(report.summary(), display)
+    n = campaign_simulated_sends(session, report.campaign_id)
+    note = (f"{n} of its sends were simulated in sandbox mode: nothing left the building, their delivery and cost "
+            "are simulated.") if n else ""
+    if note:
+        display["markdown"] = f"{display.get('markdown', '')}\n\n{note}"
+    return ToolOutput(f"{report.summary()} {note}".strip(), display)
 
 
 register(ToolSpec("show_analytics", "Daily numbers, rates and costs for a period, with a chart.", PeriodArgs,

@@ -145,3 +145,13 @@ def test_sample_rows_are_marked_once_in_the_lists(session):
     for answer in (campaigns, ads):
         md = display_markdown(answer.displays[0])
         assert "(sample)" in md and "(sample) (sample)" not in md, md
+
+
+def test_a_campaign_report_of_sandbox_sends_says_simulated(session):
+    from tools.demo import load_sample_data
+
+    load_sample_data(session, actor_from("admin@example.com", "admin"))
+    session.commit()
+    (report,) = chat("how did the spring campaign do")
+    assert "Spring roof check" in report.text and "were simulated in sandbox mode" in report.text, report.text
+    assert "simulated" in display_markdown(report.displays[0])
