@@ -13,10 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.fold import fold_in, fold_match
+from db.fold import PerDialect, fold_in, fold_match
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
 from domain.contacts import normalise_email, normalise_phone
 from domain.filters import All, AnyOf, Condition, Filter, Not
@@ -26,27 +25,6 @@ from domain.folding import fold
 CONTACTED_STATUSES = ("sending", "sent", "delivered", "opened", "clicked", "bounced", "complained", "unknown")
 _LOWER_EXACT = {"enrichment_status", "source", "email_status"}
 _FOLDED = {"city", "region", "company", "first_name", "last_name", "job_title"}  # accent-insensitive (db/fold.py)
-
-
-class _PerDialect(ColumnElement[bool]):
-    """One condition written twice: for PostgreSQL and for everything else (SQLite)."""
-
-    inherit_cache = False
-    type = sa.Boolean()
-
-    def __init__(self, postgresql: ColumnElement[bool], other: ColumnElement[bool]) -> None:
-        self.postgresql = postgresql
-        self.other = other
-
-
-@compiles(_PerDialect)
-def _compile_other(element: _PerDialect, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.other, **kw)
-
-
-@compiles(_PerDialect, "postgresql")
-def _compile_pg(element: _PerDialect, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.postgresql, **kw)
 
 
 def compile_filter(parsed: Filter | None, *, now: datetime | None = None,
@@ -166,7 +144,7 @@ class _Ctx:
         if c.op in ("present", "missing"):
             pg = sa.func.jsonb_array_length(sa.type_coerce(Contact.tags, JSONB)) > 0
             other = sa.func.json_array_length(Contact.tags) > 0
-            present = sa.and_(Contact.tags.is_not(None), _PerDialect(pg, other))
+            present = sa.and_(Contact.tags.is_not(None), PerDialect(pg, other))
             return present if c.op == "present" else sa.not_(present)
         values = [c.value] if c.op == "has" else list(c.value)
         conds = [_tag(str(v)) for v in values]
@@ -230,4 +208,4 @@ def _has_tag(tag: str) -> ColumnElement[bool]:
     pg = sa.type_coerce(Contact.tags, JSONB).contains([tag])
     each = sa.func.json_each(Contact.tags).table_valued("value")
     other = sa.exists(sa.select(1).select_from(each).where(each.c.value == tag))
-    return _PerDialect(pg, other)
+    return PerDialect(pg, other)

@@ -44,7 +44,9 @@ def _fold_pg(element: folded, compiler: Any, **kw: Any) -> str:
     return f"lower({compiler.process(element.clauses, **kw)})"
 
 
-class _PerDialect(ColumnElement[bool]):
+class PerDialect(ColumnElement[bool]):
+    """One condition written twice: for PostgreSQL and for everything else (SQLite)."""
+
     inherit_cache = False
     type = sa.Boolean()
 
@@ -53,13 +55,13 @@ class _PerDialect(ColumnElement[bool]):
         self.other = other
 
 
-@compiles(_PerDialect)
-def _other(element: _PerDialect, compiler: Any, **kw: Any) -> str:
+@compiles(PerDialect)
+def _other(element: PerDialect, compiler: Any, **kw: Any) -> str:
     return compiler.process(element.other, **kw)
 
 
-@compiles(_PerDialect, "postgresql")
-def _pg(element: _PerDialect, compiler: Any, **kw: Any) -> str:
+@compiles(PerDialect, "postgresql")
+def _pg(element: PerDialect, compiler: Any, **kw: Any) -> str:
     return compiler.process(element.postgresql, **kw)
 
 
@@ -88,7 +90,7 @@ def fold_match(expr: Any, value: Any, mode: str = "eq") -> ColumnElement[bool]:
     sq = folded(expr)
     other = {"eq": lambda: sq == k, "contains": lambda: sq.contains(k, autoescape=True),
              "starts_with": lambda: sq.startswith(k, autoescape=True)}[mode]()
-    return sa.and_(size, _PerDialect(pg, other))
+    return sa.and_(size, PerDialect(pg, other))
 
 
 def fold_in(expr: Any, values: list[Any]) -> ColumnElement[bool]:
@@ -96,7 +98,7 @@ def fold_in(expr: Any, values: list[Any]) -> ColumnElement[bool]:
     keys = list(dict.fromkeys(key(v) for v in values))
     pg = sa.func.lower(expr).regexp_match("^(?:" + "|".join(pattern(k) for k in keys) + ")$")
     size = sa.func.length(expr).in_(sorted({len(k) for k in keys}))
-    return sa.and_(size, _PerDialect(pg, folded(expr).in_(keys)))
+    return sa.and_(size, PerDialect(pg, folded(expr).in_(keys)))
 
 
 def register_sqlite(dbapi_conn: Any) -> None:
