@@ -15,7 +15,7 @@ from chainlit.server import app as chainlit_server_app
 
 from agent import element_store
 from agent.chat_import import answer_card, csv_files, import_flow
-from agent.chat_ui import TurnView, show_card
+from agent.chat_ui import TurnView, run_as_turn, show_card
 from agent.chat_user import current_actor
 from agent.render import neutralise
 from agent.welcome import help_text, welcome_text
@@ -190,21 +190,6 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content=help_text(get_settings())).send()
 
 
-async def _run_as_turn(work: Any) -> None:
-    """Run a button's work like a typed message: between task_start and task_end (see _say_turn)."""
-    emitter = cl.context.emitter
-    await emitter.task_start()
-    try:
-        await work
-    except asyncio.CancelledError:  # the Stop button
-        pass
-    except Exception as exc:  # noqa: BLE001 - said in the chat as Chainlit does for a message; the session goes on
-        log.exception("card action failed")
-        await cl.ErrorMessage(content=neutralise(str(exc)) or type(exc).__name__, author="Error").send()
-    finally:
-        await emitter.task_end()
-
-
 async def _say_turn(text: str, title: bool = False) -> None:
     """A next-step button's turn, run like a typed message: between task_start and task_end. Chainlit runs action
     callbacks without them; an Approve answered inside would leave the UI "running" for good (send_ask_user ends
@@ -261,7 +246,7 @@ async def _on_card(action: cl.Action) -> None:
     graph_thread = str(payload.get("graph_thread") or thread_id())
     if graph_thread.split(":")[0] != thread_id():  # a card of another conversation cannot be answered here
         return
-    task = asyncio.create_task(_run_as_turn(_decide(decision, graph_thread)))
+    task = asyncio.create_task(run_as_turn(_decide(decision, graph_thread)))
     _ACTION_TASKS.add(task)
     task.add_done_callback(_ACTION_TASKS.discard)
     cl.context.session.current_task = task

@@ -15,6 +15,7 @@ from typing import Any
 
 import chainlit as cl
 
+from agent.chat_ui import run_as_turn
 from agent.chat_user import current_actor
 from agent.render import cell, markdown_table, neutralise
 from agent.tools.common import plain
@@ -279,26 +280,11 @@ async def _card_button(action: Any, go: bool) -> None:
         await _close_card(pending, "Import cancelled: nothing was imported.")
 
 
-async def _as_turn(work: Any) -> None:
-    """A button's work run like a typed message: between task_start and task_end (see agent.chat._say_turn)."""
-    emitter = cl.context.emitter
-    await emitter.task_start()
-    try:
-        await work
-    except asyncio.CancelledError:  # the Stop button
-        pass
-    except Exception as exc:  # noqa: BLE001 - said in the chat; the session goes on
-        log.exception("import card action failed")
-        await cl.ErrorMessage(content=neutralise(str(exc)) or type(exc).__name__, author="Error").send()
-    finally:
-        await emitter.task_end()
-
-
 _TASKS: set[asyncio.Task] = set()
 
 
 def _spawn(work: Any) -> None:
-    task = asyncio.create_task(_as_turn(work))
+    task = asyncio.create_task(run_as_turn(work))
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
     cl.context.session.current_task = task

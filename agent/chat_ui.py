@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -96,3 +98,19 @@ async def show_card(value: dict[str, Any], graph_thread: str) -> None:
     "cancel" answers it, anything else runs beside it (agent/cards.py)."""
     hint = "\n\n_You can keep typing: “yes” or “cancel” answers this card; anything else leaves it waiting._"
     await cl.Message(content=approval_markdown(value) + hint, actions=card_actions(graph_thread)).send()
+
+
+async def run_as_turn(work: Any) -> None:
+    """Run a button's work like a typed message, between task_start and task_end (the input shows the turn is busy);
+    an error is said in the chat and the session goes on; the Stop button cancels quietly."""
+    emitter = cl.context.emitter
+    await emitter.task_start()
+    try:
+        await work
+    except asyncio.CancelledError:  # the Stop button
+        pass
+    except Exception as exc:  # noqa: BLE001 - said in the chat as Chainlit does for a message; the session goes on
+        logging.getLogger(__name__).exception("card action failed")
+        await cl.ErrorMessage(content=neutralise(str(exc)) or type(exc).__name__, author="Error").send()
+    finally:
+        await emitter.task_end()

@@ -6,26 +6,12 @@ Texas: ..." typed after "show contacts in Austin" asked for a "change proposed b
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-from agent.context import actor_from
 from agent.graph import FROM_USER_WORDS, make_agent_node
-from agent.runner import open_agent
 from db.models import Campaign
 from db.session import unit_of_work
+from tests.agent_support import chat
 from tests.factories import create_contact
-
-MARKETER = actor_from("marketer@example.com", "marketer")
-
-
-def chat(*texts):
-    async def run():
-        thread, out = f"test-{uuid.uuid4()}", []
-        async with open_agent() as agent:
-            for text in texts:
-                out.append(await agent.send(text, thread_id=thread, actor=MARKETER))
-        return out
-    return asyncio.run(run())
 
 
 def test_a_typed_change_after_reading_contacts_needs_no_taint_card(session):

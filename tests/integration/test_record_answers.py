@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-
-from agent.context import actor_from
-from agent.runner import open_agent
 from db.models import EnrichmentJob, utcnow
+from tests.agent_support import chat
 from tests.factories import create_contact
-
-MARKETER = actor_from("marketer@example.com", "marketer")
-
-
-def chat(*texts):
-    async def run():
-        thread, out = f"test-{uuid.uuid4()}", []
-        async with open_agent() as agent:
-            for text in texts:
-                out.append(await agent.send(text, thread_id=thread, actor=MARKETER))
-        return out
-    return asyncio.run(run())
 
 
 def test_enrichment_failures_say_why_per_contact_and_offer_a_retry(session):

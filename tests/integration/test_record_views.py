@@ -3,13 +3,10 @@ one conversation, bookings, ad campaigns. Sandbox sends say "simulated"; long te
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from datetime import timedelta
 
 from agent.context import actor_from
 from agent.render import display_markdown
-from agent.runner import open_agent
 from db.models import (
     AdCampaign,
     CalendarBooking,
@@ -19,20 +16,10 @@ from db.models import (
     MarketingActivity,
     utcnow,
 )
+from tests.agent_support import chat
 from tests.factories import create_contact
 
-MARKETER = actor_from("marketer@example.com", "marketer")
 LONG = "We would love a quote for the whole warehouse roof, " + "including the gutters and the skylights, " * 6 + "END."
-
-
-def chat(*texts):
-    async def run():
-        thread, out = f"test-{uuid.uuid4()}", []
-        async with open_agent() as agent:
-            for text in texts:
-                out.append(await agent.send(text, thread_id=thread, actor=MARKETER))
-        return out
-    return asyncio.run(run())
 
 
 def world(session):

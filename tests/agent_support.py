@@ -1,0 +1,22 @@
+"""Driving the real agent graph (offline model) from a test: one thread, several messages, the turns' results."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from agent.context import actor_from
+from agent.runner import open_agent
+
+MARKETER = actor_from("marketer@example.com", "marketer")
+
+
+def chat(*texts: str, actor=MARKETER) -> list:
+    """Send `texts` one after another in a new thread as `actor`; returns each turn's TurnResult."""
+    async def run():
+        thread, out = f"test-{uuid.uuid4()}", []
+        async with open_agent() as agent:
+            for text in texts:
+                out.append(await agent.send(text, thread_id=thread, actor=actor))
+        return out
+    return asyncio.run(run())
