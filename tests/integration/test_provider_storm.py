@@ -210,17 +210,26 @@ def test_a_mixed_storm_reaches_every_recipient_exactly_once(channel, db, monkeyp
 
     assert fake.storm == []  # the whole storm was played
     assert {e["seen"] for e in fake.log} == {"running"}
+    # Which batch the storm answers too late depends on the order the workers take batches in. A refused email in
+    # that batch never got its refusal back and is not found by metadata (it never went out): it stays in doubt,
+    # never resent, for a person to decide (tools/campaign_doubt). The others fail with the provider's reason.
+    answer_lost = {i for e in fake.log if e["fault"] == "late" for i in ids_in(e)}
+    in_doubt_refused = {i for i in refused_ids if i in answer_lost}
     per = reached(fake)
     assert {i: per[i] for i in acts if i not in refused_ids} == {i: 1 for i in acts if i not in refused_ids}
     assert sum(per.values()) == N - len(refused)  # nobody else, nobody twice
     for activity_id, a in acts.items():
-        if activity_id in refused_ids:
+        if activity_id in in_doubt_refused:
+            assert a.status == "unknown" and a.error_code in (None, "review"), a
+        elif activity_id in refused_ids:
             assert (a.status, a.error_code) == ("failed", refused_ids[activity_id]) and a.error_message, a
         else:
             assert a.status == "sent", (activity_id, a.status, a.error_message)
         assert a.attempts <= MAX
     asked = requests_per_activity(fake)
     assert max(asked.values()) <= MAX
+    for activity_id in in_doubt_refused:  # asked once, answer lost: never asked again
+        assert asked[activity_id] == 1
     for activity_id, code in refused_ids.items():  # a permanent error is the last thing the fake says to them
         carrying = [e for e in fake.log if activity_id in ids_in(e)]
         answers = [permanent_answer(e, activity_id) for e in carrying]
@@ -229,11 +238,13 @@ def test_a_mixed_storm_reaches_every_recipient_exactly_once(channel, db, monkeyp
     assert honoured == sum(1 for f in STORM[channel] if f and f.status == 429)
     in_doubt = [a for a in acts.values() if (a.error_message or "").startswith("reconciled")]
     if channel == "email":  # the batch answered too late went out: found by metadata, not sent again
-        assert len(in_doubt) >= 5
+        assert len(in_doubt) >= 5 - len(in_doubt_refused)
     else:  # the SMS answered too late, or hung, went out once: their retries got a 409 or a replay
         assert sd.replays + sum(1 for e in sd.log if e["status"] == 409) >= 1
     final = progress(campaign_id)
-    assert final.status == "completed" and final.counts == {"sent": N - 2, "failed": 2}
+    expected = {"sent": N - 2, "failed": 2 - len(in_doubt_refused), "unknown": len(in_doubt_refused)}
+    assert final.counts == {k: v for k, v in expected.items() if v}
+    assert final.status == "completed"  # nothing left to send; what is in doubt is listed for review
     duplicates = sum(c - 1 for c in per.values() if c > 1)
     figures(f"mixed {channel}", recipients=N, **storm_figures(
         fake, retry_after_honoured=f"{honoured}/{honoured}", permanent_failures=len(refused_ids),
