@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -25,7 +25,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MKT_", env_file=".env", extra="ignore", populate_by_name=True)
 
     # --- where things live -------------------------------------------------------------
-    var_dir: Path = Field(default=ROOT / "var", description="Runtime files: SQLite database, auth secret, uploads.")
+    var_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "var",
+        description="Runtime files: SQLite database, auth secret, uploads. Default: var/ in the working directory "
+        "(never beside the installed code).")
     elements_s3_bucket: str = Field(
         default="", description="Chat charts and files kept in this S3-compatible bucket; empty: var/elements/.")
     elements_s3_endpoint: str = Field(default="", description="Endpoint of a non-AWS S3 store (MinIO, R2, ...).")
@@ -151,6 +154,12 @@ class Settings(BaseSettings):
     outbound_max_attempts: int = Field(default=8, description="Attempts per outbound event delivery before giving up.")
     outbound_allow_loopback: bool = Field(
         default=False, description="Tests only: let outbound event URLs point at 127.0.0.1 / private networks.")
+
+    @field_validator("var_dir")
+    @classmethod
+    def _absolute_var_dir(cls, value: Path) -> Path:
+        """Made absolute once, so a later chdir (`mkt serve` enters the Chainlit app root) cannot move it."""
+        return Path(value).expanduser().absolute()
 
     @property
     def effective_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 
@@ -63,6 +64,24 @@ def bootstrap_admin(settings: Settings) -> None:
         print("=" * 72, flush=True)
 
 
+def app_root(settings: Settings) -> Path:
+    """Chainlit's app root (app.py, chainlit.md, .chainlit/, public/; Chainlit writes .files/ in it): the checkout
+    or image itself, else (an installed wheel) the packaged copy refreshed into MKT_VAR_DIR/chainlit/ (setup.py)."""
+    if (ROOT / "app.py").is_file() and (ROOT / ".chainlit").is_dir():
+        return ROOT
+    packaged = Path(__file__).resolve().parent / "chainlit_site"
+    if not (packaged / "app.py").is_file():
+        raise ValueError(f"the Chainlit site is missing from this installation ({packaged}): reinstall mkt")
+    target = Path(settings.var_dir) / "chainlit"
+    for item in packaged.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, target / item.name, dirs_exist_ok=True)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(item, target / item.name)
+    return target
+
+
 def prepare(settings: Settings) -> None:
     """Everything `serve` checks before it listens: one clear error for each thing that is wrong."""
     from ops.files import lock_down
@@ -79,9 +98,11 @@ def serve(args: argparse.Namespace) -> int:
     prepare(settings)
     os.environ["CHAINLIT_HOST"] = args.host or settings.host
     os.environ["CHAINLIT_PORT"] = str(args.port or settings.port)
-    os.environ["CHAINLIT_APP_ROOT"] = str(ROOT)
+    root = app_root(settings)
+    os.environ["CHAINLIT_APP_ROOT"] = str(root)
     os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
-    os.chdir(ROOT)
+    os.environ["MKT_VAR_DIR"] = str(settings.var_dir)  # absolute: the chdir below must not move it
+    os.chdir(root)
     from chainlit.cli import run_chainlit
     from chainlit.config import config
 
@@ -89,7 +110,7 @@ def serve(args: argparse.Namespace) -> int:
     for line in settings.mode_lines():
         print(f"  {line}", flush=True)
     print(f"Serving on http://{os.environ['CHAINLIT_HOST']}:{os.environ['CHAINLIT_PORT']}", flush=True)
-    run_chainlit(str(ROOT / "app.py"))
+    run_chainlit(str(root / "app.py"))
     return 0
 
 
@@ -105,7 +126,7 @@ def worker(args: argparse.Namespace) -> int:
     os.umask(PRIVATE_UMASK)  # the workers write exports and reports for the server's user only
     argv = [sys.executable, "-m", "dramatiq", "workers.actors", "ops.worker_boot", "-p", str(args.processes),
             "-t", str(args.threads), "--worker-shutdown-timeout", str(settings.worker_shutdown_seconds * 1000)]
-    os.chdir(ROOT)
+    os.environ["MKT_VAR_DIR"] = str(settings.var_dir)  # the worker processes use the var/ this command resolved
     os.environ["MKT_RUN_SCHEDULER"] = "1"
     # consumers idle-poll every 100 ms (dramatiq's default: up to 1 s), so a batch deferred to its rate-limit slot
     # (workers/campaigns.py) is handed to a thread within ~0.1 s of its due time

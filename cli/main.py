@@ -20,13 +20,39 @@ class CliError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mkt", description="Chat-first marketing platform.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    from cli import commands_analytics, commands_api_keys, commands_campaigns, commands_contacts, commands_eval
+    from cli import (
+        commands_analytics,
+        commands_api_keys,
+        commands_campaigns,
+        commands_completion,
+        commands_contacts,
+        commands_eval,
+    )
 
     for module in (commands_run, commands_db, commands_users, commands_chat, commands_demo, commands_doctor,
-                   commands_api_keys, commands_analytics, commands_contacts, commands_eval, commands_campaigns):
+                   commands_api_keys, commands_analytics, commands_contacts, commands_eval, commands_campaigns,
+                   commands_completion):
         module.register(sub)
+    parser.set_defaults(root_parser=parser)  # `mkt completion` walks it
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version; from pyproject.toml where mkt runs from a copy of the sources (the
+    Docker image puts them on PYTHONPATH without installing them)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("mkt")
+    except PackageNotFoundError:
+        import tomllib
+
+        from settings import ROOT
+
+        return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
 def _explain(exc: BaseException) -> str | None:

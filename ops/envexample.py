@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 from settings import ROOT, Settings
@@ -73,7 +74,7 @@ def _default(field: Any) -> str:
         import json
 
         return json.dumps(value)
-    return str(value).replace(str(ROOT), ".")
+    return str(value).replace(str(ROOT), ".").replace(str(Path.cwd()), ".")
 
 
 def render() -> str:
