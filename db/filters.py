@@ -15,16 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.fold import PerDialect, fold_in, fold_match
+from db.fold import PerDialect, fold_in, fold_match, key
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
 from domain.contacts import normalise_email, normalise_phone
 from domain.filters import All, AnyOf, Condition, Filter, Not
+from domain.folding import FOLDED_FIELDS as FOLDED
 from domain.folding import fold
 
 # Statuses meaning a message really went out (an attempt reached the provider).
 CONTACTED_STATUSES = ("sending", "sent", "delivered", "opened", "clicked", "bounced", "complained", "unknown")
 _LOWER_EXACT = {"enrichment_status", "source", "email_status"}
-_FOLDED = {"city", "region", "company", "first_name", "last_name", "job_title"}  # accent-insensitive (db/fold.py)
+# accent-insensitive: FOLDED columns compare their stored folded copy (indexed); these match on the fly (db/fold.py)
+_FOLD_ON_THE_FLY = {"first_name", "last_name", "job_title"}
 
 
 def compile_filter(parsed: Filter | None, *, now: datetime | None = None,
@@ -81,7 +83,9 @@ class _Ctx:
         if c.op in ("neq", "not_in"):
             positive = Condition(c.field, "eq" if c.op == "neq" else "in", c.value)
             return sa.or_(column.is_(None), sa.not_(self._text(positive)))
-        if c.field in _FOLDED:  # people type these without accents: "Montreal" finds "Montréal"
+        if c.field in FOLDED:  # people type these without accents: "Montreal" finds "Montréal"
+            return self._folded(getattr(Contact, FOLDED[c.field]), c)
+        if c.field in _FOLD_ON_THE_FLY:
             cond = fold_in(column, list(c.value)) if c.op == "in" else fold_match(column, c.value, c.op)
             return sa.and_(column.is_not(None), cond)
         subject, convert = self._subject(c.field, column)
@@ -94,6 +98,18 @@ class _Ctx:
         else:  # starts_with
             cond = subject.startswith(c.value.lower() if convert is not _upper else c.value.upper(), autoescape=True)
         return sa.and_(column.is_not(None), cond)
+
+    def _folded(self, stored: Any, c: Condition) -> ColumnElement[bool]:
+        """eq / in / contains / starts_with on a stored folded column (NULL when the column is)."""
+        if c.op == "in":
+            cond = stored.in_(list(dict.fromkeys(key(v) for v in c.value)))
+        elif c.op == "eq":
+            cond = stored == key(c.value)
+        elif c.op == "contains":
+            cond = stored.contains(key(c.value), autoescape=True)
+        else:  # starts_with
+            cond = stored.startswith(key(c.value), autoescape=True)
+        return sa.and_(stored.is_not(None), cond)
 
     def _subject(self, field: str, column: Any) -> tuple[Any, Callable[[Any], Any]]:
         """The expression to compare and how to convert a value so that it compares as a person means it."""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from domain.folding import FOLD_FROM, FOLD_TO, fold, sql_fold
+from domain.folding import FOLD_FROM, FOLD_TO, fold_key, sql_fold
 
 SQLITE_FUNCTION = "mkt_fold"
 _VARIANTS: dict[str, str] = {}
@@ -66,8 +66,8 @@ def _pg(element: PerDialect, compiler: Any, **kw: Any) -> str:
 
 
 def key(value: Any) -> str:
-    """A value as it is compared: folded, spaces collapsed."""
-    return fold(" ".join(str(value).split()))
+    """A value as it is compared: folded, spaces collapsed (domain.folding.fold_key)."""
+    return fold_key(value) or ""
 
 
 def pattern(value: str) -> str:

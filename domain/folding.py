@@ -39,3 +39,13 @@ def fold(text: str | None) -> str:
 def sql_fold(text: str | None) -> str | None:
     """The same fold, for a SQL function (None stays None)."""
     return None if text is None else text.lower().translate(_TABLE)
+
+
+# Contact fields that filters compare folded through a stored copy (db.models.contacts: <field>_folded, indexed):
+# field -> its folded column. The import's workers fold them too (tools.import_wire), so this stays pure.
+FOLDED_FIELDS = {"city": "city_folded", "region": "region_folded", "company": "company_folded"}
+
+
+def fold_key(value: object) -> str | None:
+    """A value as filters compare it: folded, runs of spaces made one and the ends trimmed; None stays None."""
+    return None if value is None else fold(" ".join(str(value).split()))

@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
 
 from db.models import Contact, ContactEvent, ImportError_, Suppression, utcnow
+from db.models.contacts import folded_values
 from domain.imports import SCALARS, merge
 from tools.import_wire import COPY_OPTIONS, ROW_FIELDS, OptOut, Packed, Row, copy_text_value, unpack
 
@@ -139,7 +140,7 @@ def apply_batch(session: Session, batch: Prepared, *, import_id: int, policy: st
         for key in ("email", "phone"):
             if changes.get(key):
                 (by_email if key == "email" else by_phone)[changes[key]] = found
-        updates.append({"id": found["id"], **changes, "updated_at": now})
+        updates.append({"id": found["id"], **changes, **folded_values(changes), "updated_at": now})
     counts.created = len(texts) + len(inserts)
     if texts:  # no history row for a new contact: contacts.import_id says which import created it
         _copy_new_contacts(session, texts, source, import_id, now)
@@ -278,6 +279,7 @@ def _match(email: str | None, phone: str | None, by_email: dict[str, dict],
 def _new_row(contact: dict[str, Any], source: str, import_id: int, now: Any, blocked_email: set[str],
              blocked_sms: set[str]) -> dict[str, Any]:
     row = {name: contact.get(name) for name in SCALARS}
+    row.update(folded_values(row))
     email_out = bool(contact.get("email")) and contact["email"] in blocked_email
     sms_out = bool(contact.get("phone")) and contact["phone"] in blocked_sms
     row.update(tags=contact.get("tags") or [], attributes=contact.get("attributes") or {}, source=source,

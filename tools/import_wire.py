@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from domain.folding import FOLDED_FIELDS, fold_key
 from domain.imports import SCALARS, RowOutcome
 
-ROW_FIELDS = (*SCALARS, "tags", "attributes")
+# the folded copies (contacts.<field>_folded) travel with the row: the workers fold, COPY writes them
+ROW_FIELDS = (*SCALARS, *FOLDED_FIELDS.values(), "tags", "attributes")
 _SLOT = {name: i for i, name in enumerate(SCALARS)}
+_FOLDED_SLOTS = tuple(_SLOT[name] for name in FOLDED_FIELDS)
 _UNESCAPE = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
 _ESCAPED = re.compile(r"\\(.)")
 COPY_OPTIONS = "(FORMAT text, NULL '')"  # an empty field is NULL: a normalised contact never holds ""
@@ -65,14 +68,15 @@ def copy_text_value(value: str) -> str:
 
 
 def copy_text(contact: dict[str, Any]) -> str:
-    """ROW_FIELDS of a contact in COPY text format with NULL as the empty field (tags and attributes as JSON,
-    [] and {} when absent). The values are joined with NUL, which no value holds (cells lose their NULs on
+    """ROW_FIELDS of a contact in COPY text format with NULL as the empty field (the folded copies of FOLDED's
+    columns computed here, tags and attributes as JSON, [] and {} when absent). The values are joined with NUL, which no value holds (cells lose their NULs on
     reading and JSON escapes control characters), and escaped in one go, NUL turning into the tab."""
     cells = [""] * len(SCALARS)
     for name, value in contact.items():
         slot = _SLOT.get(name)
         if slot is not None and value:
             cells[slot] = value
+    cells.extend([fold_key(cells[slot]) if cells[slot] else "" for slot in _FOLDED_SLOTS])
     tags, attributes = contact.get("tags"), contact.get("attributes")
     cells.append(_tags_json(tuple(tags)) if tags else "[]")
     cells.append(_JSON(attributes) if attributes else "{}")

@@ -6,9 +6,28 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from db.models.base import Base, Timestamps, utcnow
+from domain.folding import FOLDED_FIELDS as FOLDED
+from domain.folding import fold_key
+
+# FOLDED: text columns filtered accent- and case-insensitively through a stored folded copy (db/filters.py), so
+# that "city = Montreal" is an index look-up: column -> its folded column. Every write path keeps them in step: ORM
+# attribute sets (Contact.validates below), Core inserts that leave them out (the column default), and the paths
+# that bypass both, which add `folded_values(...)` themselves (the import's bulk update) or fold in the COPY text
+# (tools.import_wire).
+
+
+def folded_values(values: dict[str, Any]) -> dict[str, str | None]:
+    """The folded columns for the FOLDED columns present in `values` (a row or a set of changes)."""
+    return {FOLDED[name]: fold_key(value) for name, value in values.items() if name in FOLDED}
+
+
+def _folded_default(source: str) -> Any:
+    def default(context: Any) -> str | None:
+        return fold_key(context.get_current_parameters().get(source))
+    return default
 
 
 class Contact(Timestamps, Base):
@@ -20,12 +39,12 @@ class Contact(Timestamps, Base):
     phone_ext: Mapped[str | None] = mapped_column(sa.String(20))
     first_name: Mapped[str | None] = mapped_column(sa.String(200))
     last_name: Mapped[str | None] = mapped_column(sa.String(200))
-    company: Mapped[str | None] = mapped_column(sa.String(300), index=True)
+    company: Mapped[str | None] = mapped_column(sa.String(300))
     job_title: Mapped[str | None] = mapped_column(sa.String(300))
     website: Mapped[str | None] = mapped_column(sa.String(500))
     domain: Mapped[str | None] = mapped_column(sa.String(253), index=True)
-    city: Mapped[str | None] = mapped_column(sa.String(200), index=True)
-    region: Mapped[str | None] = mapped_column(sa.String(200))  # filters use ix_contacts_lower_region
+    city: Mapped[str | None] = mapped_column(sa.String(200))
+    region: Mapped[str | None] = mapped_column(sa.String(200))
     postal_code: Mapped[str | None] = mapped_column(sa.String(20))
     country: Mapped[str | None] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
     timezone: Mapped[str | None] = mapped_column(sa.String(64))  # IANA name
@@ -45,16 +64,25 @@ class Contact(Timestamps, Base):
     email_status: Mapped[str] = mapped_column(sa.String(20), default="ok")  # ok, bounced, complained
     chatwoot_contact_id: Mapped[int | None] = mapped_column(index=True)
     is_sample: Mapped[bool] = mapped_column(default=False)
+    # fold_key(city/region/company): what the filters compare and index (FOLDED above; migration 0009)
+    city_folded: Mapped[str | None] = mapped_column(sa.String(200), default=_folded_default("city"))
+    region_folded: Mapped[str | None] = mapped_column(sa.String(200), default=_folded_default("region"))
+    company_folded: Mapped[str | None] = mapped_column(sa.String(300), default=_folded_default("company"))
 
     __table_args__ = (
         sa.Index("ix_contacts_created_at", "created_at"),  # new contacts per day (0002_analytics)
         # "tags has" filters: JSONB containment (@>) on PostgreSQL (0002_contacts)
         sa.Index("ix_contacts_tags", "tags", postgresql_using="gin"),
-        # case-insensitive equality filters (lower(column) = value) on the columns people filter by
-        sa.Index("ix_contacts_lower_city", sa.func.lower(sa.column("city"))),
-        sa.Index("ix_contacts_lower_company", sa.func.lower(sa.column("company"))),
-        sa.Index("ix_contacts_lower_region", sa.func.lower(sa.column("region"))),
+        # accent- and case-insensitive filters on the columns people filter by (db/filters.py, 0009)
+        sa.Index("ix_contacts_city_folded", "city_folded"),
+        sa.Index("ix_contacts_region_folded", "region_folded"),
+        sa.Index("ix_contacts_company_folded", "company_folded"),
     )
+
+    @validates(*FOLDED)
+    def _keep_folded(self, name: str, value: Any) -> Any:
+        setattr(self, FOLDED[name], fold_key(value))
+        return value
 
 
 class ContactEvent(Base):

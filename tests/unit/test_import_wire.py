@@ -5,13 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.folding import FOLDED_FIELDS, fold_key
 from domain.imports import Issue, RowOutcome
 from tools.import_wire import COPY_OPTIONS, ROW_FIELDS, copy_text, pack, unpack
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
                 max_size=30) | st.sampled_from(["\\N", "\\", "a\tb", "x\ny", "\r\n", "\\t", "é☃", "\\."])
 _CONTACTS = st.fixed_dictionaries({}, optional={
-    **{name: _TEXT for name in ROW_FIELDS if name not in ("tags", "attributes")},
+    **{name: _TEXT for name in ROW_FIELDS if name not in ("tags", "attributes", *FOLDED_FIELDS.values())},
     "tags": st.lists(_TEXT, min_size=1, max_size=3),
     "attributes": st.dictionaries(_TEXT, _TEXT, min_size=1, max_size=3)})
 
@@ -21,6 +22,14 @@ def test_unpack_gives_back_the_packed_contact(contact):
     text = copy_text(contact)
     assert text.count("\t") == len(ROW_FIELDS) - 1 and "\n" not in text and "\r" not in text
     assert unpack(text) == contact
+
+
+def test_the_folded_copies_are_written_next_to_their_fields():
+    contact = {"city": "  Montréal ", "company": "Café\tNoir", "region": "QC"}
+    cells = dict(zip(ROW_FIELDS, copy_text(contact).split("\t"), strict=True))
+    assert cells["city_folded"] == "montreal" and cells["region_folded"] == "qc"
+    assert cells["company_folded"] == fold_key("Café\tNoir").replace("\t", "\\t") == "cafe noir"
+    assert copy_text({"email": "a@x.com"}).split("\t")[len(ROW_FIELDS) - 5:-2] == ["", "", ""]
 
 
 def test_absent_fields_are_empty_copy_fields_and_tags_attributes_default_to_empty_json():
