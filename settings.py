@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     postmark_message_stream: str = Field(default="broadcast")
     email_from: str = Field(default="Marketing <marketing@example.com>", description="From address of campaigns.")
     sender_postal_address: str = Field(default="", description="Postal address printed in every email (CAN-SPAM).")
+    brand_name: str = Field(default="", description="Brand name atop HTML emails (logo alt text); default: sender name.")
+    brand_logo_url: str = Field(default="", description="Absolute https URL of the logo atop every HTML email.")
+    brand_accent_color: str = Field(default="#2563eb", description="Accent colour (#rrggbb) of HTML emails.")
+    email_tracking_default: bool = Field(default=True, description="Postmark open and link tracking of campaigns "
+                                         "that do not choose (off where the law or the account requires).")
     sentdm_api_key: str = Field(default="", validation_alias=_alias("SENTDM_API_KEY", "MKT_SENTDM_API_KEY"))
     sentdm_api_url: str = Field(default="https://api.sent.dm")
     sms_price_micros: int = Field(default=8_000, description="Price of one SMS segment in micro-dollars.")

@@ -131,8 +131,16 @@ def send_test(text: str, vocab: Vocabulary) -> Any:
     return [Call("send_test", {"ref": name, "to": m.group(2)})]
 
 
+_SUBJECT_BODY = re.compile(r"[,;]?\s+subject\s*[:=]\s*(.+?)\s*[,;]?\s+(?:body|message|text)\s*[:=]\s*(.+)$",
+                           re.I | re.S)
+
+
 def draft_campaign(text: str, vocab: Vocabulary) -> Any:
-    """Free text: the message after ':' is kept exactly as typed."""
+    """Free text: the message after ':' is kept exactly as typed. An email takes its subject from
+    "subject: ... body: ...", else from before the first '|' outside merge-field braces, else its first sentence."""
+    parts = _SUBJECT_BODY.search(text)
+    if parts:  # "... to roofers, subject: Spring offer, body: Hi {first_name|there}, ..."
+        text = f"{text[:parts.start()].rstrip(' ,;')}: {parts.group(2)}"
     m = re.match(r"^(?:please )?(?:draft|create|write|make|set up|prepare|new|start|send|text|email)(?: an?| a new| new)?"
                  r"(?: (sms|text|email))?(?: (?:campaign|blast|message|broadcast))?(?: (?:called|named) \"?([^\":]+?)\"?)?"
                  r" (?:to|for) (.+?)\s*:\s*(.+)$", text, re.I | re.S)
@@ -154,12 +162,22 @@ def draft_campaign(text: str, vocab: Vocabulary) -> Any:
     args: dict[str, Any] = {"channel": channel, "filter": audience, "body_text": body,
                             "name": (m.group(2) or "").strip() or _auto_name(channel, m.group(3), vocab.today)}
     if channel == "email":
-        subject, _, rest = body.partition("|")
-        if rest:
-            args["subject"], args["body_text"] = subject.strip(), rest.strip()
-        else:
-            args["subject"] = body.split(".")[0][:80]
+        args["subject"], args["body_text"] = (parts.group(1).strip(), body) if parts else email_subject(body)
     return [Call("draft_campaign", args)]
+
+
+def email_subject(body: str) -> tuple[str, str]:
+    """(subject, body) of a typed email: split at the first '|' outside braces ({first_name|there} stays whole),
+    else the first sentence is the subject and the rest the body (all of it when there is no rest)."""
+    depth = 0
+    for index, char in enumerate(body):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "|" and depth <= 0 and body[:index].strip() and body[index + 1:].strip():
+            return body[:index].strip(), body[index + 1:].strip()
+    sentence = re.match(r"^(.+?[.!?])\s+(\S.*)$", body, re.S)
+    if sentence and len(sentence.group(1)) <= 120:
+        return sentence.group(1).strip(), sentence.group(2).strip()
+    return body[:80].strip(), body
 
 
 def _draft_without_body(text: str) -> Any:

@@ -28,6 +28,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ from sqlalchemy.orm import Session
 from db import campaigns as q
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
-from domain import sms
+from domain import email_render, sms
 from domain.audience import address_key
 from domain.send_rules import REASONS, SendRules, cap_reached, quiet_until
 from integrations import postmark, sandbox, sentdm
@@ -150,17 +152,32 @@ def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | N
         return Outgoing(activity_id or 0, contact.id, address, text=text, segments=segments,
                         cost_micros=segments * price)
     url = unsubscribe_url(activity_id)
-    values = values | {"unsubscribe_url": url}
-    subject = tpl.render(chosen.get("subject") or campaign.subject or "", values)
     postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
-    text = tpl.render(chosen.get("body_text") or campaign.body_text, values) + tpl.text_footer(postal, url)
-    html_src = chosen.get("body_html") or campaign.body_html
-    html = None
-    if html_src:
-        html = tpl.add_html_footer(tpl.render(html_src, values, html_escape=True),
-                                   tpl.html_footer(postal, url))
-    return Outgoing(activity_id or 0, contact.id, address, subject=subject, text=text, html=html,
+    values = values | {"unsubscribe_url": url, "postal_address": postal}
+    subject = chosen.get("subject") or campaign.subject or ""
+    compiled = compiled_email(chosen.get("body_text") or campaign.body_text, subject,
+                              chosen.get("body_html") or campaign.body_html)
+    return Outgoing(activity_id or 0, contact.id, address, subject=tpl.render(subject, values),
+                    text=email_render.fill_text(compiled, values), html=email_render.fill(compiled, values),
                     unsubscribe_url=url, cost_micros=s.email_price_micros)
+
+
+def compiled_email(body: str, subject: str, body_html: str | None) -> email_render.CompiledEmail:
+    """The campaign's email compiled once (Markdown, layout, brand, inlined CSS) for every contact it goes to."""
+    return _compile(body or "", subject or "", body_html or None, current_brand())
+
+
+@lru_cache(maxsize=32)
+def _compile(body: str, subject: str, body_html: str | None, brand: email_render.Brand) -> email_render.CompiledEmail:
+    return email_render.compile_email(body, brand, subject=subject, body_html=body_html)
+
+
+def current_brand() -> email_render.Brand:
+    """The brand in force (settings, with what an admin stored applied by tools.sender.apply_stored)."""
+    s = get_settings()
+    name = s.brand_name or parseaddr(s.email_from)[0]
+    postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
+    return email_render.Brand(name, s.brand_logo_url or None, s.brand_accent_color, postal)
 
 
 # --- step 1: claim and render ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from db import campaigns as q
 from db.jobs import enqueue
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
-from domain import sms
+from domain import email_render, sms
 from domain.audience import one_per_address
 from domain.campaigns import CampaignStatus, campaign_can_move
 from domain.roles import Permission, require
@@ -27,7 +27,7 @@ from domain.send_rules import REASONS, Decision, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
 from settings import get_settings
 from tools.campaign_lookup import CampaignNotFound, find_campaign
-from tools.campaign_sending import default_rules, render_message
+from tools.campaign_sending import compiled_email, default_rules, render_message
 from tools.sender import apply_stored
 from tools.users import Actor
 
@@ -178,7 +178,7 @@ def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, f
                         schedule_at=schedule_at, stats={}, created_by=actor.email)
     session.add(campaign)
     session.flush()
-    return _view(campaign, _warnings(channel, body_text))
+    return _view(campaign, _warnings(channel, body_text) + email_warnings(campaign))
 
 
 def _check_content(channel: str, body_text: str, subject: str | None, body_html: str | None) -> None:
@@ -186,10 +186,15 @@ def _check_content(channel: str, body_text: str, subject: str | None, body_html:
         raise CampaignError("the message body is empty")
     if channel == "email" and not (subject or "").strip():
         raise CampaignError("an email campaign needs a subject")
-    for label, text in (("body", body_text), ("subject", subject), ("HTML body", body_html)):
+    body = email_render.template_source(body_text) if channel == "email" else body_text
+    for label, text in (("body", body), ("subject", subject), ("HTML body", body_html)):
         problems = tpl.validate_template(text or "")
         if problems:
             raise CampaignError(f"{label}: {'; '.join(problems)}")
+    if channel == "email":
+        problems = compiled_email(body_text, subject or "", body_html).problems
+        if problems:
+            raise CampaignError(f"body: {'; '.join(problems)}")
 
 
 def _warnings(channel: str, body_text: str) -> list[str]:
@@ -202,6 +207,19 @@ def _warnings(channel: str, body_text: str) -> list[str]:
             out.append(f"{length.segments} segments before merge fields: consider a shorter text")
     elif not get_settings().sender_postal_address and not get_settings().sandbox_email:
         out.append(POSTAL_MISSING)
+    return out
+
+
+def email_warnings(campaign: Campaign) -> list[str]:
+    """What to fix before an email goes out: HTML over Gmail's 102 KB clip, images without alt text (each
+    variant's content too)."""
+    if campaign.channel != "email":
+        return []
+    out: list[str] = []
+    for v in [{}] + list(campaign.variants or []):
+        compiled = compiled_email(v.get("body_text") or campaign.body_text, v.get("subject") or campaign.subject or "",
+                                  v.get("body_html") or campaign.body_html)
+        out += [w for w in compiled.warnings if w not in out]
     return out
 
 

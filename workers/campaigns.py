@@ -24,6 +24,7 @@ from settings import get_settings
 from tools import campaign_sending as sending
 from tools import campaign_ticks
 from tools import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
+from tools.sender import apply_stored
 from workers import broker as _broker  # noqa: F401  (sets the broker first)
 from workers.scheduler import periodic
 from workers.send_rate import limiter
@@ -204,6 +205,7 @@ def run_test(campaign_id: int, contact_id: int, address: str) -> str:
                                      status="sending", to_address=address, claimed_at=utcnow(), attempts=1)
         uow.session.add(activity)
         uow.session.flush()
+        apply_stored(uow.session)  # the sender and brand set in the chat, as a campaign's batches use them
         out = sending.render_message(campaign, contact, activity_id=activity.id, to=address)
         out.activity_id = activity.id
         batch = sending.Batch(None, campaign.channel, [out])

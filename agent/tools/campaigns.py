@@ -18,9 +18,12 @@ class DraftArgs(Args):
     name: str = Field(description="A unique campaign name.")
     channel: Literal["sms", "email"]
     filter: dict[str, Any] | None = FilterField()
-    body_text: str = Field(description="The message. Merge fields like {first_name|there} are filled per contact.")
-    subject: str | None = Field(None, description="Email subject (email only).")
-    body_html: str | None = Field(None, description="Optional HTML body (email only).")
+    body_text: str = Field(description="The message. Merge fields like {first_name|there} are filled per contact. "
+                           "Email: Markdown (# headings, **bold**, [links](https://...), lists, ![alt](https://img), "
+                           "a button [Book a call](https://...){.button}); it becomes branded HTML and the text version.")
+    subject: str | None = Field(None, description="Email subject (email only; merge fields allowed).")
+    body_html: str | None = Field(None, description="Optional HTML instead of the Markdown's (email only; sanitised). "
+                                  "Leave empty: the Markdown is rendered in the brand's layout.")
     send_rules: dict[str, Any] | None = Field(None, description='Optional {"cap_24h", "cap_7d", "quiet_start", '
                                               '"quiet_end", "stop_on_reply"}.')
 

@@ -22,6 +22,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+TRACK_LINKS = ("None", "HtmlAndText", "HtmlOnly", "TextOnly")  # CONTRACTS.md 2.1
+BODY_LIMIT = 5 * 1024 * 1024  # HtmlBody and TextBody, each
+
 
 @dataclass
 class TokenBucket:
@@ -216,6 +219,11 @@ class FakePostmark:
         to = str(message.get("To") or "")
         if "@" not in to or not (message.get("TextBody") or message.get("HtmlBody")):
             return {"ErrorCode": 300, "Message": f"Invalid email request: bad address {to!r} or empty body"}
+        if message.get("TrackLinks", "None") not in TRACK_LINKS or not isinstance(message.get("TrackOpens", False), bool):
+            return {"ErrorCode": 300, "Message": "Invalid email request: TrackLinks must be one of "
+                                                 f"{', '.join(TRACK_LINKS)}; TrackOpens true or false"}
+        if any(len(str(message.get(k) or "").encode()) > BODY_LIMIT for k in ("HtmlBody", "TextBody")):
+            return {"ErrorCode": 300, "Message": "Invalid email request: HtmlBody and TextBody are 5 MB at most"}
         if to.lower() in self.invalid:
             return {"ErrorCode": 300, "Message": f"Invalid 'To' address: '{to}'."}
         if to.lower() in self.inactive:

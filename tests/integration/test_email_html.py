@@ -1,0 +1,63 @@
+"""An email campaign written in Markdown goes out to the Postmark fake as designed HTML plus its text twin, both
+from one source, with the one-click unsubscribe headers."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from db.models import MarketingActivity
+from db.session import unit_of_work
+from domain import campaigns as tpl
+from domain.email_render import template_source
+from tests.fakes.postmark import FakePostmark
+from tests.integration.campaign_support import MARKETER, POSTAL, drain, fakes, people, running_worker
+from tests.unit.test_email_render import tags
+from tools import campaigns as tc
+
+BODY = """## Spring is here, {first_name|friend}
+
+Our **roof check** is free until May.
+
+[Book a call](https://cal.example/acme){.button}"""
+
+
+def launch(**kw):
+    with unit_of_work() as uow:
+        view = tc.draft_campaign(uow.session, MARKETER, name="Spring HTML", channel="email", filter=None,
+                                 subject="{first_name|Hello}, a free roof check", body_text=BODY, **kw)
+    with unit_of_work() as uow:
+        tc.launch_campaign(uow.session, MARKETER, view.id)
+    drain()
+    return view
+
+
+def test_markdown_email_goes_out_as_html_and_text_twin(db, monkeypatch):
+    fake = FakePostmark()
+    with fakes(monkeypatch, postmark=fake), running_worker():
+        ids = people(4)
+        view = launch()
+    assert len(fake.delivered) == 4
+    with unit_of_work() as uow:
+        names = dict(uow.session.execute(sa.text("SELECT id, first_name FROM contacts")).all())
+        acts = {a.id: a.contact_id for a in uow.session.scalars(
+            sa.select(MarketingActivity).where(MarketingActivity.campaign_id == view.id))}
+    for sent in fake.delivered:
+        contact = acts[int(sent["Metadata"]["activity_id"])]
+        name = names[contact] or "friend"
+        found = tags(sent["HtmlBody"])
+        assert "script" not in [t for t, _ in found]
+        assert all(a.get("style") for t, a in found if t in ("h2", "p", "a"))
+        links = [a["href"] for t, a in found if t == "a"]
+        assert all(re.match(r"^https?://", h) for h in links)
+        unsubscribe = next(h for h in links if "/unsubscribe/" in h)
+        assert f"Spring is here, {name}" in sent["HtmlBody"] and "<strong" in sent["HtmlBody"]
+        assert any(a.get("class") == "button" and a["href"] == "https://cal.example/acme" for t, a in found if t == "a")
+        assert POSTAL in sent["HtmlBody"]
+        text = tpl.render(template_source(BODY), {"first_name": names[contact]})
+        assert sent["TextBody"] == text + tpl.text_footer(POSTAL, unsubscribe)
+        assert sent["Subject"] == f"{names[contact] or 'Hello'}, a free roof check"
+        assert {h["Name"]: h["Value"] for h in sent["Headers"]} == {
+            "List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    assert sorted(acts.values()) == sorted(ids)
