@@ -22,6 +22,7 @@ from domain.contacts import normalise_email
 from tools import outbound
 from tools.attribution import campaign_by_reference, last_campaign_touch, stop_follow_ups
 from tools.contacts import get_or_create
+from tools.sequences import exits as sequence_exits
 
 STATUS = {"BOOKING_CREATED": "accepted", "BOOKING_RESCHEDULED": "accepted", "BOOKING_CANCELLED": "cancelled",
           "BOOKING_REJECTED": "rejected", "BOOKING_REQUESTED": "requested", "MEETING_ENDED": "ended",
@@ -198,6 +199,7 @@ def _announce(session: Session, row: CalendarBooking, contact: Contact | None, c
         return
     if contact is not None:
         stop_follow_ups(session, contact.id, row.campaign_id, "stop_on_booking")
+        sequence_exits.on_event(session, [contact.id], "booked")
     outbound.emit(session, "booking.created", {
         "booking_id": row.id, "calcom_uid": row.calcom_uid, "title": row.title, "status": row.status,
         "start_at": row.start_at, "end_at": row.end_at, "contact_id": row.contact_id,

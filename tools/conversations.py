@@ -26,6 +26,7 @@ from tools.chatwoot_contacts import contact_from_chatwoot, link_contact
 from tools.contacts import resolve_contact
 from tools.history import record_event
 from tools.optouts import opt_in, opt_out
+from tools.sequences import exits as sequence_exits
 from tools.users import Actor
 
 CHANNELS = {"Channel::Sms": "sms", "Channel::TwilioSms": "sms", "Channel::Email": "email",
@@ -147,6 +148,7 @@ def _store_incoming(session: Session, payload: dict[str, Any], message_id: int) 
     session.flush()
     _apply_keyword(session, contact, channel, body)
     stop_follow_ups(session, contact.id, campaign_id, "stop_on_reply")
+    sequence_exits.on_event(session, [contact.id], "replied")
     if created:
         outbound.emit(session, "contact.created", _contact_payload(contact))
     outbound.emit(session, "reply.received", {"contact": _contact_payload(contact), "channel": channel,

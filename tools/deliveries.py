@@ -20,6 +20,7 @@ from domain.campaigns import moves_forward
 from domain.keywords import Keyword, classify
 from tools.contacts import find_by_address
 from tools.optouts import opt_in, opt_out
+from tools.sequences import exits as sequence_exits
 
 STAMP = {"sent": "sent_at", "delivered": "delivered_at", "opened": "opened_at", "clicked": "clicked_at",
          "failed": "failed_at", "bounced": "failed_at"}
@@ -174,5 +175,7 @@ def _inbound_sms(session: Session, body: dict[str, Any], at: datetime) -> str | 
     elif keyword is Keyword.HELP and contact is not None:
         session.add(MarketingActivity(campaign_id=None, contact_id=contact.id, channel="sms", type="help",
                                       status="queued", to_address=contact.phone))
+    if contact is not None:  # a reply leaves the sequences (after a STOP's opt-out exit, which came first)
+        sequence_exits.on_event(session, [contact.id], "replied")
     session.flush()
     return None

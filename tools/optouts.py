@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, Suppression, utcnow
 from domain.contacts import CHANNELS, normalise_email, normalise_phone
 from tools.history import record_event
+from tools.sequences import exits as sequence_exits
 
 
 def normalise_address(channel: str, address: str, default_region: str = "US") -> str:
@@ -54,6 +55,7 @@ def opt_out(session: Session, channel: str, address: str, *, reason: str = "opt_
             contact.email_status = "bounced" if reason == "hard_bounce" else "complained"
         record_event(session, contact.id, "opted_out", source, actor, field=channel, data={"reason": reason})
         touched.append(contact.id)
+    sequence_exits.on_event(session, touched, reason)  # they leave their follow-up sequences
     session.flush()
     return touched
 

@@ -15,11 +15,13 @@ from db.models.ops import (
     SchedulerLock,
     WebhookEvent,
 )
+from db.models.sequences import Sequence, SequenceEnrolment, SequenceStep
 from db.models.users import ApiKey, RevokedSession, User
 
 __all__ = [
     "AccountSetting", "AdCampaign", "AdMetric", "AnalyticsCursor", "ApiKey", "Base", "CalendarBooking", "Campaign", "Contact", "ContactEvent",
     "ConversationMessage", "DailyAnalytics", "EnrichmentJob", "FetchedPage", "Import", "ImportError_",
-    "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "RevokedSession", "SchedulerLock", "Suppression",
+    "MarketingActivity", "OutboundDelivery", "OutboundSubscription", "RevokedSession", "SchedulerLock", "Sequence",
+    "SequenceEnrolment", "SequenceStep", "Suppression",
     "User", "WebhookEvent", "utcnow",
 ]
