@@ -1,4 +1,4 @@
-# syntax=docker/dockerfile:1.7
+# syntax=docker/dockerfile:1.7@sha256:a57df69d0ea827fb7266491f2813635de6f17269be881f696fbfdf2d83dda33e
 # One image for every role of mkt (docs/deploy.md):
 #   docker run IMAGE serve            the chat + companion endpoint (the default command)
 #   docker run IMAGE worker -p 2      queue consumers (needs MKT_REDIS_URL)
@@ -6,26 +6,26 @@
 #   docker run IMAGE doctor           checks configuration, database, schema, broker and provider credentials
 # Build: docker build -t mkt .      (tests/integration/test_deploy_files.py checks this file against the code)
 
-ARG PYTHON_VERSION=3.11
+# Base images pinned by digest (python:3.11.16-slim-bookworm): a rebuild gets the same bytes. To move to a newer
+# patch release: `docker buildx imagetools inspect python:3.11-slim-bookworm` and replace the digest in both FROMs.
 
 # ---- build: a virtualenv holding the dependencies only ----------------------------------------------
-FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+FROM python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-# The dependency layer: rebuilt only when pyproject.toml changes, not on every code change.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install --requirement /tmp/requirements.txt \
+# The dependency layer: rebuilt only when the lock changes, not on every code change. Exact versions, every file's
+# hash checked, nothing resolved at build time (`make lock` writes requirements.lock from pyproject.toml).
+COPY requirements.lock ./
+RUN pip install --no-deps --require-hashes --requirement requirements.lock \
     && printf '#!/opt/venv/bin/python\nimport sys\nfrom cli.main import main\nsys.exit(main())\n' > /opt/venv/bin/mkt \
     && chmod 0755 /opt/venv/bin/mkt
 
 # ---- runtime: slim, non-root ----------------------------------------------------------------------
-FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
+FROM python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \

@@ -10,15 +10,27 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-sqlite test-postgres bench lint clean mutate
+.PHONY: install run test test-sqlite test-postgres bench lint clean mutate lock
 
-$(STAMP): pyproject.toml
+# The dependencies come from the lock (exact versions, every file's hash checked); the project itself is then
+# installed editable without resolving anything. `make lock` rewrites both locks after a change to pyproject.toml
+# (tests/unit/test_lock.py fails until then); the Dockerfile installs requirements.lock (no dev tools).
+LOCK := requirements-dev.lock
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes --requirement $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+lock:
+	@test -x $(BIN)/uv || $(MAKE) --no-print-directory install
+	$(UV_COMPILE) --output-file requirements.lock
+	$(UV_COMPILE) --extra dev --output-file requirements-dev.lock
 
 run: install
 	$(BIN)/mkt db upgrade

@@ -28,8 +28,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from re import _constants as sre  # the parse tree of the stdlib's own regular expression parser
-from re import _parser as sre_parse
+
+try:  # the parse tree of CPython's own regular expression parser: private, so checked by fast_path_fits()
+    from re import _constants as sre
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - a Python without them: every number takes the full phonenumbers way
+    sre = sre_parse = None  # type: ignore[assignment]
 
 from phonenumbers import PhoneMetadata, PhoneNumberType
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
@@ -225,10 +229,29 @@ class CountryPrefixes:
         return out
 
 
+@lru_cache(maxsize=1)
+def fast_path_fits() -> bool:
+    """Whether the private APIs this module reads still look as it expects: CPython's re._parser tree (a known
+    pattern's automaton gives known verdicts) and phonenumbers' metadata internals. When not, national_number
+    answers None and every number takes the full phonenumbers way: the same answers, slower. pyproject.toml
+    bounds both (requires-python, phonenumbers) to the versions tests/unit/test_phone_fast.py passed on."""
+    if sre_parse is None:
+        return False
+    try:
+        probe = Automaton(r"(?:212|3[0-4]5)[2-9]\d{2}")
+        verdicts = (probe.decided_by("2122", 6), probe.decided_by("4", 6), probe.decided_by("212", 6))
+        us = PhoneMetadata.metadata_for_region("US")
+        return (verdicts == (True, True, False) and COUNTRY_CODE_TO_REGION_CODE[1][0] == "US"
+                and us is not None and us.country_code == 1 and hasattr(us, "leading_digits")
+                and isinstance(TIMEZONE_DATA.get("1212"), tuple))
+    except Exception:  # noqa: BLE001 - any surprise in a private API means: do not use it
+        return False
+
+
 def national_number(text: str, region: str) -> tuple[int, str] | None:
     """(country calling code, national digits) when `text` (extension and "00" already handled) is written
     plainly enough that phonenumbers' parse is known to give exactly that; else None (see the module doc)."""
-    if not _SHAPE.match(text):
+    if not _SHAPE.match(text) or not fast_path_fits():
         return None
     digits = text.translate(_DROP)
     if text[0] == "+":

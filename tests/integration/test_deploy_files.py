@@ -89,19 +89,30 @@ def test_the_image_is_multi_stage_slim_and_runs_as_a_non_root_user():
     assert re.fullmatch(r"\d+:\d+", users[-1]), "a numeric user, so runAsNonRoot can check it"
 
 
-def test_dependencies_are_installed_before_the_code_is_copied():
+def test_dependencies_are_installed_from_the_lock_before_the_code_is_copied():
     build = stages()["build"]
     copies = [rest for word, rest in build if word == "COPY"]
-    assert copies == ["pyproject.toml ./"], "only pyproject.toml reaches the dependency layer"
-    assert any("pip install" in rest for word, rest in build if word == "RUN")
+    assert copies == ["requirements.lock ./"], "only the lock reaches the dependency layer"
+    installs = [rest for word, rest in build if word == "RUN" and "pip install" in rest]
+    assert installs and all("--require-hashes --requirement requirements.lock" in r for r in installs), installs
+    assert all("--no-deps" in r for r in installs), "nothing resolved at build time"
+
+
+def test_base_images_are_pinned_by_digest():
+    froms = [rest.split()[0] for word, rest in instructions(DOCKERFILE) if word == "FROM"]
+    syntax = DOCKERFILE.splitlines()[0]
+    for image in [*froms, syntax.split("=", 1)[1]]:
+        assert re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", image), f"{image} is not pinned by digest"
 
 
 def test_the_python_version_satisfies_requires_python():
-    version = re.search(r"ARG PYTHON_VERSION=(\d+)\.(\d+)", DOCKERFILE)
-    assert version, "ARG PYTHON_VERSION missing"
+    versions = {re.search(r"python:(\d+)\.(\d+)", rest).groups() for word, rest in instructions(DOCKERFILE)
+                if word == "FROM"}
+    assert len(versions) == 1, versions
     from packaging.specifiers import SpecifierSet
 
-    assert f"{version.group(1)}.{version.group(2)}.0" in SpecifierSet(PYPROJECT["project"]["requires-python"])
+    major, minor = versions.pop()
+    assert f"{major}.{minor}.0" in SpecifierSet(PYPROJECT["project"]["requires-python"])
 
 
 def test_every_path_copied_into_the_image_exists_and_every_package_is_copied():

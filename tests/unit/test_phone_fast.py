@@ -103,3 +103,28 @@ def test_every_pattern_of_every_country_can_be_read_and_an_unreadable_one_proves
     prefixes._patterns = lambda length: Automaton(r"(?=1)\d")  # what a future, unreadable pattern does
     prefixes.learn("2125550123", (1, ()))
     assert prefixes.known == {}
+
+
+def test_private_api_guard_falls_back_to_the_full_way(monkeypatch):
+    from domain import fastnorm, phone_fast
+
+    assert phone_fast.fast_path_fits()  # the versions pinned in the lock fit
+    plain = "+1 212 555 0100"
+    assert phone_fast.national_number(plain, "US") == (1, "2125550100")
+    expected = fastnorm.fast_phone.__wrapped__(plain, "US")
+
+    class ChangedParser:  # what a future CPython could do to re._parser
+        @staticmethod
+        def parse(_pattern):
+            return [("NEW_NODE", None)]
+
+    monkeypatch.setattr(phone_fast, "sre_parse", ChangedParser)
+    phone_fast.fast_path_fits.cache_clear()
+    try:
+        assert not phone_fast.fast_path_fits()
+        assert phone_fast.national_number(plain, "US") is None
+        assert fastnorm.fast_phone.__wrapped__(plain, "US") == expected == ("+12125550100", None, "America/New_York", None)
+    finally:
+        monkeypatch.undo()
+        phone_fast.fast_path_fits.cache_clear()
+    assert phone_fast.fast_path_fits()
