@@ -12,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     create = ksub.add_parser("create", help="create a key; it is printed once")
     create.add_argument("--name", required=True, help="who or what uses the key, e.g. n8n")
     create.add_argument("--scopes", required=True, nargs="+",
-                        help="contacts:read contacts:write enrichment:write events:read (or all)")
+                        help="contacts:read contacts:write enrichment:write events:read hooks:write (or all)")
     create.add_argument("--expires", default=None, metavar="DURATION",
                         help="stop working after this long, e.g. 90d, 12h, 2w (default: until revoked)")
     create.set_defaults(handler=create_key)

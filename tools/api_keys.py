@@ -19,7 +19,7 @@ from db.models import ApiKey, utcnow
 from domain.roles import Permission, require
 from tools.users import Actor
 
-SCOPES = ("contacts:read", "contacts:write", "enrichment:write", "events:read")
+SCOPES = ("contacts:read", "contacts:write", "enrichment:write", "events:read", "hooks:write")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 _TOUCH_EVERY = timedelta(minutes=1)
 
@@ -94,8 +94,8 @@ def parse_expiry(text: str | None) -> timedelta | None:
 def create_api_key(session: Session, actor: Actor, *, name: str, scopes: list[str] | str,
                    expires_in: timedelta | str | None = None) -> CreatedApiKey:
     """Create an API key named `name` holding `scopes` (contacts:read, contacts:write, enrichment:write,
-    events:read, or 'all'), valid for `expires_in` (e.g. '90d'; None: until revoked). Admins only. The returned
-    `key` is shown once: only its hash is kept."""
+    events:read, hooks:write (REST hooks, tools/hooks.py), or 'all'), valid for `expires_in` (e.g. '90d'; None:
+    until revoked). Admins only. The returned `key` is shown once: only its hash is kept."""
     require(actor.role, Permission.ADMIN, "create API keys")
     name = (name or "").strip()
     if not name:

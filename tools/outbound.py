@@ -3,15 +3,26 @@ booking.created, campaign.completed, enrichment.approved.
 
 `emit(session, event, payload)` writes one outbound_deliveries row per matching active subscription and
 enqueues `outbound.deliver` once the session commits (dropped on rollback). Each delivery is a JSON POST
-signed with the subscription's secret:
+signed with the subscription's secret in the Standard Webhooks format (https://www.standardwebhooks.com), so
+receivers can use a ready-made verifier:
 
-    X-Mkt-Signature: sha256=<hex HMAC-SHA256(secret, "{X-Mkt-Timestamp}.{raw body}")>
+    webhook-id: msg_<delivery id>          (the same on every retry: receivers dedupe by it)
+    webhook-timestamp: <unix seconds>
+    webhook-signature: v1,<base64 HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{raw body}")>
 
-(the same scheme as Chatwoot's), retried with exponential backoff up to `outbound_max_attempts`; every attempt
+where the key is the base64-decoded part of the `whsec_...` secret (`standard_secret`: a subscription made
+before this format has a plain secret, whose bytes are the key). For one release the old header is sent too:
+
+    X-Mkt-Signature: sha256=<hex HMAC-SHA256(secret as stored, "{X-Mkt-Timestamp}.{raw body}")>
+
+Retried with exponential backoff up to `outbound_max_attempts` (a 410 Gone answer ends the delivery at once and,
+for a REST hook made through the API (tools/hooks.py), the hook too); every attempt
 updates the delivery log (status, attempts, last status code, last error)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import ipaddress
@@ -29,13 +40,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.jobs import enqueue
-from db.models import OutboundDelivery, OutboundSubscription, utcnow
+from db.models import ApiKey, OutboundDelivery, OutboundSubscription, utcnow
 from domain.roles import Permission, require
 from settings import get_settings
 from tools.users import Actor
 
 EVENTS = ("contact.created", "contact.updated", "contact.opted_out", "reply.received", "booking.created",
           "campaign.completed", "enrichment.approved")
+SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secret)
 BASE_BACKOFF_S = 10
 MAX_BACKOFF_S = 3600
 
@@ -93,7 +105,8 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-def _check_events(events: list[str] | None) -> list[str]:
+def check_events(events: list[str] | None) -> list[str]:
+    """The events, each known, without repeats (refused with OutboundError otherwise)."""
     unknown = [e for e in events or [] if e not in EVENTS]
     if unknown:
         raise OutboundError(f"unknown events {unknown}: choose from {', '.join(EVENTS)}")
@@ -105,9 +118,9 @@ def _check_events(events: list[str] | None) -> list[str]:
 def add_subscription(session: Session, actor: Actor, url: str, *, events: list[str] | None = None
                      ) -> tuple[SubscriptionView, str]:
     """Send `events` (default: every event) to `url`. Admins only. Returns the subscription and its signing
-    secret, shown once here (the receiver needs it to check X-Mkt-Signature)."""
+    secret (`whsec_...`), shown once here (the receiver needs it to check webhook-signature)."""
     require(actor.role, Permission.ADMIN, "add outbound event subscriptions")
-    row = OutboundSubscription(url=check_url(url), events=_check_events(events), secret=secrets.token_urlsafe(32),
+    row = OutboundSubscription(url=check_url(url), events=check_events(events), secret=new_secret(),
                                active=True, created_at=utcnow())
     session.add(row)
     session.flush()
@@ -143,8 +156,7 @@ def emit_many(session: Session, event: str, payloads: list[dict[str, Any]]) -> l
     """`emit` for many payloads of one event (an import, a bulk update): one subscription query, one flush."""
     if event not in EVENTS:
         raise ValueError(f"unknown outbound event {event!r}")
-    subs = [s for s in session.scalars(sa.select(OutboundSubscription).where(OutboundSubscription.active.is_(True)))
-            if not s.events or event in s.events]
+    subs = [s for s in session.scalars(_live_subscriptions()) if not s.events or event in s.events]
     if not subs or not payloads:
         return []
     now = utcnow()
@@ -158,15 +170,69 @@ def emit_many(session: Session, event: str, payloads: list[dict[str, Any]]) -> l
     return ids
 
 
+def _key_live():
+    """The owning API key (of a REST hook) is neither revoked nor expired."""
+    return sa.and_(ApiKey.revoked_at.is_(None), sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow()))
+
+
+def _live_subscriptions():
+    """Active subscriptions, less REST hooks whose API key was revoked or expired (they stop with the key)."""
+    return (sa.select(OutboundSubscription)
+            .outerjoin(ApiKey, ApiKey.id == OutboundSubscription.api_key_id)
+            .where(OutboundSubscription.active.is_(True),
+                   sa.or_(OutboundSubscription.api_key_id.is_(None), _key_live())))
+
+
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v)))
 
 
 # --- delivery (called by workers/outbound.py, each step in its own unit of work) ----------------------
 
+def new_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _signing_key(secret: str) -> bytes:
+    if secret.startswith(SECRET_PREFIX):
+        try:
+            return base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+        except binascii.Error:
+            pass
+    return secret.encode()
+
+
+def standard_secret(secret: str) -> str:
+    """The `whsec_` form of a stored secret, for a Standard Webhooks verifier (a plain secret of a subscription
+    made before that format becomes whsec_ + base64 of its bytes: the same key)."""
+    return SECRET_PREFIX + base64.b64encode(_signing_key(secret)).decode()
+
+
+def message_id(delivery_id: int) -> str:
+    """The webhook-id of a delivery: the same on every attempt."""
+    return f"msg_{delivery_id}"
+
+
+def sign_standard(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
+    """The webhook-signature value: v1,<base64 HMAC-SHA256(key, "{msg_id}.{timestamp}.{body}")>."""
+    digest = hmac.new(_signing_key(secret), f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The X-Mkt-Signature value: sha256=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>."""
+    """The legacy X-Mkt-Signature value: sha256=<hex HMAC-SHA256(secret, "{timestamp}.{body}")> (kept for one
+    release beside webhook-signature)."""
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_headers(prepared: PreparedDelivery, timestamp: int) -> dict[str, str]:
+    """The Standard Webhooks headers and the legacy X-Mkt-* ones for one attempt."""
+    ts, msg_id = str(timestamp), message_id(prepared.id)
+    return {"webhook-id": msg_id, "webhook-timestamp": ts,
+            "webhook-signature": sign_standard(prepared.secret, msg_id, ts, prepared.body),
+            "X-Mkt-Event": prepared.event, "X-Mkt-Delivery": str(prepared.id), "X-Mkt-Timestamp": ts,
+            "X-Mkt-Signature": sign(prepared.secret, ts, prepared.body)}
 
 
 def prepare_delivery(session: Session, delivery_id: int) -> PreparedDelivery | str:
@@ -176,13 +242,14 @@ def prepare_delivery(session: Session, delivery_id: int) -> PreparedDelivery | s
         return f"delivery {delivery_id} no longer exists"
     if row.status != "pending":
         return f"delivery {delivery_id} is already {row.status}"
-    sub = session.get(OutboundSubscription, row.subscription_id)
-    if sub is None or not sub.active:
-        row.status, row.last_error = "failed", "subscription inactive or removed"
+    sub = session.scalar(_live_subscriptions().where(OutboundSubscription.id == row.subscription_id))
+    if sub is None:
+        row.status, row.last_error = "failed", "subscription inactive or removed (or its API key revoked)"
         return f"delivery {delivery_id}: subscription inactive"
     row.next_attempt_at = utcnow() + timedelta(minutes=5)  # a lease: the sweeper leaves an attempt in flight alone
-    body = json.dumps({"id": row.id, "event": row.event, "created_at": row.created_at.isoformat(),
-                       "data": row.payload}, separators=(",", ":")).encode()
+    created = row.created_at.isoformat()
+    body = json.dumps({"id": row.id, "event": row.event, "type": row.event, "created_at": created,
+                       "timestamp": created, "data": row.payload}, separators=(",", ":")).encode()
     return PreparedDelivery(row.id, sub.url, sub.secret, row.event, body, row.attempts)
 
 
@@ -206,10 +273,8 @@ def post(prepared: PreparedDelivery, client: httpx.Client | None = None) -> tupl
         url, host_header, extensions = _pinned(prepared.url)
     except (OutboundError, PermanentError, RetryableError) as exc:
         return None, str(exc)[:1000]
-    ts = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "User-Agent": "mkt-outbound/1", "X-Mkt-Event": prepared.event,
-               "X-Mkt-Delivery": str(prepared.id), "X-Mkt-Timestamp": ts, "Host": host_header,
-               "X-Mkt-Signature": sign(prepared.secret, ts, prepared.body)}
+    headers = {"Content-Type": "application/json", "User-Agent": "mkt-outbound/1", "Host": host_header,
+               **signature_headers(prepared, int(time.time()))}
     try:
         if client is None:
             with httpx.Client(timeout=10, follow_redirects=False, trust_env=False) as own:
@@ -239,12 +304,22 @@ def record_attempt(session: Session, delivery_id: int, status_code: int | None, 
     if error is None:
         row.status, row.next_attempt_at = "delivered", None
         return None
+    if status_code == 410:  # REST hooks: the receiver says the hook is gone for good, so it is ended
+        row.status, row.next_attempt_at = "failed", None
+        _end_hook(session, row.subscription_id)
+        return None
     if row.attempts >= get_settings().outbound_max_attempts:
         row.status, row.next_attempt_at = "failed", None
         return None
     delay = backoff_seconds(row.attempts)
     row.next_attempt_at = utcnow() + timedelta(seconds=delay)
     return delay
+
+
+def _end_hook(session: Session, subscription_id: int) -> None:
+    sub = session.get(OutboundSubscription, subscription_id)
+    if sub is not None and sub.api_key_id is not None:
+        sub.active = False
 
 
 def due_deliveries(session: Session, limit: int = 500) -> list[int]:

@@ -6,6 +6,10 @@ GET  /api/v1/contacts/{id}       contacts:read    the contact and its timeline
 POST /api/v1/contacts/{id}/enrich enrichment:write
 POST /api/v1/enrichment          enrichment:write  {"filter": {...}} or {"contact_ids": [...]}
 GET  /api/v1/events              events:read      the outbound event delivery log (after_id paging)
+POST/GET /api/v1/hooks, DELETE /api/v1/hooks/{id}   hooks:write   REST-hooks subscriptions (webhooks/api_hooks.py)
+
+Requests and answers are typed (webhooks/api_models.py); each route has a named operation id for client
+generators and automation tools; the outbound events are described in the schema's `webhooks` section.
 """
 
 from __future__ import annotations
@@ -14,11 +18,10 @@ import base64
 import binascii
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from db.filters import compile_filter
@@ -28,19 +31,26 @@ from domain.roles import PermissionDenied, Role
 from tools.enrichment import request_enrichment
 from tools.imports import import_rows
 from tools.timeline import contact_history
+from webhooks.api_hooks import router as hooks_router
+from webhooks.api_models import (
+    MAX_BATCH,
+    MAX_ID,
+    ContactPage,
+    ContactsBody,
+    ContactWithTimeline,
+    DeliveryPage,
+    EnrichmentRequest,
+    ImportResultOut,
+    Queued,
+)
+from webhooks.api_schema import ERRORS as _ERRORS
+from webhooks.api_schema import request_body
 from webhooks.auth import parse_json, read_body, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["n8n API"])
-MAX_BATCH = 1000
-MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
 ENRICHMENT_BODY_LIMIT = 1_000_000  # 10,000 ids or a filter fit easily; FastAPI parses this body itself
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID, description="The contact's id")]
-POLICIES = ("fill", "overwrite", "skip")
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Bad JSON or bad parameter"}, 401: {"description": "Missing or invalid API key"},
-    403: {"description": "The key lacks the scope"}, 404: {"description": "No such contact"},
-    413: {"description": "Body too large"}, 422: {"description": "Invalid input"},
-}
+Policy = Literal["fill", "overwrite", "skip"]
 CONTACT_FIELDS = ("id", "email", "phone", "first_name", "last_name", "company", "job_title", "website", "city",
                   "region", "postal_code", "country", "timezone", "tags", "attributes", "source",
                   "enrichment_status", "opted_out_sms", "opted_out_email", "created_at", "updated_at")
@@ -48,12 +58,6 @@ CONTACT_FIELDS = ("id", "email", "phone", "first_name", "last_name", "company", 
 
 class NotFound(LookupError):
     """No such row: answered 404."""
-
-
-class EnrichmentRequest(BaseModel):
-    filter: dict[str, Any] | list[Any] | None = Field(default=None, description="A contact filter (domain.filters)")
-    contact_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=10_000)
-    priority: int = Field(default=0, ge=-100, le=100)
 
 
 def _actor(key: Any):
@@ -107,13 +111,16 @@ def _rows(data: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@router.post("/contacts", responses=_ERRORS, summary="Create or update contacts (one or a batch)")
-async def post_contacts(request: Request, policy: str = Query("fill", description="fill | overwrite | skip"),
-                        key: Any = Depends(require_scope("contacts:write"))) -> dict[str, Any]:
+@router.post("/contacts", responses=_ERRORS, summary="Create or update contacts (one or a batch)",
+             operation_id="importContacts", response_model=ImportResultOut,
+             openapi_extra=request_body(ContactsBody, "One contact, an array of them, or {\"contacts\": [...]}"))
+async def post_contacts(request: Request,
+                        policy: Policy = Query("fill", description="What to do with a contact that exists: fill "
+                                               "what it lacks, overwrite it, or skip it"),
+                        key: Any = Depends(require_scope("contacts:write"))) -> Any:
     """Same normalisation, de-duplication and suppression rules as the CSV import. Returns the counts and
-    row-level errors (line = position in the batch, from 1)."""
-    if policy not in POLICIES:
-        raise HTTPException(422, f"policy must be one of {', '.join(POLICIES)}")
+    row-level errors (line = position in the batch, from 1). The body is read here (not by FastAPI) so that bad
+    JSON is a clear 400 and its depth is checked before parsing."""
     rows = _rows(parse_json(await read_body(request), want=(dict, list)))
 
     def call(session):
@@ -173,12 +180,13 @@ def _list_contacts(session, condition, since: datetime | None, after: tuple[date
             "next_cursor": encode_cursor(rows[-1]) if more else None}
 
 
-@router.get("/contacts", responses=_ERRORS, summary="List contacts (filter, updated_since, cursor)")
+@router.get("/contacts", responses=_ERRORS, summary="List contacts (filter, updated_since, cursor)",
+            operation_id="listContacts", response_model=ContactPage)
 async def get_contacts(filter: str | None = Query(None, description="JSON filter, e.g. {\"field\":\"city\",\"op\":\"eq\",\"value\":\"Austin\"}"),
                        updated_since: str | None = Query(None, description="ISO 8601; contacts changed since"),
                        cursor: str | None = Query(None, description="next_cursor of the previous page"),
                        limit: int = Query(100, ge=1, le=500),
-                       key: Any = Depends(require_scope("contacts:read"))) -> dict[str, Any]:
+                       key: Any = Depends(require_scope("contacts:read"))) -> Any:
     """Contacts in order of last change (oldest first), so polling with updated_since + cursor sees every
     change once."""
     condition = _filter_condition(filter)
@@ -191,8 +199,9 @@ def _timeline(session, key: Any, contact_id: int) -> Any:
     return _jsonable(contact_history(session, _actor(key), str(contact_id)))
 
 
-@router.get("/contacts/{contact_id}", responses=_ERRORS, summary="One contact with its timeline")
-async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("contacts:read"))) -> dict[str, Any]:
+@router.get("/contacts/{contact_id}", responses=_ERRORS, summary="One contact with its timeline",
+            operation_id="getContact", response_model=ContactWithTimeline)
+async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("contacts:read"))) -> Any:
     def call(session):
         contact = session.get(Contact, contact_id)
         if contact is None:
@@ -204,9 +213,10 @@ async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("c
 
 # --- enrichment ----------------------------------------------------------------------------------------
 
-@router.post("/contacts/{contact_id}/enrich", responses=_ERRORS, summary="Queue one contact for enrichment")
+@router.post("/contacts/{contact_id}/enrich", responses=_ERRORS, summary="Queue one contact for enrichment",
+             operation_id="enrichContact", response_model=Queued)
 async def enrich_contact(contact_id: ContactId, priority: int = Query(0, ge=-100, le=100),
-                         key: Any = Depends(require_scope("enrichment:write"))) -> dict[str, Any]:
+                         key: Any = Depends(require_scope("enrichment:write"))) -> Any:
     def call(session):
         if session.get(Contact, contact_id) is None:
             raise NotFound(f"no contact {contact_id}")
@@ -216,9 +226,8 @@ async def enrich_contact(contact_id: ContactId, priority: int = Query(0, ge=-100
 
 
 @router.post("/enrichment", responses=_ERRORS, summary="Queue contacts for enrichment by filter or ids",
-             max_body_size=ENRICHMENT_BODY_LIMIT)
-async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope("enrichment:write"))
-                      ) -> dict[str, Any]:
+             max_body_size=ENRICHMENT_BODY_LIMIT, operation_id="enrichContacts", response_model=Queued)
+async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope("enrichment:write"))) -> Any:
     if body.filter is None and not body.contact_ids:
         raise HTTPException(422, "give a filter or contact_ids")
 
@@ -231,9 +240,10 @@ async def enrich_many(body: EnrichmentRequest, key: Any = Depends(require_scope(
 
 # --- outbound event log ------------------------------------------------------------------------------------
 
-@router.get("/events", responses=_ERRORS, summary="Outbound event deliveries (after_id paging)")
+@router.get("/events", responses=_ERRORS, summary="Outbound event deliveries (after_id paging)",
+            operation_id="listEventDeliveries", response_model=DeliveryPage)
 async def get_events(after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(100, ge=1, le=500),
-                     key: Any = Depends(require_scope("events:read"))) -> dict[str, Any]:
+                     key: Any = Depends(require_scope("events:read"))) -> Any:
     """Outbound events and their delivery state, oldest first; pass the last id back as after_id."""
     from tools.outbound import delivery_log
 
@@ -246,3 +256,6 @@ async def get_events(after_id: int = Query(0, ge=0, le=MAX_ID), limit: int = Que
                 "next_after_id": rows[-1].id if rows else after_id}
 
     return await run_in_threadpool(_run, call)
+
+
+router.include_router(hooks_router)

@@ -22,8 +22,8 @@ def routers() -> list[APIRouter]:
 
 def create_app() -> FastAPI:
     """The companion endpoint on its own (`mkt api`), with OpenAPI at /api/openapi.json."""
-    app = FastAPI(title="mkt companion endpoint", openapi_url="/api/openapi.json", docs_url="/api/docs")
-    for router in routers():
+    app = FastAPI(title="mkt companion endpoint", openapi_url=None, docs_url=None, redoc_url=None)
+    for router in [*routers(), docs_router(routers())]:  # one schema builder for both ways (api_docs.py)
         app.include_router(router)
     request_context(app)
     return app

@@ -81,6 +81,8 @@ class OutboundSubscription(Base):
     secret: Mapped[str] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # set for a REST hook made through the API (tools/hooks.py): the key that owns it; null for `mkt outbound add`
+    api_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
 
 
 class OutboundDelivery(Base):

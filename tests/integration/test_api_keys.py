@@ -66,7 +66,8 @@ def test_scopes_are_checked_and_all_means_every_scope(db):
         create_api_key(uow.session, ADMIN, name="x", scopes="contacts:delete")
     with unit_of_work() as uow, pytest.raises(ApiKeyError, match="name"):
         create_api_key(uow.session, ADMIN, name=" ", scopes="all")
-    assert _create(scopes="all").view.scopes == ["contacts:read", "contacts:write", "enrichment:write", "events:read"]
+    assert _create(scopes="all").view.scopes == ["contacts:read", "contacts:write", "enrichment:write",
+                                                 "events:read", "hooks:write"]
 
 
 def test_revoking_an_ambiguous_name_asks_for_the_id(db):

@@ -1,10 +1,19 @@
 """Schemathesis against our OpenAPI (every route of the companion endpoint, through the ASGI app): whatever it
-generates, with a valid all-scopes key, nothing answers 5xx. 25 examples per operation keep it to seconds."""
+generates, with a valid all-scopes key, nothing answers 5xx. The typed n8n API (/api/v1, hooks included) must
+also answer only the status codes, content types, headers and bodies its schema declares, for valid and invalid
+input alike. 25 examples per operation keep it to seconds."""
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.generation import GenerationMode
 
 from db.session import unit_of_work
 from domain.roles import Role
@@ -31,3 +40,21 @@ def api_key(db, monkeypatch):
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_5xx(case, api_key):
     case.call_and_validate(headers={"X-Api-Key": api_key}, checks=[not_a_server_error])
+
+
+TYPED = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+         response_schema_conformance]
+
+
+@schema.include(path_regex="^/api/v1/").parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_typed_api_answers_what_its_schema_says(case, api_key):
+    case.call_and_validate(headers={"X-Api-Key": api_key}, checks=TYPED)
+
+
+def test_the_typed_run_covers_every_api_operation_in_both_generation_modes():
+    typed = schema.include(path_regex="^/api/v1/")
+    operations = {(op.ok().method.upper(), op.ok().path) for op in typed.get_all_operations()}
+    assert {("POST", "/api/v1/contacts"), ("GET", "/api/v1/contacts"), ("POST", "/api/v1/hooks"),
+            ("GET", "/api/v1/hooks"), ("DELETE", "/api/v1/hooks/{hook_id}"), ("GET", "/api/v1/events")} <= operations
+    assert set(schema.config.generation.modes) == {GenerationMode.POSITIVE, GenerationMode.NEGATIVE}

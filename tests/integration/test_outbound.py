@@ -6,45 +6,18 @@ import hmac
 import json
 
 import pytest
-import sqlalchemy as sa
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
-from db.models import OutboundDelivery
 from db.session import unit_of_work
 from domain.roles import PermissionDenied, Role
 from tests.fakes import chatwoot as cw
-from tests.fakes.server import serve_app
 from tests.integration.companion import drain, env_setter
+from tests.integration.outbound_support import deliveries, record_sends, serving_receiver
 from tools import outbound
 from tools.users import Actor
 from tools.webhook_events import store_event
 from workers import outbound as outbound_worker
 
 ADMIN = Actor("admin@example.com", Role.ADMIN)
-
-
-class Receiver:
-    """An n8n Webhook node stand-in: records each POST and answers the next queued status."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.statuses: list[int] = []
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.get("/__health")
-        async def health():
-            return {"ok": True}
-
-        @app.post("/webhook/mkt")
-        async def hook(request: Request):
-            self.received.append({"headers": dict(request.headers), "body": await request.body()})
-            status = self.statuses.pop(0) if self.statuses else 200
-            return JSONResponse({"message": "Workflow was started"}, status_code=status)
-
-        return app
 
 
 @pytest.fixture
@@ -54,31 +27,18 @@ def env(monkeypatch):
 
 @pytest.fixture
 def receiver(db, env):
-    env(MKT_OUTBOUND_ALLOW_LOOPBACK="true", MKT_OUTBOUND_MAX_ATTEMPTS="3")
-    rec = Receiver()
-    with serve_app(rec.app()) as base:
-        rec.url = base + "/webhook/mkt"
+    with serving_receiver(env) as rec:
         yield rec
 
 
 @pytest.fixture
 def sent(monkeypatch):
-    """What the actor hands to the queue (ids, delays), recorded instead of waiting for a worker."""
-    calls: list[tuple[int, int | None]] = []
-    monkeypatch.setattr(outbound_worker.deliver, "send", lambda i: calls.append((i, None)))
-    monkeypatch.setattr(outbound_worker.deliver, "send_with_options",
-                        lambda args, delay=None, **kw: calls.append((args[0], delay)))
-    return calls
+    return record_sends(monkeypatch)
 
 
 def subscribe(url, events=None):
     with unit_of_work() as uow:
         return outbound.add_subscription(uow.session, ADMIN, url, events=events)
-
-
-def deliveries():
-    with unit_of_work() as uow:
-        return list(uow.session.scalars(sa.select(OutboundDelivery).order_by(OutboundDelivery.id)))
 
 
 def test_nothing_is_written_when_nobody_listens(db):
@@ -114,8 +74,12 @@ def test_a_delivery_is_signed_and_logged(receiver, sent):
     expected = "sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     assert got["headers"]["x-mkt-signature"] == expected
     assert got["headers"]["x-mkt-event"] == "reply.received"
-    assert json.loads(body) == {"id": delivery_id, "event": "reply.received", "created_at": json.loads(body)["created_at"],
-                                "data": {"contact": {"id": 7}, "body": "hi"}}
+    created = json.loads(body)["created_at"]
+    assert json.loads(body) == {"id": delivery_id, "event": "reply.received", "type": "reply.received",
+                                "created_at": created, "timestamp": created, "data": {"contact": {"id": 7}, "body": "hi"}}
+    assert got["headers"]["webhook-id"] == f"msg_{delivery_id}" and got["headers"]["webhook-timestamp"] == ts
+    assert secret.startswith("whsec_") and got["headers"]["webhook-signature"] == outbound.sign_standard(
+        secret, f"msg_{delivery_id}", ts, body)
     [row] = deliveries()
     assert (row.status, row.attempts, row.last_status_code, row.last_error) == ("delivered", 1, 200, None)
     assert outbound_worker.deliver(delivery_id) == "skipped"  # a second run posts nothing
