@@ -7,7 +7,8 @@ the corpus names), or its reply. Nothing runs: no tool is executed, so scoring c
 
 Corpus files map a capability to a list of cases `[say, expect, args]`: `expect` is a tool name (args: the key
 arguments; a filter is compared as a set of conditions, text case- and accent-blind; `period: last week` stands for
-the start/end dates of that period), or `clarify` (a question back is right; any call is WRONG), `reply` (greetings,
+the start/end dates of that period, and a filter leaf `{field: replied, during: last week}` for that field's dates
+within it), or `clarify` (a question back is right; any call is WRONG), `reply` (greetings,
 thanks, help: any answer without a call is right), or `not_understood` (saying so, or asking, is right; any call is
 WRONG). A case whose tool is not registered in this build is "pending" and left out of the figures."""
 
@@ -17,7 +18,7 @@ import asyncio
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,8 @@ def _norm(value: Any) -> Any:
 
 
 def _conditions(node: Any) -> list[Any]:
-    """A filter as a sorted list of normalised leaves (nested all flattened; in with one value = eq)."""
+    """A filter as a sorted list of normalised leaves (nested all flattened; in with one value = eq; since = after,
+    as the filter help says)."""
     if node in (None, {}, []):
         return []
     if isinstance(node, list):
@@ -90,6 +92,8 @@ def _conditions(node: Any) -> list[Any]:
     op, value = node.get("op"), _norm(node.get("value"))
     if op == "in" and isinstance(value, list) and len(value) == 1:
         op, value = "eq", value[0]
+    if op == "since":
+        op = "after"
     return [(node.get("field"), op, repr(value))]
 
 
@@ -101,7 +105,27 @@ def _arg_matches(key: str, expected: Any, actual: Any) -> bool:
     return _norm(expected) == _norm(actual)
 
 
+def _during(node: Any, today: date) -> Any:
+    """A corpus filter with each leaf `{field: F, during: PERIOD}` written out as the tool's conditions: F on or after
+    the period's first day, and before the day after its last unless the period runs to today."""
+    from agent.offline_dates import resolve_period
+
+    if isinstance(node, list):
+        return [_during(n, today) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "during" in node:
+        start, end = resolve_period(node["during"], today)
+        leaves = [{"field": node["field"], "op": "after", "value": start.isoformat()}]
+        if end < today:
+            leaves.append({"field": node["field"], "op": "before", "value": (end + timedelta(days=1)).isoformat()})
+        return {"all": leaves}
+    return {k: _during(v, today) for k, v in node.items()}
+
+
 def _expected_args(args: dict[str, Any], today: date) -> dict[str, Any]:
+    if "filter" in args:
+        args = {**args, "filter": _during(args["filter"], today)}
     if "period" not in args:
         return args
     from agent.offline_dates import resolve_period
