@@ -27,10 +27,16 @@ def _campaign_name(raw: str) -> str | None:
     name = re.sub(r"^(?:the|my|our)\s+", "", name, flags=re.I)
     name = re.sub(r"^(?:sms |email )?campaign\s+", "", name, flags=re.I)
     name = re.sub(r"\s+(?:sms |email )?campaign$", "", name, flags=re.I).strip().strip("\"'“”").strip()
+    name = re.sub(r"\s+(?:thing|one|blast|promo|send|stuff|campaign thing)$", "", name, flags=re.I).strip()
+    if name.lower() in _STATUS_WORDS:  # "show campaign drafts" is a list, not a campaign called "drafts"
+        return None
     return None if name.lower() in _VAGUE else name
 
 
 def campaigns_list(text: str, vocab: Vocabulary) -> Any:
+    found = _campaigns_with_status(text)
+    if found is not None:
+        return found
     m = re.match(r"^(?:(?:show|list|view|see|display|get|open|what are|which are|what|which)(?: me)?(?: all)?"
                  r"(?: of)?(?: the| my| our)? )?(?:(\w+) )?(?:(sms|email|text) )?campaigns(?: (?:do we have|are there|"
                  r"are (?:running|live|active)|have we sent|we have|i have))?$", text, re.I)
@@ -51,30 +57,52 @@ def campaigns_list(text: str, vocab: Vocabulary) -> Any:
     return [Call("list_campaigns", args)]
 
 
+def _campaigns_with_status(text: str) -> Any:
+    """"which campaigns are paused", "any campaigns running right now", "what campaigns have finished",
+    "show campaign drafts"."""
+    words = "|".join(sorted(_STATUS_WORDS, key=len, reverse=True))
+    m = re.match(rf"^(?:(?:show|list|view|see|display|get|which|what|any)(?: me)?(?: all)?(?: the| my| our)? )?"
+                 rf"(?:(sms|email|text) )?campaigns?(?: that| which)?(?: are| is| have| has| were)?(?: been| still)? "
+                 rf"({words})(?: right now| now| currently| at the moment| yet| so far)?$", text, re.I)
+    if not m:
+        return None
+    args: dict[str, Any] = {"status": _STATUS_WORDS[m.group(2).lower()]}
+    if m.group(1):
+        args["channel"] = "email" if m.group(1).lower() == "email" else "sms"
+    return [Call("list_campaigns", args)]
+
+
 _VERBS = {"launch": "launch_campaign", "send": "launch_campaign", "start": "launch_campaign",
           "send out": "launch_campaign", "kick off": "launch_campaign", "go live with": "launch_campaign",
           "preview": "preview_campaign", "dry run": "preview_campaign", "dry-run": "preview_campaign",
           "pause": "pause_campaign", "hold": "pause_campaign", "stop": "pause_campaign", "halt": "pause_campaign",
           "resume": "resume_campaign", "unpause": "resume_campaign", "restart": "resume_campaign",
           "continue": "resume_campaign", "cancel": "cancel_campaign", "kill": "cancel_campaign",
-          "abort": "cancel_campaign", "open": "open_campaign", "show": "open_campaign", "view": "open_campaign"}
+          "abort": "cancel_campaign", "open": "open_campaign", "show": "open_campaign", "view": "open_campaign",
+          "start sending": "launch_campaign", "begin sending": "launch_campaign", "stop sending": "pause_campaign",
+          "resume sending": "resume_campaign", "keep sending": "resume_campaign", "pull up": "open_campaign",
+          "bring up": "open_campaign", "details of": "open_campaign", "details for": "open_campaign",
+          "details on": "open_campaign"}
 _VERB_RE = "|".join(sorted((re.escape(v) for v in _VERBS), key=len, reverse=True))
 
 
 def campaign_verb(text: str, vocab: Vocabulary) -> Any:
     m = re.match(rf"^({_VERB_RE})(?: me)?(?: the)?(?: (sms|email))? campaign(?: called| named)?(?: (.+))?$", text, re.I) \
-        or re.match(rf"^({_VERB_RE})(?: me)?( )?(?:the )?(.+?) campaign$", text, re.I) \
+        or re.match(rf"^({_VERB_RE})(?: me)?( )?(?:the )?(.+?) (?:campaign|thing|promo|blast)$", text, re.I) \
         or re.match(rf"^({_VERB_RE})( )?(it|this|that|this one|that one)$", text, re.I)
     if not m:
-        m = re.match(r"^(preview|launch|pause|resume|unpause|cancel)( )?(.+)?$", text, re.I)
+        m = re.match(r"^(preview|launch|pause|resume|unpause|cancel|start sending|stop sending)( )?(.+)?$", text, re.I)
         if not m:
-            return None
+            return _on_hold(text)
     verb = m.group(1).lower()
     if re.match(r"^(?:all |the |my )*(?:contacts?|people|leads?|customers?|everyone|clients?)\b|.*\b(?:named|called)\b",
                 m.group(3) or "", re.I):
         return None
     name = _campaign_name(m.group(3) or "")
     tool = _VERBS[verb]
+    if name and not re.search(r"\b(?:campaign|thing|promo|blast)\b", text, re.I) and \
+            vocab.knows(name, "campaign") is False:  # "cancel my subscription": no campaign of that name
+        return not_understood(text, name)
     if name is None:
         what = {"launch_campaign": "launch", "preview_campaign": "preview", "pause_campaign": "pause",
                 "resume_campaign": "resume", "cancel_campaign": "cancel", "open_campaign": "open"}[tool]
@@ -82,6 +110,17 @@ def campaign_verb(text: str, vocab: Vocabulary) -> Any:
     if re.fullmatch(r"(?:all|every|all the|all my)(?: campaigns?)?", name, re.I):
         return clarify("Which campaign? I act on one campaign at a time: say its name or #id.")
     return [Call(tool, {"campaign": name} if tool == "open_campaign" else {"ref": name})]
+
+
+def _on_hold(text: str) -> Any:
+    """"put spring on hold" -> pause, "take spring off hold" -> resume."""
+    m = re.match(r"^(put|take) (.+?) (on|off) hold$", text, re.I)
+    if not m or (m.group(1).lower() == "put") != (m.group(3).lower() == "on"):
+        return None
+    name = _campaign_name(m.group(2))
+    if name is None:
+        return clarify("Which campaign? Say its name or #id (`list campaigns` shows them).")
+    return [Call("pause_campaign" if m.group(1).lower() == "put" else "resume_campaign", {"ref": name})]
 
 
 def campaign_status(text: str, vocab: Vocabulary) -> Any:
@@ -92,7 +131,9 @@ def campaign_status(text: str, vocab: Vocabulary) -> Any:
     if not m:
         return None
     raw = m.group(1)
-    if not re.search(r"\bcampaign\b", raw, re.I) and not re.match(r"^(?:status|progress)", text, re.I):
+    sending = re.search(r"\b(?:sending|still running)$", text, re.I)  # only a campaign sends
+    if not re.search(r"\bcampaign\b", raw, re.I) and not re.match(r"^(?:status|progress)", text, re.I) \
+            and not sending and not vocab.knows(_campaign_name(raw) or "", "campaign"):
         return None
     name = _campaign_name(raw)
     if name is None:
@@ -111,9 +152,12 @@ def campaign_results(text: str, vocab: Vocabulary) -> Any:
     if not m:
         return None
     raw = m.group(1)
-    if not re.search(r"\bcampaign\b", raw, re.I):
-        return None
     if re.search(r"\bads?\b", raw, re.I):
+        return None
+    perform = re.search(r"\bperform(?:ed|ing)?$", text, re.I) and not re.fullmatch(
+        r"(?:we|i|you|it|things|they|everything|us)", raw.strip(), re.I)
+    if not re.search(r"\bcampaign\b", raw, re.I) and not perform and \
+            not vocab.knows(_campaign_name(raw) or "", "campaign"):
         return None
     name = _campaign_name(raw)
     if name is None:
@@ -121,14 +165,44 @@ def campaign_results(text: str, vocab: Vocabulary) -> Any:
     return [Call("campaign_report", {"ref": name})]
 
 
+_RATE = (r"(?:replies|responses|opt-?outs|clicks|opens|deliveries|bookings|sends|reply rate|response rate|open rate|"
+         r"click rate|delivery rate|booking rate|conversion rate|conversions)")
+
+
+def campaign_numbers(text: str, vocab: Vocabulary) -> Any:
+    """"how many replies did the spring campaign get", "what was the response rate on storm": a number of one
+    campaign -> its report."""
+    m = re.match(rf"^how many {_RATE} (?:did|has|have) (.+?) (?:get|got|have|had|bring|brought|generate)$", text, re.I) \
+        or re.match(rf"^what(?:'s| is| was| were)? (?:the |our )?{_RATE} (?:on|for|of|from|in) (.+)$", text, re.I)
+    if not m or re.search(PERIOD_RE + "$", m.group(1), re.I) or re.search(r"\bads?\b", m.group(1), re.I):
+        return None
+    name = _campaign_name(m.group(1))
+    if name is None:
+        return clarify("Which campaign? Say its name or #id (`list campaigns` shows them).")
+    return [Call("campaign_report", {"ref": name})]
+
+
 def send_test(text: str, vocab: Vocabulary) -> Any:
-    m = re.match(r"^send (?:a |me a |one )?test(?: message| sms| email)? (?:of |for )?(?:the )?(.+?) to (\S+)$", text, re.I)
+    m = re.match(r"^send (?:a |me a |one )?test(?: message| sms| email)? (?:of |for )?(?:the )?(.+?) to (\S+)$", text, re.I) \
+        or re.match(r"^test (?:the )?(.+?) (?:on|to|with|at) (\S+@\S+|\+?[\d().\s-]{7,})$", text, re.I)
     if not m:
         return None
     name = _campaign_name(m.group(1))
     if name is None:
         return clarify("Which campaign should I send a test of?")
     return [Call("send_test", {"ref": name, "to": m.group(2)})]
+
+
+def preview_question(text: str, vocab: Vocabulary) -> Any:
+    """"who would get the spring campaign", "can i see a preview of the storm campaign"."""
+    m = re.match(r"^who (?:would|will|is going to|gets|would get|will get)(?: get| receive)? (.+)$", text, re.I) or \
+        re.match(r"^(?:see|show|get|give|view)(?: me)? (?:a |the )?(?:preview|dry run) (?:of|for) (.+)$", text, re.I)
+    if not m or not (re.search(r"\bcampaign\b", m.group(1), re.I) or vocab.knows(m.group(1), "campaign")):
+        return None
+    name = _campaign_name(m.group(1))
+    if name is None:
+        return clarify("Which campaign should I preview? Say its name or #id (`list campaigns` shows them).")
+    return [Call("preview_campaign", {"ref": name})]
 
 
 _SUBJECT_BODY = re.compile(r"[,;]?\s+subject\s*[:=]\s*(.+?)\s*[,;]?\s+(?:body|message|text)\s*[:=]\s*(.+)$",
@@ -141,18 +215,24 @@ def draft_campaign(text: str, vocab: Vocabulary) -> Any:
     parts = _SUBJECT_BODY.search(text)
     if parts:  # "... to roofers, subject: Spring offer, body: Hi {first_name|there}, ..."
         text = f"{text[:parts.start()].rstrip(' ,;')}: {parts.group(2)}"
-    m = re.match(r"^(?:please )?(?:draft|create|write|make|set up|prepare|new|start|send|text|email)(?: an?| a new| new)?"
+    m = re.match(r"^(?:please )?(?:draft|create|write|make|set up|prepare|new|start|send|text|email|sms)(?: an?| a new| new)?"
                  r"(?: (sms|text|email))?(?: (?:campaign|blast|message|broadcast))?(?: (?:called|named) \"?([^\":]+?)\"?)?"
-                 r" (?:to|for) (.+?)\s*:\s*(.+)$", text, re.I | re.S)
-    if not m or not re.match(r"^(?:please )?(?:draft|create|write|make|set up|prepare|new|start|send|text|email)",
+                 r" (?:to|for) (.+?)(?: saying| that says| with the message| with message)?\s*:\s*(.+)$", text, re.I | re.S) \
+        or re.match(r"^(?:please )?(?:text|sms|email)()()(?: all| every)? (.+?)(?: saying| that says)?\s*:\s*(.+)$",
+                    text, re.I | re.S)
+    if not m or not re.match(r"^(?:please )?(?:draft|create|write|make|set up|prepare|new|start|send|text|email|sms)",
                              text, re.I):
-        return _draft_without_body(text)
+        return _draft_without_body(text, vocab)
     verb = text.split()[0].lower()
+    if verb == "sms":
+        verb = "text"
     channel = (m.group(1) or ("email" if verb == "email" else "sms" if verb == "text" else "")).lower()
     if not channel and not re.search(r"\bcampaign\b", text.split(":")[0], re.I):
         return None
     audience = parse_audience(m.group(3), vocab)
     if audience is None:
+        if m.group(2) == "" and contact_ref(m.group(3), loose=True):  # "text carlos rivera: ..." is a reply
+            return None
         noun = unknown_noun(m.group(3), vocab)
         return not_understood(text, noun) if noun else None
     if not channel:
@@ -180,7 +260,12 @@ def email_subject(body: str) -> tuple[str, str]:
     return body[:80].strip(), body
 
 
-def _draft_without_body(text: str) -> Any:
+def _draft_without_body(text: str, vocab: Vocabulary) -> Any:
+    m = re.match(r"^(?:send|write|draft)(?: an?| some)? (email|sms|text|message)s?(?: blast| campaign)? (?:to|for) (.+)$",
+                 text, re.I)
+    if m and parse_audience(m.group(2), vocab) is not None:  # "send an email to the landscapers": no message yet
+        return clarify(f"What should the {m.group(1).lower()} say? Write it after a colon, e.g. "
+                       f"`{m.group(0).strip()}: Hi {{first_name|there}}, ...`")
     if re.match(r"^(?:draft|create|write|make|set up|prepare|start)(?: an?| a new| new)?(?: (?:sms|text|email))? "
                 r"campaign(?: (?:to|for) .+)?$|^new (?:sms |email )?campaign$", text, re.I):
         return clarify("Which contacts, and what should the message say? E.g. "
@@ -193,20 +278,25 @@ def _auto_name(channel: str, who: str, today: date | None) -> str:
 
 
 def inbox(text: str, vocab: Vocabulary) -> Any:
-    m = re.match(r"^(?:(?:show|list|open|check|view|see|get|display|any|read)(?: me)?(?: all)?(?: the| my| our)? )?"
+    m = re.match(r"^(?:(?:show|list|open|check|view|see|get|display|any|read)(?: me)?(?: all| every)?(?: the| my| our)? )?"
                  r"(?:(new|unread|open|unanswered|answered|closed|all|recent|latest|incoming) )?"
                  r"(?:(sms|email|whatsapp|facebook|instagram|telegram) )?(?:replies|responses|inbox|conversations|"
-                 r"messages|chats|threads|dms)(?: (?:on|from|in|via) (sms|email|whatsapp|facebook|instagram|telegram))?"
-                 r"(?: (?:today|yet|so far))?$|^(?:who (?:replied|responded|answered)|did anyone (?:reply|respond|answer)"
-                 r"|any(?: new)? replies)$", text, re.I)
+                 r"messages|chats|threads|dms|(?<=every )(?:conversation|message|reply|thread|chat))(?: (?:on|from|in|via) (sms|email|whatsapp|facebook|instagram|telegram))?"
+                 r"(?: (?:today|yet|so far|waiting(?: for (?:me|us|a reply|an answer))?|to answer))?$|"
+                 r"^(?:who (?:replied|responded|answered)|did anyone (?:reply|respond|answer)"
+                 r"|any(?: new)? replies|what(?:'s| is) (?:new )?in (?:my|our|the) inbox)$", text, re.I)
     if not m:
         return None
-    state = (m.group(1) or ("all" if re.match(r"^\w+(?: me)? all\b", text, re.I) else "")).lower()
+    state = (m.group(1) or ("all" if re.match(r"^\w+(?: me)? (?:all|every)\b", text, re.I) else "")).lower()
+    if re.search(r"\b(?:waiting|to answer)\b", text, re.I):
+        state = "open"
     args: dict[str, Any] = {}
     if state in ("answered", "closed"):
         args["status"] = "answered"
     elif state == "all":
         args["status"] = "all"
+    elif state in ("unanswered", "open", "unread"):
+        args["status"] = "open"
     channel = (m.group(2) or m.group(3) or "").lower()
     if channel:
         args["channel"] = channel
@@ -216,9 +306,11 @@ def inbox(text: str, vocab: Vocabulary) -> Any:
 def conversation(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:open|show|view|read|see)(?: me)?(?: the)? (?:conversation|thread|chat|messages)"
                  r"(?: (?:with|from|of|for|#))? ?(.+)$", text, re.I) or \
-        re.match(r"^(?:show |open |read )?(?:me )?(.+?)(?:'s|’s) (?:conversation|messages|replies|thread|chat)$",
+        re.match(r"^(?:show |open |read )?(?:me )?(.+?)(?:'s|’s) (?:conversation|messages?|replies|reply|thread|chat|"
+                 r"answer|response)$",
                  text, re.I) or \
-        re.match(r"^what did (.+?) (?:say|reply|write|answer)$", text, re.I)
+        re.match(r"^what did (.+?) (?:say|reply|write|answer)$", text, re.I) or \
+        re.match(r"^(?:show |tell )?(?:me )?what (.+?) (?:said|wrote|replied|answered|sent us)$", text, re.I)
     if not m:
         return None
     target = m.group(1).strip().lstrip("#").strip()
@@ -236,6 +328,12 @@ def reply(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:reply|respond|answer|write back|text|message|email|send)(?: to)? (.+?)"
                  r"(?: (?:by|on|via|over|through) (sms|text|email|whatsapp|facebook|instagram|telegram))?\s*[:,]\s*(.+)$",
                  text, re.I | re.S)
+    sent = re.match(r"^(?:send|shoot|drop) (.+?) an? (text|sms|email|e-mail|whatsapp|message)(?: message)?\s*[:,]\s*(.+)$",
+                    text, re.I | re.S)
+    if sent and contact_ref(sent.group(1), loose=True):
+        channel = {"text": "sms", "e-mail": "email", "message": None}.get(sent.group(2).lower(), sent.group(2).lower())
+        return [Call("reply_to_conversation", {"contact_ref": contact_ref(sent.group(1), loose=True),
+                                               "channel": channel, "text": sent.group(3).strip()})]
     if not m:
         m2 = re.match(r"^(?:reply|respond|answer|write back)(?: to)? (.+?)(?: (?:by|on|via) \w+)?$", text, re.I)
         if m2 and contact_ref(m2.group(1), loose=True):
@@ -252,14 +350,19 @@ def reply(text: str, vocab: Vocabulary) -> Any:
 
 
 def bookings(text: str, vocab: Vocabulary) -> Any:
-    m = re.match(r"^(?:(?:show|list|view|see|get|display|check|any|what are|what|open)(?: me)?(?: all)?"
+    m = re.match(r"^(?:(?:show|list|view|see|get|display|check|any|what are|what|open)(?: me)?(?: all| every)?"
                  r"(?: of)?(?: the| my| our)? )?(?:(upcoming|next|future|past|previous|old|recent|all|new|booked) )?"
                  r"(?:bookings|meetings|appointments|calls booked|booked calls|booked meetings|calendar|cal\.com bookings|"
-                 r"demos)(?: (?:coming up|scheduled|this week|today|do i have|do we have|are booked|booked))?$",
-                 text, re.I) or re.match(r"^(?:who (?:has )?booked(?: a (?:call|meeting))?|my calendar)$", text, re.I)
+                 r"demos|booking|meeting|appointment|schedule|agenda)(?: (?:coming up|scheduled|this week|today|tomorrow|"
+                 r"do i have|do we have|are booked|booked))?$", text, re.I) or \
+        re.match(r"^(?:who (?:has )?booked(?: a (?:call|meeting))?|my (?:calendar|schedule|agenda)|what(?:'s| is) on "
+                 r"(?:the|my|our) (?:calendar|schedule|agenda)(?: today| this week| tomorrow)?|do (?:i|we) have any "
+                 r"(?:bookings|meetings|appointments|calls|demos)(?: today| tomorrow| this week| coming up)?)$", text, re.I)
     if not m:
         return None
     when = (m.group(1) or "").lower() if m.lastindex else ""
+    if re.match(r"^\w+(?: me)? (?:all|every)\b", text, re.I):
+        when = "all"
     return [Call("list_bookings", {"when": {"past": "past", "previous": "past", "old": "past", "recent": "past",
                                             "all": "all"}.get(when, "upcoming")})]
 
@@ -286,7 +389,7 @@ def ads(text: str, vocab: Vocabulary) -> Any:
         return [Call("list_ad_campaigns", {})]
     m = re.match(r"^(?:show |get |see )?(?:me )?(?:the )?(?:ads?|ad campaign) (?:report|results|performance|stats|"
                  r"numbers)(?: (?:for|of|on))? (.+)$", text, re.I) or \
-        re.match(r"^how (?:is|are|did|has) (?:the )?(.+?) ads? (?:campaign )?(?:doing|going|performing|perform|do)$",
+        re.match(r"^how(?:'s| is| are| did| has) (?:the )?(.+?) ads? (?:campaign )?(?:doing|going|performing|perform|do)$",
                  text, re.I) or \
         re.match(r"^(.+?) ads? (?:report|results|performance|stats)$", text, re.I)
     if m:
@@ -349,7 +452,7 @@ def admin(text: str, vocab: Vocabulary) -> Any:
 
 
 def sample(text: str, vocab: Vocabulary) -> Any:
-    if re.match(r"^(?:load|add|create|install|import|set up|give me|show me|try)(?: some)?(?: the)? (?:sample|demo|"
+    if re.match(r"^(?:load|add|create|install|import|set up|give me|try)(?: some)?(?: the)? (?:sample|demo|"
                 r"example|test) (?:data|contacts|dataset)$", text, re.I):
         return [Call("load_sample_data", {})]
     if re.match(r"^(?:remove|delete|clear|unload|drop|get rid of|wipe)(?: all)?(?: the)? (?:sample|demo|example) "
@@ -359,5 +462,5 @@ def sample(text: str, vocab: Vocabulary) -> Any:
 
 
 FREE_TEXT_RULES = (draft_campaign, reply, ads)  # keep the message text as typed
-RULES = (sample, admin, send_test, campaigns_list, campaign_results, campaign_status, campaign_verb, inbox,
-         conversation, bookings, ads, analytics)
+RULES = (sample, admin, send_test, campaigns_list, campaign_results, campaign_numbers, campaign_status,
+         preview_question, campaign_verb, inbox, conversation, bookings, ads, analytics)

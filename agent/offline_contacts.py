@@ -24,9 +24,11 @@ FIELD_WORDS = {
 _FIELD_RE = "|".join(sorted((re.escape(w) for w in FIELD_WORDS), key=len, reverse=True))
 _PRONOUNS = {"it", "them", "this", "that", "these", "those", "him", "her", "they", "he", "she", "someone",
              "somebody", "a contact", "the contact", "contact", "contacts", "one", "everyone", "all"}
-_NOT_NAME = re.compile(r"\b(in|tagged|with|without|at|from|who|not|named|called|and|or|all|every|campaigns?|"
+_NOT_NAME = re.compile(r"\b(in|tagged|with|without|at|from|who|whose|not|named|called|and|or|all|every|campaigns?|"
                        r"replies|invoices?|orders?|ads?|bookings?|meetings?|users?|stats|analytics|today|"
-                       r"yesterday|week|month|report|sms|emails?|texts?)\b", re.I)
+                       r"yesterday|week|month|report|sms|emails?|texts?|contacts|people|leads|customers|guys|"
+                       r"everyone|enrichments?|reviews?|next|sender|drafts?|waiting|log|details|info|what|said|"
+                       r"wrote)\b", re.I)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _PHONE = re.compile(r"^\+?[\d(][\d\s().-]{6,}\d$")
 
@@ -56,6 +58,8 @@ def _audience_or_noun(text: str, vocab: Vocabulary) -> dict[str, Any] | Understa
 
 
 def count(text: str, vocab: Vocabulary) -> Any:
+    text = re.sub(r" (?:do we have|do i have|have we got|are there|we have|we've got) (?=(?:in|at|from|with|without|"
+                  r"tagged|who)\b)", " ", text, flags=re.I)  # "how many plumbers do we have in texas"
     m = re.match(r"^(?:how many|count(?: up)?|number of|total(?: number of)?|what'?s the (?:total )?number of)"
                  r"(?: of)?(?: the| all| my| our)? (.*?)(?: are there| do we have| do i have| have we got| we have|"
                  r" i have| are in the database| in total| total| in the system| altogether| now)*$", text, re.I)
@@ -95,7 +99,8 @@ def show(text: str, vocab: Vocabulary) -> Any:
 
 
 def open_contact(text: str, vocab: Vocabulary) -> Any:
-    m = re.match(r"^(?:open|view|show|display|pull up|bring up|find|get)(?: me)?(?: the)? (?:contact|card|profile|"
+    m = re.match(r"^(?:show|open|view|display|pull up)(?: me)? (.+?)(?:'s|’s) (?:card|profile|details|info|record|"
+                 r"contact card|contact details|contact)$", text, re.I) or re.match(r"^(?:open|view|show|display|pull up|bring up|find|get)(?: me)?(?: the)? (?:contact|card|profile|"
                  r"record|details|info|contact card|contact details)(?: (?:for|of|on))? (.+)$", text, re.I) or \
         re.match(r"^(?:open|who is|who's|whos|tell me about|details (?:for|of|on)|info (?:on|for|about)|"
                  r"(?:contact )?card (?:for|of)|profile (?:for|of)|everything about|what do we know about|"
@@ -107,6 +112,9 @@ def open_contact(text: str, vocab: Vocabulary) -> Any:
     target = m.group(1).strip()
     if target.lower() in _PRONOUNS or target.lower() in ("contact", "a contact"):
         return clarify("Which contact? Give a name, email, phone number or #id.")
+    bare = re.sub(r"^(?:the|my|our) ", "", target, flags=re.I)
+    if vocab.knows(bare, "contact") is False and vocab.knows(bare, "campaign"):  # "open the spring roof check"
+        return [Call("open_campaign", {"campaign": bare})]
     ref = contact_ref(target, loose=True)
     return [Call("open_contact", {"contact": ref})] if ref else None
 
@@ -115,14 +123,16 @@ def set_field(text: str, vocab: Vocabulary) -> Any:
     f = _FIELD_RE
     m = re.match(rf"^(?:set|change|update|make|edit|correct|fix)\s+(.+?)(?:'s|’s|s')\s+({f})\s+(?:to|=|:|as)\s+(.+)$",
                  text, re.I) or \
-        re.match(rf"^(.+?)(?:'s|’s)\s+({f})\s+(?:is|is now|should be|has changed to|changed to)\s+(.+)$", text, re.I) or \
+        re.match(rf"^(.+?)(?:'s|’s)\s+(?:new\s+|updated\s+|correct\s+|current\s+)?({f})\s+(?:is now|now is|"
+                 rf"should be|has changed to|changed to|is)\s+(.+)$", text, re.I) or \
+        re.match(rf"^make\s+(.+?)(?:'s|’s)\s+({f})\s+(.+)$", text, re.I) or \
         re.match(rf"^(?:set|change|update|edit)\s+(.+?)\s+({f})\s+(?:to|=|:)\s+(.+)$", text, re.I)
     if m:
         ref, word, value = m.group(1), m.group(2), m.group(3)
     else:
         m = re.match(rf"^(?:set|change|update|edit)\s+(?:the\s+)?({f})\s+(?:of|for)\s+(.+?)\s+(?:to|=)\s+(.+)$",
                      text, re.I) or \
-            re.match(rf"^(?:the\s+)?({f})\s+(?:of|for)\s+(.+?)\s+(?:is|is now|should be)\s+(.+)$", text, re.I)
+            re.match(rf"^(?:the\s+)?({f})\s+(?:of|for)\s+(.+?)\s+(?:is now|should be|is)\s+(.+)$", text, re.I)
         if not m:
             return _moved(text)
         word, ref, value = m.group(1), m.group(2), m.group(3)
@@ -146,9 +156,15 @@ def tag(text: str, vocab: Vocabulary) -> Any:
     else:
         m = re.match(rf"^(add|put|remove|delete|take off|strip|untag)(?: the| a)?(?: tags?)? ({t})(?: tags?)? "
                      rf"(?:to|on|from|off) (.+)$", text, re.I)
-        if not m:
-            return None
-        who, tags, remove = m.group(3), m.group(2), m.group(1).lower() not in ("add", "put")
+        if m and m.group(1).lower() in ("put", "take off", "strip") and not re.search(r"\btags?\b", text, re.I):
+            m = None  # "put spring on hold" is not a tag
+        if m:
+            who, tags, remove = m.group(3), m.group(2), m.group(1).lower() not in ("add", "put")
+        else:
+            m = re.match(r"^(un)?tag (.+) ([\w-]+)$", text, re.I)  # "tag grace lee hot", "untag luis garcia vip"
+            if not m:
+                return None
+            who, tags, remove = m.group(2), m.group(3), bool(m.group(1))
     tag_list = [x.strip().lower() for x in re.split(r"\s*(?:,|\band\b)\s*", tags) if x.strip()]
     if who.strip().lower() in _PRONOUNS:
         return clarify("Which contacts? Say who, e.g. `tag contacts in Austin as vip`.")
@@ -175,11 +191,16 @@ def _channel(word: str | None) -> str | None:
 def opt(text: str, vocab: Vocabulary) -> Any:
     pats = [
         (rf"^opt[ -]?(out|in) (.+?)(?: (?:from|of|for|on|to|into) {_CHANNEL})?$", None),
-        (rf"^opt (.+?) (out|back in|in)(?: (?:of|from|to|for|on) {_CHANNEL})?$", "swap"),
+        (rf"^opt (.+?) (out|back in|back into|in|into)(?: (?:(?:of|from|to|for|on) )?{_CHANNEL})?$", "swap"),
         (rf"^(unsubscribe|resubscribe|re-subscribe) (.+?)(?: (?:from|to|of) {_CHANNEL})?$", None),
         (r"^(?:stop|don'?t|do not|never) (texting|messaging|sms|emailing|e-?mailing|mailing|text|email|contact(?:ing)?)"
          r" (.+?)(?: again| anymore| any more)?$", "verb"),
         (rf"^(remove|take) (.+?) (?:off|from) {_CHANNEL}$", "remove"),
+        (rf"^(?:stop|quit|no longer) (?:sending|send) (?:any )?{_CHANNEL} to (.+?)(?: again| anymore| any more)?$",
+         "channel first"),
+        (rf"^no more {_CHANNEL} (?:for|to) (.+)$", "channel first"),
+        (rf"^(?:put|add) (.+?) back (?:on|onto|in|into|to) (?:the )?{_CHANNEL}(?: list)?$", "back on"),
+        (rf"^(.+?) (?:wants|would like|can get|should get|may get) {_CHANNEL} again$", "back on"),
     ]
     hit = next(((re.match(p, text, re.I), h) for p, h in pats if re.match(p, text, re.I)), None)
     if hit is None:
@@ -193,9 +214,14 @@ def opt(text: str, vocab: Vocabulary) -> Any:
             word = None
     elif how == "remove":
         who, direction, word = m.group(2), "out", m.group(3)
+    elif how == "channel first":
+        who, direction, word = m.group(2), "out", m.group(1)
+    elif how == "back on":
+        who, direction, word = m.group(1), "in", m.group(2)
     else:
         direction, who, word = m.group(1), m.group(2), m.group(3)
-    direction = "in" if direction.lower() in ("in", "back in", "resubscribe", "re-subscribe") else "out"
+    direction = "in" if direction.lower() in ("in", "back in", "back into", "into", "resubscribe", "re-subscribe") \
+        else "out"
     address = who.strip().strip("\"'")
     ref = contact_ref(address, loose=True)
     if ref is None:
@@ -211,10 +237,12 @@ def opt(text: str, vocab: Vocabulary) -> Any:
 def enrich(text: str, vocab: Vocabulary) -> Any:
     if re.match(r"^(?:review|approve|check|go through|start reviewing|show)(?: the)?(?: pending)? enrichments?"
                 r"(?: results?| queue| items?| reviews?)?$|^next(?: enrichment)?(?: review| item| one| result)?$|"
-                r"^(?:what|anything) (?:needs|is waiting for|to) review$", text, re.I):
+                r"^(?:what|anything) (?:needs|is waiting for|to) review$|^review (?:the )?next(?: one| item| enrichment)?$|^(?:show|get|give|open)(?: me)? (?:the )?next "
+                r"(?:enrichment|item|one|result|review)(?: to review| for review| to check)?$", text, re.I):
         return [Call("next_review_item", {})]
     if re.match(r"^(?:show |what'?s the |check )?(?:the )?enrichment (?:status|progress|jobs)$|"
-                r"^how(?:'s| is) (?:the )?enrichment (?:going|doing)$", text, re.I):
+                r"^how(?:'s| is) (?:the )?enrichment (?:going|doing)$|^how far (?:along )?(?:is|are) (?:the )?enrichments?$|^(?:is|are) (?:the )?enrichments? (?:done|finished|"
+                r"complete|over|still running|running|ready)(?: yet)?$", text, re.I):
         return [Call("enrichment_progress", {})]
     m = re.match(r"^(approve|accept|reject|decline|skip) (?:enrichment |the enrichment )?(?:job |result |item )?"
                  r"#?(\d+)$", text, re.I)
@@ -259,11 +287,11 @@ def _ref_filter(ref: str) -> dict[str, Any]:
 
 
 def history(text: str, vocab: Vocabulary) -> Any:
-    m = re.match(r"^(?:show |get |see |view |open )?(?:me )?(?:the )?(?:full )?(?:history|timeline|activity|"
-                 r"activities|interactions|log)(?: for| of| with| on)? (.+)$", text, re.I) or \
+    m = re.match(r"^(?:show |get |see |view |open |what(?:'s| is) )?(?:me )?(?:the )?(?:full )?(?:activity log|"
+                 r"history|timeline|activity|activities|interactions|log)(?: for| of| with| on)? (.+)$", text, re.I) or \
         re.match(r"^(?:show |get |see |view |open )?(?:me )?(.+?)(?:'s|’s) (?:history|timeline|activity|interactions)$",
                  text, re.I) or \
-        re.match(r"^what (?:happened|has happened|have we done|did we do) (?:with|to) (.+)$", text, re.I)
+        re.match(r"^what(?:'s| has)? (?:happened|has happened|have we done|did we do) (?:with|to) (.+)$", text, re.I)
     if not m:
         return None
     ref = contact_ref(m.group(1), loose=True)
@@ -276,7 +304,7 @@ def history(text: str, vocab: Vocabulary) -> Any:
 def export(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:export|download|save|dump)(?: me)?(?: a csv of)? (.+?)(?: (?:to|as|into|in) (?:an? )?"
                  r"(?:csv|spreadsheet|excel|file)(?: file)?)?$", text, re.I) or \
-        re.match(r"^(?:give me|get me|i need|send me|make) (?:a|an) (?:csv|spreadsheet|export|excel file) "
+        re.match(r"^(?:(?:give me|get me|i need|send me|make) )?(?:a|an)? ?(?:csv|spreadsheet|export|excel file) "
                  r"(?:of|with) (.+)$", text, re.I)
     if not m:
         return None
@@ -293,7 +321,8 @@ def export(text: str, vocab: Vocabulary) -> Any:
 
 def imports(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:import|upload|load|add)(?: contacts| leads)?(?: from)?(?: the)?(?: file| csv)? "
-                 r"(\S+\.(?:csv|tsv|txt))(?: (?:with|using) (?:policy )?(fill|overwrite|skip))?$", text, re.I)
+                 r"(\S+\.(?:csv|tsv|txt))(?:,? (?:and |but )?(?:with |using )?(?:policy )?(fill|overwrite|skip)"
+                 r"(?: existing(?: contacts)?| duplicates| them| blanks)?)?$", text, re.I)
     if m:
         args = {"file": m.group(1)}
         if m.group(2):
@@ -302,10 +331,13 @@ def imports(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:show |list |see |get )?(?:me )?(?:the )?(?:rejected rows|errors|import errors|problems|"
                  r"failed rows|bad rows)(?: (?:of|for|in|from) (?:the )?import)? #?(\d+)$|"
                  r"^(?:what went wrong with|why did) import #?(\d+)(?: fail)?$|^import #?(\d+) errors$", text, re.I)
+    m = m or re.match(r"^(?=.*\b(?:fail|failed|errors?|wrong|rejected|problems?|bad|skipped)\b).*\bimport #?(\d+)"
+                      r"(?: (?:fail|failed|errors?|go wrong|rejected))?$", text, re.I)
     if m:
         return [Call("import_errors", {"import_id": int(next(g for g in m.groups() if g))})]
-    if re.match(r"^(?:how (?:do|can) i )?(?:import|upload|add|bring in)(?: my| some| new)? (?:contacts|leads|a csv|"
-                r"a file|a list|csv)(?: file)?$", text, re.I):
+    if re.match(r"^(?:how (?:do|can) i |can i |how to )?(?:import|upload|add|bring in)(?: my| some| new| an?)? "
+                r"(?:contacts|leads|a csv|a file|a list|csv|spreadsheets?|excel(?: files?)?|lists?)(?: files?)?$",
+                text, re.I):
         return said("help", "Drop a CSV file into the chat (or say `import FILE.csv` for a file already uploaded): "
                             "I show the column mapping and import on your Approve.")
     return None

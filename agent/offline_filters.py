@@ -10,12 +10,14 @@ accepts any noun except the names of other things (campaigns, replies, invoices,
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from agent.offline_dates import PERIOD_RE
 from domain.folding import fold
 
 # Things that are not contacts: never read as a tag (a person asking for these means something else).
@@ -32,15 +34,33 @@ OTHER_NOUNS = {
 @dataclass(frozen=True)
 class Vocabulary:
     """What the parser may assume about the account: `tags(word)` is True when some contact has that tag
-    (None: the pure grammar, any noun not in OTHER_NOUNS)."""
+    (None: the pure grammar, any noun not in OTHER_NOUNS); `tag_names()` every tag in use (a mistyped tag is read
+    as the one it is closest to); `names(text)` what a phrase names in the account: a set of "contact",
+    "campaign" (None: the pure grammar knows no names, and a 2-4 word phrase may be a contact)."""
 
     tags: Callable[[str], bool] | None = None
     today: date | None = None  # in the account time zone; None: relative dates are not understood
+    tag_names: Callable[[], list[str]] | None = None
+    names: Callable[[str], frozenset[str]] | None = None
 
     def is_tag(self, word: str) -> bool:
         if word in OTHER_NOUNS or not re.fullmatch(r"[a-z][a-z0-9-]*", word):
             return False
         return True if self.tags is None else bool(self.tags(word))
+
+    def tag_for(self, word: str) -> str | None:
+        """The tag a (singular) word stands for: itself, or the tag in use it is a typo of; None when neither."""
+        word = word.lower()
+        if self.is_tag(word):
+            return word
+        if word in OTHER_NOUNS or self.tag_names is None or len(word) < 5:
+            return None
+        close = difflib.get_close_matches(word, [t for t in self.tag_names() if t not in OTHER_NOUNS], 1, 0.85)
+        return close[0] if close else None
+
+    def knows(self, text: str, kind: str) -> bool | None:
+        """Whether `text` names a `kind` ("contact", "campaign") in the account; None when names are unknown."""
+        return None if self.names is None else kind in self.names(text)
 
 
 PURE = Vocabulary()
@@ -58,7 +78,8 @@ US_STATES = {
     "wisconsin": "WI", "wyoming": "WY", "district of columbia": "DC",
 }
 _CODES = set(US_STATES.values())
-_NOUNS = r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks)"
+_NOUNS = (r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks|"
+          r"guys|prospects|businesses|companies|contractors|firms|shops|ones)")
 _KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
 _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email address": "email",
            "an email address": "email", "email addresses": "email", "phone": "phone", "phones": "phone",
@@ -74,7 +95,10 @@ _REWRITES = [  # phrasings -> the grammar's keywords
      lambda m: f" incampaign {(m.group(1) or m.group(2)).replace(' ', '_')} "),
     (r"\b(?:in|within|over|during) (?:the )?(?:last|past) (\d+) days?\b|\b(?:in )?(?:the )?(?:last|past) (\d+) days?\b",
      lambda m: f" last_{m.group(1) or m.group(2)}_days"),
+    (rf"\b(?:in |during |over |on |for )?(?:the )?({PERIOD_RE})\b", lambda m: " when_" + m.group(1).replace(" ", "_")),
+    (r"\b(?:who |that )?(?:don't|do not|doesn't|does not|didn't|did not) (?:have|has)(?: an?| any)?\b", " without "),
     (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not) (?:been |yet )?", " not "),
+    (r"\bwhose\b", " who "),
     (r"\b(?:who|that|which)? ?(?:live|lives|living|are|is|work|works|working|are based|based|are located|located)"
      r" in\b", " in "),
     (r"\b(?:who|that)? ?(?:work|works|working|are employed|employed) (?:at|for)\b", " at "),
@@ -87,6 +111,8 @@ _REWRITES = [  # phrasings -> the grammar's keywords
     (r"\bthat\b", " who "),
     (r"(?<!who )(?<!not )(?<!never )(?<!have )(?<!has )\b(replied|responded|booked|opted out|unsubscribed)\b", r" who \1"),
     (r"\s*,\s*|\s+and\s+(?=(?:in|with|without|at|tagged|who|not|from|named)\b)", " "),
+    (r"\b(?:who |that )?(?:were |was |have been |has been |got |been |we |i |you )?(?=(?:added|created)\b)", " "),
+    (r"\b(opted out|unsubscribed) from\b", r"\1 of"),  # "from" would start a place
 ]
 
 
@@ -120,6 +146,19 @@ def _place(value: str) -> list[dict[str, Any]]:
     return [cond("city", "eq", raw)]
 
 
+def _places(value: str) -> list[dict[str, Any]]:
+    """"Austin", "Austin, TX", or a list of places ("austin or dallas", "texas and oklahoma"): any of them."""
+    pieces = [p for p in re.split(r"\s*(?:\bor\b|\band\b|,|/)\s*", value) if p.strip()]
+    if len(pieces) < 2 or re.fullmatch(r".+?,\s*[A-Za-z]{2}", value.strip()):
+        return _place(value)
+    found = [_place(p) for p in pieces]
+    if all(len(f) == 1 and f[0]["field"] == "city" for f in found):
+        return [cond("city", "in", [f[0]["value"] for f in found])]
+    if all(len(f) == 1 and f[0]["field"] == "region" for f in found):
+        return [cond("region", "in", [v for f in found for v in f[0]["value"]])]
+    return [{"any": [f[0] if len(f) == 1 else {"all": f} for f in found]}]
+
+
 _COMPANYISH = re.compile(r"\b(?:inc|llc|ltd|co|corp|company|roofing|group|plumbing|electric|hvac|works)\b", re.I)
 
 
@@ -127,11 +166,14 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
     value = re.sub(r"\s+(?:and|or)$", "", value.strip()).strip().strip("\"'").strip()
     kw = keyword.lower()
     if kw == "in" and value:
-        return _place(value)
+        return _places(value)
     if kw == "tagged" and value:
         return [cond("tags", "has", t.strip().lower()) for t in re.split(r"\s*(?:,|\band\b)\s*", value) if t]
     if kw in ("with", "without"):
         fld = _FIELDS.get(value.lower())
+        if re.fullmatch(r"(?:an? )?(?:bounced|bouncing|invalid|bad) e-?mails?(?: address(?:es)?)?", value, re.I):
+            bounced = cond("email_status", "eq", "bounced")
+            return [bounced] if kw == "with" else [{"not": bounced}]
         if fld:
             return [cond(fld, "present" if kw == "with" else "missing")]
         m = re.match(r"^(?:the )?tags? (.+)$", value, re.I) or re.match(r"^(?:the )?(\S+) tag$", value, re.I)
@@ -158,6 +200,7 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
 
 
 def _since(field: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+    value = re.sub(r"^when_", "", value.strip().lower()).replace("_", " ") if value.startswith("when_") else value
     m = re.fullmatch(r"last_(\d+)_days", value.lower())
     if m:
         return [cond(field, "within_days", int(m.group(1)))]
@@ -175,30 +218,50 @@ def _since(field: str, value: str, today: date | None) -> list[dict[str, Any]] |
 
 
 _EVENTS = {"replied": "replied", "responded": "replied", "answered": "replied", "booked": "booked",
-           "booked a meeting": "booked", "reply": "replied", "respond": "replied", "book": "booked", "booked a call": "booked", "contacted": "contacted", "messaged": "contacted",
-           "texted": "contacted", "emailed": "contacted"}
+           "booked a meeting": "booked", "reply": "replied", "respond": "replied", "book": "booked",
+           "booked a call": "booked", "booked an appointment": "booked", "contacted": "contacted",
+           "messaged": "contacted", "texted": "contacted", "emailed": "contacted", "replied to us": "replied",
+           "wrote back": "replied", "written back": "replied", "got back to us": "replied"}
+_EVENT_RE = "|".join(sorted((re.escape(e) for e in _EVENTS), key=len, reverse=True))
+_ENRICHMENT = {"failed": "failed", "pending": "pending", "in review": "in_review", "waiting for review": "in_review",
+               "rejected": "rejected", "approved": "approved", "running": "running"}
 
 
 def _status(value: str, negated: bool, today: date | None = None) -> list[dict[str, Any]] | None:
     v = re.sub(r"^(?:are |have |has |have been |has been |were |yet )", "", value.lower()).strip()
     never = v.startswith("never ")
-    v = v.removeprefix("never ").strip()
-    m = re.match(r"^(?:opted out|unsubscribed)(?: (?:of|from) (sms|email|texts?|emails?))?$", v)
+    v = re.sub(r"^(?:been |yet )", "", v.removeprefix("never ").strip())
+    m = re.match(r"^(?:opted out|unsubscribed)(?: (?:of|from) (sms|email|texts?|emails?|e-?mails?))?$", v)
     if m:
-        channel = "email" if (m.group(1) or "sms").startswith("email") else "sms"
+        if not m.group(1):  # no channel named: out of any channel
+            out = cond("opted_out", "eq", "any")
+            return [{"not": out}] if negated else [out]
+        channel = "email" if "mail" in m.group(1) else "sms"
         return [cond(f"opted_out_{channel}", "eq", not negated)]
+    m = re.match(r"^(?:enrichment (?:has |is |was )?(" + "|".join(_ENRICHMENT) + r")|(failed|rejected|pending) "
+                 r"enrichment)$", v)
+    if m and not negated:
+        return [cond("enrichment_status", "eq", _ENRICHMENT[m.group(1) or m.group(2)])]
+    if re.fullmatch(r"(?:e-?mail (?:has |have )?)?bounced|(?:have |has )?(?:an? )?bounced e-?mails?", v) and not negated:
+        return [cond("email_status", "eq", "bounced")]
+    m = re.match(r"^(?:added|created|imported|new) (.+)$", v)
+    if m and not negated:
+        return _since("created_at", m.group(1), today)
     m = re.match(r"^(?:yet )?(enriched|pending enrichment)$", v)
     if m:
         status = "pending" if m.group(1) != "enriched" else ("none" if negated else "approved")
         return [cond("enrichment_status", "eq", status)]
-    m = re.match(r"^(" + "|".join(_EVENTS) + r")(?: last_(\d+)_days| (yet|ever))?$",
-                 v)
+    m = re.match(rf"^({_EVENT_RE})(?: (.+))?$", v)
     if m:
-        field = _EVENTS[m.group(1)]
-        if m.group(2):
-            return [cond(field, "within_days", int(m.group(2)))] if not (negated or never) else \
-                [{"not": cond(field, "within_days", int(m.group(2)))}]
-        return [cond(field, "missing" if (negated or never) else "present")]
+        field, when = _EVENTS[m.group(1)], (m.group(2) or "").strip()
+        if when.replace("when_", "").replace("_", " ") in ("", "yet", "ever", "at all", "before", "so far", "all time"):
+            return [cond(field, "missing" if (negated or never) else "present")]
+        found = _since(field, when, today)
+        if found is None:
+            return None
+        if negated or never:
+            return [{"not": found[0] if len(found) == 1 else {"all": found}}]
+        return found
     return None
 
 
@@ -208,7 +271,7 @@ def unknown_noun(text: str, vocab: Vocabulary = PURE) -> str | None:
     if re.match(rf"^{_NOUNS}\b", text, re.I):
         return None
     word = re.match(r"^(?:all |the |my |our )*([A-Za-z][\w-]*s)\b", text)
-    if word and not vocab.is_tag(_singular(word.group(1))):
+    if word and not vocab.tag_for(_singular(word.group(1))):
         return word.group(1).lower()
     return None
 
@@ -222,14 +285,18 @@ def parse_audience(text: str, vocab: Vocabulary = PURE) -> dict[str, Any] | None
     pre = re.match(rf"^([a-z][\w-]*) {_NOUNS}\b\s*", text, re.I)  # "hvac contacts", "vip customers"
     if m:
         text = text[m.end():]
-    elif pre and vocab.is_tag(pre.group(1).lower()):
-        conditions.append(cond("tags", "has", pre.group(1).lower()))
+    elif pre and pre.group(1).lower() in ("sample", "demo"):  # the sample data, whatever its tags
+        conditions.append(cond("is_sample", "eq", True))
+        text = text[pre.end():]
+    elif pre and vocab.tag_for(pre.group(1).lower()):
+        conditions.append(cond("tags", "has", vocab.tag_for(pre.group(1).lower())))
         text = text[pre.end():]
     else:
         word = re.match(r"^([A-Za-z][\w-]*s)\b\s*", text)
-        if not word or not vocab.is_tag(_singular(word.group(1))):
+        tag = vocab.tag_for(_singular(word.group(1))) if word else None
+        if not tag:
             return None
-        conditions.append(cond("tags", "has", _singular(word.group(1))))
+        conditions.append(cond("tags", "has", tag))
         text = text[word.end():]
     for pattern, repl in _REWRITES:
         text = re.sub(r"\s+", " ", re.sub(pattern, repl, " " + text, flags=re.I)).strip()

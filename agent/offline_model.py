@@ -22,18 +22,22 @@ OFFLINE_NOTE = "(offline parser: no language model is configured)"
 
 
 def _vocabulary() -> Vocabulary:
-    """Today in the account time zone, and tags looked up in the database when a phrase needs one."""
+    """Today in the account time zone; tags, contact and campaign names looked up in the database when a phrase
+    needs them (once per message)."""
     from agent.offline_dates import today_in
     from settings import get_settings
 
-    cache: dict[str, bool] = {}
+    cache: dict[tuple[str, str], Any] = {}
 
-    def has_tag(word: str) -> bool:
-        if word not in cache:
-            cache[word] = _tag_exists(word)
-        return cache[word]
+    def once(kind: str, key: str, look: Any) -> Any:
+        if (kind, key) not in cache:
+            cache[(kind, key)] = look()
+        return cache[(kind, key)]
 
-    return Vocabulary(tags=has_tag, today=today_in(get_settings().account_timezone))
+    return Vocabulary(tags=lambda word: once("tag", word, lambda: _tag_exists(word)),
+                      tag_names=lambda: once("tags", "", _tag_names),
+                      names=lambda text: once("names", text, lambda: _names(text)),
+                      today=today_in(get_settings().account_timezone))
 
 
 def _tag_exists(word: str) -> bool:
@@ -47,6 +51,38 @@ def _tag_exists(word: str) -> bool:
     condition = compile_filter(parse_filter({"field": "tags", "op": "has", "value": word}))
     with unit_of_work() as uow:
         return uow.session.scalar(sa.select(Contact.id).where(condition).limit(1)) is not None
+
+
+def _tag_names() -> list[str]:
+    """Every tag in use (at most the 2,000 most recent contacts are read: enough to correct a typo)."""
+    import sqlalchemy as sa
+
+    from db.models import Contact
+    from db.session import unit_of_work
+
+    with unit_of_work() as uow:
+        rows = uow.session.scalars(sa.select(Contact.tags).order_by(Contact.id.desc()).limit(2000))
+        return sorted({str(t).lower() for tags in rows for t in (tags or [])})
+
+
+def _names(text: str) -> frozenset[str]:
+    """What `text` names in the account: "contact" (exactly one person or several of that name), "campaign"."""
+    from db.session import unit_of_work
+    from tools.campaign_lookup import CampaignNotFound, find_campaign
+    from tools.contact_lookup import resolve_contact
+
+    kinds: set[str] = set()
+    with unit_of_work() as uow:
+        match = resolve_contact(uow.session, text)
+        if match.contact is not None or (match.candidates and not match.error):
+            kinds.add("contact")
+        try:
+            find_campaign(uow.session, text)
+            kinds.add("campaign")
+        except CampaignNotFound as exc:
+            if "campaigns match" in str(exc):  # several: it still names campaigns
+                kinds.add("campaign")
+    return frozenset(kinds)
 
 
 def _help() -> str:

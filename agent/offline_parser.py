@@ -6,6 +6,10 @@ two closest commands). `parse(text)` is just the calls. Filters are the JSON fil
 `domain.filters`. The rules live in agent/offline_contacts.py and agent/offline_campaigns.py; small talk and
 suggestions in agent/offline_talk.py; relative dates in agent/offline_dates.py.
 
+When the text as typed is not understood, its rephrasing as a command (agent/offline_questions.py: "who replied
+last week" -> "show contacts who replied last week") is tried, so questions widen what is understood without
+changing what already was.
+
 Order matters: free-text forms first (a campaign body or a reply is kept exactly as typed), then the specific
 forms, then "show <audience>" last. A rule that does not fully understand its part returns None, so the message
 falls to "not understood" rather than to a guess."""
@@ -17,6 +21,7 @@ import re
 
 from agent import offline_campaigns as camp
 from agent import offline_contacts as cont
+from agent import offline_questions as q
 from agent import offline_records as rec
 from agent.offline_filters import PURE, Vocabulary, unknown_noun
 from agent.offline_talk import Call, Understanding, not_understood, small_talk
@@ -50,7 +55,8 @@ _POLITE = re.compile(r"^(?:(?:please|pls|plz|kindly|hey|hi|ok|okay|so|now|just|q
                      r"can you|could you|would you|will you|can u|could u|would you mind|i want to|i wanna|"
                      r"i'd like to|i would like to|i need to|i need you to|help me|let's|lets|go ahead and|"
                      r"can i|could i|i want you to|mkt)[\s,]+)+", re.I)
-_POLITE_END = re.compile(r"(?:[\s,]+(?:please|pls|plz|for me|thanks|thank you|thx|asap|now|again|real quick))+$",
+_POLITE_END = re.compile(r"(?:[\s,]+(?:please|pls|plz|for me|thanks|thank you|thx|asap|right now|now|again|"
+                         r"real quick|at the moment|currently))+$",
                          re.I)
 _WORDS = ("show list contacts contact campaign campaigns analytics enrichment enrich history timeline launch preview "
           "pause resume cancel export import replies inbox bookings meetings conversations conversation status "
@@ -69,7 +75,12 @@ _TYPOS = {"shwo": "show", "sho": "show", "hwo": "how", "lsit": "list", "teh": "t
           "resme": "resume", "campagn": "campaign", "campiagn": "campaign", "camapign": "campaign",
           "campaing": "campaign", "campain": "campaign", "campains": "campaigns", "campaings": "campaigns",
           "anaytics": "analytics", "analitics": "analytics", "analytcs": "analytics", "histroy": "history",
-          "hsitory": "history", "enirch": "enrich", "reivew": "review", "previw": "preview", "exprot": "export"}
+          "hsitory": "history", "enirch": "enrich", "reivew": "review", "previw": "preview", "exprot": "export",
+          # apostrophes left out
+          "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "havent": "haven't", "hasnt": "hasn't",
+          "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't", "werent": "weren't", "wont": "won't",
+          "cant": "can't", "whos": "who's", "hows": "how's", "wheres": "where's", "thats": "that's",
+          "theres": "there's", "im": "i'm", "ive": "i've", "youre": "you're", "lets": "let's"}
 
 
 def _fix_word(word: str) -> str:
@@ -79,6 +90,8 @@ def _fix_word(word: str) -> str:
     if low in _KEEP or len(low) < 5 or not low.isalpha() or word != low:
         return word
     close = difflib.get_close_matches(low, _WORDS, n=1, cutoff=0.88)
+    if close and (low.startswith(close[0]) or close[0].startswith(low)):  # "meeting", "unsubscribed": not typos
+        return word
     return close[0] if close else word
 
 
@@ -86,6 +99,7 @@ def clean(text: str) -> str:
     """Spaces collapsed, end punctuation, politeness and common typos removed (names are kept)."""
     t = re.sub(r"\s+", " ", text.strip()).rstrip(".!?").strip()
     t = _POLITE_END.sub("", _POLITE.sub("", t)).strip().rstrip(".!?,").strip()
+    t = re.sub(r"^(?:open|bring|call) up\b", "open", t, flags=re.I)
     return " ".join(_fix_word(w) for w in t.split(" "))
 
 
@@ -100,7 +114,17 @@ def _apply(rule, text: str, vocab: Vocabulary) -> Understanding | None:
     return got if isinstance(got, Understanding) else Understanding(calls=list(got))
 
 
-_RULES = (*rec.RULES, *camp.RULES[:3], *cont.RULES[:5], *camp.RULES[3:], *cont.RULES[5:], *cont.LAST_RULES)
+_RULES = (*q.FIRST_RULES, *rec.RULES, *camp.RULES[:3], *cont.RULES[:5], *camp.RULES[3:], *cont.RULES[5:],
+          *q.LATE_RULES, *cont.LAST_RULES)
+
+
+def _first(text: str, vocab: Vocabulary) -> Understanding | None:
+    """What the first rule that applies makes of `text` (None when no rule does)."""
+    for rule in _RULES:
+        got = _apply(rule, text, vocab)
+        if got:
+            return got
+    return None
 
 
 def understand(text: str, vocab: Vocabulary = PURE, *, help_text: str = "") -> Understanding:
@@ -117,10 +141,15 @@ def understand(text: str, vocab: Vocabulary = PURE, *, help_text: str = "") -> U
         got = _apply(rule, free, vocab)
         if got:
             return got
-    for rule in _RULES:
-        got = _apply(rule, cleaned, vocab)
-        if got:
-            return got
+    got = _first(cleaned, vocab)
+    if got and got.kind != "unknown":
+        return got
+    rephrased = q.rephrase(cleaned)
+    again = _first(rephrased, vocab) if rephrased.lower() != cleaned.lower() else None
+    if again and again.kind != "unknown":
+        return again
+    if got:
+        return got
     words = cleaned.split()
     noun = next((unknown_noun(" ".join(words[i:]), vocab) for i in range(min(len(words), 4))
                  if unknown_noun(" ".join(words[i:]), vocab)), None)

@@ -42,7 +42,10 @@ _GREETING = re.compile(r"^(?:hi|hello|hey|hiya|howdy|yo|hola|bonjour|good (?:mor
 _THANKS = re.compile(r"^(?:(?:ok(?:ay)?|great|cool|perfect|awesome|nice|super|brilliant|excellent|good|got it)"
                      r"(?:,? )?)*(?:thanks?(?: (?:you|a lot|so much|very much|again))*|thank you(?: (?:so much|very much"
                      r"|again))?|thx|ty|tysm|cheers|much appreciated|appreciate it)?$", re.I)
-_HELP = re.compile(r"^(?:help(?: me)?|\?|h|commands|examples|menu|what can (?:you|i) (?:do|say|ask)(?: here)?|"
+_HELP = re.compile(r"^(?:help(?: me)?|\?|h|commands|examples|menu|what can (?:you|i|it|this|this thing|this bot|"
+                   r"this app|this tool|the bot|the assistant) (?:do|say|ask)(?: here| for me)?|"
+                   r"i'?m (?:lost|stuck|confused|new(?: here)?)|where do i (?:start|begin)|what now|"
+                   r"what (?:do|should|can) i (?:type|say|write|ask|do)(?: here)?|"
                    r"what do you do|how does this work|how do i use this|what are the commands|show (?:me )?"
                    r"(?:the )?(?:help|commands|examples)|i need help|usage|getting started)$", re.I)
 
@@ -50,6 +53,7 @@ _HELP = re.compile(r"^(?:help(?: me)?|\?|h|commands|examples|menu|what can (?:yo
 def small_talk(text: str, help_text: str) -> Understanding | None:
     """A short reply to a greeting, thanks or a request for help; None for anything else."""
     t = text.strip().rstrip("!.?").strip() if text.strip() not in ("?",) else "?"
+    t = re.sub(r"[\s,]+(?:please|pls|plz)$", "", t, flags=re.I)
     if not t:
         return None
     if _HELP.match(t):
@@ -66,7 +70,8 @@ _THANK_CORE = {"thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreci
                "cool", "excellent", "brilliant", "wonderful", "amazing", "lovely", "nice"}
 _THANK_WORDS = _THANK_CORE | {"you", "so", "much", "very", "that's", "thats", "that", "is", "was", "ok", "okay", "a",
                               "lot", "again", "it", "super", "good", "got", "all", "for", "the", "help", "job",
-                              "done", "works", "worked", "many", "really", "oh", "wow", "just", "what", "i", "needed"}
+                              "done", "works", "worked", "many", "really", "oh", "wow", "just", "what", "i", "needed",
+                              "one"}
 
 
 # One line per capability: the closest two are suggested when a message is not understood.

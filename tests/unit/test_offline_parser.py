@@ -95,3 +95,42 @@ def test_every_example_parses_and_its_filter_is_valid(text):
     for call in calls:
         if "filter" in call.args:
             filters.parse(call.args["filter"])  # raises FilterError when the language refuses it
+
+
+def test_a_channel_after_from_is_not_a_place():
+    """"who unsubscribed from email" once read "email" as a city."""
+    from agent.offline_filters import Vocabulary, parse_audience
+
+    vocab = Vocabulary(today=date(2026, 12, 9))
+    assert parse_audience("contacts who unsubscribed from email", vocab) == {
+        "field": "opted_out_email", "op": "eq", "value": True}
+    assert parse_audience("contacts who opted out", vocab) == {"field": "opted_out", "op": "eq", "value": "any"}
+
+
+def test_questions_are_rephrased_only_when_the_text_as_typed_is_not_understood():
+    from agent.offline_filters import Vocabulary
+    from agent.offline_parser import understand
+
+    vocab = Vocabulary(today=date(2026, 12, 9))
+    assert parse("who replied")[0].name == "list_conversations"  # an existing form keeps its meaning
+    got = understand("who replied last week", vocab).calls[0]
+    assert got.name == "query_contacts"
+    assert got.args["filter"] == {"all": [{"field": "replied", "op": "after", "value": "2026-11-30"},
+                                          {"field": "replied", "op": "before", "value": "2026-12-07"}]}
+    assert understand("who's in tulsa", vocab).calls[0].args["filter"] == {"field": "city", "op": "eq",
+                                                                          "value": "tulsa"}
+
+
+def test_names_known_to_the_account_decide_between_a_contact_and_a_campaign():
+    from agent.offline_filters import Vocabulary
+    from agent.offline_parser import understand
+
+    kinds = {"spring roof check": {"campaign"}, "olivia brown": {"contact"}}
+    vocab = Vocabulary(names=lambda t: frozenset(kinds.get(t.lower(), ())), tag_names=lambda: ["electrician"],
+                       tags={"electrician"}.__contains__)
+    assert understand("open the spring roof check", vocab).calls == [
+        Call("open_campaign", {"campaign": "spring roof check"})]
+    assert understand("olivia brown?", vocab).calls == [Call("open_contact", {"contact": "olivia brown"})]
+    assert understand("cancel my subscription", vocab).kind == "unknown"  # no campaign of that name: never guessed
+    assert understand("show electricans", vocab).calls[0].args["filter"] == {"field": "tags", "op": "has",
+                                                                            "value": "electrician"}
