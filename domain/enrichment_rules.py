@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from domain.contacts import normalise_phone
+from domain.countries import country_code
 from domain.enrichment import Suggestion, normalise_text
 from domain.extract import PageData, organisations, people, types_of
 
@@ -20,9 +21,6 @@ PAGE_HINTS = {"about": ("about", "company", "who-we-are", "our-story"),
               "team": ("team", "people", "staff", "leadership", "our-team", "management"),
               "contact": ("contact", "get-in-touch", "locations")}
 GENERIC_TYPES = {"Organization", "Corporation", "LocalBusiness", "Company", "WebSite", "WebPage", "Thing"}
-COUNTRIES = {"united states": "US", "usa": "US", "united states of america": "US", "canada": "CA",
-             "united kingdom": "GB", "uk": "GB", "australia": "AU", "germany": "DE", "france": "FR",
-             "ireland": "IE", "new zealand": "NZ", "mexico": "MX", "spain": "ES", "italy": "IT", "netherlands": "NL"}
 
 
 @dataclass(frozen=True)
@@ -206,6 +204,4 @@ def _phone(raw: str) -> str | None:
 
 
 def _country(raw: str) -> str | None:
-    if len(raw) == 2 and raw.isalpha():
-        return raw.upper()
-    return COUNTRIES.get(raw.lower())
+    return country_code(raw)

@@ -17,6 +17,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from phonenumbers import timezone as phone_timezone
 
 from domain.contacts import normalise_email, normalise_website, parse_phone, split_phone_text
+from domain.countries import country_code
 from domain.phone_fast import cached_answer, national_number
 
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
@@ -118,33 +119,18 @@ def _one_zone(zones: tuple[str, ...]) -> str | None:
     return known[0] if len(known) == 1 else None
 
 
-_COUNTRY_NAMES = {
-    "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US", "u.s.a.": "US",
-    "america": "US", "uk": "GB", "united kingdom": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
-    "wales": "GB", "britain": "GB", "gbr": "GB", "germany": "DE", "deutschland": "DE", "deu": "DE", "france": "FR",
-    "fra": "FR", "spain": "ES", "españa": "ES", "espana": "ES", "italy": "IT", "italia": "IT", "canada": "CA",
-    "can": "CA", "australia": "AU", "aus": "AU", "netherlands": "NL", "the netherlands": "NL", "holland": "NL",
-    "ireland": "IE", "india": "IN", "ind": "IN", "brazil": "BR", "brasil": "BR", "mexico": "MX", "méxico": "MX",
-    "japan": "JP", "china": "CN", "switzerland": "CH", "schweiz": "CH", "suisse": "CH", "austria": "AT",
-    "österreich": "AT", "belgium": "BE", "sweden": "SE", "norway": "NO", "denmark": "DK", "finland": "FI",
-    "poland": "PL", "portugal": "PT", "new zealand": "NZ", "south africa": "ZA", "singapore": "SG",
-    "argentina": "AR", "chile": "CL", "colombia": "CO", "peru": "PE", "israel": "IL", "turkey": "TR",
-    "türkiye": "TR", "greece": "GR", "czech republic": "CZ", "czechia": "CZ", "hungary": "HU", "romania": "RO",
-    "ukraine": "UA", "south korea": "KR", "korea": "KR", "philippines": "PH", "indonesia": "ID",
-    "malaysia": "MY", "thailand": "TH", "vietnam": "VN", "nigeria": "NG", "kenya": "KE", "egypt": "EG",
-    "united arab emirates": "AE", "uae": "AE", "saudi arabia": "SA", "hong kong": "HK", "taiwan": "TW",
-}
 
 
 @lru_cache(maxsize=4096)  # a file repeats a few countries
 def normalise_country(raw: str | None) -> str | None:
-    """An ISO 3166-1 alpha-2 code from a code or a common English/local name; None when unknown."""
+    """An ISO 3166-1 alpha-2 code from a code (alpha-2 or alpha-3) or a name in English or a local language
+    (domain.countries, from pycountry); None when unknown."""
     text = " ".join((raw or "").split()).strip().lower()
     if not text:
         return None
     if len(text) == 2 and text.upper() in phonenumbers.SUPPORTED_REGIONS:
-        return text.upper()
-    return _COUNTRY_NAMES.get(text)
+        return text.upper()  # phone regions outside ISO too (XK)
+    return country_code(text)
 
 
 _STATE_ZONES = {

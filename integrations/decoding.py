@@ -7,6 +7,8 @@ encodings decoded this way are advertised (`ACCEPT_ENCODING`); a body in any oth
 
 from __future__ import annotations
 
+import codecs
+import re
 import zlib
 from collections.abc import Iterable
 
@@ -80,3 +82,28 @@ def decode_capped(chunks: Iterable[bytes], content_encoding: str | None, limit: 
         if decoder.truncated:
             break
     return b"".join(out), decoder.truncated
+
+
+_META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_AS_WINDOWS_1252 = {"latin_1", "iso8859-1", "ascii"}  # the HTML standard reads these labels as windows-1252
+PRESCAN_BYTES = 4096
+
+
+def page_encoding(header_charset: str | None, body: bytes) -> str:
+    """The text encoding of an HTML page, in the HTML standard's order: a byte-order mark, the Content-Type
+    charset, a `<meta charset>` or `<meta http-equiv="Content-Type" content="...; charset=...">` in the first
+    PRESCAN_BYTES bytes, else UTF-8. Unknown names are skipped."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    found = _META_CHARSET.search(body[:PRESCAN_BYTES])
+    for candidate in (header_charset, found.group(1).decode("ascii") if found else None):
+        if not candidate:
+            continue
+        try:
+            name = codecs.lookup(candidate.strip()).name
+        except LookupError:
+            continue
+        return "cp1252" if name in _AS_WINDOWS_1252 else name
+    return "utf-8"

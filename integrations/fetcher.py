@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from integrations.decoding import ACCEPT_ENCODING, BoundedDecoder, UnsupportedEncoding
+from integrations.decoding import ACCEPT_ENCODING, BoundedDecoder, UnsupportedEncoding, page_encoding
 from integrations.errors import PermanentError, RetryableError, retry_after_seconds
 
 Resolver = Callable[[str, int], list[str]]
@@ -253,9 +253,6 @@ class Fetcher:
         ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype and ctype not in TEXT_TYPES:
             raise PermanentError(f"{url} is {ctype}, not a web page")
-        try:
-            text = body.decode(response.charset_encoding or "utf-8", errors="replace")
-        except LookupError:  # an unknown charset name
-            text = body.decode("utf-8", errors="replace")
+        text = body.decode(page_encoding(response.charset_encoding, body), errors="replace")
         return FetchedPage(url=url, status_code=status, content_type=ctype or "text/html", body=text,
                            redirects=visited[:-1], truncated=truncated)

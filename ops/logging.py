@@ -63,6 +63,22 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
+def redact_value(name: str, value: Any, secrets: list[str]) -> Any:
+    """A structured field redacted like a message: whole when its name says key/token/secret/password, else every
+    string inside it (dicts, lists and tuples are walked)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if _SECRET_NAME.search(str(name).lower()):
+        return "***"
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: redact_value(str(k), v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [redact_value("", v, secrets) for v in value]
+    return redact(str(value), secrets)
+
+
 class ContextFilter(logging.Filter):
     """Stamp every record with the current request and job ids, and redact its message."""
 
@@ -76,6 +92,9 @@ class ContextFilter(logging.Filter):
         record.request_id = getattr(record, "request_id", None) or request_id_var.get()
         record.job_id = getattr(record, "job_id", None) or job_id_var.get()
         message = redact(record.getMessage(), self.secrets)
+        for key, value in list(vars(record).items()):  # the extra= fields reach the line too
+            if key not in _STANDARD and not key.startswith("_"):
+                setattr(record, key, redact_value(key, value, self.secrets))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
