@@ -32,6 +32,8 @@ class EmailMessage:
     html_body: str | None = None
     unsubscribe_url: str | None = None
     tag: str | None = None
+    track_opens: bool = True
+    track_links: bool = True  # HtmlAndText: Postmark rewrites links to count clicks (Click webhooks)
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,16 @@ class BatchItem:
 
 
 def to_payload(message: EmailMessage, sender: str, stream: str) -> dict[str, Any]:
-    """The JSON of one message: broadcast stream, List-Unsubscribe with one-click, our activity id as Metadata."""
+    """The JSON of one message: broadcast stream, List-Unsubscribe with one-click, our activity id as Metadata,
+    open and link tracking as the campaign says (opens can only be seen in HTML)."""
     payload: dict[str, Any] = {
         "From": sender, "To": message.to, "Subject": message.subject, "TextBody": message.text_body,
-        "MessageStream": stream, "Metadata": {"activity_id": str(message.activity_id)}, "TrackOpens": True,
+        "MessageStream": stream, "Metadata": {"activity_id": str(message.activity_id)},
+        "TrackOpens": bool(message.track_opens and message.html_body),
+        "TrackLinks": "HtmlAndText" if message.track_links else "None",
     }
     if message.html_body:
         payload["HtmlBody"] = message.html_body
-        payload["TrackLinks"] = "HtmlAndText"
     if message.tag:
         payload["Tag"] = message.tag[:1000]
     if message.unsubscribe_url:

@@ -66,6 +66,8 @@ class Outgoing:
     unsubscribe_url: str | None = None
     segments: int | None = None
     cost_micros: int = 0
+    track_opens: bool = True
+    track_links: bool = True
 
 
 @dataclass
@@ -159,7 +161,14 @@ def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | N
                               chosen.get("body_html") or campaign.body_html)
     return Outgoing(activity_id or 0, contact.id, address, subject=tpl.render(subject, values),
                     text=email_render.fill_text(compiled, values), html=email_render.fill(compiled, values),
-                    unsubscribe_url=url, cost_micros=s.email_price_micros)
+                    unsubscribe_url=url, cost_micros=s.email_price_micros, **tracking(campaign))
+
+
+def tracking(campaign: Campaign) -> dict[str, bool]:
+    """The campaign's open and link tracking; where it does not say, the account's (MKT_EMAIL_TRACKING_DEFAULT)."""
+    default = get_settings().email_tracking_default
+    return {"track_opens": default if campaign.track_opens is None else campaign.track_opens,
+            "track_links": default if campaign.track_links is None else campaign.track_links}
 
 
 def compiled_email(body: str, subject: str, body_html: str | None) -> email_render.CompiledEmail:
@@ -356,8 +365,8 @@ def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any,
     messages = [m for m in messages if m.activity_id in mine]
     if not messages:
         return [], None
-    email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url)
-             for m in messages]
+    email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url,
+                                   track_opens=m.track_opens, track_links=m.track_links) for m in messages]
     try:
         items = transport.send_batch(email)
     except RetryableError as exc:

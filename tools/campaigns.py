@@ -27,7 +27,8 @@ from domain.send_rules import REASONS, Decision, Outcome, SendRules, decide
 from integrations.sandbox import NOTICE
 from settings import get_settings
 from tools.campaign_lookup import CampaignNotFound, find_campaign
-from tools.campaign_sending import compiled_email, default_rules, render_message
+from tools.campaign_sending import compiled_email, default_rules, render_message, tracking
+from tools.email_tracking import link_clicks
 from tools.sender import apply_stored
 from tools.users import Actor
 
@@ -57,6 +58,7 @@ class CampaignView:
     sms_encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
     notice: str | None = None
+    tracking: dict[str, bool] = field(default_factory=dict)  # email: track_opens, track_links in force
 
 
 @dataclass
@@ -114,6 +116,7 @@ class CampaignProgress:
     notice: str | None = None
     variants: dict[str, dict[str, int]] = field(default_factory=dict)  # A/B: counts by status per variant
     leading_variant: str | None = None  # best share reaching the winner metric (clicked for email, delivered for sms)
+    link_clicks: dict[str, int] = field(default_factory=dict)  # email: people who clicked each link
 
 
 @dataclass
@@ -145,19 +148,23 @@ def _view(c: Campaign, warnings: list[str] | None = None) -> CampaignView:
     length = sms.measure(c.body_text) if c.channel == "sms" else None
     return CampaignView(c.id, c.name, c.channel, c.status, c.subject, c.body_text, c.body_html, c.target_filter or {},
                         c.send_rules or {}, c.variants or [], length.segments if length else None,
-                        length.encoding if length else None, warnings or [], _notice(c.channel))
+                        length.encoding if length else None, warnings or [], _notice(c.channel),
+                        tracking(c) if c.channel == "email" else {})
 
 
 def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, filter: dict[str, Any] | None,
                    body_text: str, subject: str | None = None, body_html: str | None = None,
                    send_rules: dict[str, Any] | None = None, variants: list[dict[str, Any]] | None = None,
-                   schedule_at: datetime | None = None) -> CampaignView:
+                   schedule_at: datetime | None = None, track_opens: bool | None = None,
+                   track_links: bool | None = None) -> CampaignView:
     """Create a draft campaign (nothing is sent). channel: "sms" or "email". filter: the contacts filter JSON
     (None: everyone). body_text/subject/body_html may use merge fields like {first_name|there}. send_rules:
     {"cap_24h", "cap_7d", "quiet_start", "quiet_end" (within 08:00-21:00), "stop_on_reply", "stop_since",
     "local_window" (email too waits for those hours in each contact's zone)}. schedule_at: send no earlier.
-    variants: optional A/B list [{"name", "weight", "subject"/"body_text"/"body_html"}]. Returns the draft with
-    its SMS segment count and any warnings."""
+    variants: optional A/B list [{"name", "weight", "subject"/"body_text"/"body_html"}]. An email's body_text is
+    Markdown, rendered in the brand's HTML layout with its text twin (tools/campaign_sending.py); track_opens and
+    track_links turn Postmark's tracking on or off for this campaign (None: MKT_EMAIL_TRACKING_DEFAULT). Returns
+    the draft with its SMS segment count and any warnings (images without alt text, HTML over 102 KB, ...)."""
     _can(actor, "draft campaigns")
     name = (name or "").strip()
     if not name:
@@ -175,7 +182,8 @@ def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, f
         raise CampaignError(str(exc)) from None
     campaign = Campaign(name=name, channel=channel, status="draft", target_filter=filter or {}, subject=subject,
                         body_text=body_text, body_html=body_html, variants=cleaned, send_rules=rules.to_dict(),
-                        schedule_at=schedule_at, stats={}, created_by=actor.email)
+                        schedule_at=schedule_at, stats={}, created_by=actor.email, track_opens=track_opens,
+                        track_links=track_links)
     session.add(campaign)
     session.flush()
     return _view(campaign, _warnings(channel, body_text) + email_warnings(campaign))
@@ -353,6 +361,8 @@ def campaign_status(session: Session, actor: Actor, ref: int | str) -> CampaignP
     if c.variants:
         progress.variants = q.variant_counts(session, c.id)
         progress.leading_variant = _leader(progress.variants, c.channel)
+    if c.channel == "email":
+        progress.link_clicks = link_clicks(session, c.id)
     return progress
 
 

@@ -19,6 +19,7 @@ from db.models import ConversationMessage, MarketingActivity, WebhookEvent, utcn
 from domain.campaigns import moves_forward
 from domain.keywords import Keyword, classify
 from tools.contacts import find_by_address
+from tools.email_tracking import record_click
 from tools.optouts import opt_in, opt_out
 from tools.sequences import exits as sequence_exits
 
@@ -95,6 +96,8 @@ def process_postmark(session: Session, event: WebhookEvent) -> str | None:
         if activity is None:
             return "ignored"
         advance(activity, status, _parse_time(p.get(stamp)))
+        if kind == "Click":
+            record_click(session, activity, p.get("OriginalLink"), _parse_time(p.get(stamp)))
         return None
     if kind == "Bounce":
         return _bounce(session, activity, p, address)

@@ -26,6 +26,8 @@ class DraftArgs(Args):
                                   "Leave empty: the Markdown is rendered in the brand's layout.")
     send_rules: dict[str, Any] | None = Field(None, description='Optional {"cap_24h", "cap_7d", "quiet_start", '
                                               '"quiet_end", "stop_on_reply"}.')
+    track_opens: bool | None = Field(None, description="Email: count opens (Postmark pixel). Omit for the default.")
+    track_links: bool | None = Field(None, description="Email: count clicks per link. Omit for the account default.")
 
 
 class RefArgs(Args):
@@ -43,8 +45,11 @@ def _notice(result: Any) -> str:
 def _draft(session, actor, a: DraftArgs) -> ToolOutput:
     view = campaigns.draft_campaign(session, actor, name=a.name, channel=a.channel, filter=a.filter,
                                     body_text=a.body_text, subject=a.subject, body_html=a.body_html,
-                                    send_rules=a.send_rules)
+                                    send_rules=a.send_rules, track_opens=a.track_opens, track_links=a.track_links)
     seg = f", {view.sms_segments} SMS segment(s) ({view.sms_encoding})" if view.sms_segments else ""
+    if view.tracking:
+        seg += ", tracking " + " and ".join(f"{k.removeprefix('track_')} {'on' if v else 'off'}"
+                                            for k, v in view.tracking.items())
     text = f"Drafted {view.channel} campaign '{view.name}' (#{view.id}){seg}. Nothing is sent until you launch it."
     md = text + "".join(f"\n- warning: {w}" for w in view.warnings)
     steps = next_steps(("Preview it", f"preview campaign {view.id}"), ("Launch it", f"launch campaign {view.id}"))
@@ -101,6 +106,9 @@ def _progress(verb: str):
         text = (f"Campaign '{p.name}' is {p.status}"
                 + (f" ({p.pause_reason})" if p.pause_reason else "")
                 + f": {p.done} of {p.total} done; {counts}; {sim}cost so far {money(p.cost_micros)}.")
+        links = getattr(p, "link_clicks", None) or {}
+        if links:
+            text += " People who clicked each link: " + "; ".join(f"{url} {n}" for url, n in links.items()) + "."
         return ToolOutput(text, message(text + _notice(p), progress=plain(p)))
     return run
 

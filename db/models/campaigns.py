@@ -32,6 +32,8 @@ class Campaign(Timestamps, Base):
     launched_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     is_sample: Mapped[bool] = mapped_column(default=False)
+    track_opens: Mapped[bool | None]  # Postmark open tracking; None: the account's default (settings)
+    track_links: Mapped[bool | None]  # Postmark link tracking (clicks counted per link); None: the default
 
 
 class MarketingActivity(Timestamps, Base):

@@ -3,9 +3,12 @@ from one source, with the one-click unsubscribe headers."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from db.models import MarketingActivity
 from db.session import unit_of_work
@@ -60,4 +63,53 @@ def test_markdown_email_goes_out_as_html_and_text_twin(db, monkeypatch):
         assert sent["Subject"] == f"{names[contact] or 'Hello'}, a free roof check"
         assert {h["Name"]: h["Value"] for h in sent["Headers"]} == {
             "List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        assert sent["TrackOpens"] is True and sent["TrackLinks"] == "HtmlAndText"  # MKT_EMAIL_TRACKING_DEFAULT
     assert sorted(acts.values()) == sorted(ids)
+
+
+def test_tracking_is_chosen_per_campaign(db, monkeypatch):
+    fake = FakePostmark()
+    with fakes(monkeypatch, postmark=fake, MKT_EMAIL_TRACKING_DEFAULT="false", MKT_SEND_CAP_24H="5"), \
+            running_worker():
+        people(1)
+        launch()  # the account's default: off
+        with unit_of_work() as uow:
+            view = tc.draft_campaign(uow.session, MARKETER, name="Tracked", channel="email", filter=None,
+                                     subject="Hi", body_text="Hello", track_opens=False, track_links=True)
+            assert view.tracking == {"track_opens": False, "track_links": True}
+        with unit_of_work() as uow:
+            tc.launch_campaign(uow.session, MARKETER, view.id)
+        drain()
+    first, second = fake.delivered
+    assert (first["TrackOpens"], first["TrackLinks"]) == (False, "None")
+    assert (second["TrackOpens"], second["TrackLinks"]) == (False, "HtmlAndText")
+
+
+AUTH = {"Authorization": "Basic " + base64.b64encode(b"pm:pm-pass").decode()}
+
+
+def test_clicks_are_counted_per_link_and_person(db, monkeypatch):
+    fake = FakePostmark()
+    with fakes(monkeypatch, postmark=fake), running_worker():
+        people(3)
+        view = launch()
+        from webhooks.app import create_app
+
+        client = TestClient(create_app())
+        clicks = [(0, "https://cal.example/acme", "2026-05-19T16:00:00Z"),
+                  (0, "https://cal.example/acme", "2026-05-19T15:00:00Z"),  # same person again, earlier: one
+                  (1, "https://cal.example/acme", "2026-05-19T16:05:00Z"),
+                  (1, "https://acme.example/pricing", "2026-05-19T16:06:00Z")]
+        for n, (who, url, at) in enumerate(clicks):
+            sent = fake.delivered[who]
+            event = {"RecordType": "Click", "ClickLocation": "HTML", "OriginalLink": url, "ReceivedAt": at,
+                     "MessageID": sent["MessageID"], "Recipient": sent["To"], "Metadata": sent["Metadata"],
+                     "n": n}
+            assert client.post("/webhooks/postmark", content=json.dumps(event), headers=AUTH).status_code == 200
+        assert client.post("/webhooks/postmark", content=json.dumps(event), headers=AUTH).json() == {
+            "status": "duplicate"}
+        drain()
+    with unit_of_work() as uow:
+        progress = tc.campaign_status(uow.session, MARKETER, view.id)
+    assert progress.link_clicks == {"https://cal.example/acme": 2, "https://acme.example/pricing": 1}
+    assert progress.counts.get("clicked") == 2
