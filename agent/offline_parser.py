@@ -23,6 +23,7 @@ from agent import offline_campaigns as camp
 from agent import offline_contacts as cont
 from agent import offline_questions as q
 from agent import offline_records as rec
+from agent import offline_sequences as seq
 from agent.offline_filters import PURE, Vocabulary, unknown_noun
 from agent.offline_talk import Call, Understanding, not_understood, small_talk
 
@@ -114,7 +115,7 @@ def _apply(rule, text: str, vocab: Vocabulary) -> Understanding | None:
     return got if isinstance(got, Understanding) else Understanding(calls=list(got))
 
 
-_RULES = (*q.FIRST_RULES, *rec.RULES, *camp.RULES[:3], *cont.RULES[:5], *camp.RULES[3:], *cont.RULES[5:],
+_RULES = (*seq.RULES, *q.FIRST_RULES, *rec.RULES, *camp.RULES[:3], *cont.RULES[:5], *camp.RULES[3:], *cont.RULES[5:],
           *q.LATE_RULES, *cont.LAST_RULES)
 
 
@@ -137,7 +138,7 @@ def understand(text: str, vocab: Vocabulary = PURE, *, help_text: str = "") -> U
     if talk:
         return talk
     free = _polite_only(raw)
-    for rule in camp.FREE_TEXT_RULES:
+    for rule in (*seq.FREE_TEXT_RULES, *camp.FREE_TEXT_RULES):
         got = _apply(rule, free, vocab)
         if got:
             return got

@@ -48,7 +48,7 @@ SKIP_REASONS = {  # a step not sent to a contact, on top of the send rules' reas
 OPTIONAL_EXITS = ("replied", "booked")
 ALWAYS_EXITS = ("opted_out", "bounced", "removed")
 GOALS = ("booked", "replied")
-MAX_STEPS = 10
+MAX_STEPS = 5  # the approval card shows every step
 MAX_WAIT_DAYS = 365
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import AdCampaign, Campaign, ContactEvent, ConversationMessage, MarketingActivity
+from db.models import AdCampaign, Campaign, ContactEvent, ConversationMessage, MarketingActivity, SequenceStep
 from domain.roles import Permission, require
 from domain.send_rules import REASONS
 from tools.campaign_lookup import find_campaign
@@ -69,6 +69,7 @@ def list_campaigns(session: Session, actor: Actor, *, status: str | None = None,
     (draft, running, paused, completed, cancelled) and `channel` (sms, email) filter. Needs campaigns."""
     require(actor.role, Permission.CAMPAIGNS, "see campaigns")
     stmt = sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
+    stmt = stmt.where(Campaign.id.notin_(sa.select(SequenceStep.campaign_id)))  # steps: see list_sequences
     if status:
         stmt = stmt.where(sa.func.lower(Campaign.status) == status.strip().lower())
     if channel:

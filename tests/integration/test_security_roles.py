@@ -34,6 +34,7 @@ tool                     admin  marketer  reviewer
 ad_report                yes    yes       no
 bulk_approve_enrichment  yes    yes       yes
 bulk_update              yes    yes       no
+cancel_sequence          yes    yes       no
 campaign_in_doubt        yes    yes       no
 campaign_report          yes    yes       no
 campaign_status          yes    yes       no
@@ -43,17 +44,20 @@ contact_history          yes    yes       yes
 count_contacts           yes    yes       yes
 draft_ads                yes    yes       no
 draft_campaign           yes    yes       no
+draft_sequence           yes    yes       no
 enrich_contacts          yes    yes       no
 enrichment_progress      yes    yes       yes
 export_contacts          yes    yes       yes
 import_contacts          yes    yes       no
 import_errors            yes    yes       yes
 launch_campaign          yes    yes       no
+launch_sequence          yes    yes       no
 list_ad_campaigns        yes    yes       no
 list_api_keys            yes    no        no
 list_bookings            yes    yes       yes
 list_campaigns           yes    yes       no
 list_conversations       yes    yes       no
+list_sequences           yes    yes       no
 list_users               yes    no        no
 load_sample_data         yes    yes       no
 merge_contacts           yes    yes       no
@@ -64,16 +68,21 @@ open_conversation        yes    yes       no
 opt_in                   yes    yes       no
 opt_out                  yes    yes       no
 pause_campaign           yes    yes       no
+pause_sequence           yes    yes       no
 preview_campaign         yes    yes       no
+preview_sequence         yes    yes       no
 query_contacts           yes    yes       yes
 record_ad_metrics        yes    yes       no
+remove_from_sequence     yes    yes       no
 remove_sample_data       yes    yes       no
 reply_to_conversation    yes    yes       no
 resend_anyway_in_doubt   yes    yes       no
 resume_campaign          yes    yes       no
+resume_sequence          yes    yes       no
 review_enrichment        yes    yes       yes
 revoke_api_key           yes    no        no
 send_test                yes    yes       no
+sequence_status          yes    yes       no
 set_sender               yes    no        no
 show_sender              yes    yes       no
 show_analytics           yes    yes       no
@@ -138,6 +147,17 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "reply_to_conversation": ({"contact_ref": JANE, "channel": "sms", "text": "See you Monday at 9."},
                               "the reply to Jane Doe on sms (Chatwoot conversation 77) was recorded"),
     "resume_campaign": ({"ref": "Matrix paused"}, "Campaign 'Matrix paused' is running"),
+    # follow-up sequences (world_sequences): "Matrix seq draft", "Matrix seq running", "Matrix seq paused"
+    "draft_sequence": ({"name": "Matrix seq new", "filter": MATRIX, "steps": [{"channel": "sms", "body_text": "Hi"}]},
+                       "Drafted (nothing is sent until you launch it). Sequence 'Matrix seq new'"),
+    "preview_sequence": ({"ref": "Matrix seq draft"}, "Preview. Sequence 'Matrix seq draft'"),
+    "launch_sequence": ({"ref": "Matrix seq draft"}, "Launched sequence 'Matrix seq draft'"),
+    "sequence_status": ({"ref": "Matrix seq running"}, "Sequence 'Matrix seq running' is running: 2 enrolled"),
+    "list_sequences": ({}, "3 sequence(s)"),
+    "pause_sequence": ({"ref": "Matrix seq running"}, "Sequence 'Matrix seq running' is paused"),
+    "resume_sequence": ({"ref": "Matrix seq paused"}, "Sequence 'Matrix seq paused' is running"),
+    "cancel_sequence": ({"ref": "Matrix seq running"}, "Sequence 'Matrix seq running' is cancelled"),
+    "remove_from_sequence": ({"ref": "Matrix seq running", "contact": "m1@example.com"}, "Removed contact #"),
     "review_enrichment": ({"job_id": "{job_id}"}, "Enrichment #{job_id} approved"),
     "revoke_api_key": ({"ref": "Matrix key"}, "Revoked API key 'Matrix key'"),
     "send_test": ({"ref": "Matrix draft", "to": "me@example.com"}, "Test queued to me@example.com"),
@@ -173,11 +193,24 @@ def world(session) -> dict[str, int]:
     session.add_all([job, imp])
     session.flush()
     create_api_key(session, admin, name="Matrix key", scopes="contacts:read")
+    world_sequences(session, admin)
     folder = Path(get_settings().var_dir) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / UPLOAD).write_text("email,first_name\nmatrix@example.com,Matrix\n")
     session.commit()
     return ids | {"job_id": job.id, "import_id": imp.id}
+
+
+def world_sequences(session, admin: Actor) -> None:
+    """Three one-step SMS sequences to the matrix contacts: a draft, a running one (both enrolled), a paused one."""
+    from tools.sequences import lifecycle
+
+    for name in ("Matrix seq draft", "Matrix seq running", "Matrix seq paused"):
+        lifecycle.draft_sequence(session, admin, name=name, filter=MATRIX,
+                                 steps=[{"channel": "sms", "body_text": "Hi {first_name|there}"}])
+        if name != "Matrix seq draft":
+            lifecycle.launch_sequence(session, admin, name)
+    lifecycle.pause_sequence(session, admin, "Matrix seq paused")
 
 
 def counts(session) -> dict[str, int]:

@@ -96,7 +96,7 @@ def draft_sequence(session: Session, actor: Actor, *, name: str, filter: dict[st
     """Create a draft sequence (nothing is sent). steps: in order, each {"channel": "sms"|"email", "body_text",
     "subject" (email), "body_html" (optional), "variants" (optional A/B), "wait": {"after_days": N} or
     {"weekday": "friday", "at": "10:00"} (the contact's own zone), "condition": "always"|"no_reply"|"no_booking"|
-    "not_opened"|"clicked"}; at most 10. filter: the contacts filter JSON (None: everyone). enrol_new: also enrol
+    "not_opened"|"clicked"}; at most 5. filter: the contacts filter JSON (None: everyone). enrol_new: also enrol
     contacts who match later. exit_on: which of "replied", "booked" end a contact's sequence (default both; opt-outs
     and bounces always do); goal: "booked" or "replied". Returns the preview of every step."""
     _can(actor, "draft sequences")
