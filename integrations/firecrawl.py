@@ -50,7 +50,9 @@ class FirecrawlClient:
     def __init__(self, *, api_key: str, api_url: str = "https://api.firecrawl.dev", timeout: float = 45.0,
                  max_retries: int = 2, throttle: Callable[[], None] | None = None,
                  max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
-        """`throttle` is called before every request; it waits for the rate limit or raises RetryableError."""
+        """`throttle` is called before every HTTP request, the SDK's own retries (502, transport errors) and
+        resumed scrapes included, so none bypasses the rate limit; it waits for a slot or raises RetryableError.
+        If it has a `hold(seconds)` method, a 429's Retry-After is passed to it (every worker then waits)."""
         from firecrawl import Firecrawl
 
         self._fc = Firecrawl(api_key=api_key or "fc-selfhosted", api_url=api_url.rstrip("/"), timeout=timeout,
@@ -58,6 +60,7 @@ class FirecrawlClient:
         http = self._fc._v2_client.http_client
         http.__class__ = _capped_http_class()  # the SDK's requests calls, read raw and decoded under the cap
         http.max_answer_bytes = max_answer_bytes
+        http.throttle = throttle
         self.usage = Usage()
         self.throttle = throttle
 
@@ -91,15 +94,19 @@ class FirecrawlClient:
         return [str(link.url) for link in data.links or []]
 
     def _call(self, what: str, fn: Any) -> Any:
-        if self.throttle is not None:
-            self.throttle()
         self.usage.calls.append(what)
         try:
-            return fn()
-        except (PermanentError, RetryableError):
+            try:
+                return fn()
+            except (PermanentError, RetryableError):
+                raise
+            except Exception as exc:  # noqa: BLE001  every SDK/transport error is classified below
+                raise classify(exc, what) from None
+        except RetryableError as exc:
+            hold = getattr(self.throttle, "hold", None)
+            if exc.status == 429 and exc.retry_after and hold is not None:
+                hold(exc.retry_after)
             raise
-        except Exception as exc:  # noqa: BLE001  every SDK/transport error is classified below
-            raise classify(exc, what) from None
 
 
 def classify(exc: Exception, what: str) -> Exception:
@@ -139,6 +146,7 @@ def _capped_http_class() -> type:
 
     class CappedHttpClient(HttpClient):
         max_answer_bytes = MAX_ANSWER_BYTES
+        throttle: Callable[[], None] | None = None  # before every request (FirecrawlClient sets it)
 
         def post(self, endpoint: str, data: dict[str, Any], headers: dict[str, str] | None = None,
                  timeout: float | None = None, retries: int | None = None,
@@ -171,6 +179,8 @@ def _capped_http_class() -> type:
 
         def _capped(self, method: str, endpoint: str, headers: dict[str, str] | None, timeout: float | None,
                     payload: dict[str, Any] | None) -> requests.Response:
+            if self.throttle is not None:
+                self.throttle()
             sent = {**(headers or self._prepare_headers()), "Accept-Encoding": ACCEPT_ENCODING}
             response = requests.request(method, self._build_url(endpoint), headers=sent, json=payload,
                                         timeout=timeout or self.timeout, stream=True)

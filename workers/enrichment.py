@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +33,7 @@ from tools.enrichment_jobs import (
 from tools.enrichment_pipeline import run_pipeline
 from tools.enrichment_sources import SessionCache
 from workers import broker as _broker  # noqa: F401
+from workers import send_rate
 from workers.scheduler import periodic, resend
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def run_job(job_id: int, *, fetcher: Fetcher | None = None, model_factory: Any =
     if isinstance(claim, str):
         log.info("enrichment.run: %s", claim)
         return claim
-    throttle = firecrawl_throttle() if settings.firecrawl_api_key else None
+    throttle = FirecrawlPace(settings.firecrawl_requests_per_minute) if settings.firecrawl_api_key else None
     sources = build_sources(settings, SessionCache(unit_of_work), fetcher, throttle)
     try:
         extractor = build_extractor(settings, model_factory)
@@ -112,27 +112,28 @@ def _limiters() -> tuple[Any, Any]:
                               window=60))
 
 
-def firecrawl_throttle(max_wait: float = 20.0, poll: float = 1.0) -> Callable[[], None]:
-    """Wait (up to max_wait seconds) for a slot of `firecrawl_requests_per_minute`; then RetryableError."""
-    settings = get_settings()
-    limiter = WindowRateLimiter(_backend(), f"{settings.queue_namespace}:firecrawl:requests",
-                                limit=settings.firecrawl_requests_per_minute, window=60)
-    return make_throttle(limiter, max_wait, poll)
+class FirecrawlPace:
+    """Firecrawl requests on the same schedule as sends (workers/send_rate: one GCRA schedule per provider, shared
+    by every worker through Redis), not a second, polling limiter: each HTTP request to Firecrawl (the SDK's own
+    retries and resumes too: integrations/firecrawl.py calls this per request) books the next slot of
+    MKT_FIRECRAWL_REQUESTS_PER_MINUTE and sleeps until it; when the schedule is full beyond `max_wait` nothing
+    is booked and RetryableError says when it frees up (the job goes back to the queue, no thread waits).
+    A 429's Retry-After holds every worker back (`hold`)."""
 
+    def __init__(self, per_minute: float, max_wait: float = 20.0, name: str = "firecrawl") -> None:
+        self.limiter = send_rate.limiter(name, per_minute / 60.0)
+        self.max_wait = max_wait
 
-def make_throttle(limiter: Any, max_wait: float, poll: float) -> Callable[[], None]:
-    def wait() -> None:
-        deadline = time.monotonic() + max_wait
-        while True:
-            with limiter.acquire(raise_on_failure=False) as acquired:
-                if acquired:
-                    return
-            if time.monotonic() >= deadline:
-                raise RetryableError("Firecrawl requests per minute used up (MKT_FIRECRAWL_REQUESTS_PER_MINUTE)",
-                                     status=429, retry_after=30.0)
-            time.sleep(poll)
+    def __call__(self) -> None:
+        delay, booked = self.limiter.reserve(1, self.max_wait)
+        if not booked:
+            raise RetryableError("Firecrawl requests per minute used up (MKT_FIRECRAWL_REQUESTS_PER_MINUTE)",
+                                 status=429, retry_after=max(delay, 1.0))
+        if delay > 0:
+            time.sleep(delay)
 
-    return wait
+    def hold(self, seconds: float) -> None:
+        self.limiter.hold(seconds)
 
 
 @dramatiq.actor(actor_name="enrichment.run", queue_name="enrichment", max_retries=1000, min_backoff=1_000,

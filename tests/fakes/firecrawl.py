@@ -27,6 +27,7 @@ class FakeFirecrawl:
     fail_next: list[int] = field(default_factory=list)  # statuses to answer next, one per request
     credits_used: int = 0
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    received: int = 0  # every HTTP request, refused ones included
     _window: list[float] = field(default_factory=list)
 
     def app(self) -> FastAPI:
@@ -38,6 +39,7 @@ class FakeFirecrawl:
 
         @app.post("/v2/{endpoint}")
         async def call(endpoint: str, request: Request) -> JSONResponse:
+            self.received += 1
             refused = self._gate(request)
             if refused is not None:
                 return refused

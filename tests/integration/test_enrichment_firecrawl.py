@@ -89,7 +89,8 @@ def test_client_errors_are_typed(firecrawl):
     assert client.scrape(SITE + "/nowhere").status_code == 404
     assert [h.url for h in client.search("Jane Doe Head of Marketing")] == [SITE + "/team"]
     assert client.usage.search_credits == 2
-    assert len(throttled) == len(client.usage.calls) == 6  # the throttle runs before every request
+    assert len(client.usage.calls) == 6
+    assert len(throttled) == 7  # before every HTTP request: the SDK's own retry of the 502 included
 
 
 def test_urls_from_data_are_guarded_before_firecrawl_is_asked(db, firecrawl):
@@ -99,3 +100,36 @@ def test_urls_from_data_are_guarded_before_firecrawl_is_asked(db, firecrawl):
         done = enrich(add_contact(website, email=f"{len(fake.requests)}-{website[-5:-1]}@acme.test"))
         assert done.status == "failed" and "refused" in done.error
     assert fake.requests == []
+
+
+def test_the_sdks_own_retries_take_a_rate_limit_slot_each(firecrawl):
+    fake, base = firecrawl
+    asked: list[int] = []
+    client = FirecrawlClient(api_key="fc-test", api_url=base, timeout=5, max_retries=3,
+                             throttle=lambda: asked.append(fake.received))
+    fake.fail_next = [502, 502]  # the SDK tries again by itself, twice
+    before = fake.received
+    assert client.scrape(SITE + "/about").status_code == 200
+    assert fake.received - before == 3 and client.usage.calls == ["scrape"]
+    assert asked == [before, before + 1, before + 2]  # one slot taken before each of the three requests
+
+
+def test_a_429_holds_every_worker_back_on_the_shared_schedule(firecrawl):
+    import uuid
+
+    from workers.enrichment import FirecrawlPace
+
+    fake, base = firecrawl
+    pace = FirecrawlPace(per_minute=6000, max_wait=1.0, name=f"test-fc-{uuid.uuid4().hex}")
+    client = FirecrawlClient(api_key="fc-test", api_url=base, timeout=5, throttle=pace)
+    fake.requests_per_minute = 0  # answers 429, Retry-After: 3
+    with pytest.raises(RetryableError) as err:
+        client.scrape(SITE + "/")
+    assert err.value.status == 429 and err.value.retry_after == 3
+    assert pace.limiter.held_for() > 2
+    fake.requests_per_minute = 1000
+    seen = fake.received
+    other = FirecrawlClient(api_key="fc-test", api_url=base, timeout=5, throttle=pace)  # another job, same worker
+    with pytest.raises(RetryableError, match="per minute") as held:
+        other.scrape(SITE + "/")
+    assert fake.received == seen and 2 < held.value.retry_after <= 3  # not sent: the schedule is held
