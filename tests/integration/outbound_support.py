@@ -20,7 +20,8 @@ from workers import outbound as outbound_worker
 class Receiver:
     """An n8n Webhook node stand-in: records each POST and answers the next queued status."""
 
-    url: str
+    url: str  # {base}/webhook/mkt; any /webhook/<path> is received the same way
+    base: str
 
     def __init__(self) -> None:
         self.received: list[dict] = []
@@ -33,9 +34,9 @@ class Receiver:
         async def health():
             return {"ok": True}
 
-        @app.post("/webhook/mkt")
-        async def hook(request: Request):
-            self.received.append({"headers": dict(request.headers), "body": await request.body()})
+        @app.post("/webhook/{path:path}")
+        async def hook(path: str, request: Request):
+            self.received.append({"path": path, "headers": dict(request.headers), "body": await request.body()})
             status = self.statuses.pop(0) if self.statuses else 200
             return JSONResponse({"message": "Workflow was started"}, status_code=status)
 
@@ -48,7 +49,7 @@ def serving_receiver(env) -> Iterator[Receiver]:
     env(MKT_OUTBOUND_ALLOW_LOOPBACK="true", MKT_OUTBOUND_MAX_ATTEMPTS="3")
     rec = Receiver()
     with serve_app(rec.app()) as base:
-        rec.url = base + "/webhook/mkt"
+        rec.base, rec.url = base, base + "/webhook/mkt"
         yield rec
 
 
