@@ -7,6 +7,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from cli.progress import Progress
 from domain.analytics import AnalyticsInputError
 
 
@@ -39,8 +40,10 @@ def run_rebuild(args: argparse.Namespace) -> int:
     from tools.analytics import rebuild_daily
 
     check_period(args.start, args.end)
+    bar = Progress("rebuild", "days")
     with unit_of_work() as uow:
-        days = rebuild_daily(uow.session, args.start, args.end)
+        days = rebuild_daily(uow.session, args.start, args.end, progress=bar.update)
+    bar.finish()
     print(f"rebuilt {days} day(s) from {args.start} to {args.end}")
     return 0
 

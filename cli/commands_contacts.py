@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
+
+from cli.progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,19 +53,21 @@ def import_file(args: argparse.Namespace) -> int:
         print(json.dumps(asdict(preview), ensure_ascii=False, indent=None if args.json else 2))
         return 0
 
+    bar = Progress("import", "rows")
+
     def progress(p) -> None:
         if not args.json:
-            print(f"\r{p.rows:,} rows ({p.fraction:.0%})", end="", file=sys.stderr, flush=True)
+            bar.update(p.rows, fraction=p.fraction)
 
     result = run_import(path, actor=Actor.system("cli"), mapping=overrides or None, policy=args.policy,
                         progress=progress, default_region=args.region)
+    bar.finish()
     if args.json:
         out = {k: getattr(result, k) for k in ("import_id", "rows", "created", "updated", "unchanged", "duplicates",
                                                "rejected", "opted_out", "probable_duplicates", "encoding", "delimiter", "warnings")}
         out["errors"] = [asdict(e) for e in result.errors]
         print(json.dumps(out, ensure_ascii=False))
         return 0
-    print(file=sys.stderr)
     print(f"import #{result.import_id} ({result.encoding}, delimiter {result.delimiter!r}): {result.rows:,} rows, "
           f"{result.created:,} created, {result.updated:,} updated, {result.unchanged:,} unchanged, "
           f"{result.duplicates:,} duplicates, {result.rejected:,} rejected, {result.opted_out:,} opted out by consent "
@@ -83,8 +86,10 @@ def export_file(args: argparse.Namespace) -> int:
     from tools.contacts import export_contacts
     from tools.users import Actor
 
+    bar = Progress("export", "contacts")
     with unit_of_work() as uow:
-        count = export_contacts(uow.session, Actor.system("cli"), args.filter, args.file)
+        count = export_contacts(uow.session, Actor.system("cli"), args.filter, args.file, progress=bar.update)
+    bar.finish()
     print(f"{count:,} contacts written to {args.file}")
     return 0
 

@@ -13,6 +13,7 @@ settings.model_token_price_micros per 1,000) and ads (ad_metrics spend of that d
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -89,12 +90,16 @@ def compute_day(session: Session, day: date) -> dict[str, int]:
     return numbers
 
 
-def rebuild_daily(session: Session, start: date, end: date) -> int:
+def rebuild_daily(session: Session, start: date, end: date,
+                  progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute and store every day from `start` to `end` (both included). Returns the number of days written.
-    Used by `mkt analytics rebuild` and the refresh; flushes, never commits."""
+    `progress(days done, days in all)` after each day. Used by `mkt analytics rebuild` and the refresh; flushes,
+    never commits."""
     days = rules.days_in(start, end)
-    for day in days:
+    for done, day in enumerate(days, 1):
         q.upsert_day(session, day, compute_day(session, day))
+        if progress is not None:
+            progress(done, len(days))
     session.flush()
     return len(days)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -268,12 +269,15 @@ EXPORT_COLUMNS = ("id", "email", "phone", "phone_ext", "first_name", "last_name"
                   "opted_out_sms", "opted_out_email", "email_status", "source", "created_at")
 
 
-def export_contacts(session: Session, actor: Actor, filter: dict[str, Any] | None, path: str | Path) -> int:
+def export_contacts(session: Session, actor: Actor, filter: dict[str, Any] | None, path: str | Path,
+                    progress: Callable[[int, int], None] | None = None) -> int:
     """Write the contacts matching `filter` to a CSV file at `path` (UTF-8, header row, tags joined by ';',
     attributes as JSON). Cells that a spreadsheet would run as formulas (= + - @) are neutralised.
-    Streams: any number of rows in bounded memory. Returns the row count. Needs contacts:read."""
+    Streams: any number of rows in bounded memory. Returns the row count. Needs contacts:read.
+    `progress(rows written, rows matching)` after each row (the total is counted first, only when asked)."""
     require(actor.role, Permission.CONTACTS_READ, "export contacts")
     condition = _condition(filter)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Contact).where(condition)) if progress else 0
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -284,6 +288,8 @@ def export_contacts(session: Session, actor: Actor, filter: dict[str, Any] | Non
             row.append(json.dumps(contact.attributes or {}, ensure_ascii=False) if contact.attributes else "")
             writer.writerow(safe_row(row))
             count += 1
+            if progress is not None:
+                progress(count, max(total or 0, count))
     return count
 
 
