@@ -43,6 +43,7 @@ WORKDIR /app
 # with the sticky bit, so the app can remove and re-create its own .files but not touch the root-owned code.
 COPY app.py settings.py chainlit.md pyproject.toml ./
 COPY .chainlit ./.chainlit
+COPY public ./public
 COPY agent ./agent
 COPY cli ./cli
 COPY db ./db

@@ -35,6 +35,14 @@ def _chart(display: dict[str, Any]) -> list[Any]:
     return [cl.Plotly(name=display.get("title") or "chart", figure=figure, display="inline")] if figure else []
 
 
+def email_element(email: dict[str, Any] | None) -> list[Any]:
+    """The rendered email (public/elements/EmailPreview.jsx: desktop and phone widths, the text version)."""
+    if not email or not email.get("html"):
+        return []
+    props = {k: str(email.get(k) or "") for k in ("to", "subject", "html", "text")}
+    return [cl.CustomElement(name="EmailPreview", props=props, display="inline")]
+
+
 class TurnView:
     """Collects one turn's output into Chainlit messages. Tables and charts go out as they arrive; short text
     results are folded into the answer when the answer already says them (the offline model repeats them)."""
@@ -64,7 +72,8 @@ class TurnView:
         if display.get("kind") == "text":
             self.pending_text.append(display)
             return
-        message = cl.Message(content=display_markdown(display), elements=_chart(display))
+        message = cl.Message(content=display_markdown(display),
+                             elements=_chart(display) + email_element(display.get("email")))
         await message.send()
         if display.get("kind") == "table" and display.get("title"):
             self.tables.append((message, display))
@@ -97,7 +106,8 @@ async def show_card(value: dict[str, Any], graph_thread: str) -> None:
     """The approval card with Approve / Cancel. It does not wait: the chat input stays usable; a typed "yes" or
     "cancel" answers it, anything else runs beside it (agent/cards.py)."""
     hint = "\n\n_You can keep typing: “yes” or “cancel” answers this card; anything else leaves it waiting._"
-    await cl.Message(content=approval_markdown(value) + hint, actions=card_actions(graph_thread)).send()
+    await cl.Message(content=approval_markdown(value) + hint, actions=card_actions(graph_thread),
+                     elements=email_element((value.get("summary") or {}).get("email"))).send()
 
 
 async def run_as_turn(work: Any) -> None:

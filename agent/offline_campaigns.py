@@ -186,12 +186,14 @@ def campaign_numbers(text: str, vocab: Vocabulary) -> Any:
 def send_test(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^send (?:a |me a |one )?test(?: message| sms| email)? (?:of |for )?(?:the )?(.+?) to (\S+)$", text, re.I) \
         or re.match(r"^test (?:the )?(.+?) (?:on|to|with|at) (\S+@\S+|\+?[\d().\s-]{7,})$", text, re.I)
-    if not m:
+    mine = None if m else re.match(r"^send (?:me |myself )(?:a |one )?test(?: message| email)? (?:of |for )?(?:the )?(.+?)"
+                                   r"(?: to me| to myself)?$", text, re.I)  # to the user's own address
+    if not m and not mine:
         return None
-    name = _campaign_name(m.group(1))
+    name = _campaign_name((m or mine).group(1))
     if name is None:
         return clarify("Which campaign should I send a test of?")
-    return [Call("send_test", {"ref": name, "to": m.group(2)})]
+    return [Call("send_test", {"ref": name} | ({"to": m.group(2)} if m else {}))]
 
 
 def preview_question(text: str, vocab: Vocabulary) -> Any:

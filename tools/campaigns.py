@@ -66,8 +66,9 @@ class Sample:
     contact_id: int
     to: str
     subject: str
-    body: str
+    body: str  # the text the recipient reads (an email's text version)
     segments: int | None = None
+    html: str | None = None  # an email's HTML as the recipient gets it
 
 
 @dataclass
@@ -83,6 +84,7 @@ class CampaignPreview:
     segments: int | None
     estimated_cost_micros: int
     notice: str | None = None
+    warnings: list[str] = field(default_factory=list)  # email: size over Gmail's clip, images without alt text
 
 
 @dataclass
@@ -126,6 +128,7 @@ class TestSendResult:
     body: str
     queued: bool
     notice: str | None = None
+    html: str | None = None
 
 
 def _can(actor: Actor, what: str) -> None:
@@ -276,13 +279,12 @@ def preview_campaign(session: Session, actor: Actor, ref: int | str) -> Campaign
     excluded = Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE)
     going = [c for c in contacts if decisions[c.id].outcome is not Outcome.EXCLUDE]
     rendered = [render_message(campaign, c, activity_id=None, variant=_variant(campaign, c)) for c in going]
-    samples = [Sample(o.contact_id, o.to, o.subject, o.html or o.text if campaign.channel == "email" else o.text,
-                      o.segments) for o in rendered[:SAMPLES]]
+    samples = [Sample(o.contact_id, o.to, o.subject, o.text, o.segments, o.html) for o in rendered[:SAMPLES]]
     segments = max((o.segments or 0 for o in rendered), default=None) if campaign.channel == "sms" else None
     deferred = sum(1 for d in decisions.values() if d.outcome is Outcome.DEFER)
     return CampaignPreview(campaign.id, campaign.name, campaign.channel, len(contacts), len(going) - deferred,
                            dict(excluded), deferred, samples, segments, sum(o.cost_micros for o in rendered),
-                           _notice(campaign.channel))
+                           _notice(campaign.channel), email_warnings(campaign))
 
 
 def _variant(campaign: Campaign, contact: Contact) -> str | None:
@@ -432,14 +434,19 @@ def cancel_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignP
     return campaign_status(session, actor, c.id)
 
 
-def send_test(session: Session, actor: Actor, ref: int | str, to: str) -> TestSendResult:
-    """Send one test of the campaign to `to` (the marketer's own email or phone), rendered with a real
-    contact's data (the first of the audience). Counts for no cap and no report."""
+def send_test(session: Session, actor: Actor, ref: int | str, to: str | None = None) -> TestSendResult:
+    """Send one test of the campaign to `to` (the marketer's own email or phone; for an email campaign, omitted:
+    the requesting user's own address, "send me a test"), rendered with a real contact's data (the first of the
+    audience): the same HTML and text the contact gets. Counts for no cap and no report."""
     _can(actor, "send test messages")
     from tools.optouts import normalise_address
 
     campaign = _get(session, ref)
     apply_stored(session)
+    if not (to or "").strip():
+        if campaign.channel != "email":
+            raise CampaignError("say the phone number the test SMS should go to")
+        to = actor.email
     try:
         address = normalise_address(campaign.channel, to)
     except ValueError as exc:
@@ -450,5 +457,4 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str) -> TestSe
     contact = session.get(Contact, ids[0])
     out = render_message(campaign, contact, activity_id=None, to=address)
     enqueue(session, "campaigns.send_test", campaign.id, contact.id, address)
-    return TestSendResult(address, out.subject, out.html or out.text if campaign.channel == "email" else out.text,
-                          True, _notice(campaign.channel))
+    return TestSendResult(address, out.subject, out.text, True, _notice(campaign.channel), out.html)

@@ -35,7 +35,8 @@ class RefArgs(Args):
 
 
 class TestArgs(RefArgs):
-    to: str = Field(description="Your own phone number or email address for the test.")
+    to: str | None = Field(None, description="Your own phone number or email address for the test (email: omit to "
+                           "send it to your own login address).")
 
 
 def _notice(result: Any) -> str:
@@ -63,12 +64,23 @@ def _preview_lines(p: Any) -> list[str]:
             + (f" ({p.segments} segment(s) per SMS)" if p.segments else "") + "."]
 
 
+def email_preview(sample: Any) -> dict[str, Any] | None:
+    """What the chat's EmailPreview element shows: the email as the recipient gets it, and its text version."""
+    if sample is None or not getattr(sample, "html", None):
+        return None
+    return {"to": sample.to, "subject": sample.subject, "html": sample.html, "text": sample.body}
+
+
 def _preview(session, actor, a: RefArgs) -> ToolOutput:
     p = campaigns.preview_campaign(session, actor, a.ref)
     summary = f"Preview of '{p.name}': " + " ".join(_preview_lines(p))
+    summary += "".join(f" Warning: {w}." for w in p.warnings)
     rows = [{"to": s.to, "subject": s.subject, "message": s.body} for s in p.samples]
+    email = email_preview(p.samples[0] if p.samples else None)
+    steps = ([("Send me a test", f"send me a test of campaign {p.campaign_id}")] if email else []) + [
+        ("Launch it", f"launch campaign {p.campaign_id}")]
     display = table(summary + _notice(p), ["to", "subject", "message"], rows, full=True,  # messages whole
-                    next=next_steps(("Launch it", f"launch campaign {p.campaign_id}")))
+                    next=next_steps(*steps), **({"email": email} if email else {}))
     return ToolOutput(data_text(summary, rows), display)
 
 
@@ -81,7 +93,9 @@ def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
             "excluded": p.excluded, "deferred": p.deferred, "cost_micros": p.estimated_cost_micros,
             "rendered": p.samples[0].body if p.samples else None,
             "sample": [{"to": s.to, "message": s.body} for s in p.samples],
-            "details": {"mode": p.notice} if p.notice else {}}
+            "email": email_preview(p.samples[0] if p.samples else None),
+            "details": ({"mode": p.notice} if p.notice else {}) | {
+                f"warning {n}": w for n, w in enumerate(getattr(p, "warnings", []), 1)}}
 
 
 def _launch(session, actor, a: RefArgs) -> ToolOutput:
@@ -121,8 +135,10 @@ def _resume_summary(session, actor, a: RefArgs) -> dict[str, Any]:
 
 def _test_summary(session, actor, a: TestArgs) -> dict[str, Any]:
     p = campaigns.preview_campaign(session, actor, a.ref)
-    return {"title": f"Send a test of '{p.name}'", "action": f"send one {p.channel} test", "who": a.to, "count": 1,
-            "rendered": p.samples[0].body if p.samples else None, "details": {"mode": p.notice} if p.notice else {}}
+    return {"title": f"Send a test of '{p.name}'", "action": f"send one {p.channel} test",
+            "who": a.to or f"you ({actor.email})", "count": 1, "rendered": p.samples[0].body if p.samples else None,
+            "email": email_preview(p.samples[0] if p.samples else None),
+            "details": {"mode": p.notice} if p.notice else {}}
 
 
 def _test(session, actor, a: TestArgs) -> ToolOutput:

@@ -1,7 +1,8 @@
 """The UI in a real browser: Debian's headless Chromium driven by Playwright against `mkt serve`.
 
 Log in; upload a CSV and confirm the mapping; see the import summary; ask for a segment and see the table; draft an
-SMS campaign, preview it, approve the launch (sandbox) and see the progress; open analytics and see the chart.
+SMS campaign, preview it, approve the launch (sandbox) and see the progress; open analytics and see the chart;
+preview an email campaign as its recipients see it (desktop, phone, text version).
 Every step leaves a screenshot in tests/artifacts/browser/ (gitignored; CI keeps them as artifacts).
 
 Chromium must be installed (`apt-get install -y chromium`; .ci/run does it): without it the test FAILS, it is never
@@ -229,6 +230,27 @@ def campaigns_list_and_card(page, steps: Steps) -> None:
     steps.shot("campaign-card")
 
 
+def email_preview(page, steps: Steps, campaign_id: str) -> None:
+    """The email as the first recipient gets it (public/elements/EmailPreview.jsx): desktop, phone, text."""
+    say(page, f"preview campaign {campaign_id}")
+    element = page.locator("[data-testid=email-preview]").first
+    element.wait_for()
+    frame = element.locator("iframe")
+    frame.wait_for()
+    assert "Spring roof checks" in element.inner_text() and frame.evaluate("f => f.offsetWidth") == 600
+    body = page.frame_locator("[data-testid=email-preview] iframe").first.locator("body")
+    assert re.search(r"Hi (Jane|John|Maria), our spring roof checks", body.inner_text()), body.inner_text()
+    assert "Unsubscribe" in body.inner_text()
+    element.scroll_into_view_if_needed()
+    steps.shot("email-preview-desktop")
+    element.locator("[data-testid=email-preview-mobile]").click()
+    wait_until(page, lambda: frame.evaluate("f => f.offsetWidth") == 375)
+    steps.shot("email-preview-mobile")
+    element.locator("[data-testid=email-preview-text]").click()
+    assert re.search(r"Hi (Jane|John|Maria), our spring roof checks", element.locator("pre").inner_text())
+    steps.shot("email-preview-text")
+
+
 def email_campaign_with_a_message_while_the_card_waits(page, steps: Steps) -> None:
     """An email campaign launches out of the box in sandbox; the chat stays usable while its card waits."""
     say(page, "draft an email campaign to roofers in Texas: Spring roof checks | Hi {first_name|there}, "
@@ -236,8 +258,10 @@ def email_campaign_with_a_message_while_the_card_waits(page, steps: Steps) -> No
     drafted = page.get_by_text(re.compile(r"Drafted email campaign")).first
     drafted.wait_for()
     campaign_id = re.search(r"#(\d+)", drafted.inner_text()).group(1)
+    email_preview(page, steps, campaign_id)
     say(page, f"launch campaign {campaign_id}")
     page.get_by_text(re.compile(r"Approve: Launch campaign .*\(email\)")).first.wait_for()
+    page.locator("[data-testid=email-preview]").nth(1).wait_for()  # the card shows the email too
     steps.shot("email-approve-card")
     say(page, "how many contacts")  # typed while the card waits: answered, and the card still waits
     page.get_by_text(re.compile(r"Still waiting for your Approve or Cancel")).first.wait_for()

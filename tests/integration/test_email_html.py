@@ -113,3 +113,26 @@ def test_clicks_are_counted_per_link_and_person(db, monkeypatch):
         progress = tc.campaign_status(uow.session, MARKETER, view.id)
     assert progress.link_clicks == {"https://cal.example/acme": 2, "https://acme.example/pricing": 1}
     assert progress.counts.get("clicked") == 2
+
+
+def test_preview_shows_the_email_and_send_me_a_test_sends_it_to_me(db, monkeypatch):
+    fake = FakePostmark()
+    with fakes(monkeypatch, postmark=fake), running_worker():
+        people(2)
+        with unit_of_work() as uow:
+            view = tc.draft_campaign(uow.session, MARKETER, name="Preview", channel="email", filter=None,
+                                     subject="Hi {first_name|there}", body_text=BODY + "\n\n![](https://acme.example/a.png)")
+            assert any("alt text" in w for w in view.warnings)
+        with unit_of_work() as uow:
+            preview = tc.preview_campaign(uow.session, MARKETER, view.id)
+        sample = preview.samples[0]
+        assert sample.html.startswith("<!DOCTYPE html>") and "Spring is here, Ana" in sample.html
+        assert sample.body.startswith("## Spring is here, Ana") and "<" not in sample.body.split("--")[0]
+        assert any("alt text" in w for w in preview.warnings)
+        with unit_of_work() as uow:
+            result = tc.send_test(uow.session, MARKETER, view.id)
+        drain()
+    assert result.to == MARKETER.email and result.html == sample.html
+    [sent] = fake.delivered
+    assert sent["To"] == MARKETER.email and sent["Subject"] == "Hi Ana"
+    assert "Spring is here, Ana" in sent["HtmlBody"] and sent["TextBody"].startswith("## Spring is here, Ana")
