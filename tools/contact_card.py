@@ -23,6 +23,7 @@ from db.models import (
 )
 from domain.roles import Permission, require
 from tools.contacts import AmbiguousContact, ContactNotFound, ContactView
+from tools.sequences.views import contact_sequences
 from tools.users import Actor
 
 FIELDS = ("id", "first_name", "last_name", "email", "phone", "phone_ext", "company", "job_title", "website", "domain",
@@ -103,6 +104,7 @@ class ContactCard:
     conversations: list[ConversationLine] = field(default_factory=list)
     bookings: list[BookingLine] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)  # messages, conversation messages, bookings
+    sequences: list[Any] = field(default_factory=list)  # tools.sequences.views.ContactSequence: next step or why it ended
 
 
 def contact_card(session: Session, actor: Actor, ref: str | int) -> ContactCard:
@@ -117,6 +119,7 @@ def contact_card(session: Session, actor: Actor, ref: str | int) -> ContactCard:
     card.messages, card.totals["messages"] = _messages(session, c)
     card.conversations, card.totals["conversation messages"] = _conversations(session, c.id)
     card.bookings, card.totals["bookings"] = _bookings(session, c.id)
+    card.sequences = contact_sequences(session, c.id)
     return card
 
 

@@ -87,6 +87,8 @@ def contact_markdown(card: cc.ContactCard) -> str:
         lines.append(f"**Bookings** ({card.totals['bookings']}):\n" + "\n".join(
             f"- {cell(b.title, 120)}, {_when(b.start_at)}, {b.status}"
             + (f" (campaign {cell(b.campaign, 120)})" if b.campaign else "") for b in card.bookings))
+    if card.sequences:
+        lines.append("**Sequences:**\n" + "\n".join(f"- {cell(s.name, 120)}: {cell(s.step, 200)}" for s in card.sequences))
     return "\n\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from agent.tools.common import Args, FilterField, NoArgs, data_text, message, money, next_steps, plain, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
+from db.models import utcnow
 from domain.roles import Permission
 from tools.sequences import lifecycle, views
 
@@ -104,12 +105,15 @@ def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
 
 def _launch(session, actor, a: RefArgs) -> ToolOutput:
     r = lifecycle.launch_sequence(session, actor, a.ref)
-    due = f" Step 1 is due {r.first_due:%a %d %b %H:%M} UTC at the earliest." if r.first_due else ""
+    soon = r.first_due is not None and r.first_due <= utcnow()
+    due = (" Step 1 goes out at the next tick (within seconds)." if soon else
+           f" Step 1 is due {r.first_due:%a %d %b %H:%M} UTC at the earliest." if r.first_due else "")
     text = (f"Launched sequence '{r.name}' (#{r.sequence_id}): {r.enrolled} people enrolled.{due} The most it can "
             f"cost is {money(r.most_cost_micros)}; each step goes through the send rules (opt-outs, quiet hours, "
             "caps) and stops for anyone who replies or books.")
     steps = next_steps(("Status", f"status of sequence {r.sequence_id}"),
                        ("Pause it", f"pause sequence {r.sequence_id}"))
+    text += f" {r.worker_note}" if r.worker_note else ""
     return ToolOutput(text + (f" {r.notice}" if r.notice else ""), message(text + _notice(r), next=steps))
 
 

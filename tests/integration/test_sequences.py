@@ -222,3 +222,23 @@ def test_bad_drafts_say_why_and_leave_nothing(db, monkeypatch):
             # the unit of work commits (the error is caught inside it): whatever the draft wrote must be undone
     with unit_of_work() as uow:
         assert views.list_sequences(uow.session, MARKETER) == []
+
+
+def test_a_step_due_at_night_waits_for_the_contacts_morning_and_the_next_counts_from_then(db, monkeypatch, clock):
+    from tests.integration.campaign_support import zone_at
+    from tools.contact_card import contact_card
+
+    configure(monkeypatch)
+    [ana] = people(1, timezone=zone_at(2, START))  # 02:00 where she lives: SMS wait for 08:00
+    preview = draft(steps=[STEPS[0], {"channel": "sms", "body_text": "Still keen?", "wait": {"after_days": 1}}])
+    launch(preview.sequence_id)
+    assert run_tick() == {"deferred": 1}
+    morning = START.replace(minute=0, second=0) + timedelta(hours=6)
+    with unit_of_work() as uow:
+        activity = uow.session.scalar(sa.select(MarketingActivity).where(MarketingActivity.contact_id == ana))
+        enrolment = uow.session.scalar(sa.select(SequenceEnrolment).where(SequenceEnrolment.contact_id == ana))
+        assert (activity.status, activity.error_code) == ("deferred", "quiet_hours")
+        assert activity.scheduled_for.replace(tzinfo=UTC) == morning
+        assert enrolment.next_due_at.replace(tzinfo=UTC) == morning + timedelta(days=1)
+        card = contact_card(uow.session, MARKETER, f"#{ana}")
+    assert [s.step for s in card.sequences] == [f"step 2 of 2 (sms) due {morning + timedelta(days=1):%a %d %b %H:%M} UTC"]

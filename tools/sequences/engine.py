@@ -163,13 +163,14 @@ def _advance_group(session: Session, sequence_id: int, position: int, group: lis
         else:
             going.append((c, contacts[c.contact_id]))
     rows, ended = _decide(session, campaign, going, now, out)
+    sent_at = {r["contact_id"]: r["scheduled_for"] for r in rows if r["status"] == "deferred"}
     rows += [_row(campaign, c.contact_id, "cancelled", now, reason, rules.SKIP_REASONS[reason]) for c, reason in skipped]
     for _, reason in skipped:
         _count(out, f"skipped:{reason}")
     q.insert_activities(session, rows)
     for reason, ids in ended.items():
         end(session, ids, reason, now)
-    _schedule_next(session, steps, position, [c for c in group if c.contact_id in contacts], contacts, now)
+    _schedule_next(session, steps, position, [c for c in group if c.contact_id in contacts], contacts, now, sent_at)
     _queue(session, campaign, [c.contact_id for c, _ in going], out)
 
 
@@ -217,8 +218,9 @@ def _variant(campaign: Campaign, contact_id: int) -> str | None:
 
 
 def _schedule_next(session: Session, steps: list[SequenceStep], position: int, group: list[Claimed],
-                   contacts: dict[int, Any], now: datetime) -> None:
-    """Still-active enrolments: the next step's due time in the contact's zone, or completed after the last."""
+                   contacts: dict[int, Any], now: datetime, sent_at: dict[int, datetime]) -> None:
+    """Still-active enrolments: the next step's due time in the contact's zone, counted from when this step goes
+    out (`sent_at`: its quiet-hours deferral, else now), or completed after the last."""
     ids = [c.id for c in group]
     if position + 1 >= len(steps):
         end(session, ids, "completed", now, status="completed")
@@ -228,7 +230,8 @@ def _schedule_next(session: Session, steps: list[SequenceStep], position: int, g
     session.connection().execute(
         sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "active")
         .values(next_due_at=sa.bindparam("b_due")),
-        [{"b_id": c.id, "b_due": rules.next_due(wait, now, zone_of(contacts[c.contact_id], zone))} for c in group])
+        [{"b_id": c.id, "b_due": rules.next_due(wait, sent_at.get(c.contact_id) or now,
+                                                zone_of(contacts[c.contact_id], zone))} for c in group])
 
 
 def _queue(session: Session, campaign: Campaign, contact_ids: list[int], out: Advance) -> None:

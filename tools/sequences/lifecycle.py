@@ -19,7 +19,9 @@ from db.models import Campaign, Contact, Sequence, SequenceEnrolment, SequenceSt
 from domain import sequences as rules
 from domain.roles import Permission, require
 from tools.campaign_lookup import fold
+from tools.campaign_sending import render_message
 from tools.campaigns import CampaignError, draft_campaign, enqueue_after_commit, preview_campaign
+from tools.contact_lookup import resolve_contact
 from tools.sequences.engine import enrol, steps_of
 from tools.sequences.exits import end
 from tools.users import Actor
@@ -67,6 +69,7 @@ class LaunchResult:
     first_due: datetime | None
     most_cost_micros: int
     notice: str | None = None
+    worker_note: str | None = None  # set when no server or worker is running to send the steps
 
 
 def _can(actor: Actor, what: str) -> None:
@@ -145,19 +148,29 @@ def preview_sequence(session: Session, actor: Actor, ref: int | str) -> Sequence
     _can(actor, "preview sequences")
     sequence = find_sequence(session, ref)
     exits = rules.ExitRules.from_dict(sequence.exit_rules)
-    out = SequencePreview(sequence.id, sequence.name, sequence.status, len(q.audience_ids(
-        session, sequence.target_filter)), sequence.enrol_new, sorted(exits.exit_on), exits.goal)
+    out = SequencePreview(sequence.id, sequence.name, sequence.status, 0, sequence.enrol_new,
+                          sorted(exits.exit_on), exits.goal)
     for step in steps_of(session, sequence.id):
         campaign = session.get(Campaign, step.campaign_id)
         p = preview_campaign(session, actor, campaign.id)
         wait = rules.Wait.from_dict(step.wait)
         out.steps.append(StepPreview(step.position + 1, campaign.channel, wait.describe(),
                                      rules.CONDITIONS[step.condition], campaign.subject, campaign.body_text,
-                                     p.samples, p.eligible + p.deferred, p.excluded, p.segments,
-                                     p.estimated_cost_micros))
+                                     [_as_text(session, campaign, s) for s in p.samples], p.eligible + p.deferred,
+                                     p.excluded, p.segments, p.estimated_cost_micros))
+        out.audience = max(out.audience, p.audience)  # the same filter for every step
         out.most_cost_micros += p.estimated_cost_micros
         out.notice = out.notice or p.notice
     return out
+
+
+def _as_text(session: Session, campaign: Campaign, sample: Any) -> Any:
+    """An email sample with its text version as the body (the HTML is for the inbox, not a table cell)."""
+    if campaign.channel != "email":
+        return sample
+    contact = session.get(Contact, sample.contact_id)
+    sample.body = render_message(campaign, contact, activity_id=None, to=sample.to).text
+    return sample
 
 
 def launch_sequence(session: Session, actor: Actor, ref: int | str, *, now: datetime | None = None) -> LaunchResult:
@@ -175,16 +188,24 @@ def launch_sequence(session: Session, actor: Actor, ref: int | str, *, now: date
         campaign.status, campaign.launched_at = "running", now
         campaign.stats = {"sequence_id": sequence.id, "sandbox": preview.notice is not None}
     sequence.status, sequence.launched_at = "running", now
-    ids = q.audience_ids(session, sequence.target_filter)
-    if preview.notice is None:  # sample data is messaged only where nothing leaves the building
-        ids = list(session.scalars(sa.select(Contact.id).where(Contact.id.in_(ids), ~Contact.is_sample)))
+    scope = q.audience_select(sequence.target_filter, include_sample=preview.notice is not None)
+    ids = list(session.scalars(sa.select(Contact.id).where(Contact.id.in_(scope)).order_by(Contact.id)))
+    # sample data is enrolled only where nothing leaves the building (sandbox), as campaigns message it
     enrolled = enrol(session, sequence, ids, now)
     sequence.stats = {"enrolled_at_launch": enrolled, "most_cost_micros": preview.most_cost_micros}
     session.flush()
     first = session.scalar(sa.select(sa.func.min(SequenceEnrolment.next_due_at)).where(
         SequenceEnrolment.sequence_id == sequence.id))
     return LaunchResult(sequence.id, sequence.name, sequence.status, enrolled, q._aware(first) if first else None,
-                        preview.most_cost_micros, preview.notice)
+                        preview.most_cost_micros, preview.notice, _worker_note(session, now))
+
+
+def _worker_note(session: Session, now: datetime) -> str | None:
+    from tools.campaign_ticks import worker_seen
+
+    return None if worker_seen(session, max(now, utcnow())) else (
+        "No `mkt serve` or `mkt worker` is running, so nothing is being sent yet: the sequence is saved as running "
+        "and its due steps go out within seconds of one starting.")
 
 
 def _step_campaigns(session: Session, sequence: Sequence) -> list[Campaign]:
@@ -241,13 +262,13 @@ def remove_contact(session: Session, actor: Actor, ref: int | str, contact_ref: 
     """Take one contact out of a sequence by hand (their waiting step messages are cancelled). Returns the
     contact's id."""
     _can(actor, "change sequences")
-    from tools.contact_card import find_contact
-
     sequence = find_sequence(session, ref)
-    try:
-        contact = find_contact(session, contact_ref)
-    except LookupError as exc:
-        raise SequenceError(str(exc)) from None
+    match = resolve_contact(session, contact_ref)
+    if match.contact is None:
+        names = ", ".join(f"#{c.id} {c.first_name or ''} {c.last_name or ''} {c.email or ''}".strip()
+                          for c in match.candidates[:5])
+        raise SequenceError(match.error or f"several contacts match {contact_ref!r}: {names}. Say which (#id).")
+    contact = match.contact
     active = list(session.scalars(sa.select(SequenceEnrolment.id).where(
         SequenceEnrolment.sequence_id == sequence.id, SequenceEnrolment.contact_id == contact.id,
         SequenceEnrolment.status == "active")))
