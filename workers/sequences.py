@@ -37,6 +37,8 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
             totals[key] = totals.get(key, 0) + count
         if result.claimed < engine.BATCH:
             break
+    with unit_of_work() as uow:
+        totals["completed"] = len(engine.complete_finished(uow.session, now))
     return {k: v for k, v in totals.items() if v}
 
 

@@ -17,7 +17,7 @@ class Sequence(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    status: Mapped[str] = mapped_column(sa.String(20), default="draft")  # draft, running, paused, cancelled
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")  # draft, running, paused, completed, cancelled
     target_filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enrol_new: Mapped[bool] = mapped_column(default=False)  # also enrol contacts who match later
     exit_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"exit_on": [...], "goal": ...}

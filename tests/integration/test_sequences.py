@@ -91,12 +91,13 @@ def test_a_contact_who_replies_after_step_one_gets_no_step_two(db, monkeypatch, 
     assert enrolments(preview.sequence_id)[ana] == ("exited", "replied")
 
     assert tick_and_send(clock, START + timedelta(days=1)) == {}  # step 2 is not due yet
-    assert tick_and_send(clock, START + timedelta(days=2, minutes=1)) == {"queued": 1}
+    assert tick_and_send(clock, START + timedelta(days=2, minutes=1)) == {"queued": 1, "completed": 1}
     assert sends(preview.sequence_id) == [(0, ana, "delivered", None), (0, ben, "delivered", None),
                                           (1, ben, "delivered", None)]
     assert enrolments(preview.sequence_id) == {ana: ("exited", "replied"), ben: ("completed", "completed")}
     with unit_of_work() as uow:
         status = views.sequence_status(uow.session, MARKETER, "spring")
+        assert status.status == "completed"
         card = views.contact_sequences(uow.session, ana)
     assert [s.counts for s in status.steps] == [{"delivered": 2}, {"delivered": 1}]
     assert status.steps[0].exits_after == {"replied": 1} and status.exits == {"replied": 1}
@@ -192,7 +193,7 @@ def test_pause_holds_due_steps_and_resume_sends_them(db, monkeypatch, clock):
     assert sends(preview.sequence_id) == []
     with unit_of_work() as uow:
         lifecycle.resume_sequence(uow.session, MARKETER, preview.sequence_id)
-    assert tick_and_send(clock, START + timedelta(minutes=1)) == {"queued": 1}
+    assert tick_and_send(clock, START + timedelta(minutes=1)) == {"queued": 1, "completed": 1}
     assert sends(preview.sequence_id) == [(0, ana, "delivered", None)]
 
 

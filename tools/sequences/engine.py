@@ -303,3 +303,13 @@ def heal(session: Session, now: datetime) -> dict[int, list[int]]:
         todo[campaign.id] = q.queued_ids(session, campaign.id, older_than=now - timedelta(seconds=1))
     session.flush()
     return todo
+
+
+def complete_finished(session: Session, now: datetime) -> list[int]:
+    """Running sequences that enrol no one new and have no one left in them -> completed."""
+    active = sa.select(E.id).where(E.sequence_id == Sequence.id, E.status == "active").exists()
+    done = list(session.scalars(sa.select(Sequence).where(Sequence.status == "running", ~Sequence.enrol_new,
+                                                           ~active)))
+    for sequence in done:
+        sequence.status, sequence.stats = "completed", {**(sequence.stats or {}), "completed_at": now.isoformat()}
+    return [s.id for s in done]
