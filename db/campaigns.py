@@ -82,7 +82,8 @@ def _facts(session: Session, campaign: Campaign, ids: Any, now: datetime, since:
     suppressed = set(session.scalars(sa.select(Suppression.address).where(
         Suppression.channel == channel, Suppression.address.in_(sa.select(column).where(Contact.id.in_(ids))))))
     in_campaign = set(session.scalars(sa.select(MarketingActivity.contact_id).where(
-        MarketingActivity.campaign_id == campaign.id, MarketingActivity.channel == channel)))
+        MarketingActivity.campaign_id == campaign.id, MarketingActivity.channel == channel,
+        MarketingActivity.contact_id.in_(ids))))
     recent = _recent_sends(session, channel, ids, campaign.id, now)
     replies = _latest(session, ConversationMessage.contact_id, ConversationMessage.occurred_at, ids,
                       ConversationMessage.direction == "inbound", ConversationMessage.occurred_at >= since)

@@ -19,11 +19,12 @@ def address_key(channel: str, address: str | None) -> str | None:
 
 
 def one_per_address(channel: str, recipients: Iterable[tuple[int, str | None]],
-                    decisions: dict[int, Decision]) -> dict[int, int]:
+                    decisions: dict[int, Decision], kept: dict[str, int] | None = None) -> dict[int, int]:
     """Exclude (in `decisions`, in place) every recipient whose address a recipient before it (in contact id
     order) is already messaged at. `recipients`: (contact id, address on the campaign's channel).
-    Returns {excluded contact id: the contact id that keeps the address}."""
-    kept: dict[str, int] = {}
+    Returns {excluded contact id: the contact id that keeps the address}. `kept` (address key -> contact id)
+    carries the addresses already given out from one call to the next (an audience taken in chunks)."""
+    kept = {} if kept is None else kept
     dropped: dict[int, int] = {}
     for contact_id, address in sorted(recipients, key=lambda r: r[0]):
         decision = decisions.get(contact_id)

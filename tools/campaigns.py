@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,12 +20,13 @@ from db.jobs import enqueue
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
 from domain import email_render, sms
-from domain.audience import one_per_address
 from domain.campaigns import CampaignStatus, campaign_can_move
 from domain.roles import Permission, require
-from domain.send_rules import REASONS, Decision, Outcome, SendRules, decide
+from domain.send_rules import REASONS, Outcome, SendRules
 from integrations.sandbox import NOTICE
 from settings import get_settings
+from tools.campaign_audience import Chunk as AudienceChunk
+from tools.campaign_audience import evaluate as audience_chunks
 from tools.campaign_lookup import CampaignNotFound, find_campaign
 from tools.campaign_sending import compiled_email, default_rules, render_message, tracking
 from tools.email_tracking import link_clicks
@@ -33,9 +34,6 @@ from tools.sender import apply_stored
 from tools.users import Actor
 
 SAMPLES = 3
-CONTACT_COLUMNS = ("id", "email", "phone", "first_name", "last_name", "company", "job_title", "city", "region",
-                   "country", "website", "attributes", "timezone", "opted_out_email", "opted_out_sms", "email_status",
-                   "is_sample")
 
 
 class CampaignError(ValueError):
@@ -251,40 +249,36 @@ def check_launch(session: Session, actor: Actor, ref: int | str) -> Campaign:
     return campaign
 
 
-def _evaluate(session: Session, campaign: Campaign, now: datetime) -> tuple[list[Any], dict[int, Any]]:
-    sandbox = _notice(campaign.channel) is not None
-    scope = q.audience_select(campaign.target_filter, include_sample=True)
-    columns = [getattr(Contact, name) for name in CONTACT_COLUMNS]
-    # light rows with the contact's attribute names, not ORM objects (50k at launch)
-    contacts = list(session.execute(sa.select(*columns).where(Contact.id.in_(scope)).order_by(Contact.id)))
-    rules = SendRules.from_dict(campaign.send_rules, default_rules())
-    zone = get_settings().account_timezone
-    since = rules.stop_since or now - timedelta(days=30)
-    facts = q.recipient_facts(session, campaign, contacts, now, scope=scope, since=since)
-    decisions = {f.contact_id: decide(f, rules, now, zone) for f in facts}
-    for c in contacts if not sandbox else ():  # sample data is messaged only where nothing leaves the building
-        if c.is_sample:
-            decisions[c.id] = Decision(Outcome.EXCLUDE, "sample")
-    one_per_address(campaign.channel, ((f.contact_id, f.address) for f in facts), decisions)
-    return contacts, decisions
-
-
 def preview_campaign(session: Session, actor: Actor, ref: int | str) -> CampaignPreview:
     """Who would get this campaign now: audience size, eligible count, exclusions by reason, how many are
     deferred by quiet hours, three rendered samples for real contacts, SMS segments and the estimated cost."""
     _can(actor, "preview campaigns")
     campaign = _get(session, ref)
     apply_stored(session)
-    contacts, decisions = _evaluate(session, campaign, utcnow())
-    excluded = Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE)
-    going = [c for c in contacts if decisions[c.id].outcome is not Outcome.EXCLUDE]
-    rendered = [render_message(campaign, c, activity_id=None, variant=_variant(campaign, c)) for c in going]
-    samples = [Sample(o.contact_id, o.to, o.subject, o.text, o.segments, o.html) for o in rendered[:SAMPLES]]
-    segments = max((o.segments or 0 for o in rendered), default=None) if campaign.channel == "sms" else None
-    deferred = sum(1 for d in decisions.values() if d.outcome is Outcome.DEFER)
-    return CampaignPreview(campaign.id, campaign.name, campaign.channel, len(contacts), len(going) - deferred,
-                           dict(excluded), deferred, samples, segments, sum(o.cost_micros for o in rendered),
-                           _notice(campaign.channel), email_warnings(campaign))
+    sms_channel, email_price = campaign.channel == "sms", get_settings().email_price_micros
+    audience, going, deferred, cost, segments = 0, 0, 0, 0, None
+    excluded: Counter[str] = Counter()
+    samples: list[Sample] = []
+    for chunk in audience_chunks(session, campaign, utcnow(), sandbox=_notice(campaign.channel) is not None):
+        audience += len(chunk.contacts)
+        decisions = chunk.decisions.values()
+        excluded.update(d.reason for d in decisions if d.outcome is Outcome.EXCLUDE)
+        deferred += sum(1 for d in decisions if d.outcome is Outcome.DEFER)
+        kept = [c for c in chunk.contacts if chunk.decisions[c.id].outcome is not Outcome.EXCLUDE]
+        going += len(kept)
+        # an email costs the same whatever it says: only SMS (segments) and the samples are rendered
+        for c in kept if sms_channel else kept[:SAMPLES - len(samples)]:
+            o = render_message(campaign, c, activity_id=None, variant=_variant(campaign, c))
+            if len(samples) < SAMPLES:
+                samples.append(Sample(o.contact_id, o.to, o.subject, o.text, o.segments, o.html))
+            if sms_channel:
+                cost += o.cost_micros
+                segments = max(segments or 0, o.segments or 0)
+    if not sms_channel:
+        cost = going * email_price
+    return CampaignPreview(campaign.id, campaign.name, campaign.channel, audience, going - deferred,
+                           dict(excluded), deferred, samples, segments, cost, _notice(campaign.channel),
+                           email_warnings(campaign))
 
 
 def _variant(campaign: Campaign, contact: Contact) -> str | None:
@@ -298,11 +292,33 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
     clock the send rules read (default: the current time; tests freeze it)."""
     campaign = check_launch(session, actor, ref)
     now = now or utcnow()
-    contacts, decisions = _evaluate(session, campaign, now)
     later = campaign.schedule_at if campaign.schedule_at and campaign.schedule_at > now else None
+    audience, queued, deferred, cost = 0, 0, 0, 0
+    excluded: Counter[str] = Counter()
+    for chunk in audience_chunks(session, campaign, now, sandbox=_notice(campaign.channel) is not None):
+        audience += len(chunk.contacts)
+        excluded.update(d.reason for d in chunk.decisions.values() if d.outcome is Outcome.EXCLUDE)
+        rows, chunk_cost = _outbox_rows(campaign, chunk, now, later)
+        q.insert_activities(session, rows)
+        cost += chunk_cost
+        chunk_deferred = sum(1 for r in rows if r["status"] == "deferred")
+        deferred, queued = deferred + chunk_deferred, queued + len(rows) - chunk_deferred
+    campaign.status, campaign.launched_at, campaign.pause_reason = "running", now, None
+    campaign.stats = {"audience": audience, "excluded": dict(excluded), "deferred_at_launch": deferred,
+                      "estimated_cost_micros": cost, "sandbox": _notice(campaign.channel) is not None}
+    session.flush()
+    enqueue_after_commit(session, campaign.id, q.queued_ids(session, campaign.id))
+    return LaunchResult(campaign.id, campaign.status, queued, deferred, dict(excluded), cost,
+                        _notice(campaign.channel), _worker_note(session, now))
+
+
+def _outbox_rows(campaign: Campaign, chunk: AudienceChunk, now: datetime,
+                 later: datetime | None) -> tuple[list[dict[str, Any]], int]:
+    """One outbox row per recipient of the chunk that is not excluded, and their estimated cost."""
     rows, cost = [], 0
-    for c in contacts:
-        d = decisions[c.id]
+    email_price = get_settings().email_price_micros
+    for c in chunk.contacts:
+        d = chunk.decisions[c.id]
         if d.outcome is Outcome.EXCLUDE:
             continue
         when = max(filter(None, (d.not_before, later)), default=None)
@@ -314,17 +330,8 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
                      "variant": _variant(campaign, c), "cost_micros": 0, "attempts": 0,
                      "created_at": now, "updated_at": now})
         cost += (render_message(campaign, c, activity_id=None).cost_micros if campaign.channel == "sms"
-                 else get_settings().email_price_micros)
-    q.insert_activities(session, rows)
-    excluded = dict(Counter(d.reason for d in decisions.values() if d.outcome is Outcome.EXCLUDE))
-    deferred = sum(1 for r in rows if r["status"] == "deferred")
-    campaign.status, campaign.launched_at, campaign.pause_reason = "running", now, None
-    campaign.stats = {"audience": len(contacts), "excluded": excluded, "deferred_at_launch": deferred,
-                      "estimated_cost_micros": cost, "sandbox": _notice(campaign.channel) is not None}
-    session.flush()
-    enqueue_after_commit(session, campaign.id, q.queued_ids(session, campaign.id))
-    return LaunchResult(campaign.id, campaign.status, len(rows) - deferred, deferred, excluded, cost,
-                        _notice(campaign.channel), _worker_note(session, now))
+                 else email_price)
+    return rows, cost
 
 
 def _worker_note(session: Session, now: datetime) -> str | None:
