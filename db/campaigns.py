@@ -62,28 +62,42 @@ def audience_select(filter_data: dict[str, Any] | None, include_sample: bool = F
 
 
 def recipient_facts(session: Session, campaign: Campaign, contacts: Sequence[Any], now: datetime,
-                    scope: sa.Select | None = None, since: datetime | None = None) -> list[Recipient]:
+                    scope: sa.Select | None = None, since: datetime | None = None,
+                    bounds: tuple[int, int] | None = None) -> list[Recipient]:
     """Everything `domain.send_rules.decide` needs for these contacts. `scope` (a select of contact ids, e.g.
-    `audience_select`) lets each fact be one set-based query; without it the ids are sent in chunks."""
+    `audience_select`) lets each fact be one set-based query; without it the ids are sent in chunks. `bounds`:
+    the lowest and highest contact id in `scope` (a chunk of an audience), so that each fact reads only that
+    range of the per-contact indexes instead of every recent activity."""
     since = since or now - timedelta(days=30)
     out: list[Recipient] = []
     parts = [list(contacts)] if scope is not None else list(chunks(list(contacts)))
     for part in parts:
         ids = scope if scope is not None else [c.id for c in part]
-        facts = _facts(session, campaign, ids, now, since)
+        facts = _facts(session, campaign, _Ids(ids, bounds), now, since)
         for c in part:
             out.append(_recipient(campaign.channel, c, *facts))
     return out
 
 
-def _facts(session: Session, campaign: Campaign, ids: Any, now: datetime, since: datetime) -> tuple[Any, ...]:
+class _Ids:
+    """Contact ids (a list or a select), optionally within an id range: `of(column)` is the condition."""
+
+    def __init__(self, ids: Any, bounds: tuple[int, int] | None) -> None:
+        self.ids, self.bounds = ids, bounds
+
+    def of(self, column: Any) -> sa.ColumnElement[bool]:
+        within = column.in_(self.ids)
+        return sa.and_(within, column.between(*self.bounds)) if self.bounds else within
+
+
+def _facts(session: Session, campaign: Campaign, ids: _Ids, now: datetime, since: datetime) -> tuple[Any, ...]:
     channel = campaign.channel
     column = Contact.email if channel == "email" else Contact.phone
     suppressed = set(session.scalars(sa.select(Suppression.address).where(
-        Suppression.channel == channel, Suppression.address.in_(sa.select(column).where(Contact.id.in_(ids))))))
+        Suppression.channel == channel, Suppression.address.in_(sa.select(column).where(ids.of(Contact.id))))))
     in_campaign = set(session.scalars(sa.select(MarketingActivity.contact_id).where(
         MarketingActivity.campaign_id == campaign.id, MarketingActivity.channel == channel,
-        MarketingActivity.contact_id.in_(ids))))
+        ids.of(MarketingActivity.contact_id))))
     recent = _recent_sends(session, channel, ids, campaign.id, now)
     replies = _latest(session, ConversationMessage.contact_id, ConversationMessage.occurred_at, ids,
                       ConversationMessage.direction == "inbound", ConversationMessage.occurred_at >= since)
@@ -104,13 +118,14 @@ def _recipient(channel: str, c: Any, suppressed: set[str], in_campaign: set[int]
         last_reply_at=replies.get(c.id), last_booking_at=bookings.get(c.id))
 
 
-def _recent_sends(session: Session, channel: str, ids: Any, campaign_id: int,
+def _recent_sends(session: Session, channel: str, ids: _Ids | Any, campaign_id: int,
                   now: datetime) -> dict[int, list[datetime]]:
+    ids = ids if isinstance(ids, _Ids) else _Ids(ids, None)
     A = MarketingActivity
     week = now - timedelta(days=7)
     when = sa.func.coalesce(A.sent_at, A.claimed_at)
     rows = session.execute(sa.select(A.contact_id, when).where(
-        A.contact_id.in_(ids), A.channel == channel, A.status.in_(SENT_STATES), A.type == "campaign",
+        ids.of(A.contact_id), A.channel == channel, A.status.in_(SENT_STATES), A.type == "campaign",
         sa.or_(A.campaign_id.is_(None), A.campaign_id != campaign_id),
         sa.or_(A.sent_at > week, sa.and_(A.sent_at.is_(None), A.claimed_at > week))))
     found: dict[int, list[datetime]] = defaultdict(list)
@@ -120,8 +135,8 @@ def _recent_sends(session: Session, channel: str, ids: Any, campaign_id: int,
     return found
 
 
-def _latest(session: Session, key: Any, when: Any, ids: Any, *where: Any) -> dict[int, datetime]:
-    rows = session.execute(sa.select(key, sa.func.max(when)).where(key.in_(ids), *where).group_by(key))
+def _latest(session: Session, key: Any, when: Any, ids: _Ids, *where: Any) -> dict[int, datetime]:
+    rows = session.execute(sa.select(key, sa.func.max(when)).where(ids.of(key), *where).group_by(key))
     return {k: _aware(v) for k, v in rows if v is not None}
 
 

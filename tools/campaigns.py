@@ -25,8 +25,10 @@ from domain.roles import Permission, require
 from domain.send_rules import REASONS, Outcome, SendRules
 from integrations.sandbox import NOTICE
 from settings import get_settings
+from tools.campaign_audience import CONTACT_COLUMNS as CONTACT_COLUMNS  # the light row a send renders from
 from tools.campaign_audience import Chunk as AudienceChunk
 from tools.campaign_audience import evaluate as audience_chunks
+from tools.campaign_audience import full_rows
 from tools.campaign_lookup import CampaignNotFound, find_campaign
 from tools.campaign_sending import compiled_email, default_rules, render_message, tracking
 from tools.email_tracking import link_clicks
@@ -259,7 +261,8 @@ def preview_campaign(session: Session, actor: Actor, ref: int | str) -> Campaign
     audience, going, deferred, cost, segments = 0, 0, 0, 0, None
     excluded: Counter[str] = Counter()
     samples: list[Sample] = []
-    for chunk in audience_chunks(session, campaign, utcnow(), sandbox=_notice(campaign.channel) is not None):
+    for chunk in audience_chunks(session, campaign, utcnow(), sandbox=_notice(campaign.channel) is not None,
+                                 render=sms_channel):
         audience += len(chunk.contacts)
         decisions = chunk.decisions.values()
         excluded.update(d.reason for d in decisions if d.outcome is Outcome.EXCLUDE)
@@ -267,7 +270,7 @@ def preview_campaign(session: Session, actor: Actor, ref: int | str) -> Campaign
         kept = [c for c in chunk.contacts if chunk.decisions[c.id].outcome is not Outcome.EXCLUDE]
         going += len(kept)
         # an email costs the same whatever it says: only SMS (segments) and the samples are rendered
-        for c in kept if sms_channel else kept[:SAMPLES - len(samples)]:
+        for c in kept if sms_channel else full_rows(session, [c.id for c in kept[:SAMPLES - len(samples)]]):
             o = render_message(campaign, c, activity_id=None, variant=_variant(campaign, c))
             if len(samples) < SAMPLES:
                 samples.append(Sample(o.contact_id, o.to, o.subject, o.text, o.segments, o.html))
@@ -295,7 +298,8 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
     later = campaign.schedule_at if campaign.schedule_at and campaign.schedule_at > now else None
     audience, queued, deferred, cost = 0, 0, 0, 0
     excluded: Counter[str] = Counter()
-    for chunk in audience_chunks(session, campaign, now, sandbox=_notice(campaign.channel) is not None):
+    for chunk in audience_chunks(session, campaign, now, sandbox=_notice(campaign.channel) is not None,
+                                 render=campaign.channel == "sms"):  # an email's cost needs no rendering
         audience += len(chunk.contacts)
         excluded.update(d.reason for d in chunk.decisions.values() if d.outcome is Outcome.EXCLUDE)
         rows, chunk_cost = _outbox_rows(campaign, chunk, now, later)
