@@ -196,9 +196,10 @@ class _Ctx:
         if c.field == "replied":
             when, base = ConversationMessage.occurred_at, [ConversationMessage.contact_id == Contact.id,
                                                            ConversationMessage.direction == "inbound"]
-        elif c.field == "contacted":
-            when, base = MarketingActivity.sent_at, [MarketingActivity.contact_id == Contact.id,
-                                                     MarketingActivity.sent_at.is_not(None)]
+        elif c.field == "contacted":  # a date test implies sent_at is set; repeating it costs an index's use
+            when, base = MarketingActivity.sent_at, [MarketingActivity.contact_id == Contact.id]
+            if c.op in ("present", "missing"):
+                base.append(MarketingActivity.sent_at.is_not(None))
         else:  # booked
             when, base = CalendarBooking.created_at, [CalendarBooking.contact_id == Contact.id,
                                                       CalendarBooking.status.not_in(("cancelled", "rejected"))]

@@ -77,6 +77,13 @@ class Contact(Timestamps, Base):
         sa.Index("ix_contacts_city_folded", "city_folded"),
         sa.Index("ix_contacts_region_folded", "region_folded"),
         sa.Index("ix_contacts_company_folded", "company_folded"),
+        # the chat's "without email" and "opted out" filters: partial indexes over the few rows they match, so a
+        # count is an index-only scan and the newest page a short backward walk (bench/RESULTS.md ## scale)
+        sa.Index("ix_contacts_without_email", "created_at", postgresql_where=sa.text("email IS NULL OR email = ''"),
+                 sqlite_where=sa.text("email IS NULL OR email = ''")),
+        sa.Index("ix_contacts_opted_out", "created_at",
+                 postgresql_where=sa.text("opted_out_sms IS true OR opted_out_email IS true"),
+                 sqlite_where=sa.text("opted_out_sms IS 1 OR opted_out_email IS 1")),
     )
 
     @validates(*FOLDED)
