@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Lowest level logged: DEBUG, INFO, WARNING, ERROR.")
     metrics_token: str = Field(
         default="", description="Bearer token required by GET /metrics. Empty: /metrics is open (block it at the proxy).")
+    sentry_dsn: str = Field(
+        default="", validation_alias=_alias("MKT_SENTRY_DSN", "SENTRY_DSN"),
+        description="Send errors to this Sentry DSN (redacted like the logs; no personal data). Empty: off.")
+    otel_endpoint: str = Field(
+        default="", validation_alias=_alias("MKT_OTEL_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="Send traces of HTTP requests and jobs to this OTLP/HTTP collector (http://host:4318; "
+        "attributes redacted like the logs). Empty: off.")
+    langsmith_tracing: bool = Field(
+        default=False, description="Send the chat model's traces to LangSmith (LANGSMITH_API_KEY): every prompt "
+        "and answer, with the contact names, emails, phones and page text they hold. Off unless true, whatever "
+        "LANGSMITH_TRACING / LANGCHAIN_TRACING_V2 say.")
     worker_shutdown_seconds: int = Field(
         default=25, description="On SIGTERM a worker finishes its current jobs for this long, then stops (unfinished "
         "jobs go back to the queue).")

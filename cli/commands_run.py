@@ -107,7 +107,9 @@ def serve(args: argparse.Namespace) -> int:
     from chainlit.config import config
 
     config.run.headless = True
-    for line in settings.mode_lines():
+    from ops import observability
+
+    for line in [*settings.mode_lines(), *observability.configure(settings)]:
         print(f"  {line}", flush=True)
     print(f"Serving on http://{os.environ['CHAINLIT_HOST']}:{os.environ['CHAINLIT_PORT']}", flush=True)
     run_chainlit(str(root / "app.py"))

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 
 from cli import commands_chat, commands_db, commands_demo, commands_doctor, commands_run, commands_users
+from ops.version import version
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -39,21 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def version() -> str:
-    """The installed distribution's version; from pyproject.toml where mkt runs from a copy of the sources (the
-    Docker image puts them on PYTHONPATH without installing them)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
-
-    try:
-        return dist_version("mkt")
-    except PackageNotFoundError:
-        import tomllib
-
-        from settings import ROOT
-
-        return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-
 
 def _explain(exc: BaseException) -> str | None:
     """One line for the failures a person can fix; None for real bugs."""
@@ -80,11 +66,13 @@ def _explain(exc: BaseException) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ops import observability
     from ops.logging import configure
 
     configure()  # structured lines with request/job ids, secrets redacted (MKT_LOG_FORMAT, MKT_LOG_LEVEL)
     args = build_parser().parse_args(argv)
     try:
+        observability.configure()  # LangSmith off unless asked; Sentry, OpenTelemetry when configured
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130

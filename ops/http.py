@@ -13,6 +13,7 @@ from typing import Any
 
 from ops.logging import request_id_var
 from ops.metrics import http_requests, http_seconds
+from ops.observability import tracer
 
 log = logging.getLogger("mkt.http")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -46,6 +47,8 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = {"code": 500}
+        span = tracer().start_span(f"HTTP {scope.get('method', '')}", attributes={"http.request.method":
+                                                                               scope.get("method", "")})
 
         async def send_with_id(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -57,6 +60,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             self._observe(scope, status["code"], time.perf_counter() - started)
+            route = _route_label(scope)
+            span.update_name(f"{scope.get('method', '')} {route}")  # the template: no ids or tokens of the path
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", status["code"])
+            span.set_attribute("mkt.request_id", request_id)
+            span.end()
             request_id_var.reset(token)
 
     @staticmethod

@@ -18,6 +18,15 @@ from ops.logging import job_id_var
 
 log = logging.getLogger("mkt.jobs")
 PONG_TTL_SECONDS = 300
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+
+def bucket_of(seconds: float) -> str:
+    """The histogram bucket (upper bound, as Prometheus writes it) a job's duration falls in."""
+    for bound in DURATION_BUCKETS:
+        if seconds <= bound:
+            return str(bound)
+    return "+Inf"
 
 
 class JobStats:
@@ -27,6 +36,7 @@ class JobStats:
         self._lock = threading.Lock()
         self._local_counts: dict[str, int] = {}
         self._local_seconds: dict[str, float] = {}
+        self._local_buckets: dict[str, int] = {}
         self._local_pongs: set[str] = set()
         self._client: Any = None
 
@@ -54,11 +64,28 @@ class JobStats:
                 key = f"{actor}|{outcome}"
                 self._local_counts[key] = self._local_counts.get(key, 0) + 1
                 self._local_seconds[actor] = self._local_seconds.get(actor, 0.0) + seconds
+                slot = f"{actor}|{bucket_of(seconds)}"
+                self._local_buckets[slot] = self._local_buckets.get(slot, 0) + 1
             return
         pipe = client.pipeline(transaction=False)
         pipe.hincrby(self._key("jobs"), f"{actor}|{outcome}", 1)
         pipe.hincrbyfloat(self._key("job_seconds"), actor, seconds)
+        pipe.hincrby(self._key("job_buckets"), f"{actor}|{bucket_of(seconds)}", 1)
         pipe.execute()
+
+    def durations(self) -> dict[str, dict[str, int]]:
+        """actor -> {bucket upper bound: jobs whose duration fell in it (not cumulative)}."""
+        client = self._redis()
+        if client is None:
+            with self._lock:
+                raw = dict(self._local_buckets)
+        else:
+            raw = {k.decode(): int(v) for k, v in client.hgetall(self._key("job_buckets")).items()}
+        out: dict[str, dict[str, int]] = {}
+        for slot, n in raw.items():
+            actor, _, bound = slot.rpartition("|")
+            out.setdefault(actor, {})[bound] = n
+        return out
 
     def counts(self) -> tuple[dict[tuple[str, str], int], dict[str, float]]:
         client = self._redis()
@@ -107,6 +134,7 @@ class JobContext(Middleware):
     def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
         self._local.token = job_id_var.set(message.message_id)
         self._local.started = time.monotonic()
+        self._local.span = _start_span(message)
 
     def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
                               result: Any = None, exception: BaseException | None = None) -> None:
@@ -131,7 +159,36 @@ class JobContext(Middleware):
                 stats.pong(str(message.args[0]))
         except Exception as exc:  # noqa: BLE001 - metrics must never fail a job
             log.debug("job stats not recorded: %s", type(exc).__name__)
+        _end_span(getattr(self._local, "span", None), outcome, message, exception)
+        self._local.span = None
         token = getattr(self._local, "token", None)
         if token is not None:
             job_id_var.reset(token)
             self._local.token = None
+
+
+def _start_span(message: dramatiq.Message) -> Any:
+    """A trace span for the job (a no-op unless OpenTelemetry is configured: ops/observability.py)."""
+    try:
+        from ops.observability import tracer
+
+        return tracer().start_span(f"job {message.actor_name}", attributes={
+            "mkt.actor": message.actor_name, "mkt.queue": message.queue_name, "mkt.job_id": message.message_id})
+    except Exception as exc:  # noqa: BLE001 - tracing must never fail a job
+        log.debug("job span not started: %s", type(exc).__name__)
+        return None
+
+
+def _end_span(span: Any, outcome: str, message: dramatiq.Message, exception: BaseException | None) -> None:
+    if span is None:
+        return
+    try:
+        from opentelemetry.trace import Status, StatusCode
+
+        span.set_attribute("mkt.outcome", outcome)
+        span.set_attribute("mkt.retries", int(message.options.get("retries", 0)))
+        if outcome == "failed" and exception is not None:
+            span.set_status(Status(StatusCode.ERROR, f"{type(exception).__name__}: {exception}"[:500]))
+        span.end()
+    except Exception as exc:  # noqa: BLE001 - tracing must never fail a job
+        log.debug("job span not ended: %s", type(exc).__name__)

@@ -1,4 +1,6 @@
-"""Prometheus metrics of the platform: HTTP requests (this process), jobs (every worker, through ops.jobs),
+"""Prometheus metrics of the platform: HTTP requests (this process), jobs (every worker, through ops.jobs: counts
+by outcome and a duration histogram), the process itself (CPU, memory, open files, GC: prometheus_client's standard
+collectors),
 sends by channel and status and the webhook inbox (from the database), queue depth (from the broker).
 
 Database and broker figures are read at scrape time and cached for a few seconds, so a scrape every 15 s costs
@@ -13,8 +15,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 log = logging.getLogger(__name__)
@@ -22,6 +33,8 @@ CACHE_SECONDS = 5.0
 disable_created_metrics()  # no *_created series: they double the output and nobody graphs them
 
 registry = CollectorRegistry(auto_describe=True)
+for _standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):  # process_*, python_info, python_gc_*
+    registry.register(_standard)
 http_requests = Counter("mkt_http_requests", "HTTP requests served, by method, route template and status.",
                         ["method", "route", "status"], registry=registry)
 http_seconds = Histogram("mkt_http_request_duration_seconds", "Time to answer HTTP requests.", ["method", "route"],
@@ -136,6 +149,22 @@ class PlatformCollector(Collector):
         for actor, total in sorted(seconds.items()):
             s.add_metric([actor], total)
         yield s
+        yield _duration_histogram(stats.durations(), seconds)
+
+
+def _duration_histogram(durations: dict[str, dict[str, int]], seconds: dict[str, float]) -> HistogramMetricFamily:
+    """mkt_job_duration_seconds{actor}: cumulative buckets from the per-bucket counts every worker records."""
+    from ops.jobs import DURATION_BUCKETS
+
+    h = HistogramMetricFamily("mkt_job_duration_seconds", "How long jobs took, by actor (every outcome).",
+                              labels=["actor"])
+    for actor, found in sorted(durations.items()):
+        running, buckets = 0, []
+        for bound in [*(str(b) for b in DURATION_BUCKETS), "+Inf"]:
+            running += found.get(bound, 0)
+            buckets.append((bound, running))
+        h.add_metric([actor], buckets, sum_value=seconds.get(actor, 0.0))
+    return h
 
 
 collector = PlatformCollector()
