@@ -1,3 +1,3 @@
-"""Chainlit entry (`chainlit run app.py`, or `mkt serve`): wires agent/chat.py, nothing else."""
+"""Chainlit entry (`chainlit run app.py`, or `mkt serve`): wires agent/ui/chat.py, nothing else."""
 
-import agent.chat  # noqa: F401  (registers the Chainlit handlers)
+import agent.ui.chat  # noqa: F401  (registers the Chainlit handlers)

@@ -111,7 +111,7 @@ def main(flags: list[str]) -> str:
     from db.session import create_engine_for, session_factory
     from domain.filters import parse
     from settings import reset_settings
-    from tools.ads import draft_ads, segment_profile
+    from tools.ads.drafts import draft_ads, segment_profile
     from tools.users import Actor
 
     reset_settings()

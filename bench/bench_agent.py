@@ -2,7 +2,7 @@
 
 For two messages, "show contacts in Austin without email" (query_contacts, a page of 25) and "how many roofers in
 Texas" (count_contacts), on 100,000 contacts (--quick: 10,000), it times:
-- baseline: the bare tools call (`tools.contacts.query_contacts` / `count_contacts` with the same filter, in its own
+- baseline: the bare tools call (`tools.contacts.records.query_contacts` / `count_contacts` with the same filter, in its own
   unit of work), as the chat's tool node would run it;
 - the whole chat turn: `Agent.send` through the LangGraph graph (offline model parse -> approve node -> tool node in
   a worker thread with its own unit of work -> offline answer), checkpointed in the database checkpointer, all turns
@@ -84,9 +84,9 @@ async def _timed(*fns: Callable[[], Awaitable[object]]) -> list[list[float]]:
 
 
 def _bare(text: str, actor) -> Callable[[], Awaitable[object]]:
-    from agent.offline_parser import parse
+    from agent.offline.parser import parse
     from db.session import unit_of_work
-    from tools import contacts
+    from tools.contacts import records as contacts
 
     call = parse(text)[0]
 
@@ -102,7 +102,7 @@ def _bare(text: str, actor) -> Callable[[], Awaitable[object]]:
 
 
 async def _measure(actor) -> list[tuple[str, list[float], list[float]]]:
-    from agent.runner import open_agent
+    from agent.core.runner import open_agent
 
     rows = []
     async with open_agent() as agent:

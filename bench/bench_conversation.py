@@ -6,7 +6,7 @@ Measures `count(*)` of:
 - regex (issue 15, before migration 0009): `lower(city) ~ pattern` through db/fold.fold_match, a scan;
 - now: the same filters through db/filters.compile_filter, which ignores accents ("Montreal" finds "Montréal"):
   city compares the stored contacts.city_folded (ix_contacts_city_folded);
-- `resolve_contact(session, "jose martinez")` (tools/contact_lookup.py).
+- `resolve_contact(session, "jose martinez")` (tools/contacts/lookup.py).
 Data: its own database (PostgreSQL `mkt_bench_conversation` on MKT_BENCH_DATABASE_URL or
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres; SQLite in a temp folder), generated each run.
 Run: `python -m bench conversation [--quick]` (--quick: 20k contacts)."""
@@ -72,7 +72,7 @@ def _measure(label: str, engine: sa.Engine) -> None:
     from db.fold import fold_match
     from db.models import Contact
     from domain.filters import parse
-    from tools.contact_lookup import resolve_contact
+    from tools.contacts.lookup import resolve_contact
 
     def count(cond: sa.ColumnElement[bool]) -> Callable[[], int]:
         def run() -> int:

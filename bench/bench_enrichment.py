@@ -61,8 +61,8 @@ def _run(n: int) -> None:
     from integrations.fetcher import Fetcher
     from tests.fakes.server import serve_app
     from tests.fakes.site import site_app
-    from tools.enrichment_pipeline import Subject, run_pipeline
-    from tools.enrichment_sources import SessionCache, Sources
+    from tools.enrichment.pipeline import Subject, run_pipeline
+    from tools.enrichment.sources import SessionCache, Sources
 
     def resolver(host: str, port: int) -> list[str]:
         if host != "acme.test":

@@ -118,7 +118,7 @@ def _child(url: str, paths: list[str], mode: str) -> None:
     start_self = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = start_self.ru_utime + start_self.ru_stime
     if mode == "import":
-        from tools.imports import run_import
+        from tools.imports.importer import run_import
         from tools.users import Actor
 
         started = time.perf_counter()
@@ -130,7 +130,7 @@ def _child(url: str, paths: list[str], mode: str) -> None:
         rows_list = _normalised(paths)
         rows, elapsed = len(rows_list), _floor(engine, rows_list)
     if mode == "import":
-        from tools.import_worker import _close_shared
+        from tools.imports.worker import _close_shared
 
         _close_shared()  # the kept worker pool: its processes are counted below once they have ended
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -141,9 +141,9 @@ def _child(url: str, paths: list[str], mode: str) -> None:
 
 def _normalised(paths: list[str]) -> list[dict]:
     from domain.imports import build_plan, normalise_row, propose_mapping
-    from tools.csv_files import detect_format, read_records
-    from tools.import_batch import FileDedup
-    from tools.import_wire import pack, unpack
+    from tools.imports.batch import FileDedup
+    from tools.imports.csv_files import detect_format, read_records
+    from tools.imports.wire import pack, unpack
 
     out = []
     dedup = FileDedup()
@@ -238,8 +238,8 @@ def python_only(total: int) -> None:
     """CPU time of the per-row Python work alone (normalise + pack, as a worker does, and the file de-dup of the
     importing process), no database: steadier than wall-clock figures on a busy machine. Best of 3 per file."""
     from domain.imports import build_plan, normalise_records, propose_mapping
-    from tools.import_batch import FileDedup
-    from tools.import_wire import pack
+    from tools.imports.batch import FileDedup
+    from tools.imports.wire import pack
 
     spent = 0.0
     for n, key in enumerate(HEADERS):

@@ -196,7 +196,7 @@ def measure_filters(engine: sa.Engine, repeat: int) -> list[str]:
     from db.session import session_factory
     from domain.filters import parse
     from domain.roles import Role
-    from tools.contacts import ContactView, count_contacts
+    from tools.contacts.records import ContactView, count_contacts
     from tools.users import Actor
 
     actor, Session = Actor("bench@example.com", Role.MARKETER), session_factory(engine)
@@ -241,8 +241,8 @@ SELECT * FROM contact_events WHERE contact_id = :id ORDER BY occurred_at DESC LI
 def measure_card(engine: sa.Engine, repeat: int) -> list[str]:
     from db.session import session_factory
     from domain.roles import Role
-    from tools.contact_card import contact_card
-    from tools.timeline import contact_history
+    from tools.contacts.card import contact_card
+    from tools.contacts.timeline import contact_history
     from tools.users import Actor
 
     actor, Session = Actor("bench@example.com", Role.MARKETER), session_factory(engine)
@@ -285,7 +285,7 @@ FROM aud"""
 def measure_preview(engine: sa.Engine) -> list[str]:
     from db.session import session_factory
     from domain.roles import Role
-    from tools.campaigns import draft_campaign, preview_campaign
+    from tools.campaigns.lifecycle import draft_campaign, preview_campaign
     from tools.users import Actor
 
     actor, Session = Actor("bench@example.com", Role.MARKETER), session_factory(engine)

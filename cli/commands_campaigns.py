@@ -1,5 +1,5 @@
 """`mkt campaigns in-doubt CAMPAIGN [--check-again | --resend-anyway --yes]`: a campaign's sends in doubt (request
-sent, answer lost, not found at the provider), and the two ways out (tools/campaign_doubt.py)."""
+sent, answer lost, not found at the provider), and the two ways out (tools/campaigns/doubt.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def in_doubt(args: argparse.Namespace) -> int:
     from db.session import unit_of_work
-    from tools import campaign_doubt as doubt
+    from tools.campaigns import doubt
     from tools.users import Actor
 
     actor = Actor.system("cli")

@@ -30,7 +30,7 @@ def _actor(email: str | None) -> Actor:
         return Actor(email="cli", role="admin")  # type: ignore[arg-type]
     import sqlalchemy as sa
 
-    from agent.context import actor_from
+    from agent.core.context import actor_from
     from db.models import User
     from db.session import unit_of_work
 
@@ -52,8 +52,8 @@ def _ask(question: str, auto_yes: bool) -> str:
 
 def _show(result) -> bool:
     """Print a turn; True when something failed, was refused or cancelled."""
-    from agent.offline_model import NOT_UNDERSTOOD_PREFIX
-    from agent.render import already_said, display_markdown
+    from agent.core.render import already_said, display_markdown
+    from agent.offline.model import NOT_UNDERSTOOD_PREFIX
 
     failed = False
     shown = []
@@ -76,7 +76,7 @@ def local_file(text: str, quiet: bool = False) -> str:
     import re
     from pathlib import Path
 
-    from agent.uploads import keep
+    from agent.ui.uploads import keep
 
     m = re.match(r"^(import (?:the )?(?:file |csv )?)(\S+)(.*)$", text, re.I)
     if not m or not Path(m.group(2)).expanduser().is_file():
@@ -88,7 +88,7 @@ def local_file(text: str, quiet: bool = False) -> str:
 
 
 async def _turn(agent, text: str | None, thread: str, actor: Actor, auto_yes: bool) -> bool:
-    from agent.render import approval_markdown
+    from agent.core.render import approval_markdown
 
     text = local_file(text) if text else text
     result = await agent.send(text, thread_id=thread, actor=actor) if text is not None else None
@@ -105,7 +105,7 @@ async def _turn(agent, text: str | None, thread: str, actor: Actor, auto_yes: bo
 
 async def _json_turn(agent, text: str, thread: str, actor: Actor, auto_yes: bool) -> int:
     """One message, printed as one JSON object; exit 1 when something failed or was not understood."""
-    from agent.offline_model import NOT_UNDERSTOOD_PREFIX
+    from agent.offline.model import NOT_UNDERSTOOD_PREFIX
 
     result = await agent.send(local_file(text, quiet=True), thread_id=thread, actor=actor)
     calls, results = list(result.tool_calls), list(result.tool_results)
@@ -121,8 +121,8 @@ async def _json_turn(agent, text: str, thread: str, actor: Actor, auto_yes: bool
 
 
 async def _loop(args: argparse.Namespace, actor: Actor) -> int:
-    from agent.runner import open_agent
-    from agent.welcome import help_text
+    from agent.core.runner import open_agent
+    from agent.offline.help import help_text
     from settings import get_settings
 
     thread = args.thread or f"cli-{uuid.uuid4()}"

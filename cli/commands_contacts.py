@@ -43,7 +43,7 @@ def _existing(path: str) -> Path:
 
 def import_file(args: argparse.Namespace) -> int:
     from domain.imports import parse_map_args
-    from tools.imports import inspect_csv, run_import
+    from tools.imports.importer import inspect_csv, run_import
     from tools.users import Actor
 
     path = _existing(args.file)
@@ -83,7 +83,7 @@ def import_file(args: argparse.Namespace) -> int:
 
 def export_file(args: argparse.Namespace) -> int:
     from db.session import unit_of_work
-    from tools.contacts import export_contacts
+    from tools.contacts.records import export_contacts
     from tools.users import Actor
 
     bar = Progress("export", "contacts")
@@ -96,7 +96,7 @@ def export_file(args: argparse.Namespace) -> int:
 
 def errors_file(args: argparse.Namespace) -> int:
     from db.session import unit_of_work
-    from tools.imports import export_import_errors
+    from tools.imports.importer import export_import_errors
     from tools.users import Actor
 
     with unit_of_work() as uow:

@@ -1,6 +1,6 @@
 """`mkt eval chat`: score the conversation corpus (tests/conversations/*.yaml) on the offline model, or on any
 OpenAI-compatible server with --base-url/--model, and print right / clarified / not understood / WRONG per
-capability. Nothing is executed: each utterance gets the model's first answer only (agent/chat_eval.py).
+capability. Nothing is executed: each utterance gets the model's first answer only (agent/core/chat_eval.py).
 Exit 0 when the bar of issue 15 is met (0 WRONG, >= 90% right or clarified, every capability >= 80%), else 1."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _model(args: argparse.Namespace):
     if not args.base_url:
-        from agent.offline_model import OfflineChatModel
+        from agent.offline.model import OfflineChatModel
 
         return OfflineChatModel(), "offline model"
     from integrations.llm import chat_model
@@ -38,7 +38,7 @@ def _model(args: argparse.Namespace):
 
 
 def eval_chat(args: argparse.Namespace) -> int:
-    from agent.chat_eval import CORPUS_DIR, load_corpus, score
+    from agent.core.chat_eval import CORPUS_DIR, load_corpus, score
     from cli.commands_run import ensure_schema
     from settings import get_settings
 

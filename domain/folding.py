@@ -42,7 +42,7 @@ def sql_fold(text: str | None) -> str | None:
 
 
 # Contact fields that filters compare folded through a stored copy (db.models.contacts: <field>_folded, indexed):
-# field -> its folded column. The import's workers fold them too (tools.import_wire), so this stays pure.
+# field -> its folded column. The import's workers fold them too (tools.imports.wire), so this stays pure.
 FOLDED_FIELDS = {"city": "city_folded", "region": "region_folded", "company": "company_folded"}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from agent.context import actor_from
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.runner import open_agent
 
 MARKETER = actor_from("marketer@example.com", "marketer")
 

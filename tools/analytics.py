@@ -26,7 +26,7 @@ from domain import analytics as rules
 from domain.csv_safety import safe_row
 from domain.roles import Permission, require
 from settings import get_settings
-from tools.analytics_campaigns import CampaignReport, VariantFunnel, campaign_report
+from tools.campaigns.report import CampaignReport, VariantFunnel, campaign_report
 from tools.users import Actor
 
 __all__ = ["AnalyticsReport", "CampaignReport", "DayRow", "RefreshResult", "VariantFunnel", "analytics_report",

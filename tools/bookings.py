@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from db.models import CalendarBooking, Contact, WebhookEvent, utcnow
 from domain.contacts import normalise_email
 from tools import outbound
-from tools.attribution import campaign_by_reference, last_campaign_touch, stop_follow_ups
-from tools.contacts import get_or_create
+from tools.campaigns.attribution import campaign_by_reference, last_campaign_touch, stop_follow_ups
+from tools.contacts.records import get_or_create
 from tools.sequences import exits as sequence_exits
 
 STATUS = {"BOOKING_CREATED": "accepted", "BOOKING_RESCHEDULED": "accepted", "BOOKING_CANCELLED": "cancelled",

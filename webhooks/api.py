@@ -28,9 +28,9 @@ from db.filters import compile_filter
 from db.models import Contact
 from domain.filters import parse
 from domain.roles import PermissionDenied, Role
-from tools.enrichment import request_enrichment
-from tools.imports import import_rows
-from tools.timeline import contact_history
+from tools.contacts.timeline import contact_history
+from tools.enrichment.review import request_enrichment
+from tools.imports.importer import import_rows
 from webhooks.api_hooks import router as hooks_router
 from webhooks.api_models import (
     MAX_BATCH,

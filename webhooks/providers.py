@@ -8,7 +8,7 @@
 - GET /unsubscribe/{token}: a confirmation page (mail scanners follow GET links, so GET changes nothing);
   POST /unsubscribe/{token}: opt out at once (RFC 8058 one-click sends `List-Unsubscribe=One-Click`).
 
-Verified events go to the webhook inbox (stored once, processed by tools/deliveries.py after commit)."""
+Verified events go to the webhook inbox (stored once, processed by tools/campaigns/deliveries.py after commit)."""
 
 from __future__ import annotations
 
@@ -117,8 +117,8 @@ def _unsubscribe(token: str, apply: bool) -> str | None:
     from db.models import MarketingActivity
     from db.session import unit_of_work
     from domain.campaigns import verify_token
-    from tools.campaign_sending import unsubscribe_secret
-    from tools.optouts import opt_out
+    from tools.campaigns.sending import unsubscribe_secret
+    from tools.contacts.optouts import opt_out
 
     activity_id = verify_token(unsubscribe_secret(), token)
     if activity_id is None:

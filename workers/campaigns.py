@@ -21,9 +21,9 @@ from db.models import Campaign, Contact, MarketingActivity, utcnow
 from db.session import unit_of_work
 from integrations import sentdm
 from settings import get_settings
-from tools import campaign_sending as sending
-from tools import campaign_ticks
-from tools import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
+from tools.campaigns import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
+from tools.campaigns import sending
+from tools.campaigns import ticks as campaign_ticks
 from tools.sender import apply_stored
 from workers import broker as _broker  # noqa: F401  (sets the broker first)
 from workers.scheduler import periodic
@@ -51,7 +51,7 @@ def _enqueue_processing(event_ids: list[int]) -> None:
 
 
 def mark_requested(ids: list[int]) -> set[int]:
-    """Commit the requested mark of these rows right before their provider call (see tools/campaign_sending.py);
+    """Commit the requested mark of these rows right before their provider call (see tools/campaigns/sending.py);
     returns the ids this worker may send."""
     with unit_of_work() as uow:
         return set(sending.mark_requested(uow.session, ids, clock()))
@@ -257,7 +257,7 @@ def run_tick(now: datetime | None = None) -> dict[int, list[int]]:
     """One campaign tick (`now`: its clock, default `clock()`; tests freeze it); enqueues what it frees."""
     import sqlalchemy as sa
 
-    from tools.campaigns import enqueue_after_commit
+    from tools.campaigns.lifecycle import enqueue_after_commit
 
     with unit_of_work() as uow:
         todo = campaign_ticks.tick(uow.session, now or clock())
@@ -276,7 +276,7 @@ INDEXING_SECONDS = 30.0  # Postmark's outbound search may lag a send by this muc
 def reconcile_unknown_email(limit: int = 100) -> dict[str, int]:
     """Email sends in doubt ("unknown"): ask Postmark for a message carrying our activity id in its Metadata.
     Found -> sent (with its MessageID). Not found although requested more than INDEXING_SECONDS ago -> left
-    "unknown" with error_code "review" for a person to decide (tools/campaign_doubt.py: check again, or resend
+    "unknown" with error_code "review" for a person to decide (tools/campaigns/doubt.py: check again, or resend
     anyway); not found sooner -> looked up again on the next tick. Never resent blindly."""
     import sqlalchemy as sa
 
@@ -324,8 +324,8 @@ def _record_reconciliation(found: dict[int, str | None]) -> dict[str, int]:
 
 
 def run_pickup(now: datetime | None = None) -> dict[int, list[int]]:
-    """Enqueue the queued rows of running campaigns nobody is working on (tools/campaign_ticks.pickup)."""
-    from tools.campaigns import enqueue_after_commit
+    """Enqueue the queued rows of running campaigns nobody is working on (tools/campaigns/ticks.pickup)."""
+    from tools.campaigns.lifecycle import enqueue_after_commit
 
     with unit_of_work() as uow:
         todo = campaign_ticks.pickup(uow.session, now or utcnow())

@@ -21,7 +21,7 @@ from db.session import unit_of_work
 from integrations.errors import PermanentError, RetryableError
 from integrations.fetcher import Fetcher
 from settings import get_settings
-from tools.enrichment_jobs import (
+from tools.enrichment.jobs import (
     build_extractor,
     build_sources,
     claim_job,
@@ -30,8 +30,8 @@ from tools.enrichment_jobs import (
     model_tokens,
     stalled_jobs,
 )
-from tools.enrichment_pipeline import run_pipeline
-from tools.enrichment_sources import SessionCache
+from tools.enrichment.pipeline import run_pipeline
+from tools.enrichment.sources import SessionCache
 from workers import broker as _broker  # noqa: F401
 from workers import send_rate
 from workers.scheduler import periodic, resend

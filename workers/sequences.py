@@ -10,7 +10,7 @@ from datetime import datetime
 import dramatiq
 
 from db.session import unit_of_work
-from tools.campaigns import enqueue_after_commit
+from tools.campaigns.lifecycle import enqueue_after_commit
 from tools.sequences import engine
 from workers import broker as _broker  # noqa: F401  (sets the broker first)
 from workers.scheduler import periodic

@@ -8,7 +8,9 @@ import dramatiq
 
 from db.models import WebhookEvent, utcnow
 from db.session import unit_of_work
-from tools import bookings, conversations, deliveries
+from tools import bookings
+from tools.campaigns import deliveries
+from tools.inbox import conversations
 from tools.webhook_events import Processor, process_event
 from workers import broker as _broker  # noqa: F401
 

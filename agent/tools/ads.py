@@ -10,7 +10,7 @@ from pydantic import Field
 from agent.tools.common import Args, FilterField, data_text, money, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import ads
+from tools.ads import drafts as ads
 
 
 class DraftArgs(Args):

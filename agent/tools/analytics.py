@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from agent import charts
+from agent.core import charts
 from agent.tools.common import Args, message, money
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
@@ -37,7 +37,7 @@ def _labels(session, a: PeriodArgs) -> str:
     """What in the period was simulated (sandbox sends: their delivery and cost), and that sample data is apart."""
     from domain.analytics import day_bounds
     from settings import get_settings
-    from tools.campaign_views import simulated_sends
+    from tools.campaigns.views import simulated_sends
 
     zone = get_settings().account_timezone
     n, cost = simulated_sends(session, day_bounds(a.start, zone)[0], day_bounds(a.end, zone)[1])
@@ -47,7 +47,7 @@ def _labels(session, a: PeriodArgs) -> str:
 
 
 def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:
-    from tools.campaign_views import campaign_simulated_sends
+    from tools.campaigns.views import campaign_simulated_sends
 
     report = analytics.campaign_report(session, actor, a.ref)
     display = charts.campaign_display(report, a.chart) if charts else message(report.summary())

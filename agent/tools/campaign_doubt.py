@@ -1,4 +1,4 @@
-"""Sends in doubt (tools/campaign_doubt.py): list them, check them again at the provider, resend them anyway
+"""Sends in doubt (tools/campaigns/doubt.py): list them, check them again at the provider, resend them anyway
 (Approve, with the risk stated: a person may get the message twice)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pydantic import Field
 from agent.tools.common import Args, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import campaign_doubt as doubt
+from tools.campaigns import doubt
 
 
 class DoubtArgs(Args):

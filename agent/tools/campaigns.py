@@ -7,11 +7,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agent.render import reason_words
+from agent.core.render import reason_words
 from agent.tools.common import Args, FilterField, data_text, message, money, next_steps, plain, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import campaigns
+from tools.campaigns import lifecycle as campaigns
 
 
 class DraftArgs(Args):
@@ -85,8 +85,7 @@ def _preview(session, actor, a: RefArgs) -> ToolOutput:
 
 
 def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
-    if hasattr(campaigns, "check_launch"):  # what would fail after Approve is said now, with how to fix it
-        campaigns.check_launch(session, actor, a.ref)
+    campaigns.check_launch(session, actor, a.ref)  # what would fail after Approve is said now, with how to fix it
     p = campaigns.preview_campaign(session, actor, a.ref)
     return {"title": f"Launch campaign '{p.name}' ({p.channel})", "action": f"send {p.channel} now",
             "who": f"{p.eligible} eligible of an audience of {p.audience}", "count": p.eligible,

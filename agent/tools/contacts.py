@@ -18,7 +18,7 @@ from agent.tools.common import (
 )
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission, require
-from tools import contacts
+from tools.contacts import records as contacts
 
 
 class QueryArgs(Args):
@@ -136,7 +136,7 @@ def _address_of(session, channel: str, ref: str) -> str:
     """The address to opt out: `ref` itself when it is one, else the phone/email of the contact it names."""
     import re
 
-    from tools.contact_lookup import resolve_contact
+    from tools.contacts.lookup import resolve_contact
 
     if "@" in ref or re.fullmatch(r"\+?[\d\s().-]{7,}", ref.strip()):
         return ref
@@ -153,7 +153,7 @@ def _address_of(session, channel: str, ref: str) -> str:
 
 def _opt(direction: str):
     def run(session, actor, a: OptArgs) -> ToolOutput:
-        from tools import optouts
+        from tools.contacts import optouts
 
         require(actor.role, Permission.CONTACTS_WRITE, f"opt {direction} an address")
         address = _address_of(session, a.channel, a.address)

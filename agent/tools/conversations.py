@@ -9,7 +9,7 @@ from pydantic import Field
 from agent.tools.common import Args, message
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import conversations
+from tools.inbox import conversations
 
 Channel = Literal["sms", "whatsapp", "email", "facebook", "instagram", "telegram", "web", "api"]
 
@@ -21,7 +21,7 @@ class ReplyArgs(Args):
 
 
 def _summary(session, actor, a: ReplyArgs) -> dict[str, Any]:
-    from tools.contacts import resolve_contact
+    from tools.contacts.records import resolve_contact
 
     contact = resolve_contact(session, a.contact_ref)
     if hasattr(conversations, "_latest_conversation") and conversations._latest_conversation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.render import plural
+from agent.core.render import plural
 from agent.tools.common import NoArgs, message, next_steps
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission

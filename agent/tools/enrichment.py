@@ -10,7 +10,8 @@ from pydantic import Field
 from agent.tools.common import Args, FilterField, NoArgs, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import contacts, enrichment
+from tools.contacts import records as contacts
+from tools.enrichment import review as enrichment
 
 
 class EnrichArgs(Args):
@@ -109,7 +110,7 @@ def _failures(session, limit: int = 10) -> list[tuple[str, str]]:
     """(contact, reason in words) of the latest failed enrichment jobs."""
     import sqlalchemy as sa
 
-    from agent.render import cell
+    from agent.core.render import cell
     from db.models import Contact, EnrichmentJob
 
     rows = session.execute(sa.select(Contact, EnrichmentJob.error).join(Contact, Contact.id == EnrichmentJob.contact_id)

@@ -1,14 +1,15 @@
 """Import tools for the model: the rejected rows of an import (file text: data only). The upload itself goes
-through the chat's own flow (agent/chat_import.py: mapping shown, confirmed, progress, report file)."""
+through the chat's own flow (agent/ui/chat_import.py: mapping shown, confirmed, progress, report file)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
+from agent.core.render import field_label
 from agent.tools.common import Args, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import imports
+from tools.imports import importer as imports
 
 
 class ErrorsArgs(Args):
@@ -53,7 +54,6 @@ def uploaded(name: str):
 def _import_summary(session, actor, a: ImportArgs) -> dict:
     path = uploaded(a.file)
     preview = imports.inspect_csv(path)
-    from agent.chat_import import field_label
 
     mapping = ", ".join(f"{col} → {field_label(field)}" for col, field in preview.mapping.items())
     return {"title": f"Import {a.file}", "action": f"create or update contacts (policy {a.policy})",

@@ -1,5 +1,5 @@
 """Merge two contact records of one person ("merge contact A into B"): an approval card shows both contacts, what
-moves, the fields B gets and the opt-outs B ends with; Approve runs tools.merge.merge_contacts."""
+moves, the fields B gets and the opt-outs B ends with; Approve runs tools.contacts.merge.merge_contacts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import Field
 from agent.tools.common import Args, message, next_steps
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import merge as merging
+from tools.contacts import merge as merging
 
 _TABLES = {"marketing_activities": "campaign messages", "conversation_messages": "conversation messages",
            "calendar_bookings": "bookings", "enrichment_queue": "enrichment jobs", "contact_events": "history entries"}

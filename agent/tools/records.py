@@ -8,13 +8,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from agent.render import cell, markdown_table, plural, whole
+from agent.core.render import cell, markdown_table, plural, whole
 from agent.tools.common import Args, NoArgs, data_text, money, next_steps, plain
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import campaign_views as cv
-from tools import contact_card as cc
-from tools import inbox
+from tools.campaigns import views as cv
+from tools.contacts import card as cc
+from tools.inbox import views as inbox
 
 
 class ContactArgs(Args):
@@ -147,7 +147,7 @@ def _list_campaigns(session, actor, a: CampaignListArgs) -> ToolOutput:
 
 
 def _open_campaign(session, actor, a: CampaignArgs) -> ToolOutput:
-    from agent import charts
+    from agent.core import charts
 
     card = cv.campaign_card(session, actor, a.campaign)
     display = charts.campaign_display(card.report, "funnel")

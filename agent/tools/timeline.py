@@ -8,7 +8,7 @@ from pydantic import Field
 from agent.tools.common import Args, data_text, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
-from tools import timeline
+from tools.contacts import timeline
 
 
 class HistoryArgs(Args):

@@ -16,7 +16,7 @@ from domain.folding import fold_key
 # that "city = Montreal" is an index look-up: column -> its folded column. Every write path keeps them in step: ORM
 # attribute sets (Contact.validates below), Core inserts that leave them out (the column default), and the paths
 # that bypass both, which add `folded_values(...)` themselves (the import's bulk update) or fold in the COPY text
-# (tools.import_wire).
+# (tools.imports.wire).
 
 
 def folded_values(values: dict[str, Any]) -> dict[str, str | None]:

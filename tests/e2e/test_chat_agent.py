@@ -160,7 +160,7 @@ def sample_count() -> int:
 
 def thread_rows(thread_id: str) -> tuple[list[str], int]:
     """The thread's owner and its number of steps in Chainlit's own tables (kept apart from ours)."""
-    from agent.datalayer import sync_engine
+    from agent.ui.datalayer import sync_engine
     from settings import get_settings
 
     engine = sync_engine(get_settings())

@@ -11,7 +11,7 @@ from domain.roles import Role
 from integrations.errors import PermanentError
 from integrations.fetcher import Fetcher
 from tests.factories import create_contact
-from tools.enrichment import request_enrichment
+from tools.enrichment.review import request_enrichment
 from tools.users import Actor
 from workers.enrichment import run_job
 

@@ -12,7 +12,7 @@ from settings import reset_settings
 from tests.factories import create_contact
 from tests.fakes.openai import FakeOpenAI, Reply
 from tests.fakes.server import serve_app
-from tools.ads import draft_ads
+from tools.ads.drafts import draft_ads
 from tools.users import Actor
 
 MARKETER = Actor("marketer@example.com", Role.MARKETER)

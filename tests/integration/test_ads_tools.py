@@ -13,9 +13,9 @@ from domain.ads import validate_variant
 from domain.ads_segment import build_profile
 from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
-from tools.ads import AdError, ad_report, draft_ads, find_ad, get_ad, list_ads, record_ad_metrics, update_ad
-from tools.ads_audience import segment_profile
-from tools.ads_csv import GOOGLE_COLUMNS, export_ads, import_ad_metrics
+from tools.ads.audience import segment_profile
+from tools.ads.bulk_csv import GOOGLE_COLUMNS, export_ads, import_ad_metrics
+from tools.ads.drafts import AdError, ad_report, draft_ads, find_ad, get_ad, list_ads, record_ad_metrics, update_ad
 from tools.users import Actor
 
 MARKETER = Actor("marketer@example.com", Role.MARKETER)

@@ -8,8 +8,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from agent.context import actor_from
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.runner import open_agent
 from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity
 from db.session import unit_of_work
 from tests.clock import daytime_zone

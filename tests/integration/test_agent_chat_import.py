@@ -7,8 +7,8 @@ import asyncio
 import csv
 import re
 
-from agent.chat_import import ProgressReporter, error_report
-from tools.imports import FIRST_ERRORS, run_import
+from agent.ui.chat_import import ProgressReporter, error_report
+from tools.imports.importer import FIRST_ERRORS, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -69,8 +69,8 @@ def test_the_progress_shows_the_percentage_from_the_import(db, tmp_path):
 
 
 def test_the_mapping_card_says_what_a_consent_column_does(tmp_path):
-    from agent.chat_import import preview_markdown
-    from tools.imports import inspect_csv
+    from agent.ui.chat_import import preview_markdown
+    from tools.imports.importer import inspect_csv
 
     path = tmp_path / "leads.csv"
     path.write_text("Courriel,Marketing OK?,Do Not Call\njane@acme.com,no,\n", encoding="utf-8")

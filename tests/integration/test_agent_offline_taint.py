@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from agent.graph import FROM_USER_WORDS, make_agent_node
+from agent.core.graph import FROM_USER_WORDS, make_agent_node
 from db.models import Campaign
 from db.session import unit_of_work
 from tests.agent_support import chat

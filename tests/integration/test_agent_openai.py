@@ -10,8 +10,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from agent.context import actor_from
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.runner import open_agent
 from db.models import Contact
 from db.session import unit_of_work
 from integrations.llm import chat_model

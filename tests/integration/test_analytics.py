@@ -201,7 +201,7 @@ def test_random_histories_refreshed_along_the_way_match_a_rebuild(db, new_york, 
                 elif roll < 0.7 and activity_ids:
                     a = s.get(MarketingActivity, rng.choice(activity_ids))
                     step = rng.choice(["delivered_at", "opened_at", "clicked_at", "failed_at"])
-                    if getattr(a, step) is None:  # like tools.deliveries.advance: a step's time is set once
+                    if getattr(a, step) is None:  # like tools.campaigns.deliveries.advance: a step's time is set once
                         setattr(a, step, a.sent_at + timedelta(hours=rng.randint(0, 72)))
                         a.status = {"failed_at": rng.choice(["failed", "bounced"])}.get(step, step.removesuffix("_at"))
                 elif roll < 0.8:

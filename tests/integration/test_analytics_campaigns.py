@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from agent import charts
+from agent.core import charts
 from db.session import unit_of_work
 from tests.analytics_factories import (
     at,
@@ -18,7 +18,7 @@ from tests.analytics_factories import (
     create_message,
 )
 from tools import analytics
-from tools.campaign_lookup import CampaignNotFound
+from tools.campaigns.lookup import CampaignNotFound
 from tools.users import Actor
 
 MARKETER = Actor("m@example.com", "marketer")

@@ -15,9 +15,9 @@ from tests.fakes import calcom as cal
 from tests.fakes import chatwoot as cw
 from tests.integration.companion import drain
 from tools import analytics
-from tools.contacts import update_contact
-from tools.imports import import_rows
-from tools.timeline import contact_history
+from tools.contacts.records import update_contact
+from tools.contacts.timeline import contact_history
+from tools.imports.importer import import_rows
 from tools.users import Actor
 from tools.webhook_events import store_event
 
@@ -90,7 +90,7 @@ def test_a_campaign_sent_through_the_postmark_fake_lands_in_numbers_report_and_t
     from tests.integration.campaign_support import MARKETER as SENDER
     from tests.integration.campaign_support import drain as drain_queue
     from tests.integration.campaign_support import fakes, people, running_worker
-    from tools import campaigns as tc
+    from tools.campaigns import lifecycle as tc
 
     with fakes(monkeypatch, postmark=FakePostmark(inactive={"p2@example.com"})), running_worker():
         ids = people(3)

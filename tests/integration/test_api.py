@@ -199,7 +199,7 @@ def test_openapi_and_routes_work_inside_chainlits_own_app(db):
 
     from webhooks.app import mount_on
 
-    mount_on(chainlit_app)  # what agent/chat.py does when `mkt serve` starts
+    mount_on(chainlit_app)  # what agent/ui/chat.py does when `mkt serve` starts
     c = TestClient(chainlit_app)
     assert "/webhooks/chatwoot" in c.get("/api/openapi.json").json()["paths"]
     assert c.get("/api/docs").status_code == 200

@@ -1,4 +1,4 @@
-"""A preview and a launch take the audience in chunks (tools/campaign_audience.py, so memory does not grow with
+"""A preview and a launch take the audience in chunks (tools/campaigns/audience.py, so memory does not grow with
 the audience): with chunks of 2 contacts they give exactly what one chunk gives, including one message per address
 when the two contacts sharing a phone fall in different chunks, and a relaunch-safe outbox."""
 
@@ -12,8 +12,8 @@ from db.models import MarketingActivity
 from tests.clock import daytime_zone
 from tests.factories import create_contact
 from tests.integration.campaign_support import MARKETER
-from tools import campaign_audience
-from tools import campaigns as tc
+from tools.campaigns import audience as campaign_audience
+from tools.campaigns import lifecycle as tc
 
 NOW = datetime.now(UTC)
 PHONES = ["+15125550100", "+15125550111", "+15125550122", "+15125550100", "+15125550133", "+15125550111",

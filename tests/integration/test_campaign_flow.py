@@ -11,8 +11,8 @@ from domain.roles import PermissionDenied
 from tests.factories import create_contact
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, REVIEWER, configure, drain, fakes, people, running_worker
-from tools import campaigns as tc
-from tools.optouts import opt_out
+from tools.campaigns import lifecycle as tc
+from tools.contacts.optouts import opt_out
 
 
 def activities(campaign_id):

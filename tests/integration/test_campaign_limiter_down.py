@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from db.models import MarketingActivity
 from db.session import unit_of_work
 from tests.integration.campaign_support import MARKETER, fakes, people
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
 from workers import campaigns as wc
 
 

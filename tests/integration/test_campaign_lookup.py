@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from db.models import Campaign
-from tools.analytics_campaigns import campaign_report
-from tools.campaign_lookup import CampaignNotFound, find_campaign
-from tools.campaigns import CampaignError, campaign_status
+from tools.campaigns.lifecycle import CampaignError, campaign_status
+from tools.campaigns.lookup import CampaignNotFound, find_campaign
+from tools.campaigns.report import campaign_report
 from tools.users import Actor
 
 ADMIN = Actor(email="admin@example.com", role="admin")

@@ -20,8 +20,8 @@ from tests.integration.campaign_support import (
     running_worker,
     zone_at,
 )
-from tools import campaign_sending
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
+from tools.campaigns import sending as campaign_sending
 from workers import campaigns as workers_campaigns
 from workers.campaigns import run_tick
 

@@ -1,4 +1,4 @@
-"""Frequency caps re-checked when a batch is claimed (tools/campaign_sending.py: begin_batch).
+"""Frequency caps re-checked when a batch is claimed (tools/campaigns/sending.py: begin_batch).
 
 Launch checks the caps (domain/send_rules.py) against what was sent before; two campaigns launched at about the
 same time to the same contacts both pass that check, since neither has sent yet. With a cap of 1 SMS per contact
@@ -24,8 +24,8 @@ from db.session import get_engine, session_factory, unit_of_work
 from domain.send_rules import REASONS
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker, zone_at
-from tools import campaign_sending as sending
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
+from tools.campaigns import sending
 from workers.campaigns import run_tick, send_and_record
 
 

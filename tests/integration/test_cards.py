@@ -1,5 +1,5 @@
 """Approval cards never block: a message typed while one waits either answers it or runs beside it, and says
-which (agent/cards.py, through the real graph with the offline model)."""
+which (agent/ui/cards.py, through the real graph with the offline model)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from agent.cards import aside, card_answer, turn
-from agent.context import actor_from
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.runner import open_agent
+from agent.ui.cards import aside, card_answer, turn
 from db.models import Campaign, MarketingActivity
 from db.session import unit_of_work
 from tests.factories import create_contact

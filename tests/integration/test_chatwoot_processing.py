@@ -12,7 +12,7 @@ from db.session import unit_of_work
 from tests.factories import create_contact
 from tests.fakes import chatwoot as cw
 from tests.integration.companion import count, drain
-from tools.conversations import channel_of, message_type
+from tools.inbox.conversations import channel_of, message_type
 from tools.webhook_events import store_event
 
 CHANNELS = [("Channel::Sms", "sms"), ("Channel::TwilioSms", "sms"), ("Channel::Email", "email"),

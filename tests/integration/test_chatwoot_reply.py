@@ -14,8 +14,8 @@ from integrations.errors import PermanentError, RetryableError
 from tests.fakes import chatwoot as cw
 from tests.fakes.server import serve_app
 from tests.integration.companion import drain
-from tools.contacts import AmbiguousContact
-from tools.conversations import ConversationError, reply_to_conversation
+from tools.contacts.records import AmbiguousContact
+from tools.inbox.conversations import ConversationError, reply_to_conversation
 from tools.users import Actor
 from tools.webhook_events import store_event
 

@@ -1,13 +1,13 @@
 """resolve_contact: a contact named the way people type it (name with or without accents, email, any phone
-format, #id), "which one?" when several match, a reason when none does; tools.contacts.resolve_contact agrees."""
+format, #id), "which one?" when several match, a reason when none does; tools.contacts.records.resolve_contact agrees."""
 
 import pytest
 
 from domain.folding import fold
 from tests.factories import create_contact
-from tools.contact_lookup import resolve_contact
-from tools.contacts import AmbiguousContact, ContactNotFound
-from tools.contacts import resolve_contact as strict
+from tools.contacts.lookup import resolve_contact
+from tools.contacts.records import AmbiguousContact, ContactNotFound
+from tools.contacts.records import resolve_contact as strict
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_the_opt_out_tool_takes_a_contact_name(session, people):
     ({"field": "city", "op": "eq", "value": "Mont.eal"}, set()),  # no regex leaks from a value
 ])
 def test_filters_ignore_accents_and_case_on_names_cities_regions_companies(session, flt, expected):
-    from tools.contacts import query_contacts
+    from tools.contacts.records import query_contacts
     from tools.users import Actor
 
     for key, first, last, city, region, company in (
@@ -110,7 +110,7 @@ def test_filters_ignore_accents_and_case_on_names_cities_regions_companies(sessi
 
 def test_tags_are_stored_folded_and_match_however_they_are_typed(session):
     from domain.imports import normalise_tags
-    from tools.contacts import bulk_update, query_contacts, update_contact
+    from tools.contacts.records import bulk_update, query_contacts, update_contact
     from tools.users import Actor
 
     actor = Actor("m@example.com", "marketer")

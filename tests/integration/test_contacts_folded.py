@@ -10,8 +10,8 @@ from db.models import Contact
 from domain.filters import parse
 from tests.factories import create_contact
 from tests.integration.test_migrations import _fresh_url
-from tools.contacts import bulk_update, update_contact
-from tools.imports import run_import
+from tools.contacts.records import bulk_update, update_contact
+from tools.imports.importer import run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")

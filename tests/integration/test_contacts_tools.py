@@ -10,7 +10,8 @@ from db.models import ContactEvent
 from domain.filters import FilterError
 from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
-from tools.contacts import (
+from tools.contacts.optouts import opt_out
+from tools.contacts.records import (
     AmbiguousContact,
     ContactNotFound,
     add_tags,
@@ -21,7 +22,6 @@ from tools.contacts import (
     remove_tags,
     update_contact,
 )
-from tools.optouts import opt_out
 from tools.users import Actor
 
 MARKETER = Actor("m@example.com", Role.MARKETER)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.chat_eval import CORPUS_DIR, Case, classify, load_corpus, score
-from agent.offline_model import OfflineChatModel
-from agent.welcome import EXAMPLES as HELP_EXAMPLES
+from agent.core.chat_eval import CORPUS_DIR, Case, classify, load_corpus, score
+from agent.offline.help import EXAMPLES as HELP_EXAMPLES
+from agent.offline.model import OfflineChatModel
 from tools.demo import load_sample_data
 from tools.users import Actor
 
@@ -96,8 +96,8 @@ def test_the_grammar_alone_scores_every_case_right_even_for_tools_not_landed_yet
     """The offline grammar on every case, record views included (their tools may land later): never WRONG."""
     from datetime import date
 
-    from agent.offline_filters import Vocabulary
-    from agent.offline_parser import understand
+    from agent.offline.filters import Vocabulary
+    from agent.offline.parser import understand
 
     tags = {"roofer", "plumber", "hvac", "electrician", "landscaper", "sample"}
     vocab = Vocabulary(tags=tags.__contains__, today=date.today())
@@ -118,8 +118,8 @@ def test_corpus_files_are_where_the_cli_reads_them():
 
 def scripted_from_corpus(cases: list[Case], wrong: dict[str, dict]):
     """A model server that answers each utterance as the corpus expects, except the `wrong` ones."""
-    from agent.chat_eval import _expected_args
-    from agent.offline_dates import today_in
+    from agent.core.chat_eval import _expected_args
+    from agent.offline.dates import today_in
     from settings import get_settings
     from tests.fakes.openai import Reply
 

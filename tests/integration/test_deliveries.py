@@ -13,8 +13,8 @@ from db.session import unit_of_work
 from tests.factories import create_contact
 from tests.fakes.sentdm import inbound_event, signed_webhook, status_event
 from tests.integration.campaign_support import configure, drain, running_worker
-from tools.campaign_sending import unsubscribe_url
-from tools.deliveries import advance
+from tools.campaigns.deliveries import advance
+from tools.campaigns.sending import unsubscribe_url
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"pm:pm-pass").decode()}
 
@@ -197,7 +197,7 @@ def test_unsubscribe_link_get_asks_and_post_opts_out(client):
 
 
 def test_a_delivery_webhook_that_beats_the_record_keeps_its_status_and_the_record_adds_id_and_cost(db, monkeypatch):
-    from tools.campaign_sending import Batch, Outgoing, Result, record_batch
+    from tools.campaigns.sending import Batch, Outgoing, Result, record_batch
     from tools.webhook_events import process_event, store_event
     from workers.webhooks import PROCESSORS
 
@@ -215,7 +215,7 @@ def test_a_delivery_webhook_that_beats_the_record_keeps_its_status_and_the_recor
 
 
 def test_a_sentdm_status_for_a_send_not_recorded_yet_is_retried_not_dropped(db, monkeypatch):
-    from tools.deliveries import NotRecordedYet
+    from tools.campaigns.deliveries import NotRecordedYet
     from tools.webhook_events import process_event, store_event
     from workers.webhooks import PROCESSORS
 

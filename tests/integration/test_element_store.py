@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from agent import element_store
-from agent.datalayer import data_layer
+from agent.ui import element_store
+from agent.ui.datalayer import data_layer
 from settings import get_settings
 
 
@@ -65,7 +65,7 @@ def test_threads_are_never_titled_say_or_empty(store):
 
     import sqlalchemy as sa
 
-    from agent.datalayer import ensure_tables, sync_engine
+    from agent.ui.datalayer import ensure_tables, sync_engine
 
     ensure_tables(get_settings())
     layer, thread = data_layer(get_settings()), str(uuid.uuid4())

@@ -17,7 +17,7 @@ from domain.email_render import template_source
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, POSTAL, drain, fakes, people, running_worker
 from tests.unit.test_email_render import tags
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
 
 BODY = """## Spring is here, {first_name|friend}
 

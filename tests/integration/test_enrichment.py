@@ -21,7 +21,7 @@ from tests.integration.enrichment_support import (
     queue,
     site_fetcher,
 )
-from tools.enrichment import (
+from tools.enrichment.review import (
     EnrichmentError,
     bulk_approve,
     bulk_approve_preview,

@@ -11,7 +11,7 @@ from tests.fakes.firecrawl import FakeFirecrawl
 from tests.fakes.server import serve_app
 from tests.fakes.site import pages
 from tests.integration.enrichment_support import REVIEWER, add_contact, enrich, hold_messages, job, queue
-from tools.enrichment import review_enrichment
+from tools.enrichment.review import review_enrichment
 from workers.enrichment import run_job
 
 SITE = "https://acme.test"

@@ -13,7 +13,7 @@ from settings import reset_settings
 from tests.fakes.server import serve_app
 from tests.fakes.site import site_app
 from tests.integration.enrichment_support import MARKETER, add_contact, hold_messages
-from tools.enrichment import enrichment_overview, request_enrichment
+from tools.enrichment.review import enrichment_overview, request_enrichment
 from workers import enrichment as worker
 from workers.broker import broker
 
@@ -63,7 +63,7 @@ def test_the_sweep_finds_jobs_whose_message_was_lost(db, monkeypatch):
 
     from db.models import utcnow
     from tests.integration.enrichment_support import queue
-    from tools.enrichment_jobs import stalled_jobs
+    from tools.enrichment.jobs import stalled_jobs
 
     hold_messages(monkeypatch)
     old = utcnow() - timedelta(hours=1)

@@ -111,7 +111,7 @@ def reported_unknown(engine: sa.Engine, campaign_id: int) -> int:
     """What the campaign's progress (the tool the chat shows) reports as unknown."""
     from db.session import unit_of_work
     from tests.integration.campaign_support import MARKETER
-    from tools.campaigns import campaign_status
+    from tools.campaigns.lifecycle import campaign_status
 
     with unit_of_work(engine) as uow:
         return campaign_status(uow.session, MARKETER, campaign_id).counts.get("unknown", 0)

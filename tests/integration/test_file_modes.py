@@ -61,8 +61,8 @@ def test_an_older_install_is_locked_down_at_start(tmp_path):
 
 
 def test_the_exports_folder_is_private(db, tmp_path, monkeypatch):
-    from agent.context import actor_from
-    from agent.execute import run_tool
+    from agent.core.context import actor_from
+    from agent.core.execute import run_tool
     from agent.tools import catalogue
     from settings import get_settings
 

@@ -12,8 +12,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from agent.context import actor_from
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.runner import open_agent
 from agent.tools import catalogue
 from cli.main import main
 from db.models import Base
@@ -95,7 +95,7 @@ def test_offline_reading_hostile_contacts_shows_them_as_escaped_data(session):
     assert pending is None and result.approval is None
     assert [c["name"] for c in result.tool_calls] == ["query_contacts"]
     assert result.displays and not result.displays[0].get("error")
-    from agent.render import display_markdown
+    from agent.core.render import display_markdown
 
     shown = display_markdown(result.displays[0])
     assert "<script>" not in shown and "![track]" not in shown and "forged row |" not in shown

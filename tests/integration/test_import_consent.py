@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from db.models import Contact, ImportError_, Suppression
 from tests.factories import create_contact
-from tools.imports import import_rows, inspect_csv, run_import
+from tools.imports.importer import import_rows, inspect_csv, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -32,10 +32,10 @@ def _state(session):
 @pytest.mark.parametrize("parallel", [False, True])
 def test_consent_columns_opt_out_per_channel_and_unclear_values_are_reported(db, session, tmp_path, monkeypatch,
                                                                              parallel):
-    import tools.imports
+    import tools.imports.importer
 
     if parallel:
-        monkeypatch.setattr(tools.imports, "PARALLEL_FROM_BYTES", 0)
+        monkeypatch.setattr(tools.imports.importer, "PARALLEL_FROM_BYTES", 0)
     path = tmp_path / "leads.csv"
     path.write_text(CSV, encoding="utf-8")
     assert inspect_csv(path).mapping == {"Email": "email", "Phone": "phone", "Marketing OK?": "consent.all",
@@ -59,7 +59,7 @@ def test_consent_columns_opt_out_per_channel_and_unclear_values_are_reported(db,
 
 
 def test_a_yes_never_lifts_an_opt_out_and_existing_contacts_are_opted_out(db, session, tmp_path):
-    from tools.optouts import opt_out
+    from tools.contacts.optouts import opt_out
 
     create_contact(session, email="old@x.com", phone="+15125550199")
     create_contact(session, email="gone@x.com")

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from db.models import Contact, Import, ImportError_
 from domain.roles import PermissionDenied, Role
-from tools.csv_files import ImportFileError
-from tools.imports import inspect_csv, run_import
+from tools.imports.csv_files import ImportFileError
+from tools.imports.importer import inspect_csv, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -160,14 +160,14 @@ def test_batches_commit_one_by_one_and_report_progress(db, session, tmp_path):
 
 
 def test_worker_processes_give_the_same_result_in_file_order(db, session, tmp_path, monkeypatch):
-    import tools.imports
+    import tools.imports.importer
 
     rows = [[f"p{i % 7}@x.com" if i % 5 else "bad", "P", str(i), "Austin"] for i in range(23)]
     path = _write(tmp_path / "c.csv", "utf-8", ",", rows)
     inline = run_import(path, actor=ADMIN, batch_size=4)
     session.execute(sa.delete(Contact))
     session.commit()
-    monkeypatch.setattr(tools.imports, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(tools.imports.importer, "PARALLEL_FROM_BYTES", 0)
     seen = []
     pooled = run_import(path, actor=ADMIN, batch_size=4, progress=seen.append)
     fields = ("rows", "created", "updated", "unchanged", "duplicates", "rejected", "errors")
@@ -186,10 +186,10 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_with_the_line(db, sessio
 
 def test_imports_in_a_row_reuse_the_worker_processes_and_a_broken_pool_is_replaced(db, session, tmp_path,
                                                                                     monkeypatch):
-    import tools.imports
-    from tools import import_worker
+    import tools.imports.importer
+    from tools.imports import worker as import_worker
 
-    monkeypatch.setattr(tools.imports, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(tools.imports.importer, "PARALLEL_FROM_BYTES", 0)
     paths = [_write(tmp_path / f"{n}.csv", "utf-8", ",", [[f"{n}{i}@x.com", "P", str(i), "Austin"] for i in range(9)])
              for n in "abcd"]
     assert run_import(paths[0], actor=ADMIN, batch_size=4).created == 9

@@ -1,4 +1,4 @@
-"""The import match rule against existing contacts (tools/import_batch.py `_match`): same email matches; else same
+"""The import match rule against existing contacts (tools/imports/batch.py `_match`): same email matches; else same
 phone matches only when one side has no email. A row that shares a phone with a contact but carries another email is
 another person: it is created, and the existing contact is left exactly as it was (never merged silently)."""
 
@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from db.models import Contact, ContactEvent
 from tests.factories import create_contact
-from tools.imports import import_rows, run_import
+from tools.imports.importer import import_rows, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from db.models import Contact, ImportError_
 from tests.factories import create_contact
-from tools.imports import run_import
+from tools.imports.importer import run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from db.models import Contact, ContactEvent, Import
 from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
-from tools.imports import ImportRequestError, export_import_errors, import_rows, list_import_errors, run_import
-from tools.optouts import opt_out
-from tools.timeline import contact_history
+from tools.contacts.optouts import opt_out
+from tools.contacts.timeline import contact_history
+from tools.imports.importer import ImportRequestError, export_import_errors, import_rows, list_import_errors, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -142,7 +142,7 @@ def test_import_rows_applies_the_same_rules_in_the_callers_transaction(db, sessi
 def test_a_batch_that_meets_a_concurrent_insert_is_done_again(db, session, tmp_path, monkeypatch):
     """Another writer creates an address between our look-up and our insert: the unique email stops the batch,
     which is rolled back and redone once, and then matches the contact instead of failing the import."""
-    import tools.import_batch as batch
+    import tools.imports.batch as batch
 
     create_contact(session, email="race@x.com", tags=[], attributes={})
     session.commit()
@@ -178,9 +178,9 @@ def test_backslashes_tabs_line_breaks_and_copy_markers_are_stored_exactly(db, se
 
 def test_a_batch_that_fails_in_the_writer_fails_the_import_and_keeps_the_batches_before_it(db, session, tmp_path,
                                                                                            monkeypatch):
-    import tools.imports
+    import tools.imports.importer
 
-    real, calls = tools.imports.apply_batch, []
+    real, calls = tools.imports.importer.apply_batch, []
 
     def broken_second(*args, **kwargs):
         calls.append(1)
@@ -188,7 +188,7 @@ def test_a_batch_that_fails_in_the_writer_fails_the_import_and_keeps_the_batches
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tools.imports, "apply_batch", broken_second)
+    monkeypatch.setattr(tools.imports.importer, "apply_batch", broken_second)
     rows = "".join(f"w{i}@x.com,Rome\n" for i in range(10))
     with pytest.raises(RuntimeError, match="disk full"):
         run_import(_csv(tmp_path / "w.csv", "Email,City\n" + rows), actor=ADMIN, batch_size=4)

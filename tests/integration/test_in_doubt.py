@@ -12,9 +12,9 @@ from db.models import MarketingActivity, utcnow
 from db.session import unit_of_work
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
-from tools import campaign_doubt as doubt
-from tools import campaign_sending
-from tools import campaigns as tc
+from tools.campaigns import doubt
+from tools.campaigns import lifecycle as tc
+from tools.campaigns import sending as campaign_sending
 from workers import campaigns as wc
 
 A = MarketingActivity

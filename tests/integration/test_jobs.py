@@ -118,7 +118,7 @@ def enqueued_names() -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("entry_point", ["webhooks.app", "agent.execute", "workers.actors"])
+@pytest.mark.parametrize("entry_point", ["webhooks.app", "agent.core.execute", "workers.actors"])
 def test_every_entry_point_declares_every_actor_the_code_enqueues(entry_point):
     names = enqueued_names()
     assert {"campaigns.send_batch", "campaigns.send_test", "enrichment.run", "outbound.deliver"} <= names

@@ -22,9 +22,9 @@ from db.models import (
 )
 from domain.roles import PermissionDenied, Role
 from tests.factories import create_contact
-from tools.contacts import ContactNotFound
-from tools.merge import MergeError, merge_contacts, plan_merge
-from tools.optouts import opt_out
+from tools.contacts.merge import MergeError, merge_contacts, plan_merge
+from tools.contacts.optouts import opt_out
+from tools.contacts.records import ContactNotFound
 from tools.users import Actor
 
 MARKETER = Actor("marketer@example.com", Role.MARKETER)

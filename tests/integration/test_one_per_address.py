@@ -14,7 +14,7 @@ from domain.send_rules import REASONS, Decision, Outcome
 from tests.clock import daytime_zone
 from tests.factories import create_contact
 from tests.integration.campaign_support import MARKETER
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
 
 NOW = datetime.now(UTC)
 
@@ -64,7 +64,7 @@ def _launched(session, phones):
 
 
 def test_an_address_that_meets_another_row_after_launch_is_cancelled_at_claim(session):
-    from tools.campaign_sending import begin_batch
+    from tools.campaigns.sending import begin_batch
 
     (a, b, c), campaign_id, (ra, rb, rc) = _launched(session, ["+15125550100", "+15125550111", "+15125550122"])
     b.phone = "+15125550100"  # edited after launch: now the same number as a

@@ -3,8 +3,8 @@ import sqlalchemy as sa
 
 from db.models import ContactEvent, Suppression
 from tests.factories import create_contact
-from tools.contacts import get_or_create
-from tools.optouts import is_suppressed, opt_in, opt_out
+from tools.contacts.optouts import is_suppressed, opt_in, opt_out
+from tools.contacts.records import get_or_create
 
 
 def test_opt_out_marks_every_contact_with_the_address_and_records_it(session):

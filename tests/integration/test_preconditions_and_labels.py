@@ -9,10 +9,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from agent.context import actor_from
-from agent.execute import run_tool
-from agent.render import approval_markdown
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.execute import run_tool
+from agent.core.render import approval_markdown
+from agent.core.runner import open_agent
 from agent.tools import catalogue
 from db.models import Campaign, ConversationMessage, MarketingActivity, utcnow
 from db.session import unit_of_work
@@ -20,8 +20,8 @@ from domain.roles import PermissionDenied
 from settings import get_settings, reset_settings
 from tests.clock import daytime_zone
 from tests.factories import create_contact
-from tools import campaigns as tc
 from tools import sender
+from tools.campaigns import lifecycle as tc
 
 MARKETER = actor_from("marketer@example.com", "marketer")
 ADMIN = actor_from("admin@example.com", "admin")

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from db.models import Contact, Import, ImportError_
 from db.session import unit_of_work
 from tests.conftest import clean_tables
-from tools.csv_files import DELIMITERS
-from tools.imports import ImportFileError, ImportRequestError, import_rows, inspect_csv, run_import
+from tools.imports.csv_files import DELIMITERS
+from tools.imports.importer import ImportFileError, ImportRequestError, import_rows, inspect_csv, run_import
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")

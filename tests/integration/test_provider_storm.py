@@ -1,5 +1,5 @@
 """Provider storms (issue 11): Postmark and Sent.dm answering 429 with Retry-After, 500/503, timing out and answering
-slowly in the middle of a campaign. The real send path runs (campaigns.send_batch in a worker -> tools/campaign_sending
+slowly in the middle of a campaign. The real send path runs (campaigns.send_batch in a worker -> tools/campaigns/sending
 -> the Postmark / Sent.dm clients over HTTP -> the fakes of tests/fakes, scripted with `Fault`s), on SQLite and on
 PostgreSQL + Redis. Proven for email and SMS:
 
@@ -38,8 +38,8 @@ from settings import get_settings
 from tests.fakes.postmark import FakePostmark, Fault
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
-from tools import campaign_sending as sending
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
+from tools.campaigns import sending
 
 MAX = sending.MAX_ATTEMPTS
 CLIENT_TIMEOUT = 3.0  # long enough that only a scripted late answer runs past it on a loaded machine (1 s did not)
@@ -212,7 +212,7 @@ def test_a_mixed_storm_reaches_every_recipient_exactly_once(channel, db, monkeyp
     assert {e["seen"] for e in fake.log} == {"running"}
     # Which batch the storm answers too late depends on the order the workers take batches in. A refused email in
     # that batch never got its refusal back and is not found by metadata (it never went out): it stays in doubt,
-    # never resent, for a person to decide (tools/campaign_doubt). The others fail with the provider's reason.
+    # never resent, for a person to decide (tools/campaigns/doubt). The others fail with the provider's reason.
     answer_lost = {i for e in fake.log if e["fault"] == "late" for i in ids_in(e)}
     in_doubt_refused = {i for i in refused_ids if i in answer_lost}
     per = reached(fake)

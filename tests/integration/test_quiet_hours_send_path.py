@@ -1,6 +1,6 @@
 """Issue 11 (reliability): "Quiet hours across time zones and DST changes with a frozen clock", on the whole send path.
 
-The pure rule (domain/send_rules.py) has its unit tests; here an SMS campaign is launched (tools/campaigns.py) with
+The pure rule (domain/send_rules.py) has its unit tests; here an SMS campaign is launched (tools/campaigns/lifecycle.py) with
 the clock frozen at instants around the 2026 DST changes (US 03-08 and 11-01, EU 03-29 and 10-25, Sydney 04-05 and
 10-04), including instants in the repeated local hour and just after the skipped one, to contacts in New York,
 London, Sydney (southern DST), Kolkata (no DST, a half-hour offset), Phoenix (no DST) and two with no time zone:
@@ -34,8 +34,8 @@ from tests.factories import create_contact
 from tests.fakes.postmark import Fault
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, running_worker
-from tools import campaigns as tc
-from tools.optouts import opt_out
+from tools.campaigns import lifecycle as tc
+from tools.contacts.optouts import opt_out
 from workers import campaigns as workers_campaigns
 from workers.campaigns import run_tick
 

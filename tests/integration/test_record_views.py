@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from agent.context import actor_from
-from agent.render import display_markdown
+from agent.core.context import actor_from
+from agent.core.render import display_markdown
 from db.models import (
     AdCampaign,
     CalendarBooking,

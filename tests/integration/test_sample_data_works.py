@@ -8,14 +8,14 @@ import uuid
 
 import sqlalchemy as sa
 
-from agent.context import actor_from
-from agent.runner import open_agent
+from agent.core.context import actor_from
+from agent.core.runner import open_agent
 from db.models import AdCampaign, Campaign
 from db.session import unit_of_work
-from tools.ads import ad_report
-from tools.analytics_campaigns import campaign_report
-from tools.campaigns import preview_campaign
-from tools.contacts import count_contacts
+from tools.ads.drafts import ad_report
+from tools.campaigns.lifecycle import preview_campaign
+from tools.campaigns.report import campaign_report
+from tools.contacts.records import count_contacts
 from tools.demo import SAMPLE_AD, SAMPLE_CAMPAIGN, load_sample_data
 from tools.users import Actor
 

@@ -166,7 +166,7 @@ def test_an_opt_out_mid_sequence_stops_it_and_says_why(db, monkeypatch, clock):
 
 
 def test_an_opt_out_found_when_the_step_falls_due_is_recorded_and_ends_the_enrolment(db, monkeypatch, clock):
-    from tools.optouts import opt_out
+    from tools.contacts.optouts import opt_out
 
     configure(monkeypatch)
     [ana] = people(1)
@@ -227,7 +227,7 @@ def test_bad_drafts_say_why_and_leave_nothing(db, monkeypatch):
 
 def test_a_step_due_at_night_waits_for_the_contacts_morning_and_the_next_counts_from_then(db, monkeypatch, clock):
     from tests.integration.campaign_support import zone_at
-    from tools.contact_card import contact_card
+    from tools.contacts.card import contact_card
 
     configure(monkeypatch)
     [ana] = people(1, timezone=zone_at(2, START))  # 02:00 where she lives: SMS wait for 08:00

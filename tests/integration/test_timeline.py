@@ -18,9 +18,9 @@ from tests.analytics_factories import (
     create_import,
     create_message,
 )
-from tools.contacts import AmbiguousContact, ContactNotFound, update_contact
-from tools.optouts import opt_out
-from tools.timeline import contact_history
+from tools.contacts.optouts import opt_out
+from tools.contacts.records import AmbiguousContact, ContactNotFound, update_contact
+from tools.contacts.timeline import contact_history
 from tools.users import Actor
 
 MARKETER = Actor("mia@example.com", "marketer")

@@ -10,7 +10,7 @@ from db.session import unit_of_work
 from tests.fakes.postmark import FakePostmark
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
-from tools import campaigns as tc
+from tools.campaigns import lifecycle as tc
 
 SMS = 6
 

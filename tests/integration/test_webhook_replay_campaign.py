@@ -35,10 +35,10 @@ from tests.conftest import clean_tables
 from tests.factories import create_contact
 from tests.fakes.sentdm import signed_webhook
 from tests.integration.campaign_support import MARKETER, drain, fakes, running_worker, zone_at
-from tools import campaign_sending as sending
-from tools import campaigns as tc
 from tools.analytics import analytics_report, refresh
-from tools.timeline import contact_history
+from tools.campaigns import lifecycle as tc
+from tools.campaigns import sending
+from tools.contacts.timeline import contact_history
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"pm:pm-pass").decode()}
 

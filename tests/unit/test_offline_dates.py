@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agent.offline_dates import resolve_period, today_in
-from agent.offline_filters import Vocabulary
-from agent.offline_parser import parse
-from agent.prompts import system_prompt
+from agent.core.prompts import system_prompt
+from agent.offline.dates import resolve_period, today_in
+from agent.offline.filters import Vocabulary
+from agent.offline.parser import parse
 
 MONDAY = date(2026, 12, 7)
 

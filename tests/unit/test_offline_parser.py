@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from agent.offline_parser import EXAMPLES, Call, parse
-from agent.welcome import EXAMPLES as HELP_EXAMPLES
+from agent.offline.help import EXAMPLES as HELP_EXAMPLES
+from agent.offline.parser import EXAMPLES, Call, parse
 from domain import filters
 
 
@@ -99,7 +99,7 @@ def test_every_example_parses_and_its_filter_is_valid(text):
 
 def test_a_channel_after_from_is_not_a_place():
     """"who unsubscribed from email" once read "email" as a city."""
-    from agent.offline_filters import Vocabulary, parse_audience
+    from agent.offline.filters import Vocabulary, parse_audience
 
     vocab = Vocabulary(today=date(2026, 12, 9))
     assert parse_audience("contacts who unsubscribed from email", vocab) == {
@@ -108,8 +108,8 @@ def test_a_channel_after_from_is_not_a_place():
 
 
 def test_questions_are_rephrased_only_when_the_text_as_typed_is_not_understood():
-    from agent.offline_filters import Vocabulary
-    from agent.offline_parser import understand
+    from agent.offline.filters import Vocabulary
+    from agent.offline.parser import understand
 
     vocab = Vocabulary(today=date(2026, 12, 9))
     assert parse("who replied")[0].name == "list_conversations"  # an existing form keeps its meaning
@@ -122,8 +122,8 @@ def test_questions_are_rephrased_only_when_the_text_as_typed_is_not_understood()
 
 
 def test_names_known_to_the_account_decide_between_a_contact_and_a_campaign():
-    from agent.offline_filters import Vocabulary
-    from agent.offline_parser import understand
+    from agent.offline.filters import Vocabulary
+    from agent.offline.parser import understand
 
     kinds = {"spring roof check": {"campaign"}, "olivia brown": {"contact"}}
     vocab = Vocabulary(names=lambda t: frozenset(kinds.get(t.lower(), ())), tag_names=lambda: ["electrician"],

@@ -1,7 +1,7 @@
 """What the chat shows of data: table cells escaped, approval summaries escaped, Markdown images neutralised
 (a browser would fetch them), so text from contacts or files cannot restyle the page or leak data by URL."""
 
-from agent.render import approval_markdown, cell, display_markdown, markdown_table, neutralise
+from agent.core.render import approval_markdown, cell, display_markdown, markdown_table, neutralise
 
 
 def test_table_cells_cannot_break_the_table_or_inject_links():
@@ -30,7 +30,7 @@ def test_approval_summary_escapes_its_data_and_says_nothing_happens_before_appro
 
 
 def test_a_text_result_shows_only_what_the_answer_does_not_already_say():
-    from agent.render import unsaid
+    from agent.core.render import unsaid
 
     md = "Campaign 'Spring' is running: 4 of 4 done.\n\n**SANDBOX: nothing left the building.**"
     assert unsaid(md, "Campaign 'Spring' is running: 4 of 4 done.") == "**SANDBOX: nothing left the building.**"

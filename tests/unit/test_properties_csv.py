@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from domain.imports import LIMITS, TARGETS, build_plan, normalise_records, normalise_row, propose_mapping
-from tools.csv_files import DELIMITERS, FileFormat, ImportFileError, detect_format, read_records
+from tools.imports.csv_files import DELIMITERS, FileFormat, ImportFileError, detect_format, read_records
 
 FAST = settings(max_examples=120, deadline=None)
 ENCODINGS = {"utf-8": ("UTF-8", b""), "utf-8-sig": ("UTF-8 with BOM", b""), "utf-16": ("UTF-16", b""),

@@ -36,8 +36,8 @@ from db.models import (
 from domain import sequences as rules
 from domain.send_rules import REASONS, Outcome, SendRules, decide, zones_for
 from settings import get_settings
-from tools.campaign_sending import default_rules
-from tools.campaigns import CONTACT_COLUMNS, enqueue_after_commit
+from tools.campaigns.lifecycle import CONTACT_COLUMNS, enqueue_after_commit
+from tools.campaigns.sending import default_rules
 from tools.sequences.exits import end
 
 E = SequenceEnrolment

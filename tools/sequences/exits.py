@@ -2,7 +2,7 @@
 `on_event` with one line each), or by hand. The exit is recorded on the enrolment (status "exited", reason, time)
 and the step messages still waiting for that contact (queued or deferred) are cancelled with the reason, in the
 same transaction as the event, so no later step can be claimed after it. Imports nothing of tools/ (the
-processors and tools.optouts import it)."""
+processors and tools.contacts.optouts import it)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from db.models import MarketingActivity, Sequence, SequenceEnrolment, SequenceSt
 from domain.sequences import EXIT_REASONS, ExitRules
 
 WAITING = ("queued", "deferred")
-OPT_OUT_EVENTS = {"hard_bounce": "bounced", "complaint": "opted_out"}  # tools.optouts reasons -> exit events
+OPT_OUT_EVENTS = {"hard_bounce": "bounced", "complaint": "opted_out"}  # tools.contacts.optouts reasons -> exit events
 
 
 def on_event(session: Session, contact_ids: Iterable[int], event: str, now: datetime | None = None) -> int:
-    """`event` ("replied", "booked", "opted_out", "bounced", or a tools.optouts reason such as "hard_bounce")
+    """`event` ("replied", "booked", "opted_out", "bounced", or a tools.contacts.optouts reason such as "hard_bounce")
     happened to these contacts: each leaves every active sequence whose exit rules say so. Returns how many
     enrolments ended. Idempotent: a second call finds nothing active."""
     ids = sorted({int(c) for c in contact_ids if c is not None})

@@ -18,10 +18,10 @@ from db import campaigns as q
 from db.models import Campaign, Contact, Sequence, SequenceEnrolment, SequenceStep, utcnow
 from domain import sequences as rules
 from domain.roles import Permission, require
-from tools.campaign_lookup import fold
-from tools.campaign_sending import render_message
-from tools.campaigns import CampaignError, draft_campaign, enqueue_after_commit, preview_campaign
-from tools.contact_lookup import resolve_contact
+from tools.campaigns.lifecycle import CampaignError, draft_campaign, enqueue_after_commit, preview_campaign
+from tools.campaigns.lookup import fold
+from tools.campaigns.sending import render_message
+from tools.contacts.lookup import resolve_contact
 from tools.sequences.engine import enrol, steps_of
 from tools.sequences.exits import end
 from tools.users import Actor
@@ -201,7 +201,7 @@ def launch_sequence(session: Session, actor: Actor, ref: int | str, *, now: date
 
 
 def _worker_note(session: Session, now: datetime) -> str | None:
-    from tools.campaign_ticks import worker_seen
+    from tools.campaigns.ticks import worker_seen
 
     return None if worker_seen(session, max(now, utcnow())) else (
         "No `mkt serve` or `mkt worker` is running, so nothing is being sent yet: the sequence is saved as running "

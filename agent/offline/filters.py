@@ -1,0 +1,318 @@
+"""Audience phrases of the offline grammar -> filters in the `domain.filters` JSON language.
+
+"contacts in Austin without email", "roofers in Texas", "contacts tagged roofer at Acme", "everyone",
+"contacts named Jane", "contacts who opted out of sms", "contacts not enriched". Pure; None when not understood.
+
+A plural noun that is not "contacts" ("roofers") is a tag only when the vocabulary says that tag exists: a noun
+nobody uses as a tag ("invoices") is never guessed as one. `Vocabulary.tags=None` (the pure grammar, no database)
+accepts any noun except the names of other things (campaigns, replies, invoices, ...).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from agent.offline.dates import PERIOD_RE
+from domain.folding import fold
+
+# Things that are not contacts: never read as a tag (a person asking for these means something else).
+OTHER_NOUNS = {
+    "campaign", "replie", "reply", "message", "conversation", "chat", "booking", "meeting", "appointment", "call",
+    "ad", "invoice", "order", "product", "deal", "ticket", "task", "payment", "report", "stat", "number", "import",
+    "export", "file", "user", "key", "tag", "segment", "list", "email", "phone", "sm", "text", "analytic", "result",
+    "note", "event", "job", "enrichment", "review", "setting", "template", "form", "page", "sale", "lead",
+    "subscriber", "unsubscribe", "bounce", "click", "open", "cost", "spend", "transaction", "refund", "account",
+    "opportunitie", "opportunity", "companie", "company", "city", "citie", "state", "region", "countrie", "country",
+}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What the parser may assume about the account: `tags(word)` is True when some contact has that tag
+    (None: the pure grammar, any noun not in OTHER_NOUNS); `tag_names()` every tag in use (a mistyped tag is read
+    as the one it is closest to); `names(text)` what a phrase names in the account: a set of "contact",
+    "campaign" (None: the pure grammar knows no names, and a 2-4 word phrase may be a contact)."""
+
+    tags: Callable[[str], bool] | None = None
+    today: date | None = None  # in the account time zone; None: relative dates are not understood
+    tag_names: Callable[[], list[str]] | None = None
+    names: Callable[[str], frozenset[str]] | None = None
+
+    def is_tag(self, word: str) -> bool:
+        if word in OTHER_NOUNS or not re.fullmatch(r"[a-z][a-z0-9-]*", word):
+            return False
+        return True if self.tags is None else bool(self.tags(word))
+
+    def tag_for(self, word: str) -> str | None:
+        """The tag a (singular) word stands for: itself, or the tag in use it is a typo of; None when neither."""
+        word = word.lower()
+        if self.is_tag(word):
+            return word
+        if word in OTHER_NOUNS or self.tag_names is None or len(word) < 5:
+            return None
+        close = difflib.get_close_matches(word, [t for t in self.tag_names() if t not in OTHER_NOUNS], 1, 0.85)
+        return close[0] if close else None
+
+    def knows(self, text: str, kind: str) -> bool | None:
+        """Whether `text` names a `kind` ("contact", "campaign") in the account; None when names are unknown."""
+        return None if self.names is None else kind in self.names(text)
+
+
+PURE = Vocabulary()
+
+US_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO",
+    "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID",
+    "illinois": "IL", "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
+    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
+    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
+    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN", "texas": "TX",
+    "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA", "west virginia": "WV",
+    "wisconsin": "WI", "wyoming": "WY", "district of columbia": "DC",
+}
+_CODES = set(US_STATES.values())
+_NOUNS = (r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks|"
+          r"guys|prospects|businesses|companies|contractors|firms|shops|ones)")
+_KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
+_FIELDS = {"email": "email", "emails": "email", "an email": "email", "email address": "email",
+           "an email address": "email", "email addresses": "email", "phone": "phone", "phones": "phone",
+           "a phone": "phone", "phone number": "phone", "a phone number": "phone", "phone numbers": "phone",
+           "mobile": "phone", "a mobile": "phone", "number": "phone", "a number": "phone", "website": "website",
+           "a website": "website", "websites": "website", "site": "website", "a site": "website",
+           "company": "company", "a company": "company", "title": "job_title", "job title": "job_title",
+           "tags": "tags", "a tag": "tags", "any tags": "tags", "any tag": "tags",
+           "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
+_REWRITES = [  # phrasings -> the grammar's keywords
+    (r"\b(?:(?:(?:who|that) )?(?:were|was|got) (?:sent|messaged|texted|emailed|contacted)(?: in| by)? |who got |from |"
+     r"in |of )(?:the )?(?:campaign ([\w'&()-]+(?: [\w'&()-]+)*)|([\w'&()-]+(?: [\w'&()-]+)*?) campaign)(?=\s|$)",
+     lambda m: f" incampaign {(m.group(1) or m.group(2)).replace(' ', '_')} "),
+    (r"\b(?:in|within|over|during) (?:the )?(?:last|past) (\d+) days?\b|\b(?:in )?(?:the )?(?:last|past) (\d+) days?\b",
+     lambda m: f" last_{m.group(1) or m.group(2)}_days"),
+    (rf"\b(?:in |during |over |on |for )?(?:the )?({PERIOD_RE})\b", lambda m: " when_" + m.group(1).replace(" ", "_")),
+    (r"\b(?:who |that )?(?:don't|do not|doesn't|does not|didn't|did not) (?:have|has)(?: an?| any)?\b", " without "),
+    (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not) (?:been |yet )?", " not "),
+    (r"\bwhose\b", " who "),
+    (r"\b(?:who|that|which)? ?(?:live|lives|living|are|is|work|works|working|are based|based|are located|located)"
+     r" in\b", " in "),
+    (r"\b(?:who|that)? ?(?:work|works|working|are employed|employed) (?:at|for)\b", " at "),
+    (r"\b(?:who|that)? ?(?:have|has|having) no\b|\bwith no\b|\bmissing\b|\blacking\b|\bwithout an?\b",
+     " without "),
+    (r"\b(?:who|that) (?:have|has) (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not)\b)(?:an? )?\b"
+     r"|\bhaving\b", " with "),
+    (r"\btagged as\b|\bwith the tag\b|\bwith tag\b|\btagged with\b|\blabell?ed\b", " tagged "),
+    (r"\b(?:who|that) (?:are|were|have been|has been)\b", " who "),
+    (r"\bthat\b", " who "),
+    (r"(?<!who )(?<!not )(?<!never )(?<!have )(?<!has )\b(replied|responded|booked|opted out|unsubscribed)\b", r" who \1"),
+    (r"\s*,\s*|\s+and\s+(?=(?:in|with|without|at|tagged|who|not|from|named)\b)", " "),
+    (r"\b(?:who |that )?(?:were |was |have been |has been |got |been |we |i |you )?(?=(?:added|created)\b)", " "),
+    (r"\b(opted out|unsubscribed) from\b", r"\1 of"),  # "from" would start a place
+]
+
+
+def cond(field: str, op: str, value: Any = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"field": field, "op": op}
+    if value is not None:
+        out["value"] = value
+    return out
+
+
+def _singular(word: str) -> str:
+    word = word.lower()
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _place(value: str) -> list[dict[str, Any]]:
+    raw = value.strip()
+    key = fold(raw)
+    if key in US_STATES:
+        return [cond("region", "in", [US_STATES[key], raw.title()])]
+    if raw.upper() in _CODES and len(raw) == 2:
+        code = raw.upper()
+        return [cond("region", "in", [code, *[n.title() for n, c in US_STATES.items() if c == code]])]
+    m = re.match(r"^(.+?)(?:,\s*|\s+)([A-Za-z]{2}|" + "|".join(US_STATES) + r")$", raw, re.I)
+    if m and (fold(m.group(2)) in US_STATES or m.group(2).upper() in _CODES):
+        return [cond("city", "eq", m.group(1).strip()), *_place(m.group(2))]
+    return [cond("city", "eq", raw)]
+
+
+def _places(value: str) -> list[dict[str, Any]]:
+    """"Austin", "Austin, TX", or a list of places ("austin or dallas", "texas and oklahoma"): any of them."""
+    pieces = [p for p in re.split(r"\s*(?:\bor\b|\band\b|,|/)\s*", value) if p.strip()]
+    if len(pieces) < 2 or re.fullmatch(r".+?,\s*[A-Za-z]{2}", value.strip()):
+        return _place(value)
+    found = [_place(p) for p in pieces]
+    if all(len(f) == 1 and f[0]["field"] == "city" for f in found):
+        return [cond("city", "in", [f[0]["value"] for f in found])]
+    if all(len(f) == 1 and f[0]["field"] == "region" for f in found):
+        return [cond("region", "in", [v for f in found for v in f[0]["value"]])]
+    return [{"any": [f[0] if len(f) == 1 else {"all": f} for f in found]}]
+
+
+_COMPANYISH = re.compile(r"\b(?:inc|llc|ltd|co|corp|company|roofing|group|plumbing|electric|hvac|works)\b", re.I)
+
+
+def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+    value = re.sub(r"\s+(?:and|or)$", "", value.strip()).strip().strip("\"'").strip()
+    kw = keyword.lower()
+    if kw == "in" and value:
+        return _places(value)
+    if kw == "tagged" and value:
+        return [cond("tags", "has", t.strip().lower()) for t in re.split(r"\s*(?:,|\band\b)\s*", value) if t]
+    if kw in ("with", "without"):
+        fld = _FIELDS.get(value.lower())
+        if re.fullmatch(r"(?:an? )?(?:bounced|bouncing|invalid|bad) e-?mails?(?: address(?:es)?)?", value, re.I):
+            bounced = cond("email_status", "eq", "bounced")
+            return [bounced] if kw == "with" else [{"not": bounced}]
+        if fld:
+            return [cond(fld, "present" if kw == "with" else "missing")]
+        m = re.match(r"^(?:the )?tags? (.+)$", value, re.I) or re.match(r"^(?:the )?(\S+) tag$", value, re.I)
+        if m:
+            tag = cond("tags", "has", m.group(1).strip().lower())
+            return [tag] if kw == "with" else [{"not": tag}]
+        return None
+    if kw == "at" and value:
+        return [cond("company", "contains", re.sub(r"^(?:company )", "", value, flags=re.I))]
+    if kw in ("named", "called") and value:
+        return [cond("name", "contains", value)]
+    if kw == "from" and value:
+        m = re.match(r"^company (.+)$", value, re.I)
+        if m or _COMPANYISH.search(value):
+            return [cond("company", "contains", m.group(1) if m else value)]
+        return _place(value)
+    if kw in ("who", "not"):
+        return _status(value, negated=kw == "not", today=today)
+    if kw == "incampaign" and value:
+        return [cond("contacted_in_campaign", "eq", value.replace("_", " "))]
+    if kw in ("added", "created"):
+        return _since("created_at", value, today)
+    return None
+
+
+def _since(field: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+    value = re.sub(r"^when_", "", value.strip().lower()).replace("_", " ") if value.startswith("when_") else value
+    m = re.fullmatch(r"last_(\d+)_days", value.lower())
+    if m:
+        return [cond(field, "within_days", int(m.group(1)))]
+    if today is None:
+        return None
+    from agent.offline.dates import resolve_period
+
+    period = resolve_period(re.sub(r"^(?:in|during|on) ", "", value.lower()), today)
+    if period is None:
+        return None
+    out = [cond(field, "after", period[0].isoformat())]
+    if period[1] < today:
+        out.append(cond(field, "before", (period[1] + timedelta(days=1)).isoformat()))
+    return out
+
+
+_EVENTS = {"replied": "replied", "responded": "replied", "answered": "replied", "booked": "booked",
+           "booked a meeting": "booked", "reply": "replied", "respond": "replied", "book": "booked",
+           "booked a call": "booked", "booked an appointment": "booked", "contacted": "contacted",
+           "messaged": "contacted", "texted": "contacted", "emailed": "contacted", "replied to us": "replied",
+           "wrote back": "replied", "written back": "replied", "got back to us": "replied"}
+_EVENT_RE = "|".join(sorted((re.escape(e) for e in _EVENTS), key=len, reverse=True))
+_ENRICHMENT = {"failed": "failed", "pending": "pending", "in review": "in_review", "waiting for review": "in_review",
+               "rejected": "rejected", "approved": "approved", "running": "running"}
+
+
+def _status(value: str, negated: bool, today: date | None = None) -> list[dict[str, Any]] | None:
+    v = re.sub(r"^(?:are |have |has |have been |has been |were |yet )", "", value.lower()).strip()
+    never = v.startswith("never ")
+    v = re.sub(r"^(?:been |yet )", "", v.removeprefix("never ").strip())
+    m = re.match(r"^(?:opted out|unsubscribed)(?: (?:of|from) (sms|email|texts?|emails?|e-?mails?))?$", v)
+    if m:
+        if not m.group(1):  # no channel named: out of any channel
+            out = cond("opted_out", "eq", "any")
+            return [{"not": out}] if negated else [out]
+        channel = "email" if "mail" in m.group(1) else "sms"
+        return [cond(f"opted_out_{channel}", "eq", not negated)]
+    m = re.match(r"^(?:enrichment (?:has |is |was )?(" + "|".join(_ENRICHMENT) + r")|(failed|rejected|pending) "
+                 r"enrichment)$", v)
+    if m and not negated:
+        return [cond("enrichment_status", "eq", _ENRICHMENT[m.group(1) or m.group(2)])]
+    if re.fullmatch(r"(?:e-?mail (?:has |have )?)?bounced|(?:have |has )?(?:an? )?bounced e-?mails?", v) and not negated:
+        return [cond("email_status", "eq", "bounced")]
+    m = re.match(r"^(?:added|created|imported|new) (.+)$", v)
+    if m and not negated:
+        return _since("created_at", m.group(1), today)
+    m = re.match(r"^(?:yet )?(enriched|pending enrichment)$", v)
+    if m:
+        status = "pending" if m.group(1) != "enriched" else ("none" if negated else "approved")
+        return [cond("enrichment_status", "eq", status)]
+    m = re.match(rf"^({_EVENT_RE})(?: (.+))?$", v)
+    if m:
+        field, when = _EVENTS[m.group(1)], (m.group(2) or "").strip()
+        if when.replace("when_", "").replace("_", " ") in ("", "yet", "ever", "at all", "before", "so far", "all time"):
+            return [cond(field, "missing" if (negated or never) else "present")]
+        found = _since(field, when, today)
+        if found is None:
+            return None
+        if negated or never:
+            return [{"not": found[0] if len(found) == 1 else {"all": found}}]
+        return found
+    return None
+
+
+def unknown_noun(text: str, vocab: Vocabulary = PURE) -> str | None:
+    """The leading plural noun of an audience phrase when it is neither "contacts" nor a known tag."""
+    text = text.strip()
+    if re.match(rf"^{_NOUNS}\b", text, re.I):
+        return None
+    word = re.match(r"^(?:all |the |my |our )*([A-Za-z][\w-]*s)\b", text)
+    if word and not vocab.tag_for(_singular(word.group(1))):
+        return word.group(1).lower()
+    return None
+
+
+def parse_audience(text: str, vocab: Vocabulary = PURE) -> dict[str, Any] | None:
+    """A filter for an audience phrase; {} means everyone. None when a part is not understood."""
+    text = re.sub(r"\s+", " ", text.strip().rstrip(".!?")).strip()
+    text = re.sub(r"^(?:all of |all |every |the |my |our )+", "", text, flags=re.I)
+    conditions: list[dict[str, Any]] = []
+    m = re.match(rf"^{_NOUNS}\b\s*", text, re.I)
+    pre = re.match(rf"^([a-z][\w-]*) {_NOUNS}\b\s*", text, re.I)  # "hvac contacts", "vip customers"
+    if m:
+        text = text[m.end():]
+    elif pre and pre.group(1).lower() in ("sample", "demo"):  # the sample data, whatever its tags
+        conditions.append(cond("is_sample", "eq", True))
+        text = text[pre.end():]
+    elif pre and vocab.tag_for(pre.group(1).lower()):
+        conditions.append(cond("tags", "has", vocab.tag_for(pre.group(1).lower())))
+        text = text[pre.end():]
+    else:
+        word = re.match(r"^([A-Za-z][\w-]*s)\b\s*", text)
+        tag = vocab.tag_for(_singular(word.group(1))) if word else None
+        if not tag:
+            return None
+        conditions.append(cond("tags", "has", tag))
+        text = text[word.end():]
+    for pattern, repl in _REWRITES:
+        text = re.sub(r"\s+", " ", re.sub(pattern, repl, " " + text, flags=re.I)).strip()
+    text = re.sub(r"\s+", " ", text)
+    named = re.search(r"\b(named|called)\b\s+(.+)$", text, re.I)
+    if named:
+        conditions.append(cond("name", "contains", named.group(2).strip().strip("\"'")))
+        text = text[: named.start()]
+    parts = re.split(_KEYWORDS, text, flags=re.I)
+    if parts[0].strip():
+        return None
+    for i in range(1, len(parts) - 1, 2):
+        found = _clause(parts[i], parts[i + 1], vocab.today)
+        if found is None:
+            return None
+        conditions.extend(found)
+    if not conditions:
+        return {}
+    return conditions[0] if len(conditions) == 1 else {"all": conditions}

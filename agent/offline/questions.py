@@ -1,0 +1,142 @@
+"""Offline grammar, questions and colloquial forms: how marketers ask, rather than command.
+
+- `rephrase(text)`: a question or loose form -> the command form the rules read ("who do we have in houston" ->
+  "show contacts in houston", "who replied last week" -> "show contacts who replied last week", "jane doe
+  details" -> "open jane doe"). The parser tries it only when the text as typed was not understood, so it can
+  widen what is understood but never change what already was.
+- `FIRST_RULES`: forms no other rule may take first: the sender settings ("who's the sender" is not a contact);
+  numbers over a period ("texts sent yesterday", "how much did we spend this month") -> analytics (a count of
+  people who did something, "how many people replied last week", stays a contact count).
+- `LATE_RULES`: ads with nothing said about whom or where -> ask; a contact named alone ("olivia brown?") opens
+  the contact when the account has someone of that name.
+Pure, like the other rule files."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from agent.offline.contacts import contact_ref
+from agent.offline.dates import PERIOD_RE, resolve_period
+from agent.offline.filters import Vocabulary
+from agent.offline.talk import Call, clarify
+
+_STATUS_VERBS = (r"(?:replied|responded|answered|wrote|got|booked|opted|unsubscribed|bounced|has|have|hasn't|"
+                 r"haven't|never|did|didn't|was|were|is|isn't|are|aren't)")
+
+
+def _plural(noun: str) -> str:
+    noun = noun.strip()
+    return noun if noun.endswith("s") else noun + "s"
+
+
+REPHRASINGS: list[tuple[str, Any]] = [
+    # "who do we have in houston", "who's in tulsa", "anyone in austin without email" -> "show contacts in ..."
+    (r"^(?:who|anyone|anybody|everyone|everybody)(?: (?:do we have|have we got|do i have|is|are|'s|lives|works|"
+     r"is based|are based))? (?=(?:in|at|from|tagged|without|with|named|called)\b)", "show contacts "),
+    (r"^who's (?=(?:in|at|from|tagged|without|with)\b)", "show contacts "),
+    # "who replied last week", "who opted out of email", "who hasn't been contacted yet"
+    (rf"^who (?={_STATUS_VERBS}\b)", "show contacts who "),
+    # "how many opted out of sms", "number of replied" -> "how many contacts who ..."
+    (rf"^(how many|count|number of) (?={_STATUS_VERBS}\b)", r"\1 contacts who "),
+    # "any roofers in phoenix", "are there any plumbers in dallas" -> "show ..."
+    (r"^(?:are there any|is there any|do we have any|do i have any|have we got any|got any|any) ", "show "),
+    # "whats our total contact count", "roofer count" -> "how many contacts", "how many roofers"
+    (r"^(?:what(?:'s| is) )?(?:our |the |my )?(?:total )?(.+?) count$", lambda m: "how many " + _plural(m.group(1))),
+    # "open up X", "bring up X", "call up X" -> "open X"
+    (r"^(?:open|bring|call) up ", "open "),
+    # "jane doe details", "priya's profile" -> "open jane doe"
+    (r"^(.+?)(?:'s|’s)? (?:details|info|information|card|profile|contact card|contact info|record)$", r"open \1"),
+    # "carlos rivera timeline", "what's the history with tom becker", "everything that happened with X"
+    (r"^(.+?)(?:'s|’s)? (?:timeline|history|activity log|activity)$", r"history for \1"),
+    (r"^what(?:'s| is) the (?:history|timeline|story) (?:with|of|for|on) ", "history for "),
+    (r"^(?:show |tell |give )?(?:me )?(?:everything|all)(?: that)? (?:happened|has happened|we did|we've done) "
+     r"(?:with|to) ", "history for "),
+    # "where are we with the storm campaign", "has the storm campaign finished" -> status
+    (r"^(?:where are we|where do we stand|what's happening|what is happening) (?:with|on) (.+)$", r"status of \1"),
+    (r"^(?:has|did) (.+?) (?:finish|finished|complete|completed|end|ended|go out|gone out)$", r"status of \1"),
+]
+
+
+def rephrase(text: str) -> str:
+    """`text` in the command form the rules read (unchanged when no rephrasing applies)."""
+    out = text
+    for pattern, repl in REPHRASINGS:
+        out = re.sub(pattern, repl, out, count=1, flags=re.I)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+# --- sender settings ------------------------------------------------------------------------------------------
+
+_SENDER_FIELDS = {"name": "name", "from name": "name", "email": "email", "from address": "email",
+                  "from email": "email", "email address": "email", "postal address": "postal_address",
+                  "mailing address": "postal_address", "physical address": "postal_address",
+                  "street address": "postal_address"}
+
+
+def sender(text: str, vocab: Vocabulary) -> Any:
+    """"who's the sender", "what's our sender address", "set the sender name to Acme Roofing"."""
+    if re.match(r"^(?:show|what(?:'s| is| are)|who(?:'s| is)|check)(?: me)? (?:the |our |my )?(?:email )?sender"
+                r"(?: (?:name|address|email|details|settings|info|information|identity))?$|^sender(?: settings)?$",
+                text, re.I):
+        return [Call("show_sender", {})]
+    fields = "|".join(sorted(map(re.escape, _SENDER_FIELDS), key=len, reverse=True))
+    m = re.match(rf"^(?:set|change|update|make)(?: the| our| my)? sender(?:'s)? ({fields}|address)"
+                 rf"(?: to| =| :| as)? (.+)$", text, re.I)
+    if not m:
+        return None
+    word, value = m.group(1).lower(), m.group(2).strip().strip("\"'")
+    key = ("email" if "@" in value else "postal_address") if word == "address" else _SENDER_FIELDS[word]
+    return [Call("set_sender", {key: value})]
+
+
+# --- numbers over a period: analytics -------------------------------------------------------------------------
+
+_METRIC = (r"\b(?:texts?|text messages?|sms|messages?|emails?|replies|responses|bookings?|meetings?|opt[- ]?outs?|"
+           r"opted out|unsubscribes?|unsubscribed|clicks?|opens?|deliver(?:ed|ies)|new contacts|sign-?ups|"
+           r"(?:reply|response|open|click|delivery|booking) rates?|cost per \w+|spend|spent|spending|costs?|"
+           r"how much)\b")
+_MONEY = re.compile(r"\b(?:spend|spent|spending|costs?|how much|budget)\b", re.I)
+
+
+def numbers_over_a_period(text: str, vocab: Vocabulary) -> Any:
+    """"texts sent yesterday", "how many people opted out this month", "whats our spend this month": a question
+    about sends, replies, bookings, opt-outs or costs over a period -> the analytics of that period."""
+    m = re.match(rf"^(.+?)\s+(?:in |during |over |for |since |from )?(?:the )?({PERIOD_RE})$", text, re.I)
+    if not m or not re.search(_METRIC, m.group(1), re.I) or re.search(r"\bcampaigns?\b|\bads?\b", m.group(1), re.I):
+        return None
+    head = m.group(1).lower()
+    if re.search(r"\b(?:with|without|tagged|who|named|whose)\b", head):  # an audience: a contact count
+        return None
+    if not re.match(r"^(?:how|what|whats|number|total|count|show|our|my|the|\w+ (?:sent|delivered|made)|"
+                    rf"{_METRIC})", head, re.I):
+        return None
+    period = resolve_period(m.group(2), vocab.today or date.today())
+    if period is None:
+        return None
+    args: dict[str, Any] = {"start": period[0].isoformat(), "end": period[1].isoformat()}
+    if _MONEY.search(head):
+        args["chart"] = "costs"
+    return [Call("show_analytics", args)]
+
+
+def named_alone(text: str, vocab: Vocabulary) -> Any:
+    """A message that is only the name of someone in the account ("olivia brown?") opens their card."""
+    ref = contact_ref(text)
+    if ref and vocab.knows(ref, "contact"):
+        return [Call("open_contact", {"contact": ref})]
+    return None
+
+
+def vague_ads(text: str, vocab: Vocabulary) -> Any:
+    """"create ads", "make some facebook ads": who and where are missing -> ask."""
+    if re.match(r"^(?:draft|write|create|make|generate|prepare|run)(?: me)?(?: some| an?| new)?(?: (?:facebook|fb|"
+                r"google|linkedin))? (?:ads?|adverts?|ad campaign)$", text, re.I):
+        return clarify("Which contacts should the ads target, and on which platform (facebook, google or linkedin)? "
+                       "E.g. `draft facebook ads for roofers`.")
+    return None
+
+
+FIRST_RULES = (sender, numbers_over_a_period)
+LATE_RULES = (vague_ads, named_alone)

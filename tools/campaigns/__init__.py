@@ -1,0 +1,1 @@
+"""Campaigns: drafting, launching, sending, deliveries, doubt, views and reports."""

@@ -1,0 +1,537 @@
+"""Sending one batch of a campaign, in three steps run by `workers/campaigns.py`:
+
+1. `begin_batch` (one transaction): claim the activities still queued (queued -> sending, claimed_at), drop any
+   whose contact opted out since launch, exclude any whose contact would now exceed a frequency cap (another
+   campaign launched at about the same time got there first), defer again any whose contact is now inside quiet
+   hours (a batch can be claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each
+   message. Committed BEFORE any provider call.
+2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
+   activity's Idempotency-Key) in the rate-limit slots the worker booked before claiming (workers/campaigns.py: a
+   batch that must wait is deferred in the queue, never holding a thread); classify every answer. Right before each HTTP call the
+   rows it carries are marked requested (`mark_requested`, committed): from then on, and only then, a send is in
+   doubt. A row whose mark fails (swept back to the queue, or requested by another claim) is not sent by this batch.
+3. `record_batch` (one transaction): sent / failed / suppressed / back to queued (retryable; only a row that reached
+   the provider uses up one of its MAX_ATTEMPTS, the rest of an SMS batch put back untried keep theirs) / halted (our
+   configuration is wrong: the campaign pauses and says why) / unknown (email whose request Postmark may have
+   acted on without answering, e.g. a read timeout: looked up by metadata later, never resent blindly). Sandbox
+   transports also store the simulated delivery events in the webhook inbox, so delivery goes through the same
+   processors as real webhooks.
+
+A crash between 1 and 3 leaves "sending": rows never requested go back to the queue by themselves (nothing left), rows
+requested become "unknown" (in doubt: SMS retried with the same Idempotency-Key, email looked up by metadata; see
+tools/campaigns/ticks.py). `in_doubt` lists what stays in doubt for a person; `check_again` and `resend_anyway` act
+on it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db import campaigns as q
+from db.models import Campaign, Contact, MarketingActivity, utcnow
+from domain import campaigns as tpl
+from domain import email_render, sms
+from domain.audience import address_key
+from domain.send_rules import REASONS, SendRules, cap_reached, quiet_until
+from integrations import postmark, sandbox, sentdm
+from integrations.errors import PermanentError, RetryableError
+from settings import get_settings
+from tools.campaigns.address_guard import addresses_taken
+from tools.contacts.optouts import opt_out
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+HALT_CODES = {"AUTH_001", "AUTH_002", "AUTH_004", "AUTH_005", "AUTH_006", "AUTH_007", "BUSINESS_003", "10", "400",
+              "401", "405", "410", "412", "413"}
+SUPPRESS_CODES = {"406", "BUSINESS_004"}
+
+
+@dataclass
+class Outgoing:
+    activity_id: int
+    contact_id: int
+    to: str
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    unsubscribe_url: str | None = None
+    segments: int | None = None
+    cost_micros: int = 0
+    track_opens: bool = True
+    track_links: bool = True
+
+
+@dataclass
+class Result:
+    activity_id: int
+    kind: str  # sent, failed, suppressed, retry, halt, unknown (email in doubt)
+    message_id: str | None = None
+    code: str | None = None
+    message: str | None = None
+    tried: bool = True  # False: never reached the provider (put back untried: it uses up no attempt)
+
+
+@dataclass
+class Batch:
+    campaign_id: int | None
+    channel: str
+    messages: list[Outgoing] = field(default_factory=list)
+    note: str | None = None
+    deferred: dict[int, datetime] = field(default_factory=dict)  # activity id -> not before (quiet hours)
+
+
+# --- transports and rendering -------------------------------------------------------------------------
+
+def email_transport() -> Any:
+    """The Postmark client, or its sandbox twin when no POSTMARK_SERVER_TOKEN is set."""
+    s = get_settings()
+    if s.sandbox_email:
+        return sandbox.SandboxPostmark(s.postmark_message_stream)
+    return postmark.shared_client(s.postmark_server_token, s.postmark_api_url, s.email_from, s.postmark_message_stream)
+
+
+def sms_transport() -> Any:
+    """The Sent.dm client, or its sandbox twin when no SENTDM_API_KEY is set."""
+    s = get_settings()
+    if s.sandbox_sms:
+        return sandbox.SandboxSentDm()
+    return sentdm.shared_client(s.sentdm_api_key, s.sentdm_api_url, s.sentdm_sender or None)
+
+
+def unsubscribe_secret() -> str:
+    """The key that signs unsubscribe links (MKT_UNSUBSCRIBE_SECRET, else generated once under var/)."""
+    s = get_settings()
+    if s.unsubscribe_secret:
+        return s.unsubscribe_secret
+    import secrets
+
+    from ops.files import secret_file
+
+    return secret_file(Path(s.var_dir) / "unsubscribe_secret", lambda: secrets.token_urlsafe(32))
+
+
+def unsubscribe_url(activity_id: int | None) -> str:
+    """The one-click unsubscribe link of an activity (a placeholder in previews)."""
+    base = get_settings().public_url.rstrip("/")
+    token = tpl.sign_token(unsubscribe_secret(), activity_id) if activity_id else "PREVIEW"
+    return f"{base}/unsubscribe/{token}"
+
+
+def contact_values(contact: Contact) -> dict[str, Any]:
+    """The merge-field values of a contact (ORM object or light row)."""
+    return {name: getattr(contact, name, None) for name in tpl.FIELDS if name != "full_name"} | {
+        "attributes": contact.attributes or {}}
+
+
+def with_stop_notice(text: str) -> str:
+    """SMS carry the opt-out instruction unless the template already says STOP."""
+    return text if "STOP" in text.upper() else f"{text.rstrip()} Reply STOP to opt out."
+
+
+SANDBOX_POSTAL = "(your postal address goes here: an admin sets it before real emails can go out)"
+
+
+def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | None, variant: str | None = None,
+                   to: str | None = None) -> Outgoing:
+    """The message this contact gets (merge fields filled; email footer; SMS segments and cost)."""
+    s = get_settings()
+    chosen = next((v for v in campaign.variants or [] if v["name"] == variant), {})
+    values = contact_values(contact)
+    address = to or (contact.email if campaign.channel == "email" else contact.phone) or ""
+    if campaign.channel == "sms":
+        text = with_stop_notice(tpl.render(chosen.get("body_text") or campaign.body_text, values))
+        price = sms.price_per_segment(address, s.sms_prices_by_country, s.sms_price_micros)
+        segments = sms.segments(text)
+        return Outgoing(activity_id or 0, contact.id, address, text=text, segments=segments,
+                        cost_micros=segments * price)
+    url = unsubscribe_url(activity_id)
+    postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
+    values = values | {"unsubscribe_url": url, "postal_address": postal}
+    subject = chosen.get("subject") or campaign.subject or ""
+    compiled = compiled_email(chosen.get("body_text") or campaign.body_text, subject,
+                              chosen.get("body_html") or campaign.body_html)
+    return Outgoing(activity_id or 0, contact.id, address, subject=tpl.render(subject, values),
+                    text=email_render.fill_text(compiled, values), html=email_render.fill(compiled, values),
+                    unsubscribe_url=url, cost_micros=s.email_price_micros, **tracking(campaign))
+
+
+def tracking(campaign: Campaign) -> dict[str, bool]:
+    """The campaign's open and link tracking; where it does not say, the account's (MKT_EMAIL_TRACKING_DEFAULT)."""
+    default = get_settings().email_tracking_default
+    return {"track_opens": default if campaign.track_opens is None else campaign.track_opens,
+            "track_links": default if campaign.track_links is None else campaign.track_links}
+
+
+def compiled_email(body: str, subject: str, body_html: str | None) -> email_render.CompiledEmail:
+    """The campaign's email compiled once (Markdown, layout, brand, inlined CSS) for every contact it goes to."""
+    return _compile(body or "", subject or "", body_html or None, current_brand())
+
+
+@lru_cache(maxsize=32)
+def _compile(body: str, subject: str, body_html: str | None, brand: email_render.Brand) -> email_render.CompiledEmail:
+    return email_render.compile_email(body, brand, subject=subject, body_html=body_html)
+
+
+def current_brand() -> email_render.Brand:
+    """The brand in force (settings, with what an admin stored applied by tools.sender.apply_stored)."""
+    s = get_settings()
+    name = s.brand_name or parseaddr(s.email_from)[0]
+    postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
+    return email_render.Brand(name, s.brand_logo_url or None, s.brand_accent_color, postal)
+
+
+# --- step 1: claim and render ----------------------------------------------------------------------------
+
+def default_rules() -> SendRules:
+    """The send rules' defaults from settings (caps MKT_SEND_CAP_24H / MKT_SEND_CAP_7D)."""
+    s = get_settings()
+    return SendRules(cap_24h=s.send_cap_24h, cap_7d=s.send_cap_7d)
+
+
+CAP_LOCK_NAMESPACE = 0x63617073  # pg_advisory_xact_lock(namespace, contact id): one claim per contact at a time
+
+
+def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> Batch:
+    """Claim what is still queued and render it. Activities of a campaign that is not running stay queued. Those
+    whose contact opted out (or is suppressed) since launch are cancelled; those whose contact would exceed a
+    frequency cap at `now` (the same rule as at launch, domain.send_rules.cap_reached, counting the contact's
+    messages of other campaigns on this channel sent or being sent: another campaign launched at about the same
+    time may have got there first) are cancelled with the cap as reason (error_code cap_24h/cap_7d: launch
+    excludes such contacts), without using up an attempt; those whose contact is inside quiet hours at `now` (the
+    same rule as at launch, domain.send_rules.quiet_until) go back to "deferred" until the window opens, with the
+    reason, without using up an attempt; the tick releases them then. On PostgreSQL the claim holds a per-contact
+    advisory lock until it commits, so two workers claiming rows of two campaigns for one contact at the same
+    moment count each other's claim (SQLite serialises writers anyway)."""
+    from tools.sender import apply_stored
+
+    apply_stored(session)  # the sender set in the chat, in force in this worker process too
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return Batch(campaign_id, "?", note=f"campaign {campaign_id} is gone")
+    if campaign.status != "running":
+        return Batch(campaign_id, campaign.channel, note=f"campaign {campaign.name!r} is {campaign.status}")
+    now = now or utcnow()
+    claimed = q.claim(session, activity_ids, now)
+    batch = Batch(campaign_id, campaign.channel)
+    if not claimed:
+        batch.note = "nothing left to claim"
+        return batch
+    A = MarketingActivity
+    rows = session.execute(sa.select(A.id, A.variant, Contact).join(Contact, Contact.id == A.contact_id)
+                           .where(A.id.in_(claimed)).order_by(A.id)).all()
+    suppressed = _suppressed(session, campaign.channel, [row[2] for row in rows])
+    rules, zone = SendRules.from_dict(campaign.send_rules, default_rules()), get_settings().account_timezone
+    recent = _recent_sends(session, campaign, sorted({row[2].id for row in rows}), now)
+    cancelled, capped = [], {}
+    taken = addresses_taken(session, campaign, claimed, [r[2].email if campaign.channel == "email" else r[2].phone
+                                                         for r in rows])  # one message per address (address_guard)
+    twins = []
+    for activity_id, variant, contact in rows:
+        address = contact.email if campaign.channel == "email" else contact.phone
+        opted = contact.opted_out_email if campaign.channel == "email" else contact.opted_out_sms
+        if opted or not address or address in suppressed:
+            cancelled.append(activity_id)
+            continue
+        cap = cap_reached(recent.get(contact.id, ()), rules, now)
+        if cap is not None:
+            capped[activity_id] = cap
+            continue
+        until = quiet_until(campaign.channel, contact.timezone, contact.phone, rules, now, zone)
+        if until is not None:
+            batch.deferred[activity_id] = until
+            continue
+        key = address_key(campaign.channel, address)
+        if key in taken:
+            twins.append(activity_id)
+            continue
+        taken.add(key)
+        batch.messages.append(render_message(campaign, contact, activity_id=activity_id, variant=variant))
+    if cancelled:
+        session.execute(sa.update(A).where(A.id.in_(cancelled)).values(
+            status="cancelled", error_code="opted_out", error_message="opted out or suppressed after launch"))
+    if twins:
+        session.execute(sa.update(A).where(A.id.in_(twins)).values(
+            status="cancelled", error_code="duplicate_address", error_message=REASONS["duplicate_address"]))
+    if capped:
+        _cap(session, capped, now)
+    if batch.deferred:
+        _defer(session, batch.deferred, now)
+    if not batch.messages and (capped or batch.deferred):
+        batch.note = "; ".join(part for part in (
+            capped and f"{len(capped)} excluded: frequency cap reached (another campaign got there first)",
+            batch.deferred and f"{len(batch.deferred)} deferred: quiet hours where they live") if part)
+    return batch
+
+
+def _recent_sends(session: Session, campaign: Campaign, contact_ids: list[int],
+                  now: datetime) -> dict[int, list[datetime]]:
+    """The contacts' messages of other campaigns on this channel sent or being sent in the last 7 days (the query
+    launch uses), read after taking their advisory locks on PostgreSQL: a concurrent claim of another campaign for
+    one of them has committed (and is counted) or waits for ours."""
+    if not contact_ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":  # ids sorted: claims lock in one order, no deadlock
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, c) FROM unnest(CAST(:ids AS integer[])) AS c"),
+                        {"ns": CAP_LOCK_NAMESPACE, "ids": contact_ids})
+    return q._recent_sends(session, campaign.channel, contact_ids, campaign.id, now)
+
+
+def _cap(session: Session, capped: dict[int, str], now: datetime) -> None:
+    """Claimed rows whose contact reached a frequency cap -> cancelled with the cap as reason (as launch excludes
+    them); not sent, so the claim's attempt is given back."""
+    table = MarketingActivity.__table__
+    session.connection().execute(
+        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "sending").values(
+            status="cancelled", claimed_at=None, attempts=table.c.attempts - 1, error_code=sa.bindparam("b_code"),
+            error_message=sa.bindparam("b_message"), updated_at=now),
+        [{"b_id": activity_id, "b_code": code, "b_message": f"{REASONS[code]}: found when the batch was claimed"}
+         for activity_id, code in capped.items()])
+
+
+def _defer(session: Session, until: dict[int, datetime], now: datetime) -> None:
+    """Claimed rows back to "deferred" until their window opens: not sent, so the claim's attempt is given back."""
+    table = MarketingActivity.__table__
+    session.connection().execute(
+        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "sending").values(
+            status="deferred", scheduled_for=sa.bindparam("b_until"), claimed_at=None,
+            attempts=table.c.attempts - 1, error_code="quiet_hours",
+            error_message=f"{REASONS['quiet_hours']}: found when the batch was claimed", updated_at=now),
+        [{"b_id": activity_id, "b_until": when} for activity_id, when in until.items()])
+
+
+def _suppressed(session: Session, channel: str, contacts: list[Contact]) -> set[str]:
+    from tools.contacts.optouts import suppressed_addresses
+
+    addresses = [a for a in ((c.email if channel == "email" else c.phone) for c in contacts) if a]
+    return suppressed_addresses(session, channel, addresses)
+
+
+# --- step 2: the provider call -------------------------------------------------------------------------
+
+Mark = Callable[[list[int]], set[int]]  # commits the requested mark of these ids; returns those this caller may send
+
+
+def mark_requested(session: Session, ids: list[int], now: datetime | None = None) -> list[int]:
+    """Right before the provider call: rows still claimed ("sending") and not yet requested get `requested_at`; from
+    then on they are in doubt until their answer is recorded. Returns the ids marked now: a row the tick put back in
+    the queue (or that another claim already requested) is not among them and must not be sent by this caller."""
+    if not ids:
+        return []
+    A = MarketingActivity
+    return list(session.scalars(sa.update(A).where(A.id.in_(ids), A.status == "sending", A.requested_at.is_(None))
+                                .values(requested_at=now or utcnow()).returning(A.id)))
+
+
+def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark,
+            slots: list[float] | None = None) -> tuple[list[Result], float | None]:
+    """Send the batch. Returns one Result per message sent or refused and, after a retryable error, the seconds to
+    wait. `mark` is called right before each HTTP call with the ids it carries; ids it does not return are skipped
+    (no Result: another worker owns them now). `slots`: the booked rate-limit slot of each SMS (time.time() values,
+    at most a few tens of milliseconds ahead); a 429's Retry-After is passed on to `limiter.hold`."""
+    if not batch.messages:
+        return [], None
+    if batch.channel == "email":
+        return _deliver_email(batch.messages, transport, limiter, mark)
+    return _deliver_sms(batch.messages, transport, limiter, mark, slots)
+
+
+def _hold(limiter: Any, exc: RetryableError) -> None:
+    if limiter is not None and exc.status == 429 and exc.retry_after:
+        try:
+            limiter.hold(exc.retry_after)
+        except Exception as problem:  # noqa: BLE001 - the retry is delayed anyway; the others learn at their 429
+            log.warning("rate limiter unavailable for a Retry-After hold: %s", type(problem).__name__)
+
+
+def _until(slot: float | None) -> None:
+    import time
+
+    if slot is not None and (ahead := slot - time.time()) > 0:
+        time.sleep(ahead)
+
+
+def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any,
+                   mark: Mark) -> tuple[list[Result], float | None]:
+    mine = mark([m.activity_id for m in messages])
+    messages = [m for m in messages if m.activity_id in mine]
+    if not messages:
+        return [], None
+    email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url,
+                                   track_opens=m.track_opens, track_links=m.track_links) for m in messages]
+    try:
+        items = transport.send_batch(email)
+    except RetryableError as exc:
+        if exc.in_doubt:  # Postmark may have sent them (no idempotency key): reconcile by metadata, never resend
+            note = f"no answer from Postmark, it may have sent: looked up by metadata before anything else ({exc})"
+            return [Result(m.activity_id, "unknown", message=note) for m in messages], None
+        _hold(limiter, exc)
+        return [Result(m.activity_id, "retry", code=exc.code, message=str(exc)) for m in messages], exc.retry_after
+    except PermanentError as exc:
+        return [Result(m.activity_id, "halt", code=exc.code, message=str(exc)) for m in messages], None
+    return [_email_result(item) for item in items], None
+
+
+def _email_result(item: postmark.BatchItem) -> Result:
+    if item.ok:
+        return Result(item.activity_id, "sent", item.message_id)
+    code = str(item.error_code)
+    kind = "suppressed" if code in SUPPRESS_CODES else "halt" if code in HALT_CODES else "failed"
+    return Result(item.activity_id, kind, item.message_id, code, item.message)
+
+
+def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any, mark: Mark,
+                 slots: list[float] | None) -> tuple[list[Result], float | None]:
+    """One request per message, in order, each in its slot and marked requested right before its call. When one
+    answers "retry later" (or "halt"), the rest of the batch goes back with it untried (`tried=False`: they use up
+    no attempt)."""
+    results: list[Result] = []
+    for index, m in enumerate(messages):
+        _until(slots[index] if slots and index < len(slots) else None)
+        if m.activity_id not in mark([m.activity_id]):
+            continue
+        try:
+            sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
+        except RetryableError as exc:
+            _hold(limiter, exc)
+            return results + _with_untried(m, messages[index + 1:], "retry", exc), exc.retry_after
+        except PermanentError as exc:
+            kind = "suppressed" if exc.code in SUPPRESS_CODES else "halt" if exc.code in HALT_CODES else "failed"
+            if kind == "halt":
+                return results + _with_untried(m, messages[index + 1:], "halt", exc), None
+            results.append(Result(m.activity_id, kind, code=exc.code, message=str(exc)))
+            continue
+        results.append(Result(m.activity_id, "sent", sent.message_id))
+    return results, None
+
+
+def _with_untried(tried: Outgoing, rest: list[Outgoing], kind: str, exc: Exception) -> list[Result]:
+    code, message = getattr(exc, "code", None), str(exc)
+    return [Result(tried.activity_id, kind, code=code, message=message)] + [
+        Result(r.activity_id, kind, code=code, message=f"not tried: {message}", tried=False) for r in rest]
+
+
+# --- step 3: record ----------------------------------------------------------------------------------------
+
+_RECORD_KEYS = ("status", "sent_at", "provider_message_id", "cost_micros", "error_code", "error_message", "failed_at",
+                "to_address", "segments", "provider", "idempotency_key", "updated_at")
+
+
+def record_batch(session: Session, batch: Batch, results: list[Result], *, provider: str,
+                 sandbox_events: list[tuple[str, str, dict[str, Any]]] | None = None) -> list[int]:
+    """Write each result to its activity (one executemany per kind; only rows still "sending" change, so a webhook
+    or a cancel that got there first is never undone). Returns the ids of simulated webhook events (sandbox)."""
+    A = MarketingActivity
+    now = utcnow()
+    by_id = {m.activity_id: m for m in batch.messages}
+    attempts = {row[0]: row[1] for row in session.execute(
+        sa.select(A.id, A.attempts).where(A.id.in_(list(by_id)), A.status.notin_(("queued", "deferred")))).all()}
+    done, requeue, halted, suppress = [], [], None, []
+    for result in results:
+        if result.activity_id not in attempts:
+            continue
+        out = by_id[result.activity_id]
+        row = _row(result, out, provider, now, attempts[result.activity_id], batch.channel)
+        (requeue if row["status"] == "queued" else done).append(row)
+        if result.kind == "halt" and result.tried:
+            halted = f"the provider refused our request: {result.message}"
+        if result.kind == "suppressed" and out.to:
+            suppress.append((out.to, result.code))
+    _update(session, [r for r in done if r["status"] == "sent"], sent=True)
+    _update(session, [r for r in done if r["status"] != "sent"])
+    _update(session, requeue, with_claim=True)
+    for address, code in suppress:
+        opt_out(session, batch.channel, address, reason="hard_bounce" if batch.channel == "email" else "opt_out",
+                source="provider", note=f"provider says inactive/opted out ({code})")
+    if halted and batch.campaign_id:
+        pause_for(session, batch.campaign_id, halted)
+    event_ids = _store_sandbox_events(session, sandbox_events or [])
+    if batch.campaign_id and any(r["status"] == "failed" for r in done):  # incl. retries used up
+        check_error_threshold(session, batch.campaign_id)  # the failure share only rises when something failed
+    return event_ids
+
+
+def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: int, channel: str) -> dict[str, Any]:
+    row = {"b_id": result.activity_id, "to_address": out.to, "segments": out.segments, "provider": provider,
+           "idempotency_key": sentdm.idempotency_key(out.activity_id) if channel == "sms" else None,
+           "updated_at": now, "sent_at": None, "provider_message_id": result.message_id, "cost_micros": 0,
+           "error_code": (result.code or "")[:40] or None, "error_message": (result.message or "")[:1000] or None,
+           "failed_at": None, "b_untried": 0}
+    if result.kind == "sent":
+        return row | {"status": "sent", "sent_at": now, "cost_micros": out.cost_micros}
+    if not result.tried:  # put back without reaching the provider: its claim's attempt is given back
+        return row | {"status": "queued", "b_untried": 1}
+    if result.kind == "halt" or (result.kind == "retry" and attempts < MAX_ATTEMPTS):
+        return row | {"status": "queued"}
+    if result.kind == "unknown":
+        return row | {"status": "unknown"}
+    return row | {"status": "failed", "failed_at": now}
+
+
+def _literals(*words: str) -> list[Any]:
+    return [sa.literal_column(f"'{w}'") for w in words]
+
+
+def _update(session: Session, rows: list[dict[str, Any]], *, with_claim: bool = False, sent: bool = False) -> None:
+    """One executemany. Failures and re-queues apply only to rows still "sending". A success also applies to a row
+    a delivery webhook already moved forward (its status, error and failure time stay; the id, time and cost are
+    recorded)."""
+    if not rows:
+        return
+    table = MarketingActivity.__table__
+    values: dict[str, Any] = {key: sa.bindparam(key) for key in _RECORD_KEYS}
+    values["attempts"] = table.c.attempts - sa.bindparam("b_untried")  # only attempts at the provider count
+    if with_claim:  # back to the queue: neither claimed nor in doubt any more
+        values["claimed_at"] = values["requested_at"] = None
+    where = [table.c.id == sa.bindparam("b_id")]
+    if sent:  # literal lists: executemany cannot expand IN parameters
+        ours = table.c.status.in_(_literals("sending", "unknown"))
+        for key in ("status", "error_code", "error_message", "failed_at"):  # e.g. a bounce that got here first
+            values[key] = sa.case((ours, sa.bindparam(key)), else_=table.c[key])
+        where.append(table.c.status.notin_(_literals("queued", "deferred", "failed")))
+    else:
+        where.append(table.c.status == "sending")
+    session.connection().execute(sa.update(table).where(*where).values(values), rows)
+
+
+def _store_sandbox_events(session: Session, events: list[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    from tools.webhook_events import store_event
+
+    ids = []
+    for event_id, event_type, payload in events:
+        provider = "postmark" if "RecordType" in payload else "sentdm"
+        stored = store_event(session, provider, event_id, event_type, payload)
+        if stored:
+            ids.append(stored)
+    return ids
+
+
+def pause_for(session: Session, campaign_id: int, reason: str) -> None:
+    """Pause a running campaign and keep the reason shown in its progress."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is not None and campaign.status == "running":
+        campaign.status, campaign.pause_reason = "paused", reason[:500]
+        log.warning("campaign %s paused: %s", campaign_id, reason)
+
+
+def check_error_threshold(session: Session, campaign_id: int) -> None:
+    """Pause the campaign when too many of its attempted sends failed, saying why."""
+    s = get_settings()
+    counts = q.status_counts(session, campaign_id)
+    failed = counts.get("failed", 0)
+    attempted = failed + sum(counts.get(k, 0) for k in ("sent", "delivered", "opened", "clicked", "bounced",
+                                                        "complained"))
+    if attempted >= s.campaign_error_min_attempts and failed / attempted >= s.campaign_error_threshold:
+        last = session.scalar(sa.select(MarketingActivity.error_message).where(
+            MarketingActivity.campaign_id == campaign_id, MarketingActivity.status == "failed")
+            .order_by(MarketingActivity.failed_at.desc()).limit(1))
+        pause_for(session, campaign_id, f"{failed} of {attempted} attempted sends failed "
+                                        f"(threshold {s.campaign_error_threshold:.0%}); last error: {last}")

@@ -1,0 +1,1 @@
+"""Contacts: records, lookup, the card, changes, opt-outs, history, timeline and merges."""

@@ -1,0 +1,1 @@
+"""Enrichment: the queue, the pipeline, its sources and model, and applying reviewed fields."""

@@ -1,0 +1,1 @@
+"""CSV import of contacts: reading files, the mapping, normalisation workers and batches."""
