@@ -22,7 +22,8 @@ from db.models import (
     Suppression,
 )
 from domain.roles import Permission, require
-from tools.contacts.records import AmbiguousContact, ContactNotFound, ContactView, lookup
+from tools.contacts import lookup
+from tools.contacts.records import AmbiguousContact, ContactNotFound, ContactView
 from tools.sequences.views import contact_sequences
 from tools.users import Actor
 
