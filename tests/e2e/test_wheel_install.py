@@ -69,6 +69,8 @@ def test_wheel_carries_the_site_and_the_migrations(wheel: Path) -> None:
                    "db/migrations/versions/0001_initial_schema.py"):
         assert needed in names, f"{needed} is not in the wheel"
     assert not any(n.startswith(("tests/", "var/", "bench/")) for n in names)
+    public = [p.relative_to(ROOT).as_posix() for p in (ROOT / "public").rglob("*") if p.is_file()]
+    assert all(f"cli/chainlit_site/{p}" in names for p in public), "public/ assets (custom elements) are missing"
 
 
 def test_installed_wheel_serves_healthz_and_chat_login(tmp_path: Path, wheel: Path) -> None:
