@@ -3,7 +3,6 @@ insert (ON CONFLICT DO NOTHING) and the claim (queued -> sending) that makes eve
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, Suppression
+from domain import channels
 from domain.send_rules import Recipient
 
 CHUNK = 5000
@@ -41,17 +41,13 @@ def audience_ids(session: Session, filter_data: dict[str, Any] | None) -> list[i
     return list(session.scalars(stmt.order_by(Contact.id)))
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
 def _address(channel: str, contact: Contact) -> tuple[str | None, bool]:
     """The channel's address and whether it is usable. Contacts are normalised on write (domain.contacts), so a
     cheap syntactic check is enough here (full validation of 50k addresses would dominate a launch)."""
-    raw = contact.email if channel == "email" else contact.phone
+    raw = channels.address_of(channel, contact)
     if not raw:
         return None, False
-    return raw, bool((_EMAIL if channel == "email" else _E164).match(raw))
+    return raw, channels.usable(channel, raw)
 
 
 def audience_select(filter_data: dict[str, Any] | None, include_sample: bool = False) -> sa.Select:
@@ -92,7 +88,7 @@ class _Ids:
 
 def _facts(session: Session, campaign: Campaign, ids: _Ids, now: datetime, since: datetime) -> tuple[Any, ...]:
     channel = campaign.channel
-    column = Contact.email if channel == "email" else Contact.phone
+    column = getattr(Contact, channels.rule(channel).address_field)
     suppressed = set(session.scalars(sa.select(Suppression.address).where(
         Suppression.channel == channel, Suppression.address.in_(sa.select(column).where(ids.of(Contact.id))))))
     in_campaign = set(session.scalars(sa.select(MarketingActivity.contact_id).where(
@@ -112,7 +108,7 @@ def _recipient(channel: str, c: Any, suppressed: set[str], in_campaign: set[int]
     address, valid = _address(channel, c)
     return Recipient(
         contact_id=c.id, channel=channel, address=address, address_valid=valid,
-        opted_out=bool(c.opted_out_email if channel == "email" else c.opted_out_sms),
+        opted_out=channels.opted_out(channel, c),
         suppressed=address in suppressed, email_status=c.email_status or "ok", timezone=c.timezone,
         phone=c.phone, already_in_campaign=c.id in in_campaign, recent_sends=tuple(recent.get(c.id, ())),
         last_reply_at=replies.get(c.id), last_booking_at=bookings.get(c.id))

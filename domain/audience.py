@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.channels import address_key
 from domain.send_rules import Decision, Outcome
 
 DUPLICATE = "duplicate_address"
-
-
-def address_key(channel: str, address: str | None) -> str | None:
-    """What makes two addresses one: e-mail without case, a phone number as stored (E.164)."""
-    if not address:
-        return None
-    return address.strip().lower() if channel == "email" else address.strip()
+__all__ = ["DUPLICATE", "address_key", "one_per_address"]
 
 
 def one_per_address(channel: str, recipients: Iterable[tuple[int, str | None]],

@@ -13,8 +13,6 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import timezone as phone_timezone
 
-CHANNELS = ("sms", "email")
-
 
 @dataclass(frozen=True)
 class Normalised:
@@ -123,9 +121,3 @@ def timezone_for_phone(e164: str | None) -> str | None:
     zones = [z for z in zones if z != "Etc/Unknown"]
     return zones[0] if len(zones) == 1 else None
 
-
-def address_for(channel: str, email: str | None, phone: str | None) -> str | None:
-    """The address a channel uses: email for email, phone for sms."""
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}: use sms or email")
-    return email if channel == "email" else phone

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
+from domain import channels
+
 LEGAL_START = time(8, 0)
 LEGAL_END = time(21, 0)
 
@@ -129,7 +131,7 @@ def quiet_until(channel: str, timezone: str | None, phone: str | None, rules: Se
                 account_zone: str = "UTC") -> datetime | None:
     """The quiet-hours part of `decide` alone (also re-checked when a batch is claimed for sending): None when this
     contact may be messaged now, else the next allowed instant (UTC), when the window opens in its zone(s)."""
-    if channel != "sms" and not rules.local_window:
+    if not channels.quiet_hours_apply(channel, rules.local_window):
         return None
     start = next_allowed(now, zones_for(timezone, phone, account_zone), rules.quiet_start, rules.quiet_end)
     return start if start > now else None
@@ -144,7 +146,7 @@ def _exclusion(r: Recipient, rules: SendRules, now: datetime) -> str | None:
         return "no_address"
     if not r.address_valid:
         return "invalid_address"
-    if r.channel == "email" and r.email_status in ("bounced", "complained"):
+    if channels.rule(r.channel).address_field == "email" and r.email_status in ("bounced", "complained"):
         return r.email_status
     if r.already_in_campaign:
         return "already_sent"

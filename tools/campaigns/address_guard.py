@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.campaigns import SENT_STATES
 from db.models import Campaign, Contact, MarketingActivity
+from domain import channels
 from domain.audience import address_key
 
 
@@ -23,7 +24,7 @@ def addresses_taken(session: Session, campaign: Campaign, claimed: list[int], ad
     if not wanted:
         return set()
     A = MarketingActivity
-    column = Contact.email if campaign.channel == "email" else Contact.phone
+    column = getattr(Contact, channels.rule(campaign.channel).address_field)
     address = sa.func.coalesce(A.to_address, column)
     return {address_key(campaign.channel, a) for a in session.scalars(
         sa.select(address).join(Contact, Contact.id == A.contact_id).where(

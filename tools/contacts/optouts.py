@@ -11,15 +11,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import Contact, Suppression, utcnow
-from domain.contacts import CHANNELS, normalise_email, normalise_phone
+from domain import channels
 from tools.contacts.history import record_event
 from tools.sequences import exits as sequence_exits
 
 
 def normalise_address(channel: str, address: str, default_region: str = "US") -> str:
-    if channel not in CHANNELS:
-        raise ValueError(f"unknown channel {channel!r}: use sms or email")
-    result = normalise_email(address) if channel == "email" else normalise_phone(address, default_region)
+    result = channels.rule(channel).normalise(address, default_region)
     if result.value is None:
         raise ValueError(result.error or f"no {channel} address given")
     return result.value
@@ -34,7 +32,7 @@ def _insert_suppression(session: Session, channel: str, address: str, reason: st
 
 
 def _contacts_with(session: Session, channel: str, address: str) -> list[Contact]:
-    column = Contact.email if channel == "email" else Contact.phone
+    column = getattr(Contact, channels.rule(channel).address_field)
     return list(session.scalars(sa.select(Contact).where(column == address)))
 
 
@@ -43,21 +41,30 @@ def opt_out(session: Session, channel: str, address: str, *, reason: str = "opt_
     """Suppress `address` on `channel` and mark every contact that has it. Returns the contact ids touched.
     Idempotent: opting out twice changes nothing the second time."""
     address = normalise_address(channel, address)
+    field = channels.rule(channel).opt_out_field  # None: the suppression below is the only record
+    already = field is None and is_suppressed(session, channel, address)
     _insert_suppression(session, channel, address, reason, source)
     touched = []
     for contact in _contacts_with(session, channel, address):
-        if getattr(contact, f"opted_out_{channel}"):
+        if already or (field and getattr(contact, field)):
             continue
-        setattr(contact, f"opted_out_{channel}", True)
-        setattr(contact, f"opted_out_{channel}_at", utcnow())
-        setattr(contact, f"opted_out_{channel}_reason", (note or reason)[:200])
-        if channel == "email" and reason in ("hard_bounce", "complaint"):
+        if field:
+            _flag(contact, field, True, (note or reason)[:200])
+        if reason in ("hard_bounce", "complaint") and channels.rule(channel).address_field == "email":
             contact.email_status = "bounced" if reason == "hard_bounce" else "complained"
         record_event(session, contact.id, "opted_out", source, actor, field=channel, data={"reason": reason})
         touched.append(contact.id)
     sequence_exits.on_event(session, touched, reason)  # they leave their follow-up sequences
     session.flush()
     return touched
+
+
+def _flag(contact: Contact, field: str | None, on: bool, reason: str | None) -> None:
+    """The contact's own opt-out flag on a channel that has one (`opted_out_<channel>`, `_at`, `_reason`)."""
+    if field:
+        setattr(contact, field, on)
+        setattr(contact, f"{field}_at", utcnow() if on else None)
+        setattr(contact, f"{field}_reason", reason)
 
 
 def opt_in(session: Session, channel: str, address: str, *, source: str = "chat", actor: str | None = None) -> list[int]:
@@ -67,12 +74,11 @@ def opt_in(session: Session, channel: str, address: str, *, source: str = "chat"
     session.execute(sa.delete(Suppression).where(Suppression.channel == channel, Suppression.address == address,
                                                  Suppression.reason.in_(("opt_out", "manual"))))
     touched = []
+    field = channels.rule(channel).opt_out_field
     for contact in _contacts_with(session, channel, address):
-        if not getattr(contact, f"opted_out_{channel}") or is_suppressed(session, channel, address):
+        if not channels.opted_out(channel, contact) or is_suppressed(session, channel, address):
             continue
-        setattr(contact, f"opted_out_{channel}", False)
-        setattr(contact, f"opted_out_{channel}_at", None)
-        setattr(contact, f"opted_out_{channel}_reason", None)
+        _flag(contact, field, False, None)
         record_event(session, contact.id, "opted_in", source, actor, field=channel)
         touched.append(contact.id)
     session.flush()
