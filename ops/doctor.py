@@ -55,6 +55,10 @@ def check_configuration(settings: Any) -> list[Check]:
     if settings.redis_url and settings.is_sqlite:
         out.append(Check("configuration", WARN, "Redis workers on the embedded SQLite file: use PostgreSQL "
                          "(MKT_DATABASE_URL) when workers run as separate processes"))
+    if getattr(settings, "langsmith_tracing", False):
+        from ops.observability import LANGSMITH_SENDS
+
+        out.append(Check("configuration", WARN, f"MKT_LANGSMITH_TRACING is on: LangSmith receives {LANGSMITH_SENDS}"))
     if not settings.is_sqlite and not settings.metrics_token:
         out.append(Check("configuration", WARN, "MKT_METRICS_TOKEN is empty: /metrics answers anyone who reaches "
                          "the app; block it at the proxy or set a token"))

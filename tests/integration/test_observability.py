@@ -165,3 +165,11 @@ def test_metrics_show_process_figures_and_a_job_duration_histogram(db):
     assert float(lines['mkt_job_duration_seconds_bucket{actor="test.histogram",le="60.0"}']) == 2
     assert float(lines['mkt_job_duration_seconds_count{actor="test.histogram"}']) == 2
     assert float(lines['mkt_job_duration_seconds_sum{actor="test.histogram"}']) == pytest.approx(42.3)
+
+
+def test_doctor_warns_when_langsmith_tracing_is_on():
+    from ops.doctor import WARN, check_configuration
+
+    checks = check_configuration(Settings(langsmith_tracing=True))
+    assert any(c.status == WARN and "LangSmith receives every prompt" in c.detail for c in checks), checks
+    assert not any("LangSmith" in c.detail for c in check_configuration(Settings()))
