@@ -62,26 +62,29 @@ def _step_rows(p: lifecycle.SequencePreview) -> list[dict[str, Any]]:
              "most cost": money(s.most_cost_micros)} for s in p.steps]
 
 
-def _preview_text(p: lifecycle.SequencePreview) -> str:
+def _preview_text(p: lifecycle.SequencePreview, counted: bool) -> str:
     exits = ", ".join(p.exit_on + ["opted_out", "bounced"]) + (f"; goal: {p.goal}" if p.goal else "")
+    cost = (f" The most it can cost: {money(p.most_cost_micros)} (everyone eligible gets every step)." if counted
+            else " Preview it to see each message as people get it, who is excluded and the most it can cost.")
     return (f"Sequence '{p.name}' (#{p.sequence_id}, {p.status}): {len(p.steps)} step(s) for an audience of "
-            f"{p.audience}{' (and anyone who matches later)' if p.enrol_new else ''}; a person leaves on: {exits}. "
-            f"The most it can cost: {money(p.most_cost_micros)} (everyone eligible gets every step).")
+            f"{p.audience}{' (and anyone who matches later)' if p.enrol_new else ''}; a person leaves on: {exits}."
+            + cost)
 
 
-def _show(p: lifecycle.SequencePreview, verb: str) -> ToolOutput:
-    text = f"{verb} {_preview_text(p)}"
+def _show(p: lifecycle.SequencePreview, verb: str, counted: bool = True) -> ToolOutput:
+    text = f"{verb} {_preview_text(p, counted)}"
     rows = _step_rows(p)
-    steps = next_steps(("Launch it", f"launch sequence {p.sequence_id}")) if p.status == "draft" else None
-    display = table(text + _notice(p), ["step", "when", "if", "message", "eligible now", "most cost"], rows,
-                    full=True, next=steps)
-    return ToolOutput(data_text(text, rows), display)
+    columns = ["step", "when", "if", "message"] + (["eligible now", "most cost"] if counted else [])
+    steps = next_steps(*((("Preview it", f"preview sequence {p.sequence_id}"),) if not counted else ()),
+                       ("Launch it", f"launch sequence {p.sequence_id}")) if p.status == "draft" else None
+    display = table(text + _notice(p), columns, rows, full=True, next=steps)
+    return ToolOutput(data_text(text, [{c: r[c] for c in columns} for r in rows]), display)
 
 
 def _draft(session, actor, a: DraftArgs) -> ToolOutput:
     p = lifecycle.draft_sequence(session, actor, name=a.name, filter=a.filter, steps=[step_dict(s) for s in a.steps],
                                  enrol_new=a.enrol_new, exit_on=a.exit_on, goal=a.goal)
-    return _show(p, "Drafted (nothing is sent until you launch it).")
+    return _show(p, "Drafted (nothing is sent until you launch it).", counted=False)
 
 
 def _preview(session, actor, a: RefArgs) -> ToolOutput:
@@ -109,7 +112,7 @@ def _launch(session, actor, a: RefArgs) -> ToolOutput:
     due = (" Step 1 goes out at the next tick (within seconds)." if soon else
            f" Step 1 is due {r.first_due:%a %d %b %H:%M} UTC at the earliest." if r.first_due else "")
     text = (f"Launched sequence '{r.name}' (#{r.sequence_id}): {r.enrolled} people enrolled.{due} The most it can "
-            f"cost is {money(r.most_cost_micros)}; each step goes through the send rules (opt-outs, quiet hours, "
+            f"cost is about {money(r.most_cost_micros)}; each step goes through the send rules (opt-outs, quiet hours, "
             "caps) and stops for anyone who replies or books.")
     steps = next_steps(("Status", f"status of sequence {r.sequence_id}"),
                        ("Pause it", f"pause sequence {r.sequence_id}"))

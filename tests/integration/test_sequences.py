@@ -79,9 +79,12 @@ def test_a_contact_who_replies_after_step_one_gets_no_step_two(db, monkeypatch, 
     ana, ben = people(2)
     preview = draft()
     assert [s.wait for s in preview.steps] == ["right away", "2 days after the previous step"]
-    assert preview.audience == 2 and preview.most_cost_micros > 0
+    with unit_of_work() as uow:
+        full = lifecycle.preview_sequence(uow.session, MARKETER, preview.sequence_id)
+    assert full.audience == 2 and full.most_cost_micros > 0
+    assert [s.samples[0].body.split(",")[0] for s in full.steps] == ["Hi Ana", "Hi Ana"]  # rendered, email as text
     result = launch(preview.sequence_id)
-    assert (result.enrolled, result.first_due) == (2, START)
+    assert (result.enrolled, result.first_due) == (2, START) and result.most_cost_micros == full.most_cost_micros
     assert tick_and_send(clock, START) == {"queued": 2}
     assert sends(preview.sequence_id) == [(0, ana, "delivered", None), (0, ben, "delivered", None)]
 

@@ -81,6 +81,8 @@ def enrol(session: Session, sequence: Sequence, contact_ids: list[int], now: dat
     first = rules.Wait.from_dict(steps_of(session, sequence.id)[0].wait)
     zone = get_settings().account_timezone
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    if first.weekday is None and not first.days:  # the same due time for everyone: one set-based statement
+        return _enrol_at(session, insert, sequence.id, contact_ids, now, rules.next_due(first, now, zone_of_utc()))
     stmt = insert(E.__table__).on_conflict_do_nothing(
         index_elements=["sequence_id", "contact_id"], index_where=sa.text("status = 'active'")).returning(E.id)
     connection, total = session.connection(), 0
@@ -92,6 +94,26 @@ def enrol(session: Session, sequence: Sequence, contact_ids: list[int], now: dat
                  "created_at": now, "updated_at": now} for c in contacts]
         if rows:
             total += len(connection.execute(stmt, rows).all())
+    return total
+
+
+def zone_of_utc() -> Any:
+    return zones_for(None, None, "UTC")[0]
+
+
+def _enrol_at(session: Session, insert: Any, sequence_id: int, contact_ids: list[int], now: datetime,
+              due: datetime) -> int:
+    total = 0
+    for part in q.chunks(contact_ids, 20_000):
+        rows = sa.select(sa.literal(sequence_id), Contact.id, sa.literal("active"), sa.literal(0),
+                         sa.literal(due, E.next_due_at.type), sa.literal(now, E.enrolled_at.type),
+                         sa.literal(now, E.created_at.type), sa.literal(now, E.updated_at.type)).where(
+            Contact.id.in_(list(part)))
+        stmt = insert(E.__table__).from_select(
+            ["sequence_id", "contact_id", "status", "position", "next_due_at", "enrolled_at", "created_at",
+             "updated_at"], rows).on_conflict_do_nothing(
+            index_elements=["sequence_id", "contact_id"], index_where=sa.text("status = 'active'")).returning(E.id)
+        total += len(session.execute(stmt).all())
     return total
 
 
@@ -226,12 +248,12 @@ def _schedule_next(session: Session, steps: list[SequenceStep], position: int, g
         end(session, ids, "completed", now, status="completed")
         return
     wait, zone = rules.Wait.from_dict(steps[position + 1].wait), get_settings().account_timezone
-    table = E.__table__
-    session.connection().execute(
-        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "active")
-        .values(next_due_at=sa.bindparam("b_due")),
-        [{"b_id": c.id, "b_due": rules.next_due(wait, sent_at.get(c.contact_id) or now,
-                                                zone_of(contacts[c.contact_id], zone))} for c in group])
+    by_due: dict[datetime, list[int]] = defaultdict(list)  # one UPDATE per distinct due time (zones are few)
+    for c in group:
+        by_due[rules.next_due(wait, sent_at.get(c.contact_id) or now, zone_of(contacts[c.contact_id], zone))].append(c.id)
+    for due, ids in by_due.items():
+        session.execute(sa.update(E).where(E.id.in_(ids), E.status == "active").values(next_due_at=due)
+                        .execution_options(synchronize_session=False))
 
 
 def _queue(session: Session, campaign: Campaign, contact_ids: list[int], out: Advance) -> None:

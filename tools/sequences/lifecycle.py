@@ -126,7 +126,32 @@ def draft_sequence(session: Session, actor: Actor, *, name: str, filter: dict[st
             session.add(SequenceStep(sequence_id=sequence.id, position=position, campaign_id=campaign_id,
                                      wait=step.wait.to_dict(), condition=step.condition))
         session.flush()
-    return preview_sequence(session, actor, sequence.id)
+    return outline(session, sequence)
+
+
+def outline(session: Session, sequence: Sequence) -> SequencePreview:
+    """The sequence's steps as written (templates, waits, conditions), without evaluating the audience: cheap at
+    any audience size. `preview_sequence` renders and counts."""
+    exits = rules.ExitRules.from_dict(sequence.exit_rules)
+    out = SequencePreview(sequence.id, sequence.name, sequence.status, len(q.audience_ids(
+        session, sequence.target_filter)), sequence.enrol_new, sorted(exits.exit_on), exits.goal,
+        notice=_notice(session, sequence))
+    for step in steps_of(session, sequence.id):
+        campaign = session.get(Campaign, step.campaign_id)
+        out.steps.append(StepPreview(step.position + 1, campaign.channel, rules.Wait.from_dict(step.wait).describe(),
+                                     rules.CONDITIONS[step.condition], campaign.subject, campaign.body_text, [],
+                                     0, {}, None, 0))
+    return out
+
+
+def _notice(session: Session, sequence: Sequence) -> str | None:
+    """The sandbox notice when any step's channel has no provider key (nothing leaves the building)."""
+    from integrations.sandbox import NOTICE
+    from settings import get_settings
+
+    s = get_settings()
+    channels = {session.get(Campaign, step.campaign_id).channel for step in steps_of(session, sequence.id)}
+    return NOTICE if any(s.sandbox_email if c == "email" else s.sandbox_sms for c in channels) else None
 
 
 def _step_campaign(session: Session, actor: Actor, sequence: Sequence, position: int, step: rules.Step,
@@ -181,23 +206,33 @@ def launch_sequence(session: Session, actor: Actor, ref: int | str, *, now: date
     sequence = find_sequence(session, ref)
     if sequence.status != "draft":
         raise SequenceError(f"sequence {sequence.name!r} is {sequence.status}: only a draft can be launched")
-    preview = preview_sequence(session, actor, sequence.id)
+    notice = _notice(session, sequence)
     now = now or utcnow()
-    for step in steps_of(session, sequence.id):
-        campaign = session.get(Campaign, step.campaign_id)
+    campaigns = _step_campaigns(session, sequence)
+    for campaign in campaigns:
         campaign.status, campaign.launched_at = "running", now
-        campaign.stats = {"sequence_id": sequence.id, "sandbox": preview.notice is not None}
+        campaign.stats = {"sequence_id": sequence.id, "sandbox": notice is not None}
     sequence.status, sequence.launched_at = "running", now
-    scope = q.audience_select(sequence.target_filter, include_sample=preview.notice is not None)
+    scope = q.audience_select(sequence.target_filter, include_sample=notice is not None)
     ids = list(session.scalars(sa.select(Contact.id).where(Contact.id.in_(scope)).order_by(Contact.id)))
     # sample data is enrolled only where nothing leaves the building (sandbox), as campaigns message it
     enrolled = enrol(session, sequence, ids, now)
-    sequence.stats = {"enrolled_at_launch": enrolled, "most_cost_micros": preview.most_cost_micros}
+    most = _most_cost(session, campaigns, ids[:1], enrolled)
+    sequence.stats = {"enrolled_at_launch": enrolled, "most_cost_micros": most}
     session.flush()
     first = session.scalar(sa.select(sa.func.min(SequenceEnrolment.next_due_at)).where(
         SequenceEnrolment.sequence_id == sequence.id))
     return LaunchResult(sequence.id, sequence.name, sequence.status, enrolled, q._aware(first) if first else None,
-                        preview.most_cost_micros, preview.notice, _worker_note(session, now))
+                        most, notice, _worker_note(session, now))
+
+
+def _most_cost(session: Session, campaigns: list[Campaign], first: list[int], enrolled: int) -> int:
+    """About the most the sequence can cost: every enrolled person getting every step, each step priced as the
+    first person's message (the approval card's preview prices every message)."""
+    if not first:
+        return 0
+    contact = session.get(Contact, first[0])
+    return sum(render_message(c, contact, activity_id=None).cost_micros for c in campaigns) * enrolled
 
 
 def _worker_note(session: Session, now: datetime) -> str | None:
