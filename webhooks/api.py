@@ -79,7 +79,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:
-    return {name: _jsonable(getattr(contact, name)) for name in CONTACT_FIELDS}
+    """The contact's API fields as they are (times as datetimes): the response model checks and serialises them."""
+    return {name: getattr(contact, name) for name in CONTACT_FIELDS}
 
 
 def _run(fn, *args: Any) -> Any:

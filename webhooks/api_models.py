@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
 MAX_BATCH = 1000
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# times answer as datetime.isoformat() ("+00:00"), as before the typed API and as in the outbound events
+Timestamp = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")]
 EventName = Literal["contact.created", "contact.updated", "contact.opted_out", "reply.received", "booking.created",
                     "campaign.completed", "enrichment.approved"]
 
@@ -117,8 +119,8 @@ class ContactOut(BaseModel):
     enrichment_status: str
     opted_out_sms: bool
     opted_out_email: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ContactPage(BaseModel):
@@ -127,7 +129,7 @@ class ContactPage(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    at: datetime
+    at: Timestamp
     kind: str
     title: str
     channel: str | None
@@ -180,7 +182,7 @@ class DeliveryOut(BaseModel):
     attempts: int
     subscription_id: int
     last_status_code: int | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class DeliveryPage(BaseModel):
@@ -207,7 +209,7 @@ class HookOut(BaseModel):
     target_url: str
     events: list[EventName]
     active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class HookCreated(HookOut):

@@ -114,3 +114,18 @@ def test_what_is_really_posted_matches_the_webhook_schemas(document, receiver, m
         ref = document["webhooks"][body["event"]]["post"]["requestBody"]["content"]["application/json"]["schema"]
         errors = list(validator(document, ref["$ref"].rsplit("/", 1)[1]).iter_errors(body))
         assert not errors, (body["event"], [e.message for e in errors])
+
+
+def test_typed_answers_keep_the_time_format_of_the_untyped_api_and_the_events(db):
+    from fastapi.testclient import TestClient
+
+    from tools.api_keys import create_api_key
+    from webhooks.app import create_app
+
+    with unit_of_work() as uow:
+        contact = create_contact(uow.session, email="ana@example.com")
+        created = contact.created_at.isoformat()
+        key = create_api_key(uow.session, Actor("admin@example.com", Role.ADMIN), name="n8n", scopes="all").key
+    with TestClient(create_app()) as client:
+        [item] = client.get("/api/v1/contacts", headers={"X-Api-Key": key}).json()["items"]
+    assert item["created_at"] == created and created.endswith("+00:00")
