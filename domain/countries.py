@@ -11,8 +11,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import pycountry
-
 LANGUAGES = ("fr", "es", "de", "pt", "it", "nl")
 EVERYDAY = {
     "usa": "US", "us": "US", "america": "US", "united states": "US", "u s": "US", "u s a": "US",
@@ -36,7 +34,9 @@ def key(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, str]:
-    """Every known spelling (as `key` gives it) -> alpha-2."""
+    """Every known spelling (as `key` gives it) -> alpha-2; built at first use (pycountry loads in ~0.1 s)."""
+    import pycountry
+
     out: dict[str, str] = {}
     translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
                     for lang in LANGUAGES]
