@@ -19,7 +19,7 @@ from tools.users import Actor
 
 ENV = {"email_from": "MKT_EMAIL_FROM", "sender_postal_address": "MKT_SENDER_POSTAL_ADDRESS",
        "brand_name": "MKT_BRAND_NAME", "brand_logo_url": "MKT_BRAND_LOGO_URL",
-       "brand_accent_color": "MKT_BRAND_ACCENT_COLOR"}  # brand: tools/email_design.py
+       "brand_accent_color": "MKT_BRAND_ACCENT_COLOR"}  # brand: tools/campaigns/email_design.py
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]{2,}$")
 
 

@@ -21,6 +21,7 @@ import re
 
 from agent.offline import campaigns as camp
 from agent.offline import contacts as cont
+from agent.offline import email_design as em
 from agent.offline import questions as q
 from agent.offline import records as rec
 from agent.offline import sequences as seq
@@ -138,7 +139,7 @@ def understand(text: str, vocab: Vocabulary = PURE, *, help_text: str = "") -> U
     if talk:
         return talk
     free = _polite_only(raw)
-    for rule in (*seq.FREE_TEXT_RULES, *camp.FREE_TEXT_RULES):
+    for rule in (*seq.FREE_TEXT_RULES, *camp.FREE_TEXT_RULES, *em.FREE_TEXT_RULES):
         got = _apply(rule, free, vocab)
         if got:
             return got

@@ -12,6 +12,7 @@ from agent.tools import (  # noqa: F401  (each registers its tools when imported
     demo,
     enrichment,
     campaigns,
+    email_design,
     sequences,
     conversations,
     timeline,

@@ -51,6 +51,9 @@ WRITES = {
     "check_again_in_doubt": {"ref": "Evil"},
     "resend_anyway_in_doubt": {"ref": "Evil"},
     "set_sender": {"email": "news@evilmail.com"},
+    "set_brand": {"logo_url": "https://evilmail.com/pixel.png"},
+    "use_email_template": {"template": "offer", "ref": "Evil"},
+    "save_email_template": {"ref": "Evil", "name": "Evil"},
     "merge_contacts": {"source": "jane@acme.com", "target": "evil@example.org"},
 }
 

@@ -57,6 +57,7 @@ list_api_keys            yes    no        no
 list_bookings            yes    yes       yes
 list_campaigns           yes    yes       no
 list_conversations       yes    yes       no
+list_email_templates     yes    yes       no
 list_sequences           yes    yes       no
 list_users               yes    no        no
 load_sample_data         yes    yes       no
@@ -81,12 +82,16 @@ resume_campaign          yes    yes       no
 resume_sequence          yes    yes       no
 review_enrichment        yes    yes       yes
 revoke_api_key           yes    no        no
+save_email_template      yes    yes       no
 send_test                yes    yes       no
 sequence_status          yes    yes       no
+set_brand                yes    no        no
 set_sender               yes    no        no
 show_sender              yes    yes       no
 show_analytics           yes    yes       no
+show_brand               yes    yes       no
 update_contact           yes    yes       no
+use_email_template       yes    yes       no
 """
 
 
@@ -163,6 +168,12 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "send_test": ({"ref": "Matrix draft", "to": "me@example.com"}, "Test queued to me@example.com"),
     "set_sender": ({"postal_address": "Matrix Inc, 1 Main St, Austin TX 78701"}, "Saved. Email sender: "),
     "show_sender": ({}, "Email sender: "),
+    "list_email_templates": ({}, "3 email templates."),
+    "use_email_template": ({"template": "offer", "ref": "Matrix draft"}, "The starter template 'offer' is now"),
+    "save_email_template": ({"ref": "Matrix draft", "name": "Matrix tpl"},
+                            "Saved campaign Matrix draft's email as template 'Matrix tpl'"),
+    "set_brand": ({"accent_color": "#e11d48"}, "Saved. Email brand: "),
+    "show_brand": ({}, "Email brand: "),
     "show_analytics": ({"start": date(2026, 1, 1), "end": date(2026, 12, 31)}, "2026-01-01 to 2026-12-31 (UTC)"),
     "update_contact": ({"ref": JANE, "changes": {"city": "Round Rock"}}, f"Updated contact {JANE}"),
 }
@@ -238,7 +249,8 @@ def test_the_table_is_what_the_roles_describe():
     does everything (the reviewer's rows are checked one by one above)."""
     assert all(row["admin"] for row in ALLOWED.values())
     assert sorted(t for t, row in ALLOWED.items() if not row["marketer"]) == ["list_api_keys", "list_users",
-                                                                              "revoke_api_key", "set_sender"]
+                                                                              "revoke_api_key", "set_brand",
+                                                                              "set_sender"]
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -457,6 +457,9 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str | None = N
     if not (to or "").strip():
         if campaign.channel != "email":
             raise CampaignError("say the phone number the test SMS should go to")
+        if "@" not in (actor.email or ""):
+            raise CampaignError(f"you are signed in as {actor.email!r}, not an email address: say where the test "
+                                "should go ('send a test of <campaign> to you@example.com')")
         to = actor.email
     try:
         address = normalise_address(campaign.channel, to)
