@@ -62,7 +62,8 @@ def send_and_record(batch: sending.Batch, slots: list[float] | None = None
     """Steps 2 and 3: the provider call (in the booked `slots`), then the record (and, in the sandbox, the
     simulated webhooks)."""
     transport, limit = _transport_and_limit(batch.channel)
-    results, retry_after = sending.deliver(batch, transport, limit, mark=mark_requested, slots=slots)
+    results, retry_after = sending.deliver(batch, transport, limit, mark=mark_requested, slots=slots,
+                                           gate=lambda: _gate(limit))
     sent = [r for r in results if r.kind == "sent"]
     events = _simulated(transport, batch, sent) if transport.sandbox else []
     with unit_of_work() as uow:
@@ -80,9 +81,14 @@ def clock() -> datetime:
 
 HORIZON_SECONDS = 30.0  # slots are booked at most this far ahead (a paused campaign's bookings cost at most this)
 SLACK_SECONDS = 0.15  # a slot this close is waited for in the thread; anything later is deferred in the queue
-BUCKET_SECONDS = 1.0  # providers' token buckets hold about a second of their rate: lateness up to that is absorbed
+BUCKET_SECONDS = 1.0  # providers' token buckets hold about a second of their rate
+BUCKET_SHARE = 0.5  # of which our copy of the bucket lets late batches use this much; the rest absorbs requests
+# that reach the provider later than we counted them (a loaded machine, a slow connection)
 LEAD_SECONDS = 0.1  # a deferred batch comes back this much before its slot (the queue's own delay), then waits
+SMS_SPAN_SECONDS = 0.6  # SMS slots closer together than SLACK: one job sends those due within this span, one by one
+# (its thread is busy with the requests for about as long), instead of a deferred job every few messages
 LIMITER_RETRY_SECONDS = 2.0  # the shared limiter is down (Redis): try again after this
+DUE_QUEUE = "campaigns_due"  # deferred batches come back on this queue (see send_due)
 
 
 @dataclass
@@ -94,7 +100,9 @@ class Go:
 def pace(campaign_id: int, activity_ids: list[int], due: float | None) -> Go | str:
     """Book the batch's rate-limit slots before claiming. Returns what to claim and send now, or (the batch was
     deferred in the queue) what happened in words. `due`: the time.time() of slots booked by an earlier run of this
-    job (deferred until then); None books anew. SMS go in the slots due now; the rest keep theirs in a deferred job."""
+    job (deferred until then); None books anew. SMS go in the slots due now; the rest keep theirs in a deferred job.
+    What goes is first charged to our copy of the provider's bucket (`RateLimiter.take`): a batch back late from the
+    queue goes as soon as the provider can take it, never bunched beyond its bucket, never re-booked."""
     from db.models import MarketingActivity as A
 
     with unit_of_work() as uow:
@@ -116,22 +124,50 @@ def pace(campaign_id: int, activity_ids: list[int], due: float | None) -> Go | s
             if not booked:
                 return defer(campaign_id, queued, None, max(delay - HORIZON_SECONDS / 2, 1.0), "rate limit booked")
             due = time.time() + delay
+        if (ahead := due - time.time()) > SLACK_SECONDS:
+            return defer(campaign_id, queued, due, ahead, "waiting for its rate-limit slot")
+        sending._until(due)
+        if channel == "email" and (wait := _take(limit, len(queued))) > 0:  # SMS: each at its request (_gate)
+            return defer(campaign_id, queued, time.time() + wait, wait, "the provider's bucket is full")
     except Exception as exc:  # noqa: BLE001 - a limiter that fails (Redis down) means: nothing sent, try later
         return defer(campaign_id, queued, None, LIMITER_RETRY_SECONDS, f"rate limiter unavailable: {type(exc).__name__}")
-    if (ahead := due - time.time()) > SLACK_SECONDS:
-        return defer(campaign_id, queued, due, ahead, "waiting for its rate-limit slot")
-    at_once = len(queued) if channel == "email" else 1  # an email batch is one request; SMS catch up one by one
-    if -ahead > max(BUCKET_SECONDS - at_once * limit.interval, SLACK_SECONDS):  # sent now it would bunch with
-        # the batches sent on time beyond what the provider's bucket holds: its slot is lost, it books a new one
-        return defer(campaign_id, queued, None, 0.0, f"{-ahead:.1f} s late for its slot: booked again")
     if channel == "email":
-        sending._until(due)
         return Go(queued)
-    now_count = max(1, min(len(queued), int((time.time() + SLACK_SECONDS - due) / limit.interval) + 1))
-    if rest := queued[now_count:]:
-        next_due = due + now_count * limit.interval
+    count = _sms_now(len(queued), limit.interval)
+    if rest := queued[count:]:
+        next_due = max(due, time.time()) + count * limit.interval
         defer(campaign_id, rest, next_due, next_due - time.time(), "waiting for its rate-limit slot")
-    return Go(queued[:now_count], [due + i * limit.interval for i in range(now_count)])
+    start = max(due, time.time())
+    return Go(queued[:count], [start + i * limit.interval for i in range(count)])
+
+
+def _sms_now(queued: int, interval: float) -> int:
+    """How many of a batch's SMS one job sends now: those whose slots fall within the slack (or, when slots are
+    closer together than that, within SMS_SPAN_SECONDS), counting from the later of the batch's slot and now."""
+    span = SMS_SPAN_SECONDS if interval <= SLACK_SECONDS else SLACK_SECONDS
+    return max(1, min(queued, int(span / interval) + 1))
+
+
+def _take(limit, count: int) -> float:
+    """Charge `count` messages leaving in one request to our copy of the provider's bucket, waiting a moment (up to
+    the slack) when it is nearly ready; returns 0.0 once charged, else the seconds to defer."""
+    tolerance = max(BUCKET_SECONDS * BUCKET_SHARE - count * limit.interval, 0.0)
+    while (wait := limit.take(count, tolerance)) > 0:
+        if wait > SLACK_SECONDS:
+            return wait
+        time.sleep(wait)
+    return 0.0
+
+
+def _gate(limit) -> None:
+    """Right before one SMS: charge it to our copy of the provider's bucket, sleeping until it has room (a batch's
+    SMS already go in their slots, so this waits only when batches back late from the queue catch up together).
+    A limiter that fails does not stop a claimed send: its slot was booked."""
+    try:
+        while (wait := limit.take(1, max(BUCKET_SECONDS * BUCKET_SHARE - limit.interval, 0.0))) > 0:
+            time.sleep(wait)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("rate limiter unavailable before an SMS: %s", type(exc).__name__)
 
 
 def defer(campaign_id: int, ids: list[int], due: float | None, delay: float, why: str) -> str:
@@ -145,8 +181,8 @@ def defer(campaign_id: int, ids: list[int], due: float | None, delay: float, why
         uow.session.execute(sa.update(A).where(A.id.in_(ids), A.status == "queued").values(
             scheduled_for=utcnow() + timedelta(seconds=delay)))
     try:
-        send_batch.send_with_options(args=(campaign_id, ids), kwargs={"due": due} if due else {},
-                                     delay=int(delay * 1000))
+        send_due.send_with_options(args=(campaign_id, ids), kwargs={"due": due} if due else {},
+                                   delay=int(delay * 1000))
     except Exception as exc:  # noqa: BLE001 - the rows are queued: the tick re-enqueues them
         log.warning("campaign %s: could not defer %d rows (%s): the tick re-enqueues them", campaign_id, len(ids),
                     type(exc).__name__)
@@ -189,9 +225,18 @@ def _simulated(transport, batch: sending.Batch, sent: list[sending.Result]):
 
 
 @dramatiq.actor(actor_name="campaigns.send_batch", max_retries=10, min_backoff=1_000, max_backoff=300_000,
-                time_limit=900_000)
+                time_limit=900_000, priority=10)  # a worker serves deferred batches now due (send_due) first
 def send_batch(campaign_id: int, activity_ids: list[int], due: float | None = None) -> None:
     log.info("campaign %s batch of %d: %s", campaign_id, len(activity_ids),
+             run_batch(campaign_id, activity_ids, due=due))
+
+
+@dramatiq.actor(actor_name="campaigns.send_due", queue_name=DUE_QUEUE, max_retries=10, min_backoff=1_000,
+                max_backoff=300_000, time_limit=900_000)
+def send_due(campaign_id: int, activity_ids: list[int], due: float | None = None) -> None:
+    """A deferred batch back at its due time: `send_batch` on a queue of its own, so it is not served after the
+    batches a launch or the tick just enqueued (a queue is first in, first out) and loses its slot."""
+    log.info("campaign %s batch of %d (deferred): %s", campaign_id, len(activity_ids),
              run_batch(campaign_id, activity_ids, due=due))
 
 

@@ -6,7 +6,13 @@ queue instead of holding a thread, and books nothing when the schedule is full f
 bookings of a paused campaign then cost at most that); `wait` (blocking) is for callers that may sleep. With Redis (MKT_REDIS_URL) the schedule lives in one Redis key updated by a Lua script using the
 Redis clock, so all worker processes share it; without Redis it lives in this process. Unlike fixed windows,
 slots never bunch at a window edge, so a provider's token bucket of one second never sees more than the rate.
-A 429's Retry-After pushes the schedule back for everyone (`hold`)."""
+A 429's Retry-After pushes the schedule back for everyone (`hold`).
+
+The schedule says when a batch should go; `take` says whether it may go now. It charges the messages actually about
+to leave to a copy of the provider's token bucket (a GCRA on send times, shared like the schedule): a batch that
+comes back late from the queue goes as soon as that bucket has room, instead of bunching with the batches sent on
+time beyond what the provider holds (requests refused) or booking a new slot at the end of the schedule (a hole: the
+rate is lost)."""
 
 from __future__ import annotations
 
@@ -35,6 +41,18 @@ end
 local new_tat = start + tonumber(ARGV[1]) * tonumber(ARGV[2])
 redis.call('SET', KEYS[1], tostring(new_tat), 'EX', math.ceil(new_tat - now) + 60)
 return '1:' .. tostring(start - now)
+"""
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local over = tat - now - tonumber(ARGV[3])
+if over > 0 then
+  return tostring(over)
+end
+local new_tat = tat + tonumber(ARGV[1]) * tonumber(ARGV[2])
+redis.call('SET', KEYS[1], tostring(new_tat), 'EX', math.ceil(new_tat - now) + 60)
+return '0'
 """
 _HELD = """
 local t = redis.call('TIME')
@@ -67,10 +85,12 @@ class RateLimiter:
             self._key = f"{settings.queue_namespace}:rate:{name}"
             self._reserve = self._redis.register_script(_RESERVE)
             self._reserve_within = self._redis.register_script(_RESERVE_WITHIN)
+            self._take = self._redis.register_script(_TAKE)
             self._held = self._redis.register_script(_HELD)
             self._hold = self._redis.register_script(_HOLD)
         self._lock = threading.Lock()
         self._tat = 0.0
+        self._sent_tat = 0.0
         self._held_until = 0.0
 
     def reserve(self, n: int, horizon: float) -> tuple[float, bool]:
@@ -89,6 +109,22 @@ class RateLimiter:
                 return start - now, False
             self._tat = start + n * self.interval
             return start - now, True
+
+    def take(self, n: int, tolerance: float) -> float:
+        """Charge `n` messages leaving now to the provider's bucket as we track it (one token per message, refilled
+        at the rate) unless that bucket is behind by more than `tolerance` seconds; returns 0.0 when charged, else
+        the seconds until it has room (nothing charged). Never sleeps. Raises when Redis is unreachable."""
+        if not self.interval or n <= 0:
+            return 0.0
+        if self._redis is not None:
+            return max(float(self._take(keys=[self._key + ":sent"], args=[n, self.interval, tolerance])), 0.0)
+        with self._lock:
+            now = time.monotonic()
+            tat = max(self._sent_tat, now)
+            if (over := tat - now - tolerance) > 0:
+                return over
+            self._sent_tat = tat + n * self.interval
+            return 0.0
 
     def held_for(self) -> float:
         """Seconds a provider's Retry-After still holds everyone back (0: none)."""

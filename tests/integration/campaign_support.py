@@ -64,13 +64,15 @@ def running_worker(threads: int = 2) -> Iterator[None]:
 def drain() -> None:
     """Wait until the queue (and its delay queue) is empty and nothing is in flight."""
     from workers.broker import broker
+    from workers.campaigns import DUE_QUEUE
 
     for _ in range(3):  # processing a batch enqueues webhook processing: go round until all is quiet
-        if type(broker).__name__ == "RedisBroker":
-            broker.join("default", timeout=30_000)  # counts delayed and unacknowledged messages too
-        else:
-            broker.join("default", timeout=30_000, fail_fast=True)
-            broker.join("default.DQ", timeout=30_000, fail_fast=True)
+        for queue in ("default", DUE_QUEUE):  # deferred batches come back on their own queue
+            if type(broker).__name__ == "RedisBroker":
+                broker.join(queue, timeout=30_000)  # counts delayed and unacknowledged messages too
+            else:
+                broker.join(queue, timeout=30_000, fail_fast=True)
+                broker.join(f"{queue}.DQ", timeout=30_000, fail_fast=True)
 
 
 def zone_at(local_hour: int, now: datetime | None = None) -> str:

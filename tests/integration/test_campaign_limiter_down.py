@@ -29,7 +29,7 @@ def test_a_batch_is_left_queued_and_deferred_when_the_limiter_fails(db, monkeypa
     deferred = []
     with fakes(monkeypatch) as (postmark, sentdm):
         monkeypatch.setattr(wc, "_transport_and_limit", lambda ch: (None, BrokenLimiter()))
-        monkeypatch.setattr(wc.send_batch, "send_with_options", lambda **kw: deferred.append(kw))
+        monkeypatch.setattr(wc.send_due, "send_with_options", lambda **kw: deferred.append(kw))
         people(2)
         with unit_of_work() as uow:
             view = tc.draft_campaign(uow.session, MARKETER, name="C", channel=channel, filter=None, subject="Hi",

@@ -331,17 +331,19 @@ def mark_requested(session: Session, ids: list[int], now: datetime | None = None
                                 .values(requested_at=now or utcnow()).returning(A.id)))
 
 
-def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark,
-            slots: list[float] | None = None) -> tuple[list[Result], float | None]:
+def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark, slots: list[float] | None = None,
+            gate: Callable[[], None] | None = None) -> tuple[list[Result], float | None]:
     """Send the batch. Returns one Result per message sent or refused and, after a retryable error, the seconds to
     wait. `mark` is called right before each HTTP call with the ids it carries; ids it does not return are skipped
     (no Result: another worker owns them now). `slots`: the booked rate-limit slot of each SMS (time.time() values,
-    at most a few tens of milliseconds ahead); a 429's Retry-After is passed on to `limiter.hold`."""
+    at most a second ahead); `gate`, called right before each SMS, returns once the provider can take one more (it
+    may sleep a moment: the send path's copy of the provider's bucket). A 429's Retry-After is passed on to
+    `limiter.hold`."""
     if not batch.messages:
         return [], None
     if batch.channel == "email":
         return _deliver_email(batch.messages, transport, limiter, mark)
-    return _deliver_sms(batch.messages, transport, limiter, mark, slots)
+    return _deliver_sms(batch.messages, transport, limiter, mark, slots, gate)
 
 
 def _hold(limiter: Any, exc: RetryableError) -> None:
@@ -388,14 +390,16 @@ def _email_result(item: postmark.BatchItem) -> Result:
     return Result(item.activity_id, kind, item.message_id, code, item.message)
 
 
-def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any, mark: Mark,
-                 slots: list[float] | None) -> tuple[list[Result], float | None]:
+def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any, mark: Mark, slots: list[float] | None,
+                 gate: Callable[[], None] | None) -> tuple[list[Result], float | None]:
     """One request per message, in order, each in its slot and marked requested right before its call. When one
     answers "retry later" (or "halt"), the rest of the batch goes back with it untried (`tried=False`: they use up
     no attempt)."""
     results: list[Result] = []
     for index, m in enumerate(messages):
         _until(slots[index] if slots and index < len(slots) else None)
+        if gate is not None:
+            gate()
         if m.activity_id not in mark([m.activity_id]):
             continue
         try:
