@@ -3,12 +3,12 @@ and its reschedule stamped with the same createdAt.
 
 - in order and in reverse order (in-process, SQLite and PostgreSQL): one booking, at the rescheduled time, under the
   new uid (when times tie the later stage of the lifecycle wins: cancelled > rescheduled > created);
-- (`redis`, the PostgreSQL + Redis pass) two worker processes released together by a barrier, each handling one of the
-  two events through the real `webhooks.process` actor, many times, each process taking either event: one booking."""
+- (`redis`, the PostgreSQL + Redis pass) two real `mkt worker` processes, each handling one of the two events from
+  the queue, released together by a barrier (the booking table held locked until both wait), many times, in both
+  orders: one booking."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from datetime import UTC, datetime
 
@@ -22,7 +22,6 @@ from tools.webhook_events import store_event
 
 AT = datetime(2026, 5, 19, 12, 0, tzinfo=UTC)
 OLD, NEW = datetime(2026, 5, 21, 14, 0, tzinfo=UTC), datetime(2026, 5, 22, 9, 0, tzinfo=UTC)
-REPEAT = 15
 
 
 def events(n: int) -> tuple[dict, dict]:
@@ -65,52 +64,79 @@ def test_a_cancellation_with_the_same_time_wins_over_the_reschedule_whatever_the
     assert bookings_of(1) == [("uid-b-1", "cancelled", NEW)]
 
 
-# --- two worker processes racing on a barrier (PostgreSQL + Redis) ---------------------------------------------------
+# --- two `mkt worker` processes racing on a barrier (PostgreSQL + Redis) ----------------------------------------------
+# Each worker runs one thread and prefetches one message, so each takes one of the two events. The barrier is the
+# booking table: the test holds it locked while both workers get to their events; once both are waiting on a lock
+# (whatever they wait on: the table, or each other), it lets go and they proceed at the same moment. The second event
+# is enqueued only once the first is waiting, so the order they reach the booking is the order enqueued, and both
+# orders are run. The test holds every periodic lease, so the workers run nothing but the two events.
 
-def _racer(database_url: str, barrier, jobs, done) -> None:
-    os.environ["MKT_DATABASE_URL"] = database_url
-    os.environ["MKT_REDIS_URL"] = ""
-    import workers.actors  # noqa: F401  (every processor registered, as in a worker)
-    from workers.webhooks import process
+RACES = 8  # per order
 
-    while (event_id := jobs.get()) is not None:
-        barrier.wait(timeout=60)
-        try:
-            process(event_id)
-            done.put("ok")
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            done.put(f"{type(exc).__name__}: {exc}")
+
+def _enqueue(broker, event_id: int) -> None:
+    import dramatiq
+
+    broker.enqueue(dramatiq.Message(queue_name="default", actor_name="webhooks.process", args=(event_id,), kwargs={},
+                                    options={}))
+
+
+def _waiting(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"))
+
+
+def _settled(ids: list[int]) -> bool:
+    with unit_of_work() as uow:
+        return set(uow.session.scalars(sa.select(WebhookEvent.status).where(WebhookEvent.id.in_(ids)))) <= {
+            "processed", "ignored", "failed"}
 
 
 @pytest.mark.redis
-def test_two_worker_processes_racing_on_one_booking_and_its_reschedule_make_one_booking(db):
+def test_two_mkt_workers_racing_on_one_booking_and_its_reschedule_make_one_booking_in_either_order(db, tmp_path):
+    import uuid
+
+    from dramatiq.brokers.redis import RedisBroker
+
+    from db.locks import try_lease
+    from tests.faults_support import base_env, start_worker, stop_workers, wait_until
+    from workers.scheduler import PERIODIC
+
     if db.dialect.name != "postgresql":
         pytest.fail("the race needs PostgreSQL (run with MKT_TEST_DATABASE_URL)")
-    ctx = multiprocessing.get_context("spawn")
-    barrier, done = ctx.Barrier(2), ctx.Queue()
-    queues = [ctx.Queue(), ctx.Queue()]
-    url = db.url.render_as_string(hide_password=False)
-    procs = [ctx.Process(target=_racer, args=(url, barrier, q, done), daemon=True) for q in queues]
-    for p in procs:
-        p.start()
+    with unit_of_work() as uow:
+        for name in PERIODIC:
+            assert try_lease(uow.session, f"periodic:{name}", "booking race test", 3600, renew=False)
+    namespace = f"race-{uuid.uuid4().hex[:8]}"
+    redis_url = os.environ["MKT_REDIS_URL"]
+    env = base_env(db.url.render_as_string(hide_password=False), redis_url, namespace, tmp_path / "var") | {
+        "dramatiq_queue_prefetch": "1"}
+    broker = RedisBroker(url=redis_url, namespace=namespace)
+    broker.declare_queue("default")
+    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+    workers = [start_worker(env, log, threads=1) for log in logs]
     outcomes = []
     try:
-        for n in range(REPEAT * 2):
-            ids = stored(*events(100 + n))
-            first, second = (ids if n % 2 == 0 else ids[::-1])  # each process takes either event in turn
-            queues[0].put(first)
-            queues[1].put(second)
-            answers = [done.get(timeout=120) for _ in range(2)]
-            assert answers == ["ok", "ok"], answers
-            outcomes.append(bookings_of(100 + n))
+        for n in range(RACES * 2):
+            ids = stored(*events(200 + n))
+            order = ids if n % 2 == 0 else ids[::-1]  # created first, then rescheduled first
+            with db.connect() as barrier:
+                barrier.execute(sa.text("LOCK TABLE calendar_bookings IN ACCESS EXCLUSIVE MODE"))
+                for waiters, event_id in enumerate(order, start=1):
+                    _enqueue(broker, event_id)
+                    wait_until(f"{waiters} of the workers to wait at the barrier (race {n})",
+                               lambda w=waiters: _waiting(db) >= w, 30, state=lambda: _waiting(db))
+                barrier.rollback()  # both wait: let go
+            wait_until(f"both events of race {n} to be handled", lambda i=ids: _settled(i), 30)
+            outcomes.append((n, bookings_of(200 + n)))
     finally:
-        for q in queues:
-            q.put(None)
-        for p in procs:
-            p.join(timeout=30)
-    wrong = [(n, b) for n, b in enumerate(outcomes) if b != [(f"uid-b-{100 + n}", "accepted", NEW)]]
+        stop_workers(workers)
+        broker.flush_all()
+        broker.close()
+    wrong = [(n, b) for n, b in outcomes if b != [(f"uid-b-{200 + n}", "accepted", NEW)]]
     assert wrong == [], f"{len(wrong)} of {len(outcomes)} races ended with other than one booking: {wrong[:3]}"
     with unit_of_work() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(WebhookEvent).where(
             WebhookEvent.status.notin_(("processed", "ignored")))) == 0
-        assert uow.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 2 * REPEAT
+        assert uow.session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 2 * RACES
