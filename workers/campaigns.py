@@ -225,7 +225,7 @@ def _simulated(transport, batch: sending.Batch, sent: list[sending.Result]):
 
 
 @dramatiq.actor(actor_name="campaigns.send_batch", max_retries=10, min_backoff=1_000, max_backoff=300_000,
-                time_limit=900_000, priority=10)  # a worker serves deferred batches now due (send_due) first
+                time_limit=900_000)
 def send_batch(campaign_id: int, activity_ids: list[int], due: float | None = None) -> None:
     log.info("campaign %s batch of %d: %s", campaign_id, len(activity_ids),
              run_batch(campaign_id, activity_ids, due=due))
