@@ -116,6 +116,12 @@ class Counting:
 
 # --- private servers -------------------------------------------------------------------------------------------
 
+def server_env() -> dict[str, str]:
+    """The environment of the private Redis and PostgreSQL servers: never under libfaketime (the suite may run
+    under it to prove it passes at any hour: docs/testing.md); redis-server under it never answers."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME", "DONT_FAKE_MONOTONIC")}
+
+
 class RedisServer:
     """`redis-server --port P --save "" --appendonly no`: stop() (SHUTDOWN NOSAVE) loses every key, as a crash would."""
 
@@ -130,7 +136,7 @@ class RedisServer:
         self.proc = subprocess.Popen(  # noqa: S603
             ["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
              "no", "--dir", str(self.workdir)], stdout=(self.workdir / "redis.log").open("a"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            stderr=subprocess.STDOUT, start_new_session=True, env=server_env())
         import redis
 
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
@@ -177,7 +183,7 @@ class PgCluster:
 
     def _run(self, *args: str, timeout: float = 60) -> None:
         subprocess.run([*self.as_user, *args], check=True, timeout=timeout, stdout=subprocess.DEVNULL,  # noqa: S603
-                       stderr=subprocess.PIPE)
+                       stderr=subprocess.PIPE, env=server_env())
 
     def init(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres",
@@ -212,7 +218,8 @@ def base_env(database_url: str, redis_url: str, namespace: str, var_dir: Path) -
         "MKT_SEND_CAP_24H": "0", "MKT_SEND_CAP_7D": "0",
         # a send claimed 4 s ago without a result is in doubt; a dead worker's jobs come back after 3 s of silence
         "MKT_SENDING_STALE_SECONDS": "4", "MKT_QUEUE_HEARTBEAT_SECONDS": "3", "MKT_QUEUE_MAINTENANCE_CHANCE": "200000",
-        "PYTHONPATH": str(ROOT)}
+        # ours first; an outer PYTHONPATH kept (tests/faketime when the suite runs under libfaketime: docs/testing.md)
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
 def start_worker(env: dict[str, str], log: Path, threads: int = 4) -> subprocess.Popen:
