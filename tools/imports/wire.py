@@ -76,7 +76,7 @@ def copy_text(contact: dict[str, Any]) -> str:
         slot = _SLOT.get(name)
         if slot is not None and value:
             cells[slot] = value
-    cells.extend([fold_key(cells[slot]) if cells[slot] else "" for slot in _FOLDED_SLOTS])
+    cells.extend([_fold_cell(cells[slot]) if cells[slot] else "" for slot in _FOLDED_SLOTS])
     tags, attributes = contact.get("tags"), contact.get("attributes")
     cells.append(_tags_json(tuple(tags)) if tags else "[]")
     cells.append(_JSON(attributes) if attributes else "{}")
@@ -84,6 +84,9 @@ def copy_text(contact: dict[str, Any]) -> str:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps without its per-call set-up
+
+
+_fold_cell = lru_cache(maxsize=16384)(fold_key)  # cities and regions repeat down a file
 
 
 @lru_cache(maxsize=4096)  # a file repeats a few tag lists
