@@ -80,4 +80,8 @@ class MarketingActivity(Timestamps, Base):
         sa.Index("ix_marketing_activities_clicked_at", "clicked_at"),
         sa.Index("ix_marketing_activities_failed_at", "failed_at"),
         sa.Index("ix_marketing_activities_updated_at", "updated_at"),  # what changed since the last refresh
+        # one message per address, re-checked at each batch's claim (tools/address_guard.py; migration 0015):
+        # partial, so a launch's outbox rows (no address yet) cost it nothing
+        sa.Index("ix_marketing_activities_campaign_to_address", "campaign_id", "to_address",
+                 postgresql_where=sa.text("to_address IS NOT NULL"), sqlite_where=sa.text("to_address IS NOT NULL")),
     )
