@@ -80,16 +80,17 @@ def _view(row: OutboundSubscription) -> SubscriptionView:
 
 # --- URL guard (SSRF) -----------------------------------------------------------------------------
 
-def _is_public(host: str) -> bool:
+def _address_problem(host: str) -> str | None:
+    """Why `host` may not receive events (unknown name, or an address that is not public), or None."""
     try:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror:
-        return False
+        return f"cannot resolve {host}: check the URL (outbound events go to public URLs only)"
     for info in infos:
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
         if not ip.is_global or ip.is_multicast:
-            return False
-    return True
+            return f"{host} is not a public address: outbound events go to public URLs only"
+    return None
 
 
 def check_url(url: str) -> str:
@@ -100,8 +101,9 @@ def check_url(url: str) -> str:
         raise OutboundError(f"not an http(s) URL: {url!r}")
     if parts.username or parts.password:
         raise OutboundError("put credentials in the receiving workflow, not in the URL")
-    if not get_settings().outbound_allow_loopback and not _is_public(parts.hostname):
-        raise OutboundError(f"{parts.hostname} is not a public address: outbound events go to public URLs only")
+    problem = None if get_settings().outbound_allow_loopback else _address_problem(parts.hostname)
+    if problem:
+        raise OutboundError(problem)
     return url.strip()
 
 

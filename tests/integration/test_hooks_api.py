@@ -94,6 +94,13 @@ def test_private_or_odd_target_urls_are_refused(client, env, url):
     assert count(OutboundSubscription) == 0
 
 
+def test_a_name_that_does_not_resolve_is_refused_saying_so(client, env):
+    env(MKT_OUTBOUND_ALLOW_LOOPBACK="false")
+    response = subscribe(client, key(), "https://hooks.example.invalid/webhook/x")  # .invalid never resolves
+    assert response.status_code == 422 and "cannot resolve hooks.example.invalid" in response.json()["detail"]
+    assert count(OutboundSubscription) == 0
+
+
 def test_bad_events_and_bodies_are_422_with_nothing_stored(client, receiver):
     k = key()
     assert subscribe(client, k, receiver.url, ["contact.deleted"]).status_code == 422
