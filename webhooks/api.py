@@ -182,7 +182,9 @@ def _list_contacts(session, condition, since: datetime | None, after: tuple[date
 
 
 @router.get("/contacts", responses=_ERRORS, summary="List contacts (filter, updated_since, cursor)",
-            operation_id="listContacts", response_model=ContactPage)
+            operation_id="listContacts", response_model=ContactPage, openapi_extra={"responses": {"200": {"links": {
+                "GetFirstContact": {"operationId": "getContact", "parameters": {"contact_id": "$response.body#/items/0/id"},
+                                    "description": "The first contact of the page, with its timeline"}}}}})
 async def get_contacts(filter: str | None = Query(None, description="JSON filter, e.g. {\"field\":\"city\",\"op\":\"eq\",\"value\":\"Austin\"}"),
                        updated_since: str | None = Query(None, description="ISO 8601; contacts changed since"),
                        cursor: str | None = Query(None, description="next_cursor of the previous page"),

@@ -40,7 +40,9 @@ def _run(fn) -> Any:
 
 
 @router.post("", responses=ERRORS, status_code=201, operation_id="createHook", response_model=HookCreated,
-             summary="Subscribe a URL to outbound events")
+             summary="Subscribe a URL to outbound events", openapi_extra={"responses": {"201": {"links": {
+                 "DeleteHook": {"operationId": "deleteHook", "parameters": {"hook_id": "$response.body#/id"},
+                                "description": "End the hook just made"}}}}})
 async def post_hook(body: HookIn, key: Any = Depends(require_scope(SCOPE))) -> Any:
     """Deliveries are JSON POSTs signed in the Standard Webhooks format (webhook-id, webhook-timestamp,
     webhook-signature) with the returned `secret`; they are described in this schema's `webhooks` section.

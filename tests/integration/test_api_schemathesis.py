@@ -8,10 +8,12 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
+    ensure_resource_availability,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    use_after_free,
 )
 from schemathesis.generation import GenerationMode
 
@@ -58,3 +60,26 @@ def test_the_typed_run_covers_every_api_operation_in_both_generation_modes():
     assert {("POST", "/api/v1/contacts"), ("GET", "/api/v1/contacts"), ("POST", "/api/v1/hooks"),
             ("GET", "/api/v1/hooks"), ("DELETE", "/api/v1/hooks/{hook_id}"), ("GET", "/api/v1/events")} <= operations
     assert set(schema.config.generation.modes) == {GenerationMode.POSITIVE, GenerationMode.NEGATIVE}
+
+
+class Workflow(schema.include(path_regex="^/api/v1/").as_state_machine()):
+    """Chains operations along the schema's links (createHook -> deleteHook, listContacts -> getContact) with the
+    same typed checks, and the stateful ones: a deleted hook is gone (use_after_free), a created one is usable."""
+
+    key = ""
+
+    def get_call_kwargs(self, case):
+        return {"headers": {"X-Api-Key": self.key}}
+
+    def validate_response(self, response, case, additional_checks=None, **kwargs):
+        case.validate_response(response, checks=[*TYPED, use_after_free, ensure_resource_availability],
+                               transport_kwargs=kwargs)
+
+
+def test_linked_operations_chain_as_the_schema_says(api_key, monkeypatch):
+    monkeypatch.setenv("MKT_OUTBOUND_ALLOW_LOOPBACK", "true")  # generated target URLs need not resolve publicly
+    reset_settings()
+    assert schema.include(path_regex="^/api/v1/").statistic.transitions.total >= 2
+    monkeypatch.setattr(Workflow, "key", api_key)
+    Workflow.run(settings=settings(max_examples=15, stateful_step_count=4, deadline=None,
+                                   suppress_health_check=list(HealthCheck)))
