@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cli.progress import Progress
 from domain.analytics import AnalyticsInputError
+from domain.wording import plural
 
 
 def _day(text: str) -> date:
@@ -44,7 +45,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
     with unit_of_work() as uow:
         days = rebuild_daily(uow.session, args.start, args.end, progress=bar.update)
     bar.finish()
-    print(f"rebuilt {days} day(s) from {args.start} to {args.end}")
+    print(f"rebuilt {plural(days, 'day')} from {args.start} to {args.end}")
     return 0
 
 
@@ -60,7 +61,7 @@ def run_export(args: argparse.Namespace) -> int:
         raise AnalyticsInputError(f"no such directory: {target.parent}")
     with unit_of_work() as uow:
         rows = export_analytics(uow.session, Actor.system("cli"), args.start, args.end, target)
-    print(f"wrote {rows} day(s) to {target}")
+    print(f"wrote {plural(rows, 'day')} to {target}")
     return 0
 
 
@@ -71,5 +72,5 @@ def run_refresh(_args: argparse.Namespace) -> int:
     if days is None:
         print("another refresh is running; nothing done")
         return 1
-    print(f"refreshed {len(days)} day(s): {', '.join(days)}")
+    print(f"refreshed {plural(len(days), 'day')}: {', '.join(days)}")
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from domain.wording import plural
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database schema: upgrade, check, current, downgrade")
@@ -59,8 +61,8 @@ def downgrade(args: argparse.Namespace) -> int:
         return 0
     listing = ", ".join(undone)
     if not args.yes:
-        print(f"would undo {len(undone)} migration(s): {listing}. Run again with --yes to do it (back up first).")
+        print(f"would undo {plural(len(undone), 'migration')}: {listing}. Run again with --yes to do it (back up first).")
         return 1
     migrate.downgrade(args.revision)
-    print(f"undid {len(undone)} migration(s): {listing}")
+    print(f"undid {plural(len(undone), 'migration')}: {listing}")
     return 0

@@ -7,6 +7,8 @@ import argparse
 import json
 from dataclasses import asdict
 
+from domain.wording import plural
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check configuration, database, broker, workers and provider credentials")
@@ -28,5 +30,5 @@ def doctor(args: argparse.Namespace) -> int:
             print(f"{c.status:<5} {c.name:<14} {c.detail}")
     failed = [c.name for c in checks if c.status == FAIL]
     if not args.json:
-        print(f"{len(failed)} problem(s): {', '.join(failed)}" if failed else "no problems found")
+        print(f"{plural(len(failed), 'problem')}: {', '.join(failed)}" if failed else "no problems found")
     return 1 if failed else 0

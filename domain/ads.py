@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from domain.wording import noun
+
 PLATFORMS = ("google", "facebook", "linkedin")
 STATUSES = ("draft", "active", "paused", "ended")
 _ALIASES = {"meta": "facebook", "fb": "facebook", "instagram": "facebook", "facebook": "facebook",
@@ -107,7 +109,7 @@ def normalise_variant(platform: str, variant: dict[str, Any]) -> dict[str, Any]:
     known = {s.name for s in SPECS[platform]} | {URL_FIELD}
     unknown = sorted(set(variant) - known - {"lengths"})
     if unknown:
-        raise AdRuleError(f"{platform} ads have no field(s) {', '.join(unknown)}: the fields are {', '.join(sorted(known))}")
+        raise AdRuleError(f"{platform} ads have no {noun(len(unknown), 'field')} {', '.join(unknown)}: the fields are {', '.join(sorted(known))}")
     out: dict[str, Any] = {}
     for item in SPECS[platform]:
         value = variant.get(item.name)

@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 
 from domain import campaigns as tpl
 from domain.email_layout import LAYOUT, MEDIA_CSS, STYLE_CSS
+from domain.wording import plural
 
 GMAIL_CLIP_BYTES = 102 * 1024
 BUTTON = "{.button}"
@@ -181,7 +182,7 @@ def _check_links(fragment: str, marks: _Marks) -> list[str]:
 def _check_images(fragment: str) -> list[str]:
     images = re.findall(r"<img\b[^>]*>", fragment)
     missing = [m for m in images if not re.search(r'\balt="[^"]+"', m)]
-    return [f"{len(missing)} image(s) without alt text: say what each shows ![like this](url)"] if missing else []
+    return [f"{plural(len(missing), 'image')} without alt text: say what each shows ![like this](url)"] if missing else []
 
 
 def _colour(value: str) -> str:

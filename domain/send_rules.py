@@ -19,6 +19,7 @@ import phonenumbers
 from phonenumbers import timezone as phone_timezone
 
 from domain import channels
+from domain.wording import noun
 
 LEGAL_START = time(8, 0)
 LEGAL_END = time(21, 0)
@@ -74,7 +75,7 @@ class SendRules:
         unknown = set(data) - {"cap_24h", "cap_7d", "quiet_start", "quiet_end", "stop_on_reply", "stop_since",
                                "local_window"}
         if unknown:
-            raise ValueError(f"unknown send rule(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown send {noun(len(unknown), 'rule')}: {', '.join(sorted(unknown))}")
         caps = {k: int(data.get(k, getattr(base, k))) for k in ("cap_24h", "cap_7d")}
         if any(v < 0 for v in caps.values()):
             raise ValueError("frequency caps cannot be negative")

@@ -21,6 +21,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.wording import noun
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHANNELS = ("sms", "email")
 CONDITIONS = {
@@ -70,7 +72,7 @@ class Wait:
         data = dict(data or {})
         unknown = set(data) - {"after_days", "after_hours", "weekday", "at"}
         if unknown:
-            raise SequenceRuleError(f"unknown wait field(s): {', '.join(sorted(unknown))}")
+            raise SequenceRuleError(f"unknown wait {noun(len(unknown), 'field')}: {', '.join(sorted(unknown))}")
         if "weekday" in data:
             if "after_days" in data or "after_hours" in data:
                 raise SequenceRuleError("a wait is either 'N days after' or 'next <weekday> HH:MM', not both")
@@ -126,7 +128,7 @@ class ExitRules:
         chosen = data.get("exit_on", list(OPTIONAL_EXITS))
         bad = set(chosen) - set(OPTIONAL_EXITS) - set(ALWAYS_EXITS)
         if bad:
-            raise SequenceRuleError(f"unknown exit rule(s): {', '.join(sorted(bad))}")
+            raise SequenceRuleError(f"unknown exit {noun(len(bad), 'rule')}: {', '.join(sorted(bad))}")
         goal = data.get("goal")
         if goal is not None and goal not in GOALS:
             raise SequenceRuleError(f"a goal must be one of {', '.join(GOALS)} (got {goal!r})")

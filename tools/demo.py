@@ -133,6 +133,7 @@ def _campaign(session: Session, people: list[Contact], actor: Actor) -> tuple[in
         if n % 3 == 0:
             session.add(ConversationMessage(contact_id=c.id, campaign_id=camp.id, channel="sms", direction="inbound",
                                             body="YES please send it", sender=c.phone,
+                                            chatwoot_conversation_id=simulated_conversation_id(c.id),
                                             occurred_at=sent_at + timedelta(hours=2 + n)))
             replies += 1
     return acts, replies
@@ -160,11 +161,22 @@ def load_sample_data(session: Session, actor: Actor) -> SampleResult:
     return SampleResult(len(people), 1 if acts else 0, acts, replies, bookings=1 if acts else 0, ad_campaigns=ads)
 
 
+def simulated_conversation_id(contact_id: int) -> int:
+    """The Chatwoot conversation id of a sample reply: negative, so it is never a real Chatwoot conversation. In
+    sandbox a reply to it is recorded and labelled simulated; a configured Chatwoot is never called for it."""
+    return -int(contact_id)
+
+
 def _repair(session: Session) -> None:
-    """Sample data loaded by an earlier version: its campaign's audience used an operator tags never took."""
+    """Sample data loaded by an earlier version: its campaign's audience used an operator tags never took, and its
+    replies had no (simulated) conversation to answer in."""
     for camp in session.scalars(sa.select(Campaign).where(Campaign.is_sample.is_(True))):
         if camp.target_filter == _BROKEN_FILTER:
             camp.target_filter = dict(SAMPLE_FILTER)
+    sample = sa.select(Contact.id).where(Contact.is_sample.is_(True)).scalar_subquery()
+    for msg in session.scalars(sa.select(ConversationMessage).where(
+            ConversationMessage.contact_id.in_(sample), ConversationMessage.chatwoot_conversation_id.is_(None))):
+        msg.chatwoot_conversation_id = simulated_conversation_id(msg.contact_id)
     session.flush()
 
 

@@ -46,7 +46,7 @@ def refresh() -> int:
     if days is None:
         log.info("analytics.refresh: another refresh is running; skipped")
         return 0
-    log.info("analytics.refresh: %d day(s) recomputed", len(days))
+    log.info("analytics.refresh: days recomputed: %d", len(days))
     return len(days)
 
 

@@ -159,5 +159,5 @@ def run(job_id: int) -> None:
 @dramatiq.actor(actor_name="enrichment.sweep", max_retries=0)
 def sweep() -> int:
     """Send again the jobs whose message may be lost (pending too long, or running on a worker that stopped)."""
-    return resend(stalled_jobs, run, "enrichment job(s)")
+    return resend(stalled_jobs, run, "stalled enrichment jobs")
 

@@ -65,10 +65,18 @@ def _costs_data(report: AnalyticsReport) -> dict[str, Any]:
             "title": f"Costs {report.start} to {report.end}: {money(report.cost_micros)}"}
 
 
-def _funnel_data(report: CampaignReport) -> dict[str, Any]:
-    return {"stages": [s.stage.capitalize() for s in report.funnel], "counts": [s.count for s in report.funnel],
+_SENT_STAGES = {"sent", "delivered"}  # the stages a sandbox only pretends
+
+
+def _funnel_data(report: CampaignReport, simulated: int = 0) -> dict[str, Any]:
+    """The funnel's stages and counts; with `simulated` sandbox sends, the chart itself says so (stage names and
+    title), so a screenshot of it never reads as real."""
+    stages = [s.stage.capitalize() + (" (simulated)" if simulated and s.stage.lower() in _SENT_STAGES else "")
+              for s in report.funnel]
+    sim = f" · SIMULATED: {simulated} sandbox send{'' if simulated == 1 else 's'}, nothing left" if simulated else ""
+    return {"stages": stages, "counts": [s.count for s in report.funnel],
             "title": f"{report.name}: cost per response {money(report.total.cost_per_response_micros)}, "
-                     f"per booking {money(report.total.cost_per_booking_micros)}"}
+                     f"per booking {money(report.total.cost_per_booking_micros)}{sim}"}
 
 
 def _variants_data(report: CampaignReport) -> dict[str, Any]:
@@ -144,11 +152,14 @@ def report_display(report: AnalyticsReport, chart: str = "trend") -> dict[str, A
             "markdown": f"{report.summary()}\n\n{markdown_table(columns, rows)}"}
 
 
-def campaign_display(report: CampaignReport, chart: str = "funnel") -> dict[str, Any]:
-    """A chat display of a campaign report: the summary, the variants table and the funnel (or variants) data."""
+def campaign_display(report: CampaignReport, chart: str = "funnel", simulated: int = 0) -> dict[str, Any]:
+    """A chat display of a campaign report: the summary, the variants table and the funnel (or variants) data.
+    `simulated`: how many of its sends the sandbox only recorded (the chart says "simulated")."""
     if chart not in ("funnel", "variants"):
         raise ValueError("a campaign report charts as 'funnel' or 'variants'")
-    data = _funnel_data(report) if chart == "funnel" else _variants_data(report)
+    data = _funnel_data(report, simulated) if chart == "funnel" else _variants_data(report)
+    if simulated and chart == "variants":
+        data["title"] += f" · SIMULATED: {simulated} sandbox send{'' if simulated == 1 else 's'}"
     columns, rows = variants_table(report)
     excluded = ", ".join(f"{cell(k)}: {n}" for k, n in report.excluded.items()) or "none"
     return {"kind": "chart", "chart": chart, "title": data["title"], "data": data,

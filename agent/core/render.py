@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from domain.import_consent import TARGETS, describe
+from domain.wording import plural  # noqa: F401 - re-exported: agent code says render.plural
 
 
 def money(micros: int | None) -> str:
@@ -84,11 +85,6 @@ def reason_words(code: str) -> str:
     from domain.send_rules import REASONS
 
     return REASONS.get(code, str(code).replace("_", " "))
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """'1 booking', '2 bookings' ('1 reply', '2 replies' with many=...)."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def markdown_table(columns: list[str], rows: list[list[Any]], limit: int = 60) -> str:

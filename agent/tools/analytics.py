@@ -50,8 +50,8 @@ def _campaign(session, actor, a: CampaignArgs) -> ToolOutput:
     from tools.campaigns.views import campaign_simulated_sends
 
     report = analytics.campaign_report(session, actor, a.ref)
-    display = charts.campaign_display(report, a.chart) if charts else message(report.summary())
     n = campaign_simulated_sends(session, report.campaign_id)
+    display = charts.campaign_display(report, a.chart, n) if charts else message(report.summary())
     note = (f"{n} of its sends were simulated in sandbox mode: nothing left the building, their delivery and cost "
             "are simulated.") if n else ""
     if note:

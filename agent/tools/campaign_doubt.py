@@ -10,6 +10,7 @@ from pydantic import Field
 from agent.tools.common import Args, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
+from domain.wording import plural
 from tools.campaigns import doubt
 
 
@@ -21,7 +22,7 @@ class DoubtArgs(Args):
 def _list(session, actor, a: DoubtArgs) -> ToolOutput:
     campaign, rows = doubt.list_in_doubt(session, actor, a.ref)
     review = sum(1 for r in rows if r.state == "review")
-    summary = (f"Campaign '{campaign.name}': {len(rows)} send(s) in doubt (request sent, answer lost), {review} left "
+    summary = (f"Campaign '{campaign.name}': {plural(len(rows), 'send')} in doubt (request sent, answer lost), {review} left "
                f"for review, {len(rows) - review} being looked up at the provider.")
     data = [{"id": r.activity_id, "to": r.to, "state": r.state, "requested_at": r.requested_at, "note": r.note}
             for r in rows]
@@ -39,7 +40,7 @@ def _check(session, actor, a: DoubtArgs) -> ToolOutput:
 def _resend_summary(session, actor, a: DoubtArgs) -> dict[str, Any]:
     campaign, rows = doubt.list_in_doubt(session, actor, a.ref)
     chosen = [r for r in rows if r.state == "review" and (not a.activity_ids or r.activity_id in a.activity_ids)]
-    return {"title": f"Resend {len(chosen)} send(s) in doubt of '{campaign.name}'",
+    return {"title": f"Resend {plural(len(chosen), 'send')} in doubt of '{campaign.name}'",
             "action": f"send {campaign.channel} again", "who": ", ".join(r.to or "?" for r in chosen[:10]),
             "count": len(chosen), "details": {"risk": doubt.RISK}}
 

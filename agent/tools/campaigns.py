@@ -11,6 +11,7 @@ from agent.core.render import reason_words
 from agent.tools.common import Args, FilterField, data_text, message, money, next_steps, plain, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
+from domain.wording import plural
 from tools.campaigns import lifecycle as campaigns
 
 
@@ -47,7 +48,7 @@ def _draft(session, actor, a: DraftArgs) -> ToolOutput:
     view = campaigns.draft_campaign(session, actor, name=a.name, channel=a.channel, filter=a.filter,
                                     body_text=a.body_text, subject=a.subject, body_html=a.body_html,
                                     send_rules=a.send_rules, track_opens=a.track_opens, track_links=a.track_links)
-    seg = f", {view.sms_segments} SMS segment(s) ({view.sms_encoding})" if view.sms_segments else ""
+    seg = f", {plural(view.sms_segments, 'SMS segment')} ({view.sms_encoding})" if view.sms_segments else ""
     if view.tracking:
         seg += ", tracking " + " and ".join(f"{k.removeprefix('track_')} {'on' if v else 'off'}"
                                             for k, v in view.tracking.items())
@@ -61,7 +62,7 @@ def _preview_lines(p: Any) -> list[str]:
     excluded = "; ".join(f"{reason_words(k)}: {v}" for k, v in p.excluded.items()) or "none"
     return [f"Audience {p.audience}, eligible now {p.eligible}, deferred (quiet hours) {p.deferred}.",
             f"Excluded: {excluded}.", f"Estimated cost: {money(p.estimated_cost_micros)}"
-            + (f" ({p.segments} segment(s) per SMS)" if p.segments else "") + "."]
+            + (f" ({plural(p.segments, 'segment')} per SMS)" if p.segments else "") + "."]
 
 
 def email_preview(sample: Any) -> dict[str, Any] | None:
@@ -106,7 +107,9 @@ def _launch(session, actor, a: RefArgs) -> ToolOutput:
     steps = next_steps(("Status", f"status of campaign {r.campaign_id}"),
                        ("Pause it", f"pause campaign {r.campaign_id}"))
     text += f" {r.worker_note}" if getattr(r, "worker_note", None) else ""
-    return ToolOutput(text + (f" {r.notice}" if r.notice else ""), message(text + _notice(r), next=steps))
+    return ToolOutput(text + (f" {r.notice}" if r.notice else ""), message(text + _notice(r), next=steps,
+                                                                           follow={"kind": "campaign",
+                                                                                   "ref": r.campaign_id}))
 
 
 def _progress(verb: str):

@@ -18,6 +18,7 @@ from agent.tools.common import (
 )
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission, require
+from domain.wording import plural
 from tools.contacts import records as contacts
 
 
@@ -160,7 +161,7 @@ def _opt(direction: str):
         fn = optouts.opt_out if direction == "out" else optouts.opt_in
         touched = fn(session, a.channel, address, source="chat", actor=actor.email)
         verb = "Opted out" if direction == "out" else "Opted back in"
-        text = f"{verb} {address} on {a.channel}: {len(touched)} contact(s) marked."
+        text = f"{verb} {address} on {a.channel}: {plural(len(touched), 'contact')} marked."
         if direction == "out":
             text += " The address stays suppressed whatever a later import says."
         return ToolOutput(text, message(text))

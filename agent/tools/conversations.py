@@ -21,16 +21,24 @@ class ReplyArgs(Args):
 
 
 def _summary(session, actor, a: ReplyArgs) -> dict[str, Any]:
+    from integrations.chatwoot import SandboxChatwoot, client_from_settings
+    from settings import get_settings
     from tools.contacts.records import resolve_contact
 
     contact = resolve_contact(session, a.contact_ref)
-    if hasattr(conversations, "_latest_conversation") and conversations._latest_conversation(
-            session, contact.id, a.channel or "sms") is None:  # said before the card, not after Approve
+    last = conversations._latest_conversation(session, contact.id, a.channel or "sms")
+    if last is None:  # said before the card, not after Approve
         raise conversations.ConversationError(
             f"no conversation with {contact.first_name or contact.email or contact.phone} on {a.channel or 'sms'} "
             "to reply in: they must write first on that channel (see 'inbox' for who wrote where)")
+    simulated = last.chatwoot_conversation_id < 0  # a sample conversation (tools.demo)
+    if simulated and not isinstance(client_from_settings(get_settings()), SandboxChatwoot):
+        raise conversations.ConversationError("this conversation is simulated (sample data): with Chatwoot "
+                                              "configured it cannot be answered")
     name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email or contact.phone
-    return {"title": f"Reply to {name} on {a.channel or 'sms'}", "action": "send one message", "count": 1,
+    return {"title": f"Reply to {name} on {a.channel or 'sms'}" + (" (simulated: a sample conversation, recorded, "
+                                                                   "nothing is sent)" if simulated else ""),
+            "action": "send one message" + (" (simulated)" if simulated else ""), "count": 1,
             "who": f"{name} <{contact.email or contact.phone}>", "rendered": a.text}
 
 

@@ -14,8 +14,9 @@ def _load(session, actor, _a: NoArgs) -> ToolOutput:
     if r.already_loaded:
         text = "Sample data is already loaded (say 'remove sample data' to delete it)."
         return ToolOutput(text, message(text))
-    text = (f"Loaded sample data: {r.contacts} contacts, {r.campaigns} past campaign with {r.activities} sends, "
-            f"{r.replies} replies and {r.bookings} booking, {r.ad_campaigns} ad campaign with a week of metrics. "
+    text = (f"Loaded sample data: {plural(r.contacts, 'contact')}, {plural(r.campaigns, 'past campaign')} with "
+            f"{plural(r.activities, 'send')}, {plural(r.replies, 'reply', 'replies')} and "
+            f"{plural(r.bookings, 'booking')}, {plural(r.ad_campaigns, 'ad campaign')} with a week of metrics. "
             "Every sample row is marked as sample; 'remove sample data' deletes them.")
     steps = next_steps(("Show the roofers", "show roofers"), ("Count roofers in Texas", "how many roofers in Texas"),
                        ("History for jane@acmeroofing.example", "history for jane@acmeroofing.example"),

@@ -38,7 +38,8 @@ def _enrich(session, actor, a: EnrichArgs) -> ToolOutput:
     n = enrichment.request_enrichment(session, actor, filter=a.filter, priority=a.priority)
     text = (f"Queued enrichment for {n} contacts (already queued, recently enriched and sample contacts are "
             "skipped). Results wait for review.")
-    return ToolOutput(text, message(text, next=next_steps(("Review results", "review enrichment"))))
+    return ToolOutput(text, message(text, next=next_steps(("Review results", "review enrichment")),
+                                    follow={"kind": "enrichment"} if n else None))
 
 
 def _enrich_summary(session, actor, a: EnrichArgs) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def _overview(session, actor, _a: NoArgs) -> ToolOutput:
     why = "".join(f"\n- {name}: {reason}" for name, reason in failures)
     return ToolOutput(text + (" Why they failed: " + "; ".join(f"{n}: {r}" for n, r in failures) if failures else ""),
                       message(text + (f"\n\n**Why they failed** (latest {len(failures)}):{why}" if failures else ""),
-                              next=steps))
+                              next=steps, progress=dict(counts)))
 
 
 def _failures(session, limit: int = 10) -> list[tuple[str, str]]:

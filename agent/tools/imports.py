@@ -9,6 +9,7 @@ from agent.core.render import field_label
 from agent.tools.common import Args, data_text, message, next_steps, table
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
+from domain.wording import plural
 from tools.imports import importer as imports
 
 
@@ -21,7 +22,7 @@ def _errors(session, actor, a: ErrorsArgs) -> ToolOutput:
     errors = imports.list_import_errors(session, actor, a.import_id, limit=a.limit)
     rows = [{"line": e.line, "column": e.column, "reason": e.reason, "value": e.value,
              "rejected": "row rejected" if e.rejected else "field dropped"} for e in errors]
-    title = f"Import #{a.import_id}: {len(rows)} problem(s) shown (first {a.limit})."
+    title = f"Import #{a.import_id}: {plural(len(rows), 'problem')} shown (first {a.limit})."
     shown = table(title, ["line", "column", "reason", "value", "rejected"], rows, full=True)  # reasons whole
     return ToolOutput(data_text(title, rows), shown)
 

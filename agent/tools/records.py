@@ -150,7 +150,7 @@ def _open_campaign(session, actor, a: CampaignArgs) -> ToolOutput:
     from agent.core import charts
 
     card = cv.campaign_card(session, actor, a.campaign)
-    display = charts.campaign_display(card.report, "funnel")
+    display = charts.campaign_display(card.report, "funnel", card.simulated)
     summary = f"Campaign '{card.name}' (#{card.id}): {card.status}."
     display.update(kind="chart", title=display["title"], markdown=campaign_markdown(card), next=_campaign_steps(card))
     return ToolOutput(data_text(summary, {"status": card.status, "report": plain(card.report),
@@ -212,7 +212,8 @@ def _list_ads(session, actor, a: NoArgs) -> ToolOutput:
 def _list_conversations(session, actor, a: InboxArgs) -> ToolOutput:
     rows = inbox.list_conversations(session, actor, status=a.status, channel=a.channel)
     cols = ["id", "contact", "channel", "status", "last message", "when", "messages"]
-    data = [[r.key, r.contact, r.channel, r.status, ("they: " if r.last_direction == "inbound" else "us: ")
+    data = [[r.key, r.contact, r.channel + (" · simulated" if r.key.startswith("-") else ""), r.status,
+             ("they: " if r.last_direction == "inbound" else "us: ")
              + r.last_text, _when(r.last_at), r.messages] for r in rows]
     status = a.status or "all"
     title = f"{plural(len(rows), 'conversation')}" + ("" if status == "all" else f" {status}") + ", newest first."
@@ -223,12 +224,15 @@ def _list_conversations(session, actor, a: InboxArgs) -> ToolOutput:
 
 def _open_conversation(session, actor, a: ConversationArgs) -> ToolOutput:
     v = inbox.open_conversation(session, actor, a.conversation)
-    summary = f"Conversation with {v.contact} on {v.channel} ({v.status}, {plural(len(v.messages), 'message')})."
+    simulated = " · simulated: a sample conversation, replies are recorded, never sent" if v.key.startswith("-") \
+        else ""
+    summary = (f"Conversation with {v.contact} on {v.channel} ({v.status}, {plural(len(v.messages), 'message')})"
+               f"{simulated}.")
     body = "\n\n".join(f"**{cell(m['who'], 120)}**, {_when(m['at'])}"
                        + (f" (campaign {cell(m['campaign'], 120)})" if m["campaign"] else "") + f":\n{whole(m['text'])}"
                        for m in v.messages)
     ref = f"#{v.contact_id}" if v.contact_id else v.contact
-    steps = next_steps(("Contact card", f"open contact {ref}"))
+    steps = next_steps(("Contact card", f"open contact {ref}"), ("Reply", f"reply to {ref} by {v.channel}"))
     return ToolOutput(data_text(summary, v), {"kind": "card", "title": summary,
                                               "markdown": f"### {cell(summary, 300)}\n\n{body}", "next": steps,
                                               "reply_to": ref, "channel": v.channel})

@@ -20,6 +20,7 @@ from agent.tools.common import plain
 from agent.ui.chat_ui import run_as_turn
 from agent.ui.chat_user import current_actor
 from domain.roles import Permission, can
+from domain.wording import plural
 from tools.imports.importer import inspect_csv
 from tools.users import Actor
 
@@ -108,10 +109,10 @@ def summary_markdown(result: Any) -> str:
     text = (f"Imported **{result.rows}** rows: {result.created} new contacts, {result.updated} updated, "
             f"{result.unchanged} unchanged, {result.duplicates} duplicates in the file, {result.rejected} rejected.")
     if getattr(result, "opted_out", 0):
-        text += (f" {result.opted_out} row(s) opted out by the file's consent columns (suppressed; unclear values "
+        text += (f" {plural(result.opted_out, 'row')} opted out by the file's consent columns (suppressed; unclear values "
                  "are in the report).")
     if getattr(result, "probable_duplicates", 0):
-        text += (f" {result.probable_duplicates} probable duplicate(s): a new contact with the phone of another "
+        text += (f" {plural(result.probable_duplicates, 'probable duplicate')}: a new contact with the phone of another "
                  "contact and another email (lines in the report; \"merge contact A into B\" if one person).")
     return text
 

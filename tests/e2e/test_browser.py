@@ -1,8 +1,11 @@
 """The UI in a real browser: Debian's headless Chromium driven by Playwright against `mkt serve`.
 
-Log in; upload a CSV and confirm the mapping; see the import summary; ask for a segment and see the table; draft an
-SMS campaign, preview it, approve the launch (sandbox) and see the progress; open analytics and see the chart;
-preview an email campaign as its recipients see it (desktop, phone, text version).
+Log in; upload a French-headed CSV, correct one column's mapping in the chat and import; the sidebar lists the live
+thread at once; ask for a segment and see the table; draft an SMS campaign, preview it, approve the launch (sandbox)
+and see the progress; open analytics and see the chart; the contact card, the campaign list and card (its funnel chart
+says simulated); an email campaign with a message typed while its card waits; the sample data's inbox: open a
+conversation and reply to it (simulated); preview an email campaign as its recipients see it (desktop, phone,
+text version); reload and reopen the thread.
 Every step leaves a screenshot in tests/artifacts/browser/ (gitignored; CI keeps them as artifacts).
 
 Chromium must be installed (`apt-get install -y chromium`; .ci/run does it): without it the test FAILS, it is never
@@ -35,7 +38,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 AUTH_SECRET = "browser-test-auth-secret-" + "x" * 24
 SMS_BODY = "Hi {first_name|there}, spring roof checks this week"
-CSV = """First Name,Last Name,Email,Phone,Company,City,State,Tags,Time Zone
+# French headers (issue 16): every column maps by its synonyms except "Activité" (the trade), which the importer
+# keeps as an attribute; the marketer corrects it to tags in the chat, and the walk's campaigns target those tags
+CSV = """Prénom,Nom,Courriel,Téléphone portable,Société,Ville,Région,Activité,Fuseau horaire
 Jane,Doe,jane@acme-roofing.com,512 555 0100,Acme Roofing,Austin,TX,roofer,{zone}
 John,Smith,john@bestroofs.com,(512) 555-0101,Best Roofs,Austin,TX,roofer,{zone}
 Maria,Garcia,maria@garcia-build.com,214-555-0102,Garcia Build,Dallas,TX,roofer,{zone}
@@ -122,9 +127,17 @@ def import_csv(page, steps: Steps, csv_path: Path) -> None:
     page.locator("#chat-submit").click()
     page.get_by_text("Proposed mapping").wait_for()
     mapping = page.locator("table").filter(has_text="first_name")
-    assert mapping.count() >= 1 and "region" in mapping.first.inner_text()
+    text = mapping.first.inner_text()
+    assert mapping.count() >= 1 and "region" in text and "attributes.activite" in text, text
     steps.shot("import-mapping")
-    page.get_by_role("button", name="Import with this mapping").click()
+    # the sidebar lists the thread while it is live (it said "No threads found" until a reload)
+    page.locator('a[href*="/thread/"]').filter(has_text="Import of contacts.csv").first.wait_for()
+    say(page, "map Activité to tags")
+    page.get_by_text(re.compile(r"Mapping changed: Activité → tags")).first.wait_for()
+    corrected = page.locator("table").filter(has_text="first_name").last.inner_text()
+    assert re.search(r"Activité\s+tags", corrected), corrected
+    steps.shot("import-mapping-corrected")
+    page.get_by_role("button", name="Import with this mapping").last.click()
     summary = page.get_by_text(re.compile(r"Imported \d+ rows")).first
     summary.wait_for()
     assert re.search(r"Imported 5 rows: 5 new contacts", summary.inner_text()), summary.inner_text()
@@ -225,6 +238,7 @@ def campaigns_list_and_card(page, steps: Steps) -> None:
     wait_until(page, lambda: charts.count() > before)
     body = page.locator("body").inner_text()
     assert "no address for this channel" in body or "opted out" in body or "Excluded: nobody" in body
+    wait_until(page, lambda: "SIMULATED" in (charts.last.text_content() or ""))  # the funnel chart itself says so
     charts.last.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     steps.shot("campaign-card")
@@ -274,6 +288,31 @@ def email_campaign_with_a_message_while_the_card_waits(page, steps: Steps) -> No
     steps.shot("email-launched")
 
 
+def inbox_reply(page, steps: Steps) -> None:
+    """The sample data's inbox: open a conversation from the list and reply to it (a simulated conversation in
+    sandbox: recorded, labelled simulated, nothing sent)."""
+    say(page, "load sample data")
+    page.get_by_text(re.compile(r"Loaded sample data")).first.wait_for()
+    say(page, "show replies")
+    inbox = page.locator("table").filter(has_text="Tom Becker").last
+    inbox.wait_for()
+    assert "sms · simulated" in inbox.inner_text(), inbox.inner_text()
+    steps.shot("inbox")
+    page.get_by_role("button", name="Open Tom Becker").last.click()
+    page.get_by_text(re.compile(r"Conversation with Tom Becker on sms")).first.wait_for()
+    assert "YES please send it" in page.locator("body").inner_text()
+    steps.shot("conversation")
+    page.get_by_role("button", name="Reply").last.click()
+    page.get_by_text(re.compile(r"What should the reply to")).last.wait_for()
+    say(page, "reply to tom becker: Thanks Tom, the flyer is on its way")
+    page.get_by_text(re.compile(r"Approve: Reply to Tom Becker on sms \(simulated")).first.wait_for()
+    steps.shot("reply-approve")
+    page.get_by_role("button", name="Approve").last.click()
+    page.get_by_text(re.compile(r"SIMULATED - a sample conversation: the reply to Tom Becker on sms was recorded")) \
+        .first.wait_for()
+    steps.shot("reply-recorded")
+
+
 def reopen_thread(page, steps: Steps, base: str) -> None:
     """Reload, reopen the conversation from the history: its charts are still there."""
     page.goto(base, wait_until="domcontentloaded")
@@ -309,6 +348,7 @@ def test_a_marketer_imports_segments_launches_an_sms_campaign_and_reads_analytic
                            ("contact", lambda: contact_card(page, steps)),
                            ("campaigns", lambda: campaigns_list_and_card(page, steps)),
                            ("email", lambda: email_campaign_with_a_message_while_the_card_waits(page, steps)),
+                           ("inbox", lambda: inbox_reply(page, steps)),
                            ("reopen", lambda: reopen_thread(page, steps, app_server.base))):
             step()
             done.append(name)
@@ -319,4 +359,4 @@ def test_a_marketer_imports_segments_launches_an_sms_campaign_and_reads_analytic
     log = app_server.log()
     assert AUTH_SECRET not in log and ADMIN_PASSWORD not in log, "a secret reached the server log"
     assert "spring roof checks" not in log, "the SMS body reached the server log at INFO"
-    assert len(list(ARTIFACTS.glob("*.png"))) >= 10
+    assert len(list(ARTIFACTS.glob("*.png"))) >= 14

@@ -46,7 +46,7 @@ def test_cli_rebuild_and_export(db, tmp_path, capsys):
         c = create_contact(uow.session, created_at=at("2026-05-02 12:00"))
         create_activity(uow.session, c, channel="email", sent_at=at("2026-05-02 12:00"), cost_micros=1_800)
     assert mkt(["analytics", "rebuild", "--from", "2026-05-01", "--to", "2026-05-03"]) == 0
-    assert "rebuilt 3 day(s)" in capsys.readouterr().out
+    assert "rebuilt 3 days" in capsys.readouterr().out
     out = tmp_path / "a.csv"
     assert mkt(["analytics", "export", str(out), "--from", "2026-05-01", "--to", "2026-05-03"]) == 0
     rows = list(csv.DictReader(out.open()))

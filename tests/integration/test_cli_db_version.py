@@ -52,7 +52,7 @@ def test_db_current_then_downgrade_asks_then_undoes(tmp_path):
     assert f"current: {latest}" in head and "(up to date)" in head
 
     asked = _mkt("db", "downgrade", "-1", **env)
-    assert asked.returncode == 1 and f"would undo 1 migration(s): {latest}" in asked.stdout
+    assert asked.returncode == 1 and f"would undo 1 migration: {latest}" in asked.stdout
     assert f"current: {latest}" in _mkt("db", "current", **env).stdout  # nothing done without --yes
 
     done = _mkt("db", "downgrade", "-1", "--yes", **env)

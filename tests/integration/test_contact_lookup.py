@@ -70,7 +70,7 @@ def test_the_opt_out_tool_takes_a_contact_name(session, people):
 
     actor = Actor("m@example.com", "marketer")
     out = _opt("out")(session, actor, OptArgs(channel="sms", address="Jose Martinez"))
-    assert "Opted out +15125550100 on sms: 1 contact(s) marked" in out.text
+    assert "Opted out +15125550100 on sms: 1 contact marked" in out.text
     session.refresh(people["jose"])
     assert people["jose"].opted_out_sms is True
     with pytest.raises(LookupError, match="has no phone number"):

@@ -137,6 +137,22 @@ def test_sandbox_sends_say_simulated_in_status_and_timeline(session):
     assert all(r[3] for r in history.displays[0]["rows"])  # every entry has its detail
 
 
+def test_the_funnel_chart_itself_says_simulated(session):
+    from agent.charts import figure_for
+
+    world(session)
+    with unit_of_work() as uow:
+        tc.launch_campaign(uow.session, MARKETER, "News", now=utcnow())
+    with unit_of_work() as uow:
+        uow.session.execute(sa.update(MarketingActivity).values(status="delivered", provider="sandbox",
+                                                                sent_at=utcnow(), delivered_at=utcnow()))
+    card, report = chat("open campaign News", "how did campaign News do")
+    for display in (card.displays[0], report.displays[0]):
+        figure = figure_for(display)
+        assert "SIMULATED: 2 sandbox sends" in figure.layout.title.text  # a screenshot of the chart alone says it
+        assert {"Sent (simulated)", "Delivered (simulated)"} <= set(figure.data[0].y)
+
+
 def test_analytics_leave_sample_data_out_and_say_what_was_simulated(session):
     from datetime import timedelta
 
@@ -162,3 +178,35 @@ def test_analytics_leave_sample_data_out_and_say_what_was_simulated(session):
     (shown,) = chat("analytics last 14 days")
     assert "2 of these sends ($0.00) were simulated in sandbox mode" in shown.text
     assert "Sample data is left out" in shown.displays[0]["markdown"]
+
+
+def test_a_sample_reply_is_answered_in_a_simulated_conversation_in_sandbox_only(session, monkeypatch):
+    """The sample data's replies sit in a simulated Chatwoot conversation: in sandbox a reply from the inbox is
+    recorded and labelled simulated; with a Chatwoot configured it is refused before the card, never posted."""
+    from tools.demo import load_sample_data
+
+    load_sample_data(session, ADMIN)
+    session.commit()
+    inbox, opened = chat("show replies", "open conversation with jane doe")
+    assert "sms · simulated" in [row[2] for row in inbox.displays[0]["rows"]]
+    assert "simulated: a sample conversation" in opened.text
+
+    async def reply():
+        thread = f"test-{uuid.uuid4()}"
+        async with open_agent() as agent:
+            asked = await agent.send("reply to jane doe: Thanks Jane, the flyer is on its way", thread_id=thread,
+                                     actor=MARKETER)
+            return asked, await agent.decide("approve", thread_id=thread, actor=MARKETER)
+    asked, done = asyncio.run(reply())
+    assert "simulated" in asked.approval["summary"]["title"]
+    assert "SIMULATED - a sample conversation: the reply to Jane Doe on sms was recorded, not sent" in done.text
+    with unit_of_work() as uow:
+        sent = uow.session.scalars(sa.select(ConversationMessage).where(
+            ConversationMessage.direction == "outbound")).all()
+        assert [(m.body, m.chatwoot_conversation_id < 0) for m in sent] == [
+            ("Thanks Jane, the flyer is on its way", True)]
+    monkeypatch.setenv("CHATWOOT_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CHATWOOT_API_TOKEN", "real-token")
+    reset_settings()
+    (refused,) = chat("reply to jane doe: hello again")
+    assert refused.approval is None and "simulated (sample data)" in refused.text

@@ -29,6 +29,7 @@ from domain.ads import (
 from domain.ads_copy import template_variants
 from domain.ads_segment import SegmentProfile, suggest_targeting
 from domain.roles import Permission, require
+from domain.wording import plural
 from settings import get_settings
 from tools.ads.audience import segment_profile
 from tools.contacts.history import record_event
@@ -264,7 +265,7 @@ def update_ad(session: Session, actor: Actor, ref: Any, *, changes: dict[str, An
 def _edit_variant(ad: AdCampaign, number: int, changes: dict[str, Any]) -> None:
     variants = list(ad.variants or [])
     if not 1 <= number <= len(variants):
-        raise AdError(f"ad #{ad.id} has {len(variants)} variant(s); choose 1 to {len(variants)}")
+        raise AdError(f"ad #{ad.id} has {plural(len(variants), 'variant')}; choose 1 to {len(variants)}")
     edited = dict(variants[number - 1])
     try:
         for key, value in changes.items():

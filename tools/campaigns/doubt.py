@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain.roles import Permission, require
+from domain.wording import plural
 from tools.users import Actor
 
 A = MarketingActivity
@@ -89,7 +90,7 @@ def check_again(session: Session, actor: Actor, ref: int | str,
         session.execute(sa.update(A).where(A.id.in_(ids), A.status == "unknown").values(
             error_code=None, updated_at=utcnow(),
             error_message=f"checked again at the provider by {actor.email}: looked up on the next tick"))
-    text = (f"{len(ids)} send(s) of '{campaign.name}' will be looked up at the provider again within seconds."
+    text = (f"{plural(len(ids), 'send')} of '{campaign.name}' will be looked up at the provider again within seconds."
             if ids else f"'{campaign.name}' has no send left for review.")
     return DoubtAction(campaign.id, campaign.name, "check again", len(ids), text)
 
@@ -113,6 +114,6 @@ def resend_anyway(session: Session, actor: Actor, ref: int | str,
         from tools.campaigns.lifecycle import enqueue_after_commit
 
         enqueue_after_commit(session, campaign.id, ids)
-    text = (f"{len(ids)} send(s) of '{campaign.name}' queued again; risk: {RISK}." if ids
+    text = (f"{plural(len(ids), 'send')} of '{campaign.name}' queued again; risk: {RISK}." if ids
             else f"'{campaign.name}' has no send left for review.")
     return DoubtAction(campaign.id, campaign.name, "resend anyway", len(ids), text)

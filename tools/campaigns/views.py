@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import AdCampaign, Campaign, ContactEvent, ConversationMessage, MarketingActivity, SequenceStep
 from domain.roles import Permission, require
 from domain.send_rules import REASONS
+from domain.wording import plural  # noqa: F401 - re-exported for the agent's record views
 from tools.campaigns import doubt
 from tools.campaigns.lookup import find_campaign
 from tools.users import Actor
@@ -36,10 +37,6 @@ IN_DOUBT_TO_DO = {
 }
 REASON_WORDS = REASONS | {"sample": "sample contact (a real provider never messages sample data)",
                           "excluded": "excluded", "skipped": "skipped", "cancelled": "cancelled before sending"}
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def reason_words(code: str) -> str:

@@ -17,6 +17,7 @@ from db.models import Contact, MarketingActivity, utcnow
 from db.models.base import Base
 from domain.imports import SCALARS, merge
 from domain.roles import Permission, require
+from domain.wording import plural
 from tools.contacts.history import record_event
 from tools.users import Actor
 
@@ -137,7 +138,7 @@ def plan_merge(session: Session, actor: Actor, source: int | str, target: int | 
     notes = []
     folded = len(_clashes(session, a.id, b.id))
     if folded:
-        notes.append(f"{folded} campaign(s) messaged both: the record furthest along is kept, the other one goes "
+        notes.append(f"{plural(folded, 'campaign')} messaged both: the record furthest along is kept, the other one goes "
                      "into the contact's history")
     return MergePlan(a.id, b.id, _label(a), _label(b), _moves(session, a.id),
                      {k: v for k, v in changes.items() if not k.endswith(("_at", "_reason"))},

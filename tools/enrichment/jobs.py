@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Contact, EnrichmentJob, utcnow
+from domain.wording import plural
 from integrations.fetcher import Fetcher
 from settings import Settings, get_settings
 from tools.enrichment.apply import current_values
@@ -105,7 +106,7 @@ def _record_costs(job: EnrichmentJob, costs: Costs, settings: Settings) -> None:
 def _nothing_found(outcome: Outcome) -> str:
     why = "; ".join(outcome.notes[:3]) or "the pages read held nothing new"
     if outcome.dropped:
-        why += f"; {len(outcome.dropped)} finding(s) failed verification"
+        why += f"; {plural(len(outcome.dropped), 'finding')} failed verification"
     return f"nothing to suggest: {why}"[:2000]
 
 

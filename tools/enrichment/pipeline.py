@@ -29,6 +29,7 @@ from domain.enrichment import (
 )
 from domain.enrichment_rules import Person, company_rules, person_rules, pick_pages, same_site
 from domain.extract import Link, PageData
+from domain.wording import plural
 from tools.enrichment.sources import Sources
 
 DISCOVERY_FIELDS = ("company", "website")
@@ -206,7 +207,7 @@ def _person_search(subject: Subject, sources: Sources) -> list[str]:
     query = f'"{name}" {subject.company or ""}'.strip()
     hits = sources.search(query, limit=5)
     _read_all(sources, [h.url for h in hits[:2]])
-    return [f"person-level search for {query!r}: {len(hits)} result(s)"] if sources.firecrawl else []
+    return [f"person-level search for {query!r}: {plural(len(hits), 'result')}"] if sources.firecrawl else []
 
 
 def _site_pages(sources: Sources, home: PageData | None, domain: str | None, team: bool = False) -> list[str]:

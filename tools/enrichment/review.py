@@ -20,6 +20,7 @@ from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity, utcno
 from domain.enrichment import Suggestion, approved_subset, is_stale
 from domain.filters import parse
 from domain.roles import Permission, require
+from domain.wording import plural
 from settings import get_settings
 from tools.enrichment.apply import apply_suggestion, current_values
 from tools.users import Actor
@@ -68,9 +69,9 @@ class ReviewItem:
         quotes and notes are text from the web: render them to the person (Chainlit), never into a prompt."""
         conflicts = [f.field for f in self.fields if f.conflict]
         return (f"Enrichment job #{self.job_id} (contact #{self.contact_id}) waits for review: "
-                f"{len(self.fields)} suggested field(s): {', '.join(f.field for f in self.fields)}"
+                f"{plural(len(self.fields), 'suggested field')}: {', '.join(f.field for f in self.fields)}"
                 + (f"; conflicting values for {', '.join(conflicts)}" if conflicts else "")
-                + f". {self.waiting} job(s) waiting in all. The fields, sources and quotes are shown to the user.")
+                + f". {plural(self.waiting, 'job')} waiting in all. The fields, sources and quotes are shown to the user.")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, ConversationMessage, WebhookEvent, utcnow
 from domain.keywords import Keyword, classify
 from domain.roles import Permission, require
+from integrations.chatwoot import SandboxChatwoot
 from tools import outbound
 from tools.campaigns.attribution import last_campaign_touch, stop_follow_ups
 from tools.contacts.history import record_event
@@ -54,6 +55,9 @@ class ReplyResult:
 
     @property
     def summary(self) -> str:
+        if self.conversation_id is not None and self.conversation_id < 0:
+            return (f"SIMULATED - a sample conversation: the reply to {self.contact_name} on {self.channel} was "
+                    "recorded, not sent")
         where = f"{self.channel} (Chatwoot conversation {self.conversation_id})"
         if self.sandbox:
             return f"SANDBOX - no Chatwoot configured: the reply to {self.contact_name} on {where} was recorded, not sent"
@@ -285,6 +289,9 @@ def reply_to_conversation(session: Session, actor: Actor, contact_ref: str, chan
         from settings import get_settings
 
         client = client_from_settings(get_settings())
+    if last.chatwoot_conversation_id < 0 and not isinstance(client, SandboxChatwoot):
+        raise ConversationError(f"the conversation with {_name(contact)} is simulated (sample data): with Chatwoot "
+                                "configured it cannot be answered; reply to a real conversation")
     sent = client.send_message(last.chatwoot_conversation_id, text)
     _record_reply(session, actor, contact, last, text, sent.message_id)
     return ReplyResult(contact.id, _name(contact), channel, last.chatwoot_conversation_id, sent.message_id,
