@@ -1,5 +1,6 @@
 """Drive the graph for one user message or one approval decision. Shared by Chainlit, `mkt chat` and the tests:
-tokens stream through `on_token`; tool results come back as displays; a pending approval comes back as `approval`."""
+tokens stream through `on_token`; tool results come back as displays; each tool call and its result are told to
+`on_tool` as they happen (the chat shows them as steps); a pending approval comes back as `approval`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from tools.users import Actor
 DURABILITY = "exit"
 OnToken = Callable[[str], Awaitable[None]] | None
 OnDisplay = Callable[[dict[str, Any]], Awaitable[None]] | None
+# ("call", {"name", "args"}) when the model calls a tool, ("result", {"name", "status", "summary", ...}) when it ran
+OnTool = Callable[[str, dict[str, Any]], Awaitable[None]] | None
 
 
 @dataclass
@@ -43,30 +46,30 @@ class Agent:
         return {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
 
     async def send(self, text: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
-                   on_display: OnDisplay = None) -> TurnResult:
+                   on_display: OnDisplay = None, on_tool: OnTool = None) -> TurnResult:
         """One user message. An approval still pending in the thread is cancelled first (a new message
         supersedes it: nothing of it happens) so no tool call is left without its answer."""
         while await self.pending(thread_id):
             inp = Command(resume={"decision": SUPERSEDED, "by": actor.email})
             await self._run(inp, thread_id, actor, None, on_display)
         inp = {"messages": [HumanMessage(content=text)], "rounds": 0}
-        return await self._run(inp, thread_id, actor, on_token, on_display)
+        return await self._run(inp, thread_id, actor, on_token, on_display, on_tool)
 
     async def decide(self, decision: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
-                     on_display: OnDisplay = None) -> TurnResult:
+                     on_display: OnDisplay = None, on_tool: OnTool = None) -> TurnResult:
         """Answer the pending approval: "approve" or anything else (cancel). Without one, nothing happens."""
         if not await self.pending(thread_id):
             return TurnResult(text="That approval is no longer pending (it was answered or superseded by a newer "
                                    "message); nothing was done.")
         inp = Command(resume={"decision": decision, "by": actor.email})
-        return await self._run(inp, thread_id, actor, on_token, on_display)
+        return await self._run(inp, thread_id, actor, on_token, on_display, on_tool)
 
     async def pending(self, thread_id: str) -> dict[str, Any] | None:
         state = await self.graph.aget_state(self.config(thread_id))
         return state.interrupts[0].value if state.interrupts else None
 
     async def _run(self, inp: Any, thread_id: str, actor: Actor, on_token: OnToken,
-                   on_display: OnDisplay = None) -> TurnResult:
+                   on_display: OnDisplay = None, on_tool: OnTool = None) -> TurnResult:
         result = TurnResult()
         async for mode, data in self.graph.astream(inp, self.config(thread_id), context=Context(actor=actor),
                                                    stream_mode=["messages", "updates"], durability=DURABILITY):
@@ -76,8 +79,12 @@ class Agent:
                         and isinstance(chunk.content, str) and chunk.content:
                     await on_token(chunk.content)
             else:
-                shown = len(result.displays)
+                shown, called, ran = len(result.displays), len(result.tool_calls), len(result.tool_results)
                 self._update(result, data)
+                for call in result.tool_calls[called:] if on_tool else []:
+                    await on_tool("call", call)
+                for done in result.tool_results[ran:] if on_tool else []:
+                    await on_tool("result", done)
                 for display in result.displays[shown:] if on_display else []:
                     await on_display(display)
         return result

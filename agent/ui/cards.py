@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.core.runner import Agent, OnDisplay, OnToken, TurnResult
+from agent.core.runner import Agent, OnDisplay, OnToken, OnTool, TurnResult
 from tools.users import Actor
 
 _APPROVE = {"yes", "y", "approve", "approved", "ok", "okay", "go", "go ahead", "do it", "confirm", "yes please",
@@ -56,14 +56,15 @@ async def waiting(agent: Agent, thread_id: str) -> tuple[str, dict[str, Any]] | 
 
 
 async def turn(agent: Agent, text: str, *, thread_id: str, actor: Actor, on_token: OnToken = None,
-               on_display: OnDisplay = None, on_note: Callable[[str], Awaitable[None]] | None = None) -> Turn:
+               on_display: OnDisplay = None, on_note: Callable[[str], Awaitable[None]] | None = None,
+               on_tool: OnTool = None) -> Turn:
     """One typed message. No card waiting: an ordinary turn. A card waiting and the text answers it: the answer
     is given (and said). Otherwise the message runs in the aside thread and the card stays pending (and that is
     said); a card already waiting in the aside thread is replaced by the new message there."""
     found = await waiting(agent, thread_id)
     if found is None:
         return Turn(await agent.send(text, thread_id=thread_id, actor=actor, on_token=on_token,
-                                     on_display=on_display), thread_id)
+                                     on_display=on_display, on_tool=on_tool), thread_id)
     graph_thread, value = found
     answer = card_answer(text)
     if answer is not None:
@@ -71,7 +72,7 @@ async def turn(agent: Agent, text: str, *, thread_id: str, actor: Actor, on_toke
         if on_note:
             await on_note(note)
         result = await agent.decide(answer, thread_id=graph_thread, actor=actor, on_token=on_token,
-                                    on_display=on_display)
+                                    on_display=on_display, on_tool=on_tool)
         return Turn(result, graph_thread, note)
     main = value if graph_thread == thread_id else await agent.pending(thread_id)
     notes = [f"Your new message replaced the waiting request ({card_title(value)}): nothing of it was done."] \
@@ -82,5 +83,5 @@ async def turn(agent: Agent, text: str, *, thread_id: str, actor: Actor, on_toke
     if on_note and note:
         await on_note(note)
     result = await agent.send(text, thread_id=aside(thread_id), actor=actor, on_token=on_token,
-                              on_display=on_display)
+                              on_display=on_display, on_tool=on_tool)
     return Turn(result, aside(thread_id), note)

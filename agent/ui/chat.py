@@ -15,7 +15,7 @@ from chainlit.server import app as chainlit_server_app
 
 from agent.core.render import neutralise
 from agent.offline.help import help_text, welcome_text
-from agent.ui import element_store
+from agent.ui import element_store, live
 from agent.ui.chat_import import answer_card, csv_files, import_flow
 from agent.ui.chat_ui import TurnView, run_as_turn, show_card
 from agent.ui.chat_user import current_actor
@@ -144,8 +144,9 @@ async def _decide(decision: str, graph_thread: str) -> None:
     view = TurnView()
     async with _thread_lock():
         result = await _STATE["agent"].decide(decision, thread_id=graph_thread, actor=actor, on_token=view.on_token,
-                                              on_display=view.on_display)
-    await view.finish(result.text)
+                                              on_display=view.on_display, on_tool=view.on_tool)
+    await view.finish(result.text, result.approval)
+    live.start(view.follows, actor)
     if result.approval:
         await show_card(result.approval, graph_thread)
 
@@ -163,8 +164,9 @@ async def handle_text(text: str) -> None:
     view = TurnView()
     async with _thread_lock():
         done = await turn(_STATE["agent"], text, thread_id=thread_id(), actor=actor, on_token=view.on_token,
-                          on_display=view.on_display, on_note=view.note)
-    await view.finish(done.result.text)
+                          on_display=view.on_display, on_note=view.note, on_tool=view.on_tool)
+    await view.finish(done.result.text, done.result.approval)
+    live.start(view.follows, actor)
     if done.result.approval:
         await show_card(done.result.approval, done.graph_thread)
 
@@ -216,12 +218,15 @@ _ACTION_TASKS: set[asyncio.Task] = set()
 
 async def _title(text: str) -> None:
     """Name the thread after the user's words when its first interaction was a button (Chainlit names it after the
-    action, "say")."""
+    action, "say") or a dropped file (Chainlit's first interaction is then "", which its sidebar ignores: it showed
+    "No threads found" until a reload). Saying the first interaction again with the title makes the sidebar list
+    the live thread at once, under its name."""
     from chainlit.data import get_data_layer
 
     layer = get_data_layer()
     if layer is not None:
         await layer.update_thread(thread_id(), name=text[:100])
+        await cl.context.emitter.emit("first_interaction", {"interaction": text[:100], "thread_id": thread_id()})
 
 
 @cl.action_callback("say")

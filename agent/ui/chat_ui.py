@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from typing import Any
 
 import chainlit as cl
+from chainlit.utils import utc_now
 
 from agent.core import charts
 from agent.core.render import (
@@ -45,7 +47,8 @@ def email_element(email: dict[str, Any] | None) -> list[Any]:
 
 class TurnView:
     """Collects one turn's output into Chainlit messages. Tables and charts go out as they arrive; short text
-    results are folded into the answer when the answer already says them (the offline model repeats them)."""
+    results are folded into the answer when the answer already says them (the offline model repeats them). Each
+    tool call shows as a step (its arguments, then its outcome) so the user sees what was done on their words."""
 
     def __init__(self) -> None:
         self.answer = cl.Message(content="")
@@ -53,6 +56,27 @@ class TurnView:
         self.steps: list[dict[str, Any]] = []
         self.tables: list[tuple[cl.Message, dict[str, Any]]] = []
         self.stream = StreamNeutraliser()
+        self.open_steps: list[cl.Step] = []
+        self.follows: list[dict[str, Any]] = []  # statuses to follow once the turn is done (agent/ui/live.py)
+
+    async def on_tool(self, phase: str, event: dict[str, Any]) -> None:
+        """A tool call opens a step showing its arguments; its result closes the earliest open step of that tool
+        with the outcome (status and summary line). Arguments and summaries are neutralised like any text."""
+        if phase == "call":
+            step = cl.Step(name=str(event.get("name") or "tool"), type="tool", show_input="json")
+            step.input = neutralise(json.dumps(event.get("args") or {}, ensure_ascii=False, indent=1, default=str))
+            await step.send()
+            self.open_steps.append(step)
+            return
+        step = next((s for s in self.open_steps if s.name == event.get("name")), None)
+        if step is None:
+            return
+        self.open_steps.remove(step)
+        status = str(event.get("status") or "ok")
+        step.output = neutralise(f"{status}: {event.get('summary') or ''}".strip())
+        step.is_error = status == "error"
+        step.end = utc_now()
+        await step.update()
 
     async def note(self, text: str) -> None:
         """A line said before the answer (what happened to a waiting card)."""
@@ -64,6 +88,8 @@ class TurnView:
 
     async def on_display(self, display: dict[str, Any]) -> None:
         self.steps += display.get("next") or []
+        if isinstance(display.get("follow"), dict):
+            self.follows.append(display["follow"])
         if display.get("file"):
             f = display["file"]
             await cl.Message(content=display_markdown(display),
@@ -78,7 +104,12 @@ class TurnView:
         if display.get("kind") == "table" and display.get("title"):
             self.tables.append((message, display))
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str, approval: dict[str, Any] | None = None) -> None:
+        for step in self.open_steps:  # a call that waits for Approve (or never ran): said, not left spinning
+            step.output = "waiting for your Approve or Cancel (the card below)" if approval else "not run"
+            step.end = utc_now()
+            await step.update()
+        self.open_steps = []
         said = text or self.answer.content
         for message, display in self.tables:  # a heading the answer repeats is said once, by the answer
             if already_said(str(display["title"]), said):
