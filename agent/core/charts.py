@@ -73,10 +73,10 @@ def _funnel_data(report: CampaignReport, simulated: int = 0) -> dict[str, Any]:
     title), so a screenshot of it never reads as real."""
     stages = [s.stage.capitalize() + (" (simulated)" if simulated and s.stage.lower() in _SENT_STAGES else "")
               for s in report.funnel]
-    sim = f" · SIMULATED: {simulated} sandbox send{'' if simulated == 1 else 's'}, nothing left" if simulated else ""
-    return {"stages": stages, "counts": [s.count for s in report.funnel],
-            "title": f"{report.name}: cost per response {money(report.total.cost_per_response_micros)}, "
-                     f"per booking {money(report.total.cost_per_booking_micros)}{sim}"}
+    sim = f"SIMULATED ({simulated} sandbox send{'' if simulated == 1 else 's'}) · " if simulated else ""
+    return {"stages": stages, "counts": [s.count for s in report.funnel],  # said first: a long title is cut
+            "title": f"{sim}{report.name}: cost per response {money(report.total.cost_per_response_micros)}, "
+                     f"per booking {money(report.total.cost_per_booking_micros)}"}
 
 
 def _variants_data(report: CampaignReport) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def campaign_display(report: CampaignReport, chart: str = "funnel", simulated: i
         raise ValueError("a campaign report charts as 'funnel' or 'variants'")
     data = _funnel_data(report, simulated) if chart == "funnel" else _variants_data(report)
     if simulated and chart == "variants":
-        data["title"] += f" · SIMULATED: {simulated} sandbox send{'' if simulated == 1 else 's'}"
+        data["title"] = f"SIMULATED ({simulated} sandbox send{'' if simulated == 1 else 's'}) · {data['title']}"
     columns, rows = variants_table(report)
     excluded = ", ".join(f"{cell(k)}: {n}" for k, n in report.excluded.items()) or "none"
     return {"kind": "chart", "chart": chart, "title": data["title"], "data": data,

@@ -12,7 +12,7 @@ from agent.offline.contacts import contact_ref
 from agent.offline.dates import PERIOD_RE, resolve_period
 from agent.offline.filters import Vocabulary, parse_audience, unknown_noun
 from agent.offline.inbox import bookings, conversation, inbox, reply
-from agent.offline.talk import Call, clarify, not_understood
+from agent.offline.talk import NOT_UNDERSTOOD_PREFIX, Call, clarify, not_understood, said
 
 _VAGUE = {"", "it", "this", "that", "this one", "that one", "the campaign", "campaign", "my campaign", "our campaign",
           "the last one", "the last campaign", "the latest campaign", "the new one", "them", "one", "the"}
@@ -103,7 +103,8 @@ def campaign_verb(text: str, vocab: Vocabulary) -> Any:
     tool = _VERBS[verb]
     if name and not re.search(r"\b(?:campaign|thing|promo|blast)\b", text, re.I) and \
             vocab.knows(name, "campaign") is False:  # "cancel my subscription": no campaign of that name
-        return not_understood(text, name)
+        return said("unknown", f"{NOT_UNDERSTOOD_PREFIX} \"{text}\": there is no campaign called “{name}”, and I "
+                               "act on campaigns only by a name or #id they have (`list campaigns` shows them).")
     if name is None:
         what = {"launch_campaign": "launch", "preview_campaign": "preview", "pause_campaign": "pause",
                 "resume_campaign": "resume", "cancel_campaign": "cancel", "open_campaign": "open"}[tool]

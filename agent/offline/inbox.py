@@ -48,7 +48,7 @@ def conversation(text: str, vocab: Vocabulary) -> Any:
     if not m:
         return None
     target = m.group(1).strip().lstrip("#").strip()
-    if target.isdigit():
+    if target.removeprefix("-").isdigit():  # an id from the inbox (negative: a simulated sample conversation)
         return [Call("open_conversation", {"conversation": target})]
     ref = contact_ref(target, loose=True)
     if ref is None:

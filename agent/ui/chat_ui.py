@@ -84,6 +84,8 @@ class TurnView:
 
     async def on_token(self, token: str) -> None:
         """Neutralised before it leaves: a streamed image would be fetched by the browser at once."""
+        if not self.answer.content:  # dated when it starts, so the tool steps before it stay above it
+            self.answer.created_at = utc_now()
         await self.answer.stream_token(self.stream.feed(token))
 
     async def on_display(self, display: dict[str, Any]) -> None:
@@ -120,6 +122,8 @@ class TurnView:
             if rest:
                 await cl.Message(content=rest).send()
         self.answer.actions = step_actions(self.steps)
+        if not self.answer.content:
+            self.answer.created_at = utc_now()  # after the steps and tables of this turn
         self.answer.content = neutralise(self.answer.content or text)
         if self.answer.content or self.answer.actions:
             await self.answer.send()

@@ -125,7 +125,9 @@ def open_conversation(session: Session, actor: Actor, ref: str, *, limit: int = 
 
 
 def _by_key(session: Session, text: str) -> ConversationMessage | None:
-    if text.isdigit():
+    """The latest message of the conversation a key names: a Chatwoot conversation id (negative: a simulated
+    sample conversation), or "contact-channel" for messages without one."""
+    if text.removeprefix("-").isdigit():
         found = session.scalar(sa.select(M).where(M.chatwoot_conversation_id == int(text))
                                .order_by(M.occurred_at.desc(), M.id.desc()).limit(1))
         if found is not None:
