@@ -222,10 +222,13 @@ async def _title(text: str) -> None:
     "No threads found" until a reload). Saying the first interaction again with the title makes the sidebar list
     the live thread at once, under its name."""
     from chainlit.data import get_data_layer
+    from chainlit.user import PersistedUser
 
     layer = get_data_layer()
     if layer is not None:
-        await layer.update_thread(thread_id(), name=text[:100])
+        user = cl.context.session.user  # with its id: the sidebar lists the user's threads only
+        await layer.update_thread(thread_id(), name=text[:100],
+                                  user_id=user.id if isinstance(user, PersistedUser) else None)
         await cl.context.emitter.emit("first_interaction", {"interaction": text[:100], "thread_id": thread_id()})
 
 
