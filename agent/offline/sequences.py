@@ -13,6 +13,7 @@ from typing import Any
 from agent.offline.campaigns import email_subject
 from agent.offline.filters import Vocabulary, parse_audience, unknown_noun
 from agent.offline.talk import Call, clarify, not_understood
+from domain.wording import plural
 
 _DAYS = {"mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "thu": "thursday",
          "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}
@@ -185,7 +186,7 @@ def _ask_messages(steps: list[dict[str, Any]]) -> Any:
 def _when_words(step: dict[str, Any]) -> str:
     if "weekday" in step:
         return f"next {step['weekday']} {step['at']}"
-    return "right away" if not step["after_days"] else f"{step['after_days']} day(s) later"
+    return "right away" if not step["after_days"] else f"{plural(step['after_days'], 'day')} later"
 
 
 def _auto_name(who: str, today: date | None) -> str:

@@ -11,6 +11,7 @@ from agent.tools.common import Args, FilterField, NoArgs, data_text, message, mo
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from db.models import utcnow
 from domain.roles import Permission
+from domain.wording import plural
 from tools.sequences import lifecycle, views
 
 
@@ -66,7 +67,7 @@ def _preview_text(p: lifecycle.SequencePreview, counted: bool) -> str:
     exits = ", ".join(p.exit_on + ["opted_out", "bounced"]) + (f"; goal: {p.goal}" if p.goal else "")
     cost = (f" The most it can cost: {money(p.most_cost_micros)} (everyone eligible gets every step)." if counted
             else " Preview it to see each message as people get it, who is excluded and the most it can cost.")
-    return (f"Sequence '{p.name}' (#{p.sequence_id}, {p.status}): {len(p.steps)} step(s) for an audience of "
+    return (f"Sequence '{p.name}' (#{p.sequence_id}, {p.status}): {plural(len(p.steps), 'step')} for an audience of "
             f"{p.audience}{' (and anyone who matches later)' if p.enrol_new else ''}; a person leaves on: {exits}."
             + cost)
 
@@ -97,7 +98,7 @@ def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
         raise lifecycle.SequenceError(f"sequence {p.name!r} is {p.status}: only a draft can be launched")
     first = p.steps[0]
     return {"title": f"Launch sequence '{p.name}' ({len(p.steps)} steps)",
-            "action": f"enrol the audience and send {len(p.steps)} step(s), each only while the person has not "
+            "action": f"enrol the audience and send {plural(len(p.steps), 'step')}, each only while the person has not "
                       f"left (reply, booking, opt-out, bounce)",
             "who": f"{p.audience} people match{' (and anyone who matches later)' if p.enrol_new else ''}; "
                    f"{first.eligible_now} eligible for step 1 now", "count": p.audience,
@@ -147,7 +148,7 @@ def _list(session, actor, a: NoArgs) -> ToolOutput:
     rows = [{"id": s.id, "name": s.name, "status": s.status, "steps": s.steps, "active": s.active,
              "left": s.exited, "completed": s.completed,
              "next due": f"{s.next_due:%a %d %b %H:%M} UTC" if s.next_due else "-"} for s in lines]
-    title = f"{len(rows)} sequence(s)"
+    title = plural(len(rows), "sequence")
     return ToolOutput(data_text(title, rows), table(title, list(rows[0]), rows))
 
 

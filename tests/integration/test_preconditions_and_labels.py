@@ -138,7 +138,7 @@ def test_sandbox_sends_say_simulated_in_status_and_timeline(session):
 
 
 def test_the_funnel_chart_itself_says_simulated(session):
-    from agent.charts import figure_for
+    from agent.core.charts import figure_for
 
     world(session)
     with unit_of_work() as uow:

@@ -158,7 +158,7 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "preview_sequence": ({"ref": "Matrix seq draft"}, "Preview. Sequence 'Matrix seq draft'"),
     "launch_sequence": ({"ref": "Matrix seq draft"}, "Launched sequence 'Matrix seq draft'"),
     "sequence_status": ({"ref": "Matrix seq running"}, "Sequence 'Matrix seq running' is running: 2 enrolled"),
-    "list_sequences": ({}, "3 sequence(s)"),
+    "list_sequences": ({}, "3 sequences"),
     "pause_sequence": ({"ref": "Matrix seq running"}, "Sequence 'Matrix seq running' is paused"),
     "resume_sequence": ({"ref": "Matrix seq paused"}, "Sequence 'Matrix seq paused' is running"),
     "cancel_sequence": ({"ref": "Matrix seq running"}, "Sequence 'Matrix seq running' is cancelled"),
