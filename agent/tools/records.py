@@ -187,6 +187,10 @@ def campaign_markdown(card: cv.CampaignCard) -> str:
         lines.append(f"**Variant {cell(v.get('name'))}** (weight {v.get('weight', '-')}):"
                      + (f"\n\nSubject: {cell(v.get('subject'), 500)}" if v.get("subject") else "")
                      + f"\n\n{whole(v.get('body_text') or card.body_text)}")
+    clicks = getattr(card, "link_clicks", None) or {}
+    if clicks:
+        lines.append("**People who clicked each link:**\n" + "\n".join(
+            f"- {cell(url, 300)}: {n}" for url, n in clicks.items()))
     if card.problems:
         lines.append(f"**Failed or in doubt** ({card.problem_total}):\n" + "\n".join(
             f"- {cell(p.to)} (contact #{p.contact_id}): {p.status}" + (f", {cell(p.error, 300)}" if p.error else "")

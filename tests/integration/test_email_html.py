@@ -112,6 +112,14 @@ def test_clicks_are_counted_per_link_and_person(db, monkeypatch):
     with unit_of_work() as uow:
         progress = tc.campaign_status(uow.session, MARKETER, view.id)
     assert progress.link_clicks == {"https://cal.example/acme": 2, "https://acme.example/pricing": 1}
+    from agent.tools.records import campaign_markdown
+    from tools.campaigns.views import campaign_card
+
+    with unit_of_work() as uow:
+        card = campaign_card(uow.session, MARKETER, view.id)
+    assert card.link_clicks == progress.link_clicks
+    assert "People who clicked each link:**\n- https://cal.example/acme: 2\n- https://acme.example/pricing: 1" \
+        in campaign_markdown(card)
     assert progress.counts.get("clicked") == 2
 
 

@@ -17,6 +17,7 @@ from domain.roles import Permission, require
 from domain.send_rules import REASONS
 from domain.wording import plural  # noqa: F401 - re-exported for the agent's record views
 from tools.campaigns import doubt
+from tools.campaigns.email_tracking import link_clicks
 from tools.campaigns.lookup import find_campaign
 from tools.users import Actor
 
@@ -148,6 +149,7 @@ class CampaignCard:
     problem_total: int = 0
     simulated: int = 0
     is_sample: bool = False
+    link_clicks: dict[str, int] = field(default_factory=dict)  # email: people who clicked each link (Click webhooks)
 
 
 def campaign_card(session: Session, actor: Actor, ref: str | int, *, problems: int = 10) -> CampaignCard:
@@ -167,6 +169,8 @@ def campaign_card(session: Session, actor: Actor, ref: str | int, *, problems: i
     card.problems, card.problem_total = _problems(session, c.id, problems)
     card.simulated = int(session.scalar(sa.select(sa.func.count()).where(
         A.campaign_id == c.id, A.provider == "sandbox", A.type != "test")) or 0)
+    if c.channel == "email":
+        card.link_clicks = link_clicks(session, c.id)
     return card
 
 
