@@ -246,3 +246,13 @@ def test_a_step_due_at_night_waits_for_the_contacts_morning_and_the_next_counts_
         assert enrolment.next_due_at.replace(tzinfo=UTC) == morning + timedelta(days=1)
         card = contact_card(uow.session, MARKETER, f"#{ana}")
     assert [s.step for s in card.sequences] == [f"step 2 of 2 (sms) due {morning + timedelta(days=1):%a %d %b %H:%M} UTC"]
+
+
+def test_an_sms_answer_through_sentdm_ends_it_but_help_does_not(db, monkeypatch, clock):
+    configure(monkeypatch)
+    ana, ben = people(2)
+    preview = draft(steps=[{**STEPS[0], "wait": {"after_days": 1}}])
+    launch(preview.sequence_id)
+    assert webhook("sentdm", sd.inbound_event("+15125550001", "sounds good, call me"), "in-1") == ["processed"]
+    assert webhook("sentdm", sd.inbound_event("+15125550002", "HELP"), "in-2") == ["processed"]
+    assert enrolments(preview.sequence_id) == {ana: ("exited", "replied"), ben: ("active", None)}

@@ -178,7 +178,7 @@ def _inbound_sms(session: Session, body: dict[str, Any], at: datetime) -> str | 
     elif keyword is Keyword.HELP and contact is not None:
         session.add(MarketingActivity(campaign_id=None, contact_id=contact.id, channel="sms", type="help",
                                       status="queued", to_address=contact.phone))
-    if contact is not None:  # a reply leaves the sequences (after a STOP's opt-out exit, which came first)
+    if contact is not None and keyword is None:  # a reply leaves the sequences (a STOP's opt-out exit did already)
         sequence_exits.on_event(session, [contact.id], "replied")
     session.flush()
     return None

@@ -134,11 +134,14 @@ def enrol_new_matches(session: Session, now: datetime) -> int:
 def claim_due(session: Session, now: datetime, limit: int = BATCH) -> list[Claimed]:
     """Move due active enrolments of running sequences one step on (compare and set in one UPDATE) and return
     them with the step that goes out now. Rows another worker holds are skipped (PostgreSQL), or already moved."""
-    due = (sa.select(E.id).where(E.status == "active", E.next_due_at <= now,
-                                 E.sequence_id.in_(sa.select(Sequence.id).where(Sequence.status == "running")))
-           .order_by(E.next_due_at).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+    due: Any = (sa.select(E.id).where(E.status == "active", E.next_due_at <= now,
+                                      E.sequence_id.in_(sa.select(Sequence.id).where(Sequence.status == "running")))
+                .order_by(E.next_due_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":  # lock first, then update those: as one statement the
+        # planner may re-run the locking subquery for every due row (quadratic at 10,000 due)
+        due = list(session.scalars(due.with_for_update(skip_locked=True)))
+        if not due:
+            return []
     rows = session.execute(sa.update(E).where(E.id.in_(due), E.status == "active", E.next_due_at <= now)
                            .values(position=E.position + 1, last_step_at=now, next_due_at=None, updated_at=now)
                            .returning(E.id, E.sequence_id, E.contact_id, E.position, E.enrolled_at)
