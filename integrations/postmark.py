@@ -15,10 +15,14 @@ import httpx
 
 from integrations import http
 from integrations.errors import PermanentError, RetryableError, retry_after_seconds
+from integrations.transport import Codes
 
 BATCH_LIMIT = 500
 INACTIVE_RECIPIENT = 406
 INVALID_REQUEST = 300
+# Postmark's error codes (https://postmarkapp.com/developer/api/overview#error-codes): our configuration is wrong
+# (bad token, sender signature missing or unconfirmed, no credits, ...) -> halt; inactive recipient -> suppress.
+CODES = Codes(halt=frozenset({"10", "400", "401", "405", "410", "412", "413"}), suppress=frozenset({"406"}))
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from integrations.postmark import BatchItem, EmailMessage
 from integrations.sentdm import SmsResult
+from integrations.transport import Accepted, Event
 
 NOTICE = "SANDBOX: nothing left the building (no provider key configured; messages were only recorded)."
 
@@ -31,11 +31,11 @@ class SandboxPostmark:
     def send_batch(self, messages: list[EmailMessage]) -> list[BatchItem]:
         return [BatchItem(m.activity_id, 0, "OK (sandbox)", f"sandbox-{uuid.uuid4()}") for m in messages]
 
-    def simulated_events(self, sent: list[tuple[BatchItem, str]]) -> list[tuple[str, str, dict[str, Any]]]:
-        """(event_id, event_type, payload) of a Delivery (or HardBounce) per sent (item, address)."""
+    def simulated_events(self, sent: list[Accepted]) -> list[Event]:
+        """(event_id, event_type, payload) of a Delivery (or HardBounce) per accepted message."""
         events = []
-        for item, address in sent:
-            meta = {"activity_id": str(item.activity_id)}
+        for item in sent:
+            address, meta = item.to, {"activity_id": str(item.activity_id)}
             if "+bounce" in address:
                 payload = {"RecordType": "Bounce", "ID": 0, "Type": "HardBounce", "TypeCode": 1, "Inactive": True,
                            "MessageStream": self.stream, "MessageID": item.message_id, "Email": address,
@@ -55,9 +55,11 @@ class SandboxSentDm:
     def send_sms(self, to: str, text: str, key: str) -> SmsResult:
         return SmsResult(f"sandbox-{uuid.uuid4()}", "QUEUED")
 
-    def simulated_events(self, sent: list[tuple[SmsResult, str]]) -> list[tuple[str, str, dict[str, Any]]]:
+    def simulated_events(self, sent: list[Accepted]) -> list[Event]:
+        """A message.delivered (or message.failed for a number ending in 0000) per accepted message."""
         events = []
-        for result, to in sent:
+        for result in sent:
+            to = result.to
             status = "FAILED" if to.endswith("0000") else "DELIVERED"
             sub_type = f"message.{status.lower()}"
             payload = {"field": "message", "sub_type": sub_type, "event": sub_type, "timestamp": _now(),

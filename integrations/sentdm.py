@@ -20,9 +20,13 @@ import httpx
 
 from integrations import http
 from integrations.errors import PermanentError, RetryableError, retry_after_seconds
+from integrations.transport import Codes
 
 _KEY = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 SIGNATURE_TOLERANCE = 300  # seconds
+# Sent.dm's error codes: authentication or account standing -> halt; the number opted out / inactive -> suppress.
+CODES = Codes(halt=frozenset({"AUTH_001", "AUTH_002", "AUTH_004", "AUTH_005", "AUTH_006", "AUTH_007", "BUSINESS_003"}),
+              suppress=frozenset({"BUSINESS_004"}))
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from db.session import unit_of_work
-from integrations import sentdm
+from integrations.transport import Accepted
 from settings import get_settings
+from tools import channels
 from tools.campaigns import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
 from tools.campaigns import sending
 from tools.campaigns import ticks as campaign_ticks
@@ -33,15 +34,10 @@ log = logging.getLogger(__name__)
 
 
 def _transport_and_limit(channel: str):
-    s = get_settings()
-    if channel == "email":
-        transport = sending.email_transport()
-        rate = s.email_rate_per_second
-    else:
-        transport = sending.sms_transport()
-        rate = s.sms_rate_per_second
+    entry = channels.get(channel)
+    transport = entry.transport()
     name = "sandbox-" + channel if transport.sandbox else transport.provider
-    return transport, limiter(name, 0 if transport.sandbox else rate)
+    return transport, limiter(name, 0 if transport.sandbox else entry.rate_per_second())
 
 
 def _enqueue_processing(event_ids: list[int]) -> None:
@@ -215,12 +211,7 @@ def _provider(transport) -> str:
 
 def _simulated(transport, batch: sending.Batch, sent: list[sending.Result]):
     by_id = {m.activity_id: m for m in batch.messages}
-    if batch.channel == "email":
-        from integrations.postmark import BatchItem
-
-        return transport.simulated_events([(BatchItem(r.activity_id, 0, "OK", r.message_id), by_id[r.activity_id].to)
-                                           for r in sent])
-    return transport.simulated_events([(sentdm.SmsResult(r.message_id, "QUEUED"), by_id[r.activity_id].to)
+    return transport.simulated_events([Accepted(r.activity_id, r.message_id or "", by_id[r.activity_id].to)
                                        for r in sent])
 
 
@@ -285,7 +276,7 @@ def run_help(activity_id: int) -> str:
         activity = uow.session.get(MarketingActivity, activity_id)
         count = segments(s.sms_help_text)
         cost = count * price_per_segment(activity.to_address, s.sms_prices_by_country, s.sms_price_micros)
-        activity.idempotency_key = sentdm.idempotency_key(activity_id)
+        activity.idempotency_key = sending.idempotency_key("sms", activity_id)
         batch = sending.Batch(None, "sms", [sending.Outgoing(activity_id, activity.contact_id, activity.to_address or "",
                                                              text=s.sms_help_text, segments=count, cost_micros=cost)])
     _one_slot("sms")
@@ -327,7 +318,7 @@ def reconcile_unknown_email(limit: int = 100) -> dict[str, int]:
 
     from integrations.errors import ProviderError
 
-    transport = sending.email_transport()
+    transport = channels.get("email").transport()
     if transport.sandbox:
         return {}
     A = MarketingActivity

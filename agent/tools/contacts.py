@@ -17,6 +17,7 @@ from agent.tools.common import (
     table,
 )
 from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain import channels
 from domain.roles import Permission, require
 from domain.wording import plural
 from tools.contacts import records as contacts
@@ -146,9 +147,9 @@ def _address_of(session, channel: str, ref: str) -> str:
         names = "; ".join(f"#{c.id} {c.first_name or ''} {c.last_name or ''}".strip() for c in match.candidates)
         raise LookupError(f"{match.error or f'several contacts match {ref!r}'}: {names}. Say which one."
                           if names else match.error)
-    address = match.contact.phone if channel == "sms" else match.contact.email
+    address = channels.address_of(channel, match.contact)
     if not address:
-        raise LookupError(f"{ref} has no {'phone number' if channel == 'sms' else 'email address'} to opt {channel}")
+        raise LookupError(f"{ref} has no {channels.rule(channel).noun} to opt {channel}")
     return address
 
 

@@ -20,6 +20,7 @@ from tests.integration.campaign_support import (
     running_worker,
     zone_at,
 )
+from tools import channels
 from tools.campaigns import lifecycle as tc
 from tools.campaigns import sending as campaign_sending
 from workers import campaigns as workers_campaigns
@@ -142,7 +143,7 @@ def crash_after_the_provider_call(campaign_id, channel):
     with unit_of_work() as uow:
         ids = [a.id for a in rows(campaign_id)]
         batch = campaign_sending.begin_batch(uow.session, campaign_id, ids)
-    transport = campaign_sending.sms_transport() if channel == "sms" else campaign_sending.email_transport()
+    transport = channels.get(channel).transport()
     results, _ = campaign_sending.deliver(batch, transport, mark=workers_campaigns.mark_requested)
     assert {r.kind for r in results} == {"sent"}
     with unit_of_work() as uow:

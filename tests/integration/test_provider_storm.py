@@ -38,6 +38,7 @@ from settings import get_settings
 from tests.fakes.postmark import FakePostmark, Fault
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
+from tools import channels
 from tools.campaigns import lifecycle as tc
 from tools.campaigns import sending
 
@@ -54,8 +55,8 @@ def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
                                     stream=s.postmark_message_stream, timeout=CLIENT_TIMEOUT)
     sms = sentdm.SentDmClient(s.sentdm_api_key, base_url=s.sentdm_api_url, sender=s.sentdm_sender or None,
                               timeout=CLIENT_TIMEOUT)
-    monkeypatch.setattr(sending, "email_transport", lambda: email)
-    monkeypatch.setattr(sending, "sms_transport", lambda: sms)
+    monkeypatch.setattr(channels, "email_transport", lambda: email)
+    monkeypatch.setattr(channels, "sms_transport", lambda: sms)
 
 
 def campaign(channel: str, name: str = "Storm") -> int:

@@ -35,6 +35,7 @@ from tests.conftest import clean_tables
 from tests.factories import create_contact
 from tests.fakes.sentdm import signed_webhook
 from tests.integration.campaign_support import MARKETER, drain, fakes, running_worker, zone_at
+from tools import channels
 from tools.analytics import analytics_report, refresh
 from tools.campaigns import lifecycle as tc
 from tools.campaigns import sending
@@ -287,7 +288,7 @@ def chaos_run(monkeypatch, base: datetime) -> tuple[dict[str, Any], dict[str, in
         for campaign_id in (email_id, sms_id):
             with unit_of_work() as uow:
                 batch = sending.begin_batch(uow.session, campaign_id, activity_ids(campaign_id))
-            transport = sending.email_transport() if batch.channel == "email" else sending.sms_transport()
+            transport = channels.get(batch.channel).transport()
             from workers.campaigns import mark_requested
 
             results, _ = sending.deliver(batch, transport, mark=mark_requested)

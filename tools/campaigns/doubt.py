@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Campaign, Contact, MarketingActivity, utcnow
+from domain import channels
 from domain.roles import Permission, require
 from domain.wording import plural
 from tools.users import Actor
@@ -62,7 +63,7 @@ def in_doubt(session: Session, campaign_id: int) -> list[InDoubt]:
                            .join(Contact, Contact.id == A.contact_id)
                            .where(A.campaign_id == campaign_id, A.status == "unknown")
                            .order_by(A.requested_at, A.id)).all()
-    return [InDoubt(r.id, r.contact_id, r.channel, r.to_address or (r.email if r.channel == "email" else r.phone),
+    return [InDoubt(r.id, r.contact_id, r.channel, r.to_address or channels.address_of(r.channel, r),
                     r.requested_at, "review" if r.error_code == "review" else "checking", r.error_message)
             for r in rows]
 

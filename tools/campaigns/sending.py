@@ -39,35 +39,21 @@ from sqlalchemy.orm import Session
 from db import campaigns as q
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
+from domain import channels as channel_rules
 from domain import email_render, sms
 from domain.audience import address_key
 from domain.send_rules import REASONS, SendRules, cap_reached, quiet_until
-from integrations import postmark, sandbox, sentdm
+from integrations import postmark
 from integrations.errors import PermanentError, RetryableError
+from integrations.transport import Transport
 from settings import get_settings
+from tools import channels
 from tools.campaigns.address_guard import addresses_taken
+from tools.channels import Outgoing
 from tools.contacts.optouts import opt_out
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-HALT_CODES = {"AUTH_001", "AUTH_002", "AUTH_004", "AUTH_005", "AUTH_006", "AUTH_007", "BUSINESS_003", "10", "400",
-              "401", "405", "410", "412", "413"}
-SUPPRESS_CODES = {"406", "BUSINESS_004"}
-
-
-@dataclass
-class Outgoing:
-    activity_id: int
-    contact_id: int
-    to: str
-    subject: str = ""
-    text: str = ""
-    html: str | None = None
-    unsubscribe_url: str | None = None
-    segments: int | None = None
-    cost_micros: int = 0
-    track_opens: bool = True
-    track_links: bool = True
 
 
 @dataclass
@@ -89,23 +75,7 @@ class Batch:
     deferred: dict[int, datetime] = field(default_factory=dict)  # activity id -> not before (quiet hours)
 
 
-# --- transports and rendering -------------------------------------------------------------------------
-
-def email_transport() -> Any:
-    """The Postmark client, or its sandbox twin when no POSTMARK_SERVER_TOKEN is set."""
-    s = get_settings()
-    if s.sandbox_email:
-        return sandbox.SandboxPostmark(s.postmark_message_stream)
-    return postmark.shared_client(s.postmark_server_token, s.postmark_api_url, s.email_from, s.postmark_message_stream)
-
-
-def sms_transport() -> Any:
-    """The Sent.dm client, or its sandbox twin when no SENTDM_API_KEY is set."""
-    s = get_settings()
-    if s.sandbox_sms:
-        return sandbox.SandboxSentDm()
-    return sentdm.shared_client(s.sentdm_api_key, s.sentdm_api_url, s.sentdm_sender or None)
-
+# --- rendering ----------------------------------------------------------------------------------------
 
 def unsubscribe_secret() -> str:
     """The key that signs unsubscribe links (MKT_UNSUBSCRIBE_SECRET, else generated once under var/)."""
@@ -232,13 +202,12 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     rules, zone = SendRules.from_dict(campaign.send_rules, default_rules()), get_settings().account_timezone
     recent = _recent_sends(session, campaign, sorted({row[2].id for row in rows}), now)
     cancelled, capped = [], {}
-    taken = addresses_taken(session, campaign, claimed, [r[2].email if campaign.channel == "email" else r[2].phone
+    taken = addresses_taken(session, campaign, claimed, [channel_rules.address_of(campaign.channel, r[2])
                                                          for r in rows])  # one message per address (address_guard)
     twins = []
     for activity_id, variant, contact in rows:
-        address = contact.email if campaign.channel == "email" else contact.phone
-        opted = contact.opted_out_email if campaign.channel == "email" else contact.opted_out_sms
-        if opted or not address or address in suppressed:
+        address = channel_rules.address_of(campaign.channel, contact)
+        if channel_rules.opted_out(campaign.channel, contact) or not address or address in suppressed:
             cancelled.append(activity_id)
             continue
         cap = cap_reached(recent.get(contact.id, ()), rules, now)
@@ -311,7 +280,7 @@ def _defer(session: Session, until: dict[int, datetime], now: datetime) -> None:
 def _suppressed(session: Session, channel: str, contacts: list[Contact]) -> set[str]:
     from tools.contacts.optouts import suppressed_addresses
 
-    addresses = [a for a in ((c.email if channel == "email" else c.phone) for c in contacts) if a]
+    addresses = [a for a in (channel_rules.address_of(channel, c) for c in contacts) if a]
     return suppressed_addresses(session, channel, addresses)
 
 
@@ -331,7 +300,8 @@ def mark_requested(session: Session, ids: list[int], now: datetime | None = None
                                 .values(requested_at=now or utcnow()).returning(A.id)))
 
 
-def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark, slots: list[float] | None = None,
+def deliver(batch: Batch, transport: Transport, limiter: Any = None, *, mark: Mark,
+            slots: list[float] | None = None,
             gate: Callable[[], None] | None = None) -> tuple[list[Result], float | None]:
     """Send the batch. Returns one Result per message sent or refused and, after a retryable error, the seconds to
     wait. `mark` is called right before each HTTP call with the ids it carries; ids it does not return are skipped
@@ -341,9 +311,10 @@ def deliver(batch: Batch, transport: Any, limiter: Any = None, *, mark: Mark, sl
     `limiter.hold`."""
     if not batch.messages:
         return [], None
-    if batch.channel == "email":
-        return _deliver_email(batch.messages, transport, limiter, mark)
-    return _deliver_sms(batch.messages, transport, limiter, mark, slots, gate)
+    channel = channels.get(batch.channel)
+    if channel.send_all is not None:
+        return _deliver_all(channel, batch.messages, transport, limiter, mark)
+    return _deliver_each(channel, batch.messages, transport, limiter, mark, slots, gate)
 
 
 def _hold(limiter: Any, exc: RetryableError) -> None:
@@ -361,37 +332,36 @@ def _until(slot: float | None) -> None:
         time.sleep(ahead)
 
 
-def _deliver_email(messages: list[Outgoing], transport: Any, limiter: Any,
-                   mark: Mark) -> tuple[list[Result], float | None]:
+def _deliver_all(channel: channels.Channel, messages: list[Outgoing], transport: Transport, limiter: Any,
+                 mark: Mark) -> tuple[list[Result], float | None]:
+    """The whole batch in one request (Postmark): an answer per message."""
     mine = mark([m.activity_id for m in messages])
     messages = [m for m in messages if m.activity_id in mine]
-    if not messages:
+    if not messages or channel.send_all is None:
         return [], None
-    email = [postmark.EmailMessage(m.activity_id, m.to, m.subject, m.text, m.html, m.unsubscribe_url,
-                                   track_opens=m.track_opens, track_links=m.track_links) for m in messages]
     try:
-        items = transport.send_batch(email)
+        items = channel.send_all(transport, messages)
     except RetryableError as exc:
-        if exc.in_doubt:  # Postmark may have sent them (no idempotency key): reconcile by metadata, never resend
-            note = f"no answer from Postmark, it may have sent: looked up by metadata before anything else ({exc})"
+        if exc.in_doubt:  # the provider may have sent them (no idempotency key): reconcile by metadata, never resend
+            note = f"no answer from {transport.provider}, it may have sent: looked up by metadata before anything else ({exc})"
             return [Result(m.activity_id, "unknown", message=note) for m in messages], None
         _hold(limiter, exc)
         return [Result(m.activity_id, "retry", code=exc.code, message=str(exc)) for m in messages], exc.retry_after
     except PermanentError as exc:
         return [Result(m.activity_id, "halt", code=exc.code, message=str(exc)) for m in messages], None
-    return [_email_result(item) for item in items], None
+    return [_item_result(channel, item) for item in items], None
 
 
-def _email_result(item: postmark.BatchItem) -> Result:
+def _item_result(channel: channels.Channel, item: postmark.BatchItem) -> Result:
     if item.ok:
         return Result(item.activity_id, "sent", item.message_id)
     code = str(item.error_code)
-    kind = "suppressed" if code in SUPPRESS_CODES else "halt" if code in HALT_CODES else "failed"
-    return Result(item.activity_id, kind, item.message_id, code, item.message)
+    return Result(item.activity_id, channel.codes.kind(code), item.message_id, code, item.message)
 
 
-def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any, mark: Mark, slots: list[float] | None,
-                 gate: Callable[[], None] | None) -> tuple[list[Result], float | None]:
+def _deliver_each(channel: channels.Channel, messages: list[Outgoing], transport: Transport, limiter: Any,
+                  mark: Mark, slots: list[float] | None,
+                  gate: Callable[[], None] | None) -> tuple[list[Result], float | None]:
     """One request per message, in order, each in its slot and marked requested right before its call. When one
     answers "retry later" (or "halt"), the rest of the batch goes back with it untried (`tried=False`: they use up
     no attempt)."""
@@ -403,17 +373,18 @@ def _deliver_sms(messages: list[Outgoing], transport: Any, limiter: Any, mark: M
         if m.activity_id not in mark([m.activity_id]):
             continue
         try:
-            sent = transport.send_sms(m.to, m.text, sentdm.idempotency_key(m.activity_id))
+            key = channel.idempotency_key(m.activity_id) if channel.idempotency_key else None
+            message_id = channel.send_one(transport, m, key) if channel.send_one else None
         except RetryableError as exc:
             _hold(limiter, exc)
             return results + _with_untried(m, messages[index + 1:], "retry", exc), exc.retry_after
         except PermanentError as exc:
-            kind = "suppressed" if exc.code in SUPPRESS_CODES else "halt" if exc.code in HALT_CODES else "failed"
+            kind = channel.codes.kind(exc.code)
             if kind == "halt":
                 return results + _with_untried(m, messages[index + 1:], "halt", exc), None
             results.append(Result(m.activity_id, kind, code=exc.code, message=str(exc)))
             continue
-        results.append(Result(m.activity_id, "sent", sent.message_id))
+        results.append(Result(m.activity_id, "sent", message_id))
     return results, None
 
 
@@ -453,7 +424,7 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
     _update(session, [r for r in done if r["status"] != "sent"])
     _update(session, requeue, with_claim=True)
     for address, code in suppress:
-        opt_out(session, batch.channel, address, reason="hard_bounce" if batch.channel == "email" else "opt_out",
+        opt_out(session, batch.channel, address, reason=channel_rules.rule(batch.channel).provider_refusal,
                 source="provider", note=f"provider says inactive/opted out ({code})")
     if halted and batch.campaign_id:
         pause_for(session, batch.campaign_id, halted)
@@ -465,7 +436,7 @@ def record_batch(session: Session, batch: Batch, results: list[Result], *, provi
 
 def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: int, channel: str) -> dict[str, Any]:
     row = {"b_id": result.activity_id, "to_address": out.to, "segments": out.segments, "provider": provider,
-           "idempotency_key": sentdm.idempotency_key(out.activity_id) if channel == "sms" else None,
+           "idempotency_key": idempotency_key(channel, out.activity_id),
            "updated_at": now, "sent_at": None, "provider_message_id": result.message_id, "cost_micros": 0,
            "error_code": (result.code or "")[:40] or None, "error_message": (result.message or "")[:1000] or None,
            "failed_at": None, "b_untried": 0}
@@ -478,6 +449,12 @@ def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: 
     if result.kind == "unknown":
         return row | {"status": "unknown"}
     return row | {"status": "failed", "failed_at": now}
+
+
+def idempotency_key(channel: str, activity_id: int) -> str | None:
+    """The key that makes a resend of this activity safe, on channels whose provider takes one (else None)."""
+    make = channels.get(channel).idempotency_key
+    return make(activity_id) if make else None
 
 
 def _literals(*words: str) -> list[Any]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from db.models import Campaign
 from db.models import MarketingActivity as A
 from settings import get_settings
+from tools import channels
 
 
 def _grouped(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
@@ -70,9 +71,10 @@ def mark_stale(session: Session, now: datetime) -> int:
 
 
 def requeue_unknown_sms(session: Session, now: datetime) -> dict[int, list[int]]:
-    """SMS in doubt -> queued again (the same Idempotency-Key makes the retry safe)."""
+    """SMS (any channel whose provider takes an Idempotency-Key) in doubt -> queued again (the same key makes the
+    retry safe)."""
     rows = session.execute(sa.update(A).where(
-        A.status == "unknown", A.channel == "sms", A.campaign_id.in_(_running()))
+        A.status == "unknown", A.channel.in_(channels.resendable()), A.campaign_id.in_(_running()))
         .values(status="queued", claimed_at=None, requested_at=None, updated_at=now,
                 error_message="retried with the same idempotency key after an unknown outcome")
         .returning(A.campaign_id, A.id)).all()
