@@ -43,6 +43,7 @@ class ChannelRule:
     per_segment: bool = False
     provider_refusal: str = "opt_out"
     tracks_engagement: bool = False  # opens and clicks are reported (email)
+    rich: bool = False  # subject, HTML body with the brand's layout, footer and unsubscribe link (email); else text
 
 
 def _email(raw: str | None, default_region: str = "US") -> Normalised:
@@ -54,7 +55,7 @@ RULES: dict[str, ChannelRule] = {
                        opt_out_field="opted_out_sms", quiet_hours=True, per_segment=True),
     "email": ChannelRule("email", "email", _email, re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"), "email address",
                          fold_case=True, opt_out_field="opted_out_email", provider_refusal="hard_bounce",
-                         tracks_engagement=True),
+                         tracks_engagement=True, rich=True),
 }
 
 

@@ -116,8 +116,8 @@ def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | N
     s = get_settings()
     chosen = next((v for v in campaign.variants or [] if v["name"] == variant), {})
     values = contact_values(contact)
-    address = to or (contact.email if campaign.channel == "email" else contact.phone) or ""
-    if campaign.channel == "sms":
+    address = to or channel_rules.address_of(campaign.channel, contact) or ""
+    if not channel_rules.rule(campaign.channel).rich:  # text: the STOP notice, priced per segment
         text = with_stop_notice(tpl.render(chosen.get("body_text") or campaign.body_text, values))
         price = sms.price_per_segment(address, s.sms_prices_by_country, s.sms_price_micros)
         segments = sms.segments(text)
