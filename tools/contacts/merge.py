@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.campaigns import SENT_STATES
 from db.models import Contact, MarketingActivity, utcnow
 from db.models.base import Base
+from domain import channels
 from domain.imports import SCALARS, merge
 from domain.roles import Permission, require
 from domain.wording import plural
@@ -70,9 +71,10 @@ def _as_dict(c: Contact) -> dict[str, Any]:
                                                          "attributes": dict(c.attributes or {})}
 
 
-def _stricter(source: Contact, target: Contact, channel: str) -> dict[str, Any]:
-    """The opt-out fields B takes from A on `channel`: opted out if either is, since the earlier time."""
-    flag, at, why = f"opted_out_{channel}", f"opted_out_{channel}_at", f"opted_out_{channel}_reason"
+def _stricter(source: Contact, target: Contact, flag: str) -> dict[str, Any]:
+    """The opt-out fields B takes from A on a channel with its own opt-out column (`flag`, with `_at` and
+    `_reason`): opted out if either is, since the earlier time."""
+    at, why = f"{flag}_at", f"{flag}_reason"
     if not getattr(source, flag):
         return {}
     if getattr(target, flag) and (getattr(target, at) or utcnow()) <= (getattr(source, at) or utcnow()):
@@ -90,8 +92,8 @@ def _changes(source: Contact, target: Contact) -> dict[str, Any]:
             attributes.setdefault(f"merged_{name}", theirs)  # the other address is kept, not lost
     if attributes != (target.attributes or {}):
         changes["attributes"] = attributes
-    for channel in ("sms", "email"):
-        changes.update(_stricter(source, target, channel))
+    for flag in (rule.opt_out_field for rule in channels.RULES.values() if rule.opt_out_field):
+        changes.update(_stricter(source, target, flag))
     if _EMAIL_STATUS_RANK.get(source.email_status, 0) > _EMAIL_STATUS_RANK.get(target.email_status, 0):
         changes["email_status"] = source.email_status
     if source.chatwoot_contact_id and not target.chatwoot_contact_id:

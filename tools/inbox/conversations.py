@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import Contact, ConversationMessage, WebhookEvent, utcnow
+from domain import channels
 from domain.keywords import Keyword, classify
 from domain.roles import Permission, require
 from integrations.chatwoot import SandboxChatwoot
@@ -172,7 +173,7 @@ def _apply_keyword(session: Session, contact: Contact, channel: str, body: str) 
     if keyword is None or keyword == Keyword.HELP:
         return
     target = SUPPRESSION_CHANNEL.get(channel)
-    address = (contact.phone if target == "sms" else contact.email) if target else None
+    address = channels.address_of(target, contact) if target else None
     if keyword == Keyword.OPT_OUT:
         if address:
             touched = opt_out(session, target, address, source="chatwoot", note=f"{channel} keyword: {body[:60]}")
