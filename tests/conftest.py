@@ -88,10 +88,24 @@ def clean_tables() -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            if used := _used_tables(conn, tables):
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in used) + " RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+def _used_tables(conn: sa.Connection, tables: list[str]) -> list[str]:
+    """The tables a test may have touched: those with a row, or whose id sequence has moved (an insert rolled back
+    leaves no row but uses an id). Truncating only these (one look for all) leaves every table as empty, with ids
+    from 1, as truncating all of them did, in a fraction of the time: TRUNCATE costs per table, rows or not."""
+    moved = set(conn.scalars(sa.text(
+        "SELECT t.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+        "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_sequences q ON q.sequencename = s.relname "
+        "AND q.schemaname = current_schema() WHERE s.relkind = 'S' AND q.last_value IS NOT NULL")))
+    rows = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    filled = set(conn.scalars(sa.text(rows))) if tables else set()
+    return [t for t in tables if t in moved or t in filled]
 
 
 @pytest.fixture
