@@ -242,7 +242,7 @@ def stop_workers(procs: list[subprocess.Popen]) -> None:
 def launch(env: dict[str, str], channel: str, name: str) -> dict[str, Any]:
     """Draft and launch a campaign to every contact in a child process (see the module docstring)."""
     out = subprocess.run([sys.executable, "-m", "tests.faults_support", "launch", channel, name], cwd=ROOT,  # noqa: S603
-                         env=env, capture_output=True, text=True, timeout=60)
+                         env=env, capture_output=True, text=True, timeout=60 * PATIENCE)
     if out.returncode:
         raise AssertionError(f"launch failed: {out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
