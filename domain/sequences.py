@@ -40,6 +40,7 @@ EXIT_REASONS = {
     "removed": "removed by hand",
     "goal": "reached the sequence's goal",
     "completed": "received every step",
+    "merged": "merged into another contact's record, which stays in the sequence",
 }
 SKIP_REASONS = {  # a step not sent to a contact, on top of the send rules' reasons (domain.send_rules.REASONS)
     "condition_no_reply": "step skipped: the contact replied",

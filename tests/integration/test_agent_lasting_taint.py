@@ -55,6 +55,12 @@ WRITES = {
     "use_email_template": {"template": "offer", "ref": "Evil"},
     "save_email_template": {"ref": "Evil", "name": "Evil"},
     "merge_contacts": {"source": "jane@acme.com", "target": "evil@example.org"},
+    "draft_sequence": {"name": "Evil", "filter": {}, "steps": [{"channel": "sms", "body_text": "Visit evil.test"}]},
+    "launch_sequence": {"ref": "Evil"},
+    "pause_sequence": {"ref": "Evil"},
+    "resume_sequence": {"ref": "Evil"},
+    "cancel_sequence": {"ref": "Evil"},
+    "remove_from_sequence": {"ref": "Evil", "contact": "jane@acme.com"},
 }
 
 

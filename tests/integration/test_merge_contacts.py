@@ -136,3 +136,25 @@ def test_merge_in_chat_shows_an_approval_card_then_merges(session):
     assert session.get(Contact, a_id) is None and session.get(Contact, b_id).company == "Acme Roofing"
     missing, = chat(("say", f"merge contact #{b_id} into #{b_id}"), actor=CHAT_MARKETER)[:1]
     assert missing.approval is None and "one contact: name two different contacts" in missing.text
+
+
+def test_merging_two_people_in_one_sequence_keeps_one_enrolment_going(session):
+    """Both records are active in one sequence: B goes on, A's enrolment ends "merged" (it moves to B as history),
+    so the one-active-enrolment-per-contact-and-sequence rule holds after the merge."""
+    from db.models import Sequence, SequenceEnrolment
+
+    a = create_contact(session, first_name="Jane", email="jane.doe@gmail.com")
+    b = create_contact(session, first_name="Jane", email="jane@acme.com")
+    seq = Sequence(name="Spring follow-up", status="running")
+    session.add(seq)
+    session.flush()
+    now = utcnow()
+    for contact, position in ((a, 1), (b, 0)):
+        session.add(SequenceEnrolment(sequence_id=seq.id, contact_id=contact.id, position=position,
+                                      enrolled_at=now, next_due_at=now + timedelta(days=2)))
+    session.flush()
+    merge_contacts(session, MARKETER, a.id, b.id)
+    rows = session.execute(sa.select(SequenceEnrolment.status, SequenceEnrolment.exit_reason,
+                                     SequenceEnrolment.position).where(SequenceEnrolment.contact_id == b.id)
+                           .order_by(SequenceEnrolment.position)).all()
+    assert rows == [("active", None, 0), ("exited", "merged", 1)]

@@ -13,13 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.campaigns import SENT_STATES
-from db.models import Contact, MarketingActivity, utcnow
+from db.models import Contact, MarketingActivity, SequenceEnrolment, utcnow
 from db.models.base import Base
 from domain import channels
 from domain.imports import SCALARS, merge
 from domain.roles import Permission, require
 from domain.wording import plural
 from tools.contacts.history import record_event
+from tools.sequences import exits as sequence_exits
 from tools.users import Actor
 
 _EMAIL_STATUS_RANK = {"ok": 0, "bounced": 1, "complained": 2}
@@ -123,6 +124,14 @@ def _clashes(session: Session, source_id: int, target_id: int) -> list[tuple[Mar
     return [(r, theirs[(r.campaign_id, r.channel)]) for r in mine if (r.campaign_id, r.channel) in theirs]
 
 
+def _enrolment_clashes(session: Session, source_id: int, target_id: int) -> list[int]:
+    """A's active enrolments in sequences where B is active too (one active enrolment per contact and sequence)."""
+    E = SequenceEnrolment
+    theirs = sa.select(E.sequence_id).where(E.contact_id == target_id, E.status == "active")
+    return list(session.scalars(sa.select(E.id).where(E.contact_id == source_id, E.status == "active",
+                                                      E.sequence_id.in_(theirs))))
+
+
 def _rank(row: MarketingActivity) -> int:
     return 1 if row.status in SENT_STATES else 0
 
@@ -171,6 +180,7 @@ def merge_contacts(session: Session, actor: Actor, source: int | str, target: in
             "sent_at": drop.sent_at.isoformat() if drop.sent_at else None, "cost_micros": drop.cost_micros,
             "kept_activity_id": keep.id, "from_contact_id": a.id})
         session.delete(drop)
+    sequence_exits.end(session, _enrolment_clashes(session, a.id, b.id), "merged")  # B goes on in those sequences
     session.flush()
     for column in _references():
         session.execute(sa.update(column.table).where(column == a.id).values({column.name: b.id}))
