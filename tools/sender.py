@@ -76,6 +76,17 @@ def show_sender(session: Session, actor: Actor) -> Sender:
     return current_sender(session)
 
 
+def store_settings(session: Session, actor: Actor, changes: dict[str, str]) -> None:
+    """Write account settings (key -> value) as `actor`, creating or updating each row."""
+    for key, value in changes.items():
+        row = session.get(AccountSetting, key)
+        if row is None:
+            session.add(AccountSetting(key=key, value=value, updated_by=actor.email))
+        else:
+            row.value, row.updated_by = value, actor.email
+    session.flush()
+
+
 def set_sender(session: Session, actor: Actor, *, name: str | None = None, email: str | None = None,
                postal_address: str | None = None) -> Sender:
     """Set the email sender's name, address and/or postal address (admins only). Stored in the database; an
@@ -97,13 +108,7 @@ def set_sender(session: Session, actor: Actor, *, name: str | None = None, email
         changes["sender_postal_address"] = text
     if not changes:
         raise SenderError("say what to set: the sender name, the sender email or the postal address")
-    for key, value in changes.items():
-        row = session.get(AccountSetting, key)
-        if row is None:
-            session.add(AccountSetting(key=key, value=value, updated_by=actor.email))
-        else:
-            row.value, row.updated_by = value, actor.email
-    session.flush()
+    store_settings(session, actor, changes)
     result = current_sender(session)
     result.notes = [f"{ENV[k]} is set in the environment and overrides this" for k in changes
                     if result.source[k] == "environment"]

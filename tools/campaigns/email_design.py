@@ -11,14 +11,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import AccountSetting, Campaign, EmailTemplate
+from db.models import Campaign, EmailTemplate
 from domain import campaigns as tpl
 from domain import email_render
 from domain.email_templates import STARTERS
 from domain.roles import Permission, require
 from tools.campaigns.lookup import CampaignNotFound, find_campaign
 from tools.campaigns.sending import compiled_email, current_brand
-from tools.sender import ENV, apply_stored
+from tools.sender import ENV, apply_stored, store_settings
 from tools.users import Actor
 
 _NAME = re.compile(r"^[\w][\w .'&-]{0,99}$")
@@ -76,13 +76,7 @@ def set_brand(session: Session, actor: Actor, *, name: str | None = None, logo_u
         changes["brand_accent_color"] = accent_color.strip()
     if not changes:
         raise DesignError("say what to set: the brand name, the logo URL or the accent colour")
-    for key, value in changes.items():
-        row = session.get(AccountSetting, key)
-        if row is None:
-            session.add(AccountSetting(key=key, value=value, updated_by=actor.email))
-        else:
-            row.value, row.updated_by = value, actor.email
-    session.flush()
+    store_settings(session, actor, changes)
     settings = apply_stored(session)
     view = show_brand(session, actor)
     view.notes = [f"{ENV[k]} is set in the environment and overrides this" for k in changes

@@ -5,6 +5,7 @@ Every tool that takes a campaign reference goes through `find_campaign`."""
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,21 +23,25 @@ def fold(text: str) -> str:
     return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).lower().split())
 
 
-def find_campaign(session: Session, ref: str | int) -> Campaign:
-    """A campaign by id ('12' or '#12') or name: exact, then ignoring case and accents, then a unique part of it.
-    Raises CampaignNotFound naming the candidates when a part matches several."""
+def find_named(session: Session, model: Any, ref: str | int, noun: str, error: type[Exception]) -> Any:
+    """A row of `model` (a table with id and name) by id ('12' or '#12') or name: exact, then ignoring case and
+    accents, then a unique part of it. Raises `error` naming the candidates when a part matches several."""
     text = str(ref).strip().lstrip("#").strip()
-    if text.isdigit():
-        found = session.get(Campaign, int(text))
-        if found is not None:
-            return found
+    if text.isdigit() and (found := session.get(model, int(text))) is not None:
+        return found
     want = fold(text)
-    rows = session.execute(sa.select(Campaign.id, Campaign.name).order_by(Campaign.id)).all()
+    rows = session.execute(sa.select(model.id, model.name).order_by(model.id)).all()
     exact = [i for i, name in rows if fold(name) == want]
     part = exact or [i for i, name in rows if want and want in fold(name)]
     if len(part) == 1:
-        return session.get(Campaign, part[0])
+        return session.get(model, part[0])
     if not part:
-        raise CampaignNotFound(f"no campaign is called {text!r}: say 'list campaigns' to see them")
+        raise error(f"no {noun} is called {text!r}: say 'list {noun}s' to see them")
     names = ", ".join(f"#{i} {n}" for i, n in rows if i in part[:8])
-    raise CampaignNotFound(f"{len(part)} campaigns match {text!r}: {names}. Say which one (its id or full name).")
+    raise error(f"{len(part)} {noun}s match {text!r}: {names}. Say which one (its id or full name).")
+
+
+def find_campaign(session: Session, ref: str | int) -> Campaign:
+    """A campaign by id ('12' or '#12') or name: exact, then ignoring case and accents, then a unique part of it.
+    Raises CampaignNotFound naming the candidates when a part matches several."""
+    return find_named(session, Campaign, ref, "campaign", CampaignNotFound)

@@ -19,7 +19,7 @@ from db.models import Campaign, Contact, Sequence, SequenceEnrolment, SequenceSt
 from domain import sequences as rules
 from domain.roles import Permission, require
 from tools.campaigns.lifecycle import CampaignError, draft_campaign, enqueue_after_commit, preview_campaign
-from tools.campaigns.lookup import fold
+from tools.campaigns.lookup import find_named
 from tools.campaigns.sending import render_message
 from tools.contacts.lookup import resolve_contact
 from tools.sequences.engine import enrol, steps_of
@@ -80,19 +80,7 @@ def _can(actor: Actor, what: str) -> None:
 
 def find_sequence(session: Session, ref: int | str) -> Sequence:
     """A sequence by id ('3' or '#3') or name: exact, then ignoring case and accents, then a unique part of it."""
-    text = str(ref).strip().lstrip("#").strip()
-    if text.isdigit() and (found := session.get(Sequence, int(text))) is not None:
-        return found
-    want = fold(text)
-    rows = session.execute(sa.select(Sequence.id, Sequence.name).order_by(Sequence.id)).all()
-    exact = [i for i, name in rows if fold(name) == want]
-    part = exact or [i for i, name in rows if want and want in fold(name)]
-    if len(part) == 1:
-        return session.get(Sequence, part[0])
-    if not part:
-        raise SequenceError(f"no sequence is called {text!r}: say 'list sequences' to see them")
-    names = ", ".join(f"#{i} {n}" for i, n in rows if i in part[:8])
-    raise SequenceError(f"{len(part)} sequences match {text!r}: {names}. Say which one (its id or full name).")
+    return find_named(session, Sequence, ref, "sequence", SequenceError)
 
 
 def draft_sequence(session: Session, actor: Actor, *, name: str, filter: dict[str, Any] | None,
