@@ -109,6 +109,7 @@ def pace(campaign_id: int, activity_ids: list[int], due: float | None) -> Go | s
         queued = list(uow.session.scalars(sa.select(A.id).where(A.id.in_(activity_ids), A.status == "queued")
                                           .order_by(A.id)))
     _, limit = _transport_and_limit(channel)
+    one_request = channels.get(channel).send_all is not None  # email: a batch is one request; SMS one each
     if not queued or not limit.interval:
         return Go(queued or activity_ids)
     try:
@@ -123,11 +124,11 @@ def pace(campaign_id: int, activity_ids: list[int], due: float | None) -> Go | s
         if (ahead := due - time.time()) > SLACK_SECONDS:
             return defer(campaign_id, queued, due, ahead, "waiting for its rate-limit slot")
         sending._until(due)
-        if channel == "email" and (wait := _take(limit, len(queued))) > 0:  # SMS: each at its request (_gate)
+        if one_request and (wait := _take(limit, len(queued))) > 0:  # SMS: each at its request (_gate)
             return defer(campaign_id, queued, time.time() + wait, wait, "the provider's bucket is full")
     except Exception as exc:  # noqa: BLE001 - a limiter that fails (Redis down) means: nothing sent, try later
         return defer(campaign_id, queued, None, LIMITER_RETRY_SECONDS, f"rate limiter unavailable: {type(exc).__name__}")
-    if channel == "email":
+    if one_request:  # the whole batch is one request (email)
         return Go(queued)
     count = _sms_now(len(queued), limit.interval)
     if rest := queued[count:]:
