@@ -98,13 +98,14 @@ def markdown_table(columns: list[str], rows: list[list[Any]], limit: int = 60) -
 def display_markdown(display: dict[str, Any], heading: bool = True) -> str:
     """A display as Markdown; `heading=False` leaves a table's title out (the answer says it)."""
     kind = display.get("kind")
+    read_as = f"_Read as: {cell(display['understood'], 400)}._" if display.get("understood") else ""
     if kind == "table":
         limit = FULL_CELL if display.get("full") else 60
-        table = markdown_table(display["columns"], display["rows"], limit)
+        table = (read_as + "\n\n" if read_as else "") + markdown_table(display["columns"], display["rows"], limit)
         return neutralise(f"**{display.get('title', '')}**\n\n{table}" if heading else table)
     if kind == "chart":
         return neutralise(str(display.get("markdown") or display.get("title") or ""))
-    return neutralise(str(display.get("markdown") or ""))
+    return neutralise("\n\n".join(part for part in (str(display.get("markdown") or ""), read_as) if part))
 
 
 def approval_markdown(value: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from agent.tools.common import (
 )
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain import channels
+from domain.filter_words import in_words
 from domain.roles import Permission, require
 from domain.wording import plural
 from tools.contacts import records as contacts
@@ -59,14 +60,16 @@ def _query(session, actor, a: QueryArgs) -> ToolOutput:
     summary = f"Found {page.total} {_contacts(page.total)} (showing {first}-{first + len(rows) - 1 if rows else 0})."
     if page.total > page.page * page.page_size:
         summary += f" Add 'page {page.page + 1}' to your request for more."
-    display = table(summary, CONTACT_COLUMNS, rows, filter=a.filter, page=page.page, total=page.total)
+    display = table(summary, CONTACT_COLUMNS, rows, filter=a.filter, page=page.page, total=page.total,
+                    understood=in_words(a.filter))
     return ToolOutput(data_text(summary, rows), display)
 
 
 def _count(session, actor, a: CountArgs) -> ToolOutput:
     n = contacts.count_contacts(session, actor, a.filter)
     summary = f"{n} {_contacts(n)} match{'es' if n == 1 else ''}."
-    return ToolOutput(summary, message(f"**{n}** {_contacts(n)} match{'es' if n == 1 else ''}.", filter=a.filter))
+    return ToolOutput(summary, message(f"**{n}** {_contacts(n)} match{'es' if n == 1 else ''}.", filter=a.filter,
+                                       understood=in_words(a.filter)))
 
 
 def _contacts(n: int) -> str:

@@ -1,0 +1,50 @@
+"""A filter said back in words: what the person reads before trusting a count (domain/filter_words.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.filter_words import EVERYONE, in_words
+from domain.filters import FIELDS, OPS, TEXT_OPS
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    (None, EVERYONE),
+    ({}, EVERYONE),
+    ({"field": "city", "op": "eq", "value": "Austin"}, "city is Austin"),
+    ({"field": "tags", "op": "has", "value": "roofer"}, "tagged roofer"),
+    ({"field": "email", "op": "missing"}, "without an email"),
+    ({"field": "phone", "op": "present"}, "with a phone"),
+    ({"field": "replied", "op": "within_days", "value": 30}, "replied in the last 30 days"),
+    ({"field": "booked", "op": "missing"}, "never booked a meeting"),
+    ({"field": "opted_out", "op": "eq", "value": "sms"}, "opted out of sms"),
+    ({"field": "opted_out_email", "op": "eq", "value": False}, "not opted out of email"),
+    ({"field": "attributes.lead_source", "op": "eq", "value": "fair"}, "lead source is fair"),
+    ([{"field": "tags", "op": "has", "value": "roofer"},
+      {"any": [{"field": "city", "op": "eq", "value": "Austin"}, {"field": "city", "op": "eq", "value": "Dallas"}]},
+      {"not": {"field": "opted_out", "op": "eq", "value": "sms"}}],
+     "tagged roofer and (city is Austin or city is Dallas) and not (opted out of sms)"),
+    ({"field": "replied", "op": "after", "value": "2026-11-30"}, "replied after 2026-11-30"),
+])
+def test_a_filter_reads_back_as_it_was_understood(raw, words):
+    assert in_words(raw) == words
+
+
+def test_an_invalid_filter_is_said_to_be_invalid_never_guessed():
+    assert in_words({"field": "shoe_size", "op": "eq", "value": 9}).startswith("(not a valid filter: ")
+
+
+SAMPLE = {"text": "x", "name": "Ana", "tags": "vip", "bool": True, "channel": "sms", "date": "2026-01-02",
+          "event": "2026-01-02", "campaign": 3, "id": 7}
+
+
+@pytest.mark.parametrize(("field", "op"), [(f, op) for f, kind in FIELDS.items() for op in OPS[kind]]
+                         + [("attributes.source_list", op) for op in TEXT_OPS])
+def test_every_field_and_operator_of_the_language_has_words(field, op):
+    kind = "text" if field.startswith("attributes.") else FIELDS[field]
+    sample = {"enrichment_status": "pending"}.get(field, SAMPLE[kind])
+    value = {"in": [sample] * 2, "not_in": [sample] * 2, "has_any": ["a", "b"], "has_all": ["a", "b"],
+             "within_days": 5, "older_than_days": 5}.get(op, sample)
+    raw = {"field": field, "op": op} | ({} if op in ("present", "missing") else {"value": value})
+    words = in_words(raw)
+    assert words and not words.startswith("(not a valid filter") and "{" not in words, (raw, words)
