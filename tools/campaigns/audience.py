@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from db import campaigns as q
 from db.models import Campaign, Contact
+from domain import channels
 from domain.audience import address_key, one_per_address
 from domain.send_rules import Decision, Outcome, SendRules, decide
 from settings import get_settings
@@ -79,9 +80,11 @@ def full_rows(session: Session, ids: list[int]) -> list[Any]:
 
 def _shared_addresses(session: Session, channel: str, condition: sa.ColumnElement[bool]) -> set[str]:
     """Address keys (domain.audience.address_key) held by more than one contact of the audience. Emails are
-    unique and stored normalised (lower-case, trimmed: domain.contacts), so only phones can be shared."""
-    if channel == "email":
+    unique and stored normalised (lower-case, trimmed: domain.contacts), so only phones can be shared: a channel
+    whose address column is unique has none."""
+    column = getattr(Contact, channels.rule(channel).address_field)
+    if Contact.__table__.c[column.key].unique:
         return set()
-    rows = session.scalars(sa.select(Contact.phone).where(condition, Contact.phone.is_not(None), Contact.phone != "")
-                           .group_by(Contact.phone).having(sa.func.count() > 1))
+    rows = session.scalars(sa.select(column).where(condition, column.is_not(None), column != "")
+                           .group_by(column).having(sa.func.count() > 1))
     return {k for k in (address_key(channel, r) for r in rows) if k}
