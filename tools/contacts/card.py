@@ -154,7 +154,8 @@ def _messages(session: Session, c: Contact) -> tuple[list[SentMessage], int]:
     total = session.scalar(sa.select(sa.func.count()).where(A.contact_id == c.id)) or 0
     rows = session.scalars(sa.select(A).where(A.contact_id == c.id).order_by(A.created_at.desc(), A.id.desc())
                            .limit(LAST)).all()
-    campaigns = {cid: session.get(Campaign, cid) for cid in {a.campaign_id for a in rows if a.campaign_id}}
+    ids = {a.campaign_id for a in rows if a.campaign_id}
+    campaigns = {k.id: k for k in session.scalars(sa.select(Campaign).where(Campaign.id.in_(ids)))} if ids else {}
     out = []
     for a in rows:
         campaign = campaigns.get(a.campaign_id)
