@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from agent.offline.contacts import contact_ref
-from agent.offline.dates import PERIOD_RE, resolve_period
+from agent.offline.dates import PERIOD_RE, resolve_period, split_send_time
 from agent.offline.filters import Vocabulary, parse_audience, unknown_noun
 from agent.offline.inbox import bookings, conversation, inbox, reply
 from agent.offline.talk import NOT_UNDERSTOOD_PREFIX, Call, clarify, not_understood, said
@@ -233,7 +233,8 @@ def draft_campaign(text: str, vocab: Vocabulary) -> Any:
     channel = (m.group(1) or ("email" if verb == "email" else "sms" if verb == "text" else "")).lower()
     if not channel and not re.search(r"\bcampaign\b", text.split(":")[0], re.I):
         return None
-    audience = parse_audience(m.group(3), vocab)
+    who, when = split_send_time(m.group(3), vocab.today) if vocab.today else (m.group(3), None)
+    audience = parse_audience(who, vocab)
     if audience is None:
         if m.group(2) == "" and contact_ref(m.group(3), loose=True):  # "text carlos rivera: ..." is a reply
             return None
@@ -244,7 +245,9 @@ def draft_campaign(text: str, vocab: Vocabulary) -> Any:
     channel = "email" if channel == "email" else "sms"
     body = m.group(4).strip()
     args: dict[str, Any] = {"channel": channel, "filter": audience, "body_text": body,
-                            "name": (m.group(2) or "").strip() or _auto_name(channel, m.group(3), vocab.today)}
+                            "name": (m.group(2) or "").strip() or _auto_name(channel, who, vocab.today)}
+    if when is not None:  # "text everyone in texas tomorrow morning: ..." starts sending then, once launched
+        args["send_at"] = when.isoformat(timespec="minutes")
     if channel == "email":
         args["subject"], args["body_text"] = (parts.group(1).strip(), body) if parts else email_subject(body)
     return [Call("draft_campaign", args)]

@@ -88,3 +88,44 @@ def resolve_period(text: str, today: date) -> tuple[date, date] | None:
         start = date(year, month, 1)
         return start, min(_month_end(start), today)
     return None
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_PART_OF_DAY = {"morning": 9, "afternoon": 14, "evening": 18, "tonight": 19, "noon": 12, "lunchtime": 12}
+SEND_AT_RE = re.compile(
+    r"\s+(?:(?:on |this |next )?(?P<day>today|tonight|tomorrow|" + "|".join(WEEKDAYS) + r"|\d{4}-\d{2}-\d{2})"
+    r"(?: (?:in the )?(?P<part>morning|afternoon|evening|noon|at lunchtime))?)?"
+    r"(?:,?\s*at (?P<hour>\d{1,2})(?::(?P<minute>\d{2}))? ?(?P<ampm>am|pm|a\.m\.|p\.m\.)?)?$", re.I)
+
+
+def split_send_time(phrase: str, today: date) -> tuple[str, datetime | None]:
+    """("everyone in texas tomorrow morning", today) -> ("everyone in texas", tomorrow 09:00 as a naive local
+    time). A day alone means 10:00; a time alone means today, or tomorrow when that hour has passed is not known
+    here (the caller's clock decides). (phrase, None) when it ends with no time."""
+    m = SEND_AT_RE.search(phrase)
+    if not m or not (m.group("day") or m.group("hour")) or not phrase[:m.start()].strip():
+        return phrase, None
+    day_word = (m.group("day") or "today").lower()
+    if day_word == "today" and not (m.group("part") or m.group("hour")):
+        return phrase, None  # "contacts added today" is an audience, not a start time
+    if day_word in ("today", "tonight"):
+        day = today
+    elif day_word == "tomorrow":
+        day = today + timedelta(days=1)
+    elif day_word in WEEKDAYS:
+        day = today + timedelta(days=(WEEKDAYS.index(day_word) - today.weekday() - 1) % 7 + 1)
+    else:
+        day = date.fromisoformat(day_word)
+    hour, minute = 10, 0
+    part = (m.group("part") or ("tonight" if day_word == "tonight" else "")).replace("at ", "")
+    if part:
+        hour = _PART_OF_DAY[part]
+    if m.group("hour"):
+        hour, minute = int(m.group("hour")), int(m.group("minute") or 0)
+        ampm = (m.group("ampm") or "").replace(".", "").lower()
+        hour = hour % 12 + 12 if ampm == "pm" else hour % 12 if ampm == "am" else hour
+        if not ampm and hour < 7 and part != "morning":  # "at 3" means 3 pm to a marketer
+            hour += 12
+    if hour > 23 or minute > 59:
+        return phrase, None
+    return phrase[:m.start()].rstrip(" ,"), datetime(day.year, day.month, day.day, hour, minute)

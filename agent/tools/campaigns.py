@@ -3,7 +3,9 @@ again), cancel, test send (Approve: it sends)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -12,7 +14,9 @@ from agent.tools.common import Args, FilterField, data_text, message, money, nex
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
 from domain.wording import plural
+from settings import get_settings
 from tools.campaigns import lifecycle as campaigns
+from tools.campaigns.lookup import find_campaign
 
 
 class DraftArgs(Args):
@@ -29,6 +33,8 @@ class DraftArgs(Args):
                                               '"quiet_end", "stop_on_reply"}.')
     track_opens: bool | None = Field(None, description="Email: count opens (Postmark pixel). Omit for the default.")
     track_links: bool | None = Field(None, description="Email: count clicks per link. Omit for the account default.")
+    send_at: str | None = Field(None, description="When to start sending, once launched: an ISO 8601 date-time "
+                                "(without an offset it is read in the account's time zone). Omit: at launch.")
 
 
 class RefArgs(Args):
@@ -44,15 +50,36 @@ def _notice(result: Any) -> str:
     return f"\n\n**{result.notice}**" if getattr(result, "notice", None) else ""
 
 
+def _send_at(text: str | None) -> datetime | None:
+    """The draft's start time as aware UTC: a time without an offset is in the account's time zone."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise campaigns.CampaignError(f"send_at {text!r} is not a date-time like 2026-12-08T09:00") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(get_settings().account_timezone or "UTC"))
+    if when <= datetime.now(UTC):
+        raise campaigns.CampaignError(f"{when:%Y-%m-%d %H:%M} has already passed: say a later time, or leave it out to send at "
+                         "launch")
+    return when.astimezone(UTC)
+
+
 def _draft(session, actor, a: DraftArgs) -> ToolOutput:
+    when = _send_at(a.send_at)
     view = campaigns.draft_campaign(session, actor, name=a.name, channel=a.channel, filter=a.filter,
                                     body_text=a.body_text, subject=a.subject, body_html=a.body_html,
-                                    send_rules=a.send_rules, track_opens=a.track_opens, track_links=a.track_links)
+                                    send_rules=a.send_rules, track_opens=a.track_opens, track_links=a.track_links,
+                                    schedule_at=when)
     seg = f", {plural(view.sms_segments, 'SMS segment')} ({view.sms_encoding})" if view.sms_segments else ""
     if view.tracking:
         seg += ", tracking " + " and ".join(f"{k.removeprefix('track_')} {'on' if v else 'off'}"
                                             for k, v in view.tracking.items())
     text = f"Drafted {view.channel} campaign '{view.name}' (#{view.id}){seg}. Nothing is sent until you launch it."
+    if when is not None:
+        zone = get_settings().account_timezone or "UTC"
+        text += f" Once launched, it starts sending at {when.astimezone(ZoneInfo(zone)):%a %d %b %H:%M} ({zone})."
     md = text + "".join(f"\n- warning: {w}" for w in view.warnings)
     steps = next_steps(("Preview it", f"preview campaign {view.id}"), ("Launch it", f"launch campaign {view.id}"))
     return ToolOutput(data_text(text, {"warnings": view.warnings}), message(md, next=steps))
@@ -101,7 +128,13 @@ def _launch_summary(session, actor, a: RefArgs) -> dict[str, Any]:
 def _launch(session, actor, a: RefArgs) -> ToolOutput:
     r = campaigns.launch_campaign(session, actor, a.ref)
     excluded = "; ".join(f"{reason_words(k)}: {n}" for k, n in r.excluded.items())
-    text = (f"Launched campaign #{r.campaign_id}: {r.queued} queued, {r.deferred} deferred to quiet-hours end, "
+    start = find_campaign(session, r.campaign_id).schedule_at
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    zone = get_settings().account_timezone or "UTC"
+    until = (f"its start, {start.astimezone(ZoneInfo(zone)):%a %d %b %H:%M} ({zone}), or their quiet-hours end"
+             if start is not None and start > datetime.now(UTC) else "quiet-hours end")
+    text = (f"Launched campaign #{r.campaign_id}: {r.queued} queued, {r.deferred} deferred to {until}, "
             f"{sum(r.excluded.values())} excluded" + (f" ({excluded})" if excluded else "") + ". Estimated "
             f"{'simulated ' if r.notice else ''}cost {money(r.estimated_cost_micros)}.")
     steps = next_steps(("Status", f"status of campaign {r.campaign_id}"),
