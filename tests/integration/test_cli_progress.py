@@ -29,4 +29,4 @@ def test_import_export_and_rebuild_print_plain_progress_lines(db, tmp_path):
     rebuilt = _mkt("analytics", "rebuild", "--from", "2026-05-01", "--to", "2026-05-07")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "\r" not in rebuilt.stderr and rebuilt.stderr.splitlines()[-1] == "rebuild: 100% (7/7 days)"
-    assert "rebuilt 7 day(s)" in rebuilt.stdout
+    assert "rebuilt 7 days" in rebuilt.stdout
