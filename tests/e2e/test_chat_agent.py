@@ -188,8 +188,10 @@ def test_login_ask_get_a_table_and_approve_an_action(db, tmp_path):
     assert said(chat, "Loaded sample data: 16 contacts")
     table = [m for m in chat.messages() if m.startswith("**Found")]
     assert table and "| id | name | email |" in table[0] and "Jane" in table[0]
-    headless = [d["output"] for n, d in chat.events if n == "update_message"
-                and str(d.get("output") or "").startswith("| id | name | email |")]
+    headless = [d["output"] for n, d in chat.events if n == "update_message"  # the table, how it was read, no title
+                and "| id | name | email |" in str(d.get("output") or "")
+                and not str(d.get("output")).startswith("**Found")]
+    assert all(str(h).startswith(("| id | name | email |", "_Read as: ")) for h in headless), headless
     assert headless, "the table's heading is said once, by the answer below it"
     charts = [d for n, d in chat.events if n == "element" and d.get("type") == "plotly"]
     assert charts, [n for n, _ in chat.events]  # the analytics answer carries a Plotly chart
