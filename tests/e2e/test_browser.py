@@ -3,7 +3,8 @@
 Log in; upload a French-headed CSV, correct one column's mapping in the chat and import; the sidebar lists the live
 thread at once; ask for a segment and see the table; draft an SMS campaign, preview it, approve the launch (sandbox)
 and see the progress; open analytics and see the chart; the contact card, the campaign list and card (its funnel chart
-says simulated); an email campaign with a message typed while its card waits; the sample data's inbox: open a
+says simulated); an email campaign with a message typed while its card waits; a follow-up sequence drafted,
+previewed, launched (Approve) and its status opened; the sample data's inbox: open a
 conversation and reply to it (simulated); preview an email campaign as its recipients see it (desktop, phone,
 text version); reload and reopen the thread.
 Every step leaves a screenshot in tests/artifacts/browser/ (gitignored; CI keeps them as artifacts).
@@ -288,6 +289,40 @@ def email_campaign_with_a_message_while_the_card_waits(page, steps: Steps) -> No
     steps.shot("email-launched")
 
 
+SEQUENCE = ("create a sequence for roofers in Texas: sms now 'Hi {first_name|there}, spring roof check?', then after 2 "
+            "days if no reply email 'Spring offer | Hi {first_name|there}, 10% off in May.'")
+
+
+def sequence(page, steps: Steps) -> None:
+    """A follow-up sequence (issue 23): draft it in the chat, preview its steps, approve its launch, open its status
+    (the funnel per step)."""
+    say(page, SEQUENCE)
+    drafted = page.get_by_text(re.compile(r"Drafted \(nothing is sent until you launch it\)")).first
+    drafted.wait_for()
+    sequence_id = re.search(r"\(#(\d+), draft\): 2 steps for an audience of 4", drafted.inner_text()).group(1)
+    steps.shot("sequence-draft")
+    page.get_by_role("button", name="Preview it").last.click()
+    preview = page.get_by_text(re.compile(r"Preview\. Sequence '.*' \(#\d+, draft\)")).first
+    preview.wait_for()
+    assert "The most it can cost" in preview.inner_text(), preview.inner_text()
+    rows = page.locator("table").filter(has_text="no reply yet").last.inner_text()  # eligible now and cost per step
+    assert "eligible now" in rows and "2 days after the previous step" in rows and "spring roof check?" in rows, rows
+    steps.shot("sequence-preview")
+    page.get_by_role("button", name="Launch it").last.click()
+    page.get_by_text(re.compile(r"Approve: Launch sequence '.*' \(2 steps\)")).first.wait_for()
+    steps.shot("sequence-approve")
+    page.get_by_role("button", name="Approve").last.click()
+    launched = page.get_by_text(re.compile(rf"Launched sequence '.*' \(#{sequence_id}\): 4 people enrolled")).first
+    launched.wait_for()
+    steps.shot("sequence-launched")
+    page.get_by_role("button", name="Status").last.click()
+    status = page.get_by_text(re.compile(r"Sequence '.*' is \w+: 4 enrolled")).first
+    status.wait_for()
+    funnel = page.locator("table").filter(has_text="left after it").last.inner_text()
+    assert "1 · sms" in funnel and "2 · email" in funnel, funnel
+    steps.shot("sequence-status")
+
+
 def inbox_reply(page, steps: Steps) -> None:
     """The sample data's inbox: open a conversation from the list and reply to it (a simulated conversation in
     sandbox: recorded, labelled simulated, nothing sent)."""
@@ -348,6 +383,7 @@ def test_a_marketer_imports_segments_launches_an_sms_campaign_and_reads_analytic
                            ("contact", lambda: contact_card(page, steps)),
                            ("campaigns", lambda: campaigns_list_and_card(page, steps)),
                            ("email", lambda: email_campaign_with_a_message_while_the_card_waits(page, steps)),
+                           ("sequence", lambda: sequence(page, steps)),
                            ("inbox", lambda: inbox_reply(page, steps)),
                            ("reopen", lambda: reopen_thread(page, steps, app_server.base))):
             step()
@@ -359,4 +395,4 @@ def test_a_marketer_imports_segments_launches_an_sms_campaign_and_reads_analytic
     log = app_server.log()
     assert AUTH_SECRET not in log and ADMIN_PASSWORD not in log, "a secret reached the server log"
     assert "spring roof checks" not in log, "the SMS body reached the server log at INFO"
-    assert len(list(ARTIFACTS.glob("*.png"))) >= 14
+    assert len(list(ARTIFACTS.glob("*.png"))) >= 19
