@@ -95,6 +95,12 @@ def markdown_table(columns: list[str], rows: list[list[Any]], limit: int = 60) -
     return f"{head}\n{body}"
 
 
+def bold_title(title: str) -> str:
+    """A title in bold, paragraph by paragraph (bold markers across a blank line show as literal '**')."""
+    return "\n\n".join(p if p.startswith("**") and p.endswith("**") else f"**{p.strip()}**"
+                         for p in title.split("\n\n") if p.strip())
+
+
 def display_markdown(display: dict[str, Any], heading: bool = True) -> str:
     """A display as Markdown; `heading=False` leaves a table's title out (the answer says it)."""
     kind = display.get("kind")
@@ -102,7 +108,7 @@ def display_markdown(display: dict[str, Any], heading: bool = True) -> str:
     if kind == "table":
         limit = FULL_CELL if display.get("full") else 60
         table = (read_as + "\n\n" if read_as else "") + markdown_table(display["columns"], display["rows"], limit)
-        return neutralise(f"**{display.get('title', '')}**\n\n{table}" if heading else table)
+        return neutralise(f"{bold_title(str(display.get('title', '')))}\n\n{table}" if heading else table)
     if kind == "chart":
         return neutralise(str(display.get("markdown") or display.get("title") or ""))
     return neutralise("\n\n".join(part for part in (str(display.get("markdown") or ""), read_as) if part))
