@@ -11,6 +11,7 @@ from agent.tools.common import Args, FilterField, NoArgs, data_text, message, mo
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from db.models import utcnow
 from domain.roles import Permission
+from domain.sequences import EXIT_REASONS
 from domain.wording import plural
 from tools.sequences import lifecycle, views
 
@@ -64,11 +65,12 @@ def _step_rows(p: lifecycle.SequencePreview) -> list[dict[str, Any]]:
 
 
 def _preview_text(p: lifecycle.SequencePreview, counted: bool) -> str:
-    exits = ", ".join(p.exit_on + ["opted_out", "bounced"]) + (f"; goal: {p.goal}" if p.goal else "")
+    exits = ", ".join(EXIT_REASONS.get(e, e) for e in [*p.exit_on, "opted_out", "bounced"]) + (
+        f"; goal: {p.goal}" if p.goal else "")
     cost = (f" The most it can cost: {money(p.most_cost_micros)} (everyone eligible gets every step)." if counted
             else " Preview it to see each message as people get it, who is excluded and the most it can cost.")
     return (f"Sequence '{p.name}' (#{p.sequence_id}, {p.status}): {plural(len(p.steps), 'step')} for an audience of "
-            f"{p.audience}{' (and anyone who matches later)' if p.enrol_new else ''}; a person leaves on: {exits}."
+            f"{p.audience}{' (and anyone who matches later)' if p.enrol_new else ''}; a person leaves when: {exits}."
             + cost)
 
 

@@ -114,8 +114,10 @@ class TurnView:
         self.open_steps = []
         said = text or self.answer.content
         for message, display in self.tables:  # a heading the answer repeats is said once, by the answer
-            if already_said(str(display["title"]), said):
-                message.content = display_markdown(display, heading=False)
+            paragraphs = [p for p in str(display["title"]).split("\n\n") if p.strip()]
+            left = [p for p in paragraphs if not already_said(p, said)]
+            if len(left) < len(paragraphs):  # what it does not say (a sandbox notice) stays above the table
+                message.content = display_markdown({**display, "title": "\n\n".join(left)}, heading=bool(left))
                 await message.update()
         for display in self.pending_text:  # only what the answer does not already say (no status said twice)
             rest = unsaid(display_markdown(display), said)
