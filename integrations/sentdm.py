@@ -26,7 +26,7 @@ _KEY = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 SIGNATURE_TOLERANCE = 300  # seconds
 # Sent.dm's error codes: authentication or account standing -> halt; the number opted out / inactive -> suppress.
 CODES = Codes(halt=frozenset({"AUTH_001", "AUTH_002", "AUTH_004", "AUTH_005", "AUTH_006", "AUTH_007", "BUSINESS_003"}),
-              suppress=frozenset({"BUSINESS_004"}))
+              suppress=frozenset({"BUSINESS_004"}), in_flight=frozenset({"CONFLICT_001"}))
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class Codes:
 
     halt: frozenset[str] = frozenset()
     suppress: frozenset[str] = frozenset()
+    in_flight: frozenset[str] = frozenset()  # the same request is still being processed: its outcome is unknown
 
     def kind(self, code: str | None) -> str:
         """suppressed, halt or failed."""

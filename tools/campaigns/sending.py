@@ -446,8 +446,8 @@ def _row(result: Result, out: Outgoing, provider: str, now: datetime, attempts: 
         return row | {"status": "queued", "b_untried": 1}
     if result.kind == "halt" or (result.kind == "retry" and attempts < MAX_ATTEMPTS):
         return row | {"status": "queued"}
-    if result.kind == "unknown":
-        return row | {"status": "unknown"}
+    if result.kind == "unknown" or (result.kind == "retry" and result.code in channels.get(channel).codes.in_flight):
+        return row | {"status": "unknown"}  # out of attempts while the provider still works on it: maybe sent
     return row | {"status": "failed", "failed_at": now}
 
 
