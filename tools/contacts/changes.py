@@ -12,7 +12,7 @@ from domain.fastnorm import fast_email, known_timezone, normalise_country
 from domain.folding import fold
 from domain.imports import LIMITS, normalise_tags
 from settings import get_settings
-from tools.contacts.history import record_event
+from tools.contacts.history import history_text, record_event
 from tools.contacts.optouts import is_suppressed
 
 PROTECTED = {"opted_out_sms", "opted_out_email", "opted_out", "email_status"}
@@ -103,7 +103,7 @@ def apply_changes(session: Session, contact: Contact, values: dict[str, Any], *,
         setattr(contact, name, value)
         changed[name] = (before, value)
         record_event(session, contact.id, "field_changed", source, actor, field=name,
-                     before=_text(before), after=_text(value), data=data)
+                     before=history_text(before), after=history_text(value), data=data)
     return changed
 
 
@@ -118,15 +118,3 @@ def suppression_notes(session: Session, contact: Contact, changed: dict[str, tup
                 setattr(contact, f"opted_out_{channel}_reason", "suppressed address")
             notes.append(f"{getattr(contact, name)} is suppressed: the contact stays opted out of {channel}")
     return notes
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        import json
-
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,3 +18,14 @@ def record_event(session: Session, contact_id: int, kind: str, source: str, acto
                          data=data or {})
     session.add(event)
     return event
+
+
+def history_text(value: Any) -> str | None:
+    """A value as a history entry's before/after text (lists joined, dicts as sorted JSON)."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

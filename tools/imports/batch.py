@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from db.models import Contact, ContactEvent, ImportError_, Suppression, utcnow
 from db.models.contacts import folded_values
 from domain.imports import SCALARS, merge
+from tools.contacts.history import history_text
 from tools.imports.wire import COPY_OPTIONS, ROW_FIELDS, OptOut, Packed, Row, copy_text_value, unpack
 
 MAX_STORED_ERRORS = 100_000
@@ -312,7 +313,7 @@ def _change_events(found: dict[str, Any], changes: dict[str, Any], import_id: in
         if name.endswith(("_at", "_reason")):
             continue
         events.append({"contact_id": found["id"], "kind": "field_changed", "field": name,
-                       "before": _text(found.get(name)), "after": _text(value), "source": "import", "actor": actor,
+                       "before": history_text(found.get(name)), "after": history_text(value), "source": "import", "actor": actor,
                        "data": {"import_id": import_id}, "occurred_at": now})
     return events
 
@@ -320,13 +321,3 @@ def _change_events(found: dict[str, Any], changes: dict[str, Any], import_id: in
 def _imported(contact_id: int, result: str, import_id: int, actor: str | None, now: Any) -> dict[str, Any]:
     return {"contact_id": contact_id, "kind": "imported", "field": None, "before": None, "after": None,
             "source": "import", "actor": actor, "data": {"import_id": import_id, "result": result}, "occurred_at": now}
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
