@@ -1,13 +1,20 @@
 """`mkt eval chat`: score the conversation corpus (tests/conversations/*.yaml) on the offline model, or on any
 OpenAI-compatible server with --base-url/--model, and print right / clarified / not understood / WRONG per
 capability. Nothing is executed: each utterance gets the model's first answer only (agent/core/chat_eval.py).
-Exit 0 when the bar of issue 15 is met (0 WRONG, >= 90% right or clarified, every capability >= 80%), else 1."""
+Exit 0 when the bar of issue 15 is met (0 WRONG, >= 90% right or clarified, every capability >= 80%), else 1.
+
+The corpus is written for the sample data (its names, tags and campaigns), so by default it is scored in a scratch
+SQLite database with the sample data loaded, never against the account's own; --own-data scores the configured
+database as it is (names the corpus expects may then be missing)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--corpus", metavar="DIR", help="a folder of *.yaml cases (default: tests/conversations)")
     c.add_argument("--show", action="store_true", help="list every WRONG and not-understood answer")
     c.add_argument("--concurrency", type=int, default=4, help="requests at a time to the server (default 4)")
+    c.add_argument("--own-data", action="store_true", help="score against the configured database as it is "
+                   "(default: a scratch database with the sample data, which the corpus is written for)")
     c.set_defaults(handler=eval_chat)
 
 
@@ -37,19 +46,54 @@ def _model(args: argparse.Namespace):
     return chat_model(api_key=key, model=name, base_url=args.base_url, streaming=False), f"{name} at {args.base_url}"
 
 
-def eval_chat(args: argparse.Namespace) -> int:
-    from agent.core.chat_eval import CORPUS_DIR, load_corpus, score
-    from cli.commands_run import ensure_schema
-    from settings import get_settings
+@contextmanager
+def _sample_database() -> Iterator[None]:
+    """A throw-away SQLite database with the sample data loaded, used as the app's database meanwhile."""
+    from db import migrate
+    from db.session import dispose_engine, unit_of_work
+    from settings import reset_settings
+    from tools.demo import load_sample_data
+    from tools.users import Actor
 
-    ensure_schema(get_settings())
+    saved = os.environ.get("MKT_DATABASE_URL")
+    with tempfile.TemporaryDirectory(prefix="mkt-eval-") as tmp:
+        url = os.environ["MKT_DATABASE_URL"] = f"sqlite:///{tmp}/eval.db"
+        reset_settings()
+        try:
+            migrate.upgrade()
+            with unit_of_work() as uow:
+                load_sample_data(uow.session, Actor.system("eval"))
+            yield
+        finally:
+            dispose_engine(url)
+            if saved is None:
+                os.environ.pop("MKT_DATABASE_URL", None)
+            else:
+                os.environ["MKT_DATABASE_URL"] = saved
+            reset_settings()
+
+
+def eval_chat(args: argparse.Namespace) -> int:
+    if args.own_data:
+        from cli.commands_run import ensure_schema
+        from settings import get_settings
+
+        ensure_schema(get_settings())
+        return _eval(args, "your own data")
+    with _sample_database():
+        return _eval(args, "the sample data, in a scratch database")
+
+
+def _eval(args: argparse.Namespace, data: str) -> int:
+    from agent.core.chat_eval import CORPUS_DIR, load_corpus, score
+
     cases = load_corpus(args.corpus or CORPUS_DIR)
     if not cases:
         print(f"no cases in {args.corpus or CORPUS_DIR}")
         return 1
     model, label = _model(args)
     report = asyncio.run(score(cases, model, concurrency=max(1, args.concurrency)))
-    print(f"{len(cases)} utterances on the {label}:\n")
+    print(f"{len(cases)} utterances on the {label}, against {data}:\n")
     print(report.table())
     if args.show and report.details():
         print("\n" + report.details())

@@ -64,6 +64,14 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+def dispose_engine(url: str) -> None:
+    """Close and forget the engine of one URL (a scratch database that is about to be deleted)."""
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
 
