@@ -28,9 +28,14 @@ class ChannelRule:
     - `opt_out_field`: the contact's own opt-out flag (`opted_out_<channel>`, with `_at` and `_reason`), or None
       when the suppressions table (keyed by channel + address) is the only record.
     - `quiet_hours`: quiet hours always apply (they otherwise apply only with the local-window rule).
-    - `per_segment`: priced per segment of its text (SMS) rather than per message.
+    - `per_segment`: its text is measured and priced per segment (SMS) rather than per message, so a preview or a
+      launch renders each message to price it; else every message costs the channel's one price.
     - `provider_refusal`: the opt-out reason recorded when the provider says the address is inactive.
-    - `noun`: how the chat names the address ("phone number")."""
+    - `noun`: how the chat names the address ("phone number").
+    - `tracks_engagement`: opens and clicks are reported (email): tracking settings and clicks per link apply.
+    - `rich`: a subject (required), a Markdown body in the brand's HTML layout with its text twin, a footer with the
+      sender's postal address and an unsubscribe link (email); else plain text with the STOP notice.
+    - `reached`: the status that counts as reaching a person when A/B variants are compared (delivered, clicked)."""
 
     name: str
     address_field: str
@@ -42,8 +47,9 @@ class ChannelRule:
     quiet_hours: bool = False
     per_segment: bool = False
     provider_refusal: str = "opt_out"
-    tracks_engagement: bool = False  # opens and clicks are reported (email)
-    rich: bool = False  # subject, HTML body with the brand's layout, footer and unsubscribe link (email); else text
+    tracks_engagement: bool = False
+    rich: bool = False
+    reached: str = "delivered"
 
 
 def _email(raw: str | None, default_region: str = "US") -> Normalised:
@@ -55,7 +61,7 @@ RULES: dict[str, ChannelRule] = {
                        opt_out_field="opted_out_sms", quiet_hours=True, per_segment=True),
     "email": ChannelRule("email", "email", _email, re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"), "email address",
                          fold_case=True, opt_out_field="opted_out_email", provider_refusal="hard_bounce",
-                         tracks_engagement=True, rich=True),
+                         tracks_engagement=True, rich=True, reached="clicked"),
 }
 
 

@@ -1,6 +1,7 @@
 """The proof that a channel has one home (issue 19): a new channel, "pigeon", is one client (over HTTP, to a local
-fake), one rule, one registry entry; a campaign on it goes through the real send path (claim, provider call,
-record) with the opt-out and the one-message-per-address rules applying, and no other file knows the word."""
+fake), one rule, one registry entry; a campaign on it is drafted, previewed and launched with the real tools and
+sent by the real send job (claim, provider call, record), with the opt-out and the one-message-per-address rules
+applying at launch and again at the claim, and no other file knows the word."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 
-from db.models import Campaign, MarketingActivity
+from db import jobs
+from db.models import MarketingActivity
 from db.session import unit_of_work
 from domain import channels as rules
 from integrations.transport import Codes
 from tests.factories import create_contact
 from tests.fakes.server import serve_app
+from tests.integration.campaign_support import MARKETER
 from tools import channels
-from tools.campaigns import sending
+from tools.campaigns import lifecycle
 from tools.contacts.optouts import opt_out
 from workers import campaigns as workers_campaigns
+
+TEXT = "Hi there, coo. Reply STOP to opt out."
 
 
 class PigeonClient:
@@ -61,37 +66,45 @@ def pigeon(monkeypatch):
             "pigeon", "phone", rules.RULES["sms"].normalise, rules.RULES["sms"].valid, "loft"))
         monkeypatch.setitem(channels.REGISTRY, "pigeon", channels.Channel(
             "pigeon", lambda: client, lambda: 0.0, Codes(), send_one=lambda t, m, key: t.send(m.to, m.text, key),
-            idempotency_key=lambda activity_id: f"pigeon-{activity_id}"))
+            idempotency_key=lambda activity_id: f"pigeon-{activity_id}", price_micros=lambda address: 50))
         yield received
 
 
-def test_a_campaign_on_a_new_channel_goes_through_the_real_send_path(session, pigeon):
+def test_a_campaign_on_a_new_channel_is_drafted_previewed_launched_and_sent(session, pigeon, monkeypatch):
+    held: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(jobs, "send", lambda name, *args: held.append((name, args)))  # the send jobs, run below
     first = create_contact(session, email="ann@acme.com", phone="+15145550100")
-    twin = create_contact(session, email="ann.home@acme.com", phone="+15145550100")  # the same loft
-    out = create_contact(session, email="bob@acme.com", phone="+15145550111")
-    campaign = Campaign(name="Coo", channel="pigeon", status="running", body_text="Hi {first_name|there}, coo.")
-    session.add(campaign)
-    session.flush()
+    create_contact(session, email="ann.home@acme.com", phone="+15145550100")  # the same loft
+    create_contact(session, email="bob@acme.com", phone="+15145550111")
+    late = create_contact(session, email="cy@acme.com", phone="+15145550122")
+    create_contact(session, email="dee@acme.com")  # no loft
     opt_out(session, "pigeon", "+1 514 555 0111", source="chat")  # no column: a suppression keyed by the address
-    ids = []
-    for contact in (first, twin, out):
-        activity = MarketingActivity(campaign_id=campaign.id, contact_id=contact.id, channel="pigeon",
-                                     type="campaign", status="queued")
-        session.add(activity)
-        session.flush()
-        ids.append(activity.id)
     session.commit()
+    excluded = {"duplicate_address": 1, "suppressed": 1, "no_address": 1}
 
     with unit_of_work() as uow:
-        batch = sending.begin_batch(uow.session, campaign.id, ids)
-    results, _ = workers_campaigns.send_and_record(batch)
+        view = lifecycle.draft_campaign(uow.session, MARKETER, name="Coo", channel="pigeon", filter=None,
+                                        body_text="Hi {first_name|there}, coo.")
+    assert (view.channel, view.sms_segments, view.warnings, view.notice, view.tracking) == ("pigeon", None, [], None, {})
+    with unit_of_work() as uow:
+        preview = lifecycle.preview_campaign(uow.session, MARKETER, "Coo")
+    assert (preview.audience, preview.eligible, preview.excluded, preview.estimated_cost_micros) == (5, 2, excluded, 100)
+    assert [(s.to, s.subject, s.body, s.html) for s in preview.samples] == [
+        ("+15145550100", "", TEXT, None), ("+15145550122", "", TEXT, None)]
+    with unit_of_work() as uow:
+        launched = lifecycle.launch_campaign(uow.session, MARKETER, "Coo")
+    assert (launched.queued, launched.excluded, launched.estimated_cost_micros) == (2, excluded, 100)
+    opt_out(session, "pigeon", "+15145550122", source="chat")  # after launch: found when the batch is claimed
+    session.commit()
 
-    assert [r.kind for r in results] == ["sent"]
-    assert pigeon == [{"to": "+15145550100", "text": "Hi there, coo. Reply STOP to opt out.",
-                       "key": f"pigeon-{ids[0]}"}]
+    assert [name for name, _ in held] == ["campaigns.send_batch"] * 2  # one message per job (the default)
+    for _, args in held:
+        workers_campaigns.run_batch(*args)
+
     session.expire_all()
-    got = {a.contact_id: (a.status, a.error_code, a.provider, a.idempotency_key) for a in session.scalars(
-        sa.select(MarketingActivity).where(MarketingActivity.campaign_id == campaign.id))}
-    assert got == {first.id: ("sent", None, "pigeon", f"pigeon-{ids[0]}"),
-                   twin.id: ("cancelled", "duplicate_address", None, None),
-                   out.id: ("cancelled", "opted_out", None, None)}
+    got = {a.contact_id: (a.id, a.status, a.error_code, a.provider, a.idempotency_key, a.cost_micros)
+           for a in session.scalars(sa.select(MarketingActivity).where(MarketingActivity.campaign_id == view.id))}
+    sent_id = got[first.id][0]
+    assert pigeon == [{"to": "+15145550100", "text": TEXT, "key": f"pigeon-{sent_id}"}]
+    assert got == {first.id: (sent_id, "sent", None, "pigeon", f"pigeon-{sent_id}", 50),
+                   late.id: (got[late.id][0], "cancelled", "opted_out", None, None, 0)}

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import Campaign, EmailTemplate
 from domain import campaigns as tpl
 from domain import email_render
+from domain.channels import rule as channel_rule
 from domain.email_templates import STARTERS
 from domain.roles import Permission, require
 from tools.campaigns.lookup import CampaignNotFound, find_campaign
@@ -145,6 +146,6 @@ def _campaign(session: Session, ref: int | str) -> Campaign:
         campaign = find_campaign(session, ref)
     except CampaignNotFound as exc:
         raise DesignError(str(exc)) from None
-    if campaign.channel != "email":
+    if not channel_rule(campaign.channel).rich:
         raise DesignError(f"campaign {campaign.name!r} is an {campaign.channel} campaign: templates are for email")
     return campaign

@@ -19,12 +19,13 @@ from db import campaigns as q
 from db.jobs import enqueue
 from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import campaigns as tpl
+from domain import channels as channel_rules
 from domain import email_render, sms
 from domain.campaigns import CampaignStatus, campaign_can_move
 from domain.roles import Permission, require
 from domain.send_rules import REASONS, Outcome, SendRules
-from integrations.sandbox import NOTICE
 from settings import get_settings
+from tools import channels
 from tools.campaigns.audience import CONTACT_COLUMNS as CONTACT_COLUMNS  # the light row a send renders from
 from tools.campaigns.audience import Chunk as AudienceChunk
 from tools.campaigns.audience import evaluate as audience_chunks
@@ -136,8 +137,7 @@ def _can(actor: Actor, what: str) -> None:
 
 
 def _notice(channel: str) -> str | None:
-    s = get_settings()
-    return NOTICE if (s.sandbox_email if channel == "email" else s.sandbox_sms) else None
+    return channels.notice(channel)
 
 
 def _get(session: Session, ref: int | str) -> Campaign:
@@ -148,11 +148,12 @@ def _get(session: Session, ref: int | str) -> Campaign:
 
 
 def _view(c: Campaign, warnings: list[str] | None = None) -> CampaignView:
-    length = sms.measure(c.body_text) if c.channel == "sms" else None
+    rule = channel_rules.rule(c.channel)
+    length = sms.measure(c.body_text) if rule.per_segment else None
     return CampaignView(c.id, c.name, c.channel, c.status, c.subject, c.body_text, c.body_html, c.target_filter or {},
                         c.send_rules or {}, c.variants or [], length.segments if length else None,
                         length.encoding if length else None, warnings or [], _notice(c.channel),
-                        tracking(c) if c.channel == "email" else {})
+                        tracking(c) if rule.tracks_engagement else {})
 
 
 def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, filter: dict[str, Any] | None,
@@ -174,8 +175,8 @@ def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, f
         raise CampaignError("a campaign needs a name")
     if session.scalar(sa.select(Campaign.id).where(sa.func.lower(Campaign.name) == name.lower())):
         raise CampaignError(f"a campaign named {name!r} already exists: choose another name")
-    if channel not in ("sms", "email"):
-        raise CampaignError(f"channel must be sms or email (got {channel!r})")
+    if channel not in channels.names():
+        raise CampaignError(f"channel must be {' or '.join(channels.names())} (got {channel!r})")
     _check_content(channel, body_text, subject, body_html)
     try:
         rules = SendRules.from_dict(send_rules, default_rules())
@@ -195,14 +196,15 @@ def draft_campaign(session: Session, actor: Actor, *, name: str, channel: str, f
 def _check_content(channel: str, body_text: str, subject: str | None, body_html: str | None) -> None:
     if not (body_text or "").strip():
         raise CampaignError("the message body is empty")
-    if channel == "email" and not (subject or "").strip():
-        raise CampaignError("an email campaign needs a subject")
-    body = email_render.template_source(body_text) if channel == "email" else body_text
+    rich = channel_rules.rule(channel).rich  # subject, Markdown in the brand's layout (email)
+    if rich and not (subject or "").strip():
+        raise CampaignError(f"an {channel} campaign needs a subject")
+    body = email_render.template_source(body_text) if rich else body_text
     for label, text in (("body", body), ("subject", subject), ("HTML body", body_html)):
         problems = tpl.validate_template(text or "")
         if problems:
             raise CampaignError(f"{label}: {'; '.join(problems)}")
-    if channel == "email":
+    if rich:
         problems = compiled_email(body_text, subject or "", body_html).problems
         if problems:
             raise CampaignError(f"body: {'; '.join(problems)}")
@@ -210,13 +212,13 @@ def _check_content(channel: str, body_text: str, subject: str | None, body_html:
 
 def _warnings(channel: str, body_text: str) -> list[str]:
     out = []
-    if channel == "sms":
+    if channel_rules.rule(channel).per_segment:
         length = sms.measure(body_text)
         if length.encoding == "UCS-2":
             out.append(f"UCS-2 encoding (70 characters per segment) because of: {''.join(length.non_gsm)}")
         if length.segments > 2:
             out.append(f"{length.segments} segments before merge fields: consider a shorter text")
-    elif not get_settings().sender_postal_address and not get_settings().sandbox_email:
+    if _postal_missing(channel):
         out.append(POSTAL_MISSING)
     return out
 
@@ -224,7 +226,7 @@ def _warnings(channel: str, body_text: str) -> list[str]:
 def email_warnings(campaign: Campaign) -> list[str]:
     """What to fix before an email goes out: HTML over Gmail's 102 KB clip, images without alt text (each
     variant's content too)."""
-    if campaign.channel != "email":
+    if not channel_rules.rule(campaign.channel).rich:
         return []
     out: list[str] = []
     for v in [{}] + list(campaign.variants or []):
@@ -238,6 +240,12 @@ POSTAL_MISSING = ("no postal address for the email footer (CAN-SPAM): a real ema
                   "admin says 'set the sender postal address to ...' in the chat (or sets MKT_SENDER_POSTAL_ADDRESS)")
 
 
+def _postal_missing(channel: str) -> bool:
+    """A real send on a channel whose footer carries the sender's postal address (email), with none set."""
+    return (channel_rules.rule(channel).rich and not channels.get(channel).sandboxed()
+            and not get_settings().sender_postal_address)
+
+
 def check_launch(session: Session, actor: Actor, ref: int | str) -> Campaign:
     """What would make a launch fail, said before the approval card: not a draft, or a real email send without a
     postal address (in sandbox mode an email campaign launches without one: nothing leaves the building)."""
@@ -246,7 +254,7 @@ def check_launch(session: Session, actor: Actor, ref: int | str) -> Campaign:
     apply_stored(session)
     if campaign.status != "draft":
         raise CampaignError(f"campaign {campaign.name!r} is {campaign.status}: only a draft can be launched")
-    if campaign.channel == "email" and not get_settings().sandbox_email and not get_settings().sender_postal_address:
+    if _postal_missing(campaign.channel):
         raise CampaignError(POSTAL_MISSING)
     return campaign
 
@@ -257,28 +265,28 @@ def preview_campaign(session: Session, actor: Actor, ref: int | str) -> Campaign
     _can(actor, "preview campaigns")
     campaign = _get(session, ref)
     apply_stored(session)
-    sms_channel, email_price = campaign.channel == "sms", get_settings().email_price_micros
+    by_text, entry = channel_rules.rule(campaign.channel).per_segment, channels.get(campaign.channel)
     audience, going, deferred, cost, segments = 0, 0, 0, 0, None
     excluded: Counter[str] = Counter()
     samples: list[Sample] = []
-    for chunk in audience_chunks(session, campaign, utcnow(), sandbox=_notice(campaign.channel) is not None,
-                                 render=sms_channel):
+    for chunk in audience_chunks(session, campaign, utcnow(), sandbox=entry.sandboxed(), render=by_text):
         audience += len(chunk.contacts)
         decisions = chunk.decisions.values()
         excluded.update(d.reason for d in decisions if d.outcome is Outcome.EXCLUDE)
         deferred += sum(1 for d in decisions if d.outcome is Outcome.DEFER)
         kept = [c for c in chunk.contacts if chunk.decisions[c.id].outcome is not Outcome.EXCLUDE]
         going += len(kept)
-        # an email costs the same whatever it says: only SMS (segments) and the samples are rendered
-        for c in kept if sms_channel else full_rows(session, [c.id for c in kept[:SAMPLES - len(samples)]]):
+        # a message priced per message costs the same whatever it says: only a text priced per segment (SMS)
+        # and the samples are rendered
+        for c in kept if by_text else full_rows(session, [c.id for c in kept[:SAMPLES - len(samples)]]):
             o = render_message(campaign, c, activity_id=None, variant=_variant(campaign, c))
             if len(samples) < SAMPLES:
                 samples.append(Sample(o.contact_id, o.to, o.subject, o.text, o.segments, o.html))
-            if sms_channel:
+            if by_text:
                 cost += o.cost_micros
                 segments = max(segments or 0, o.segments or 0)
-    if not sms_channel:
-        cost = going * email_price
+        if not by_text:
+            cost += sum(entry.price_micros(channel_rules.address_of(campaign.channel, c)) for c in kept)
     return CampaignPreview(campaign.id, campaign.name, campaign.channel, audience, going - deferred,
                            dict(excluded), deferred, samples, segments, cost, _notice(campaign.channel),
                            email_warnings(campaign))
@@ -298,8 +306,9 @@ def launch_campaign(session: Session, actor: Actor, ref: int | str, *, now: date
     later = campaign.schedule_at if campaign.schedule_at and campaign.schedule_at > now else None
     audience, queued, deferred, cost = 0, 0, 0, 0
     excluded: Counter[str] = Counter()
-    for chunk in audience_chunks(session, campaign, now, sandbox=_notice(campaign.channel) is not None,
-                                 render=campaign.channel == "sms"):  # an email's cost needs no rendering
+    by_text = channel_rules.rule(campaign.channel).per_segment  # a cost per message needs no rendering
+    for chunk in audience_chunks(session, campaign, now, sandbox=channels.get(campaign.channel).sandboxed(),
+                                 render=by_text):
         audience += len(chunk.contacts)
         excluded.update(d.reason for d in chunk.decisions.values() if d.outcome is Outcome.EXCLUDE)
         rows, chunk_cost = _outbox_rows(campaign, chunk, now, later)
@@ -320,7 +329,7 @@ def _outbox_rows(campaign: Campaign, chunk: AudienceChunk, now: datetime,
                  later: datetime | None) -> tuple[list[dict[str, Any]], int]:
     """One outbox row per recipient of the chunk that is not excluded, and their estimated cost."""
     rows, cost = [], 0
-    email_price = get_settings().email_price_micros
+    entry, by_text = channels.get(campaign.channel), channel_rules.rule(campaign.channel).per_segment
     for c in chunk.contacts:
         d = chunk.decisions[c.id]
         if d.outcome is Outcome.EXCLUDE:
@@ -333,8 +342,8 @@ def _outbox_rows(campaign: Campaign, chunk: AudienceChunk, now: datetime,
                      "error_message": f"{REASONS[d.reason]}: found at launch" if quiet else None,
                      "variant": _variant(campaign, c), "cost_micros": 0, "attempts": 0,
                      "created_at": now, "updated_at": now})
-        cost += (render_message(campaign, c, activity_id=None).cost_micros if campaign.channel == "sms"
-                 else email_price)
+        cost += (render_message(campaign, c, activity_id=None).cost_micros if by_text
+                 else entry.price_micros(channel_rules.address_of(campaign.channel, c)))
     return rows, cost
 
 
@@ -344,19 +353,14 @@ def _worker_note(session: Session, now: datetime) -> str | None:
     return None if worker_seen(session, max(now, utcnow())) else NO_WORKER
 
 
-def batch_size(channel: str) -> int:
-    """Activities per send job: a Postmark batch (<= 500) for email, a few for SMS."""
-    s = get_settings()
-    return max(1, min(500, s.email_batch_size)) if channel == "email" else max(1, s.sms_batch_size)
-
-
 def enqueue_after_commit(session: Session, campaign_id: int, ids: list[int]) -> None:
     """Once the session commits, enqueue `campaigns.send_batch` for these activity ids; dropped on rollback."""
     if not ids:
         return
     campaign = session.get(Campaign, campaign_id)
-    size = batch_size(campaign.channel if campaign else "sms")
-    for part in q.chunks(ids, size):
+    if campaign is None:  # gone: a send job would only say so
+        return
+    for part in q.chunks(ids, channels.get(campaign.channel).batch_size()):
         enqueue(session, "campaigns.send_batch", campaign_id, list(part))
 
 
@@ -374,7 +378,7 @@ def campaign_status(session: Session, actor: Actor, ref: int | str) -> CampaignP
     if c.variants:
         progress.variants = q.variant_counts(session, c.id)
         progress.leading_variant = _leader(progress.variants, c.channel)
-    if c.channel == "email":
+    if channel_rules.rule(c.channel).tracks_engagement:
         progress.link_clicks = link_clicks(session, c.id)
     return progress
 
@@ -395,7 +399,7 @@ REACHED = {"sent": 0, "delivered": 1, "opened": 2, "clicked": 3}
 
 def _leader(variants: dict[str, dict[str, int]], channel: str) -> str | None:
     """The variant with the best share of its sends reaching the winner metric (None until one has any)."""
-    metric = REACHED["clicked" if channel == "email" else "delivered"]
+    metric = REACHED[channel_rules.rule(channel).reached]
 
     def share(counts: dict[str, int]) -> float:
         sent = sum(n for s, n in counts.items() if s in REACHED or s in ("bounced", "complained", "failed"))
@@ -454,16 +458,18 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str | None = N
 
     campaign = _get(session, ref)
     apply_stored(session)
-    if not (to or "").strip():
-        if campaign.channel != "email":
-            raise CampaignError("say the phone number the test SMS should go to")
-        if "@" not in (actor.email or ""):
-            raise CampaignError(f"you are signed in as {actor.email!r}, not an email address: say where the test "
-                                "should go ('send a test of <campaign> to you@example.com')")
-        to = actor.email
+    own = not (to or "").strip()
+    rule = channel_rules.rule(campaign.channel)
+    if own:  # "send me a test": the user's own address on the channel (their sign-in is an email address)
+        to = channel_rules.address_of(campaign.channel, actor)
+        if to is None:
+            raise CampaignError(f"say the {rule.noun} the test {campaign.channel.upper()} should go to")
     try:
         address = normalise_address(campaign.channel, to)
     except ValueError as exc:
+        if own:
+            raise CampaignError(f"you are signed in as {to!r}, not an {rule.noun}: say where the test should go "
+                                f"('send a test of <campaign> to <{rule.noun}>')") from None
         raise CampaignError(f"cannot send a test to {to!r}: {exc}") from None
     ids = q.audience_ids(session, campaign.target_filter)[:1]
     if not ids:
@@ -472,3 +478,4 @@ def send_test(session: Session, actor: Actor, ref: int | str, to: str | None = N
     out = render_message(campaign, contact, activity_id=None, to=address)
     enqueue(session, "campaigns.send_test", campaign.id, contact.id, address)
     return TestSendResult(address, out.subject, out.text, True, _notice(campaign.channel), out.html)
+

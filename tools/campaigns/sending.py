@@ -112,26 +112,28 @@ SANDBOX_POSTAL = "(your postal address goes here: an admin sets it before real e
 
 def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | None, variant: str | None = None,
                    to: str | None = None) -> Outgoing:
-    """The message this contact gets (merge fields filled; email footer; SMS segments and cost)."""
+    """The message this contact gets (merge fields filled; email footer; SMS segments; its cost)."""
     s = get_settings()
     chosen = next((v for v in campaign.variants or [] if v["name"] == variant), {})
     values = contact_values(contact)
     address = to or channel_rules.address_of(campaign.channel, contact) or ""
-    if not channel_rules.rule(campaign.channel).rich:  # text: the STOP notice, priced per segment
+    rule, entry = channel_rules.rule(campaign.channel), channels.get(campaign.channel)
+    price = entry.price_micros(address)
+    if not rule.rich:  # text with the STOP notice, priced per segment (SMS) or per message
         text = with_stop_notice(tpl.render(chosen.get("body_text") or campaign.body_text, values))
-        price = sms.price_per_segment(address, s.sms_prices_by_country, s.sms_price_micros)
-        segments = sms.segments(text)
+        segments = sms.segments(text) if rule.per_segment else None
         return Outgoing(activity_id or 0, contact.id, address, text=text, segments=segments,
-                        cost_micros=segments * price)
+                        cost_micros=price * (segments or 1))
     url = unsubscribe_url(activity_id)
-    postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
+    postal = s.sender_postal_address or (SANDBOX_POSTAL if entry.sandboxed() else "")
     values = values | {"unsubscribe_url": url, "postal_address": postal}
     subject = chosen.get("subject") or campaign.subject or ""
     compiled = compiled_email(chosen.get("body_text") or campaign.body_text, subject,
                               chosen.get("body_html") or campaign.body_html)
     return Outgoing(activity_id or 0, contact.id, address, subject=tpl.render(subject, values),
                     text=email_render.fill_text(compiled, values), html=email_render.fill(compiled, values),
-                    unsubscribe_url=url, cost_micros=s.email_price_micros, **tracking(campaign))
+                    unsubscribe_url=url, cost_micros=price,
+                    **(tracking(campaign) if rule.tracks_engagement else {}))
 
 
 def tracking(campaign: Campaign) -> dict[str, bool]:

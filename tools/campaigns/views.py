@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import AdCampaign, Campaign, ContactEvent, ConversationMessage, MarketingActivity, SequenceStep
+from domain.channels import rule as channel_rule
 from domain.roles import Permission, require
 from domain.send_rules import REASONS
 from domain.wording import plural  # noqa: F401 - re-exported for the agent's record views
@@ -169,7 +170,7 @@ def campaign_card(session: Session, actor: Actor, ref: str | int, *, problems: i
     card.problems, card.problem_total = _problems(session, c.id, problems)
     card.simulated = int(session.scalar(sa.select(sa.func.count()).where(
         A.campaign_id == c.id, A.provider == "sandbox", A.type != "test")) or 0)
-    if c.channel == "email":
+    if channel_rule(c.channel).tracks_engagement:
         card.link_clicks = link_clicks(session, c.id)
     return card
 
