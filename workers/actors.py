@@ -13,6 +13,7 @@ from workers import (
     analytics,  # noqa: F401,E402  (analytics.refresh, periodic)
     campaigns,  # noqa: F401,E402  (campaigns.send_batch, send_test, send_help, tick)
     enrichment,  # noqa: F401,E402  (enrichment.run)
+    imports,  # noqa: F401,E402  (imports.run, imports.sweep: CSV imports as jobs)
     sequences,  # noqa: F401,E402  (sequences.tick, periodic)
     webhooks,  # noqa: F401,E402  (webhooks.process, process_many; every provider's processor in PROCESSORS)
 )

@@ -1,6 +1,7 @@
 """The CSV import flow in the chat: upload -> inspect_csv -> the proposed mapping and a sample -> Import/Cancel, or a
 typed change ("map Société to company", "skip column X", "keep X as an attribute") that shows the card again ->
-run_import with live progress -> summary, the row-level error report as a downloadable file, next-step buttons.
+the import queued as a job (imports.run), followed from its row with live progress -> summary, the row-level error
+report as a downloadable file, next-step buttons.
 The card never blocks the chat: other messages are answered while it waits (and the reply says it still waits).
 Cells from the file are shown escaped and are never given to a model."""
 
@@ -123,9 +124,9 @@ def progress_text(p: Any) -> str:
 
 
 class ProgressReporter:
-    """The import's progress callback (called in the import's worker thread after each batch of rows): the status
-    message shows the percentage from ImportProgress.fraction. Updates run on the event loop, in order;
-    `settle()` waits for those still queued, so none lands after the final text."""
+    """The import's progress callback (after each batch of rows: from run_import's thread, or from follow_import as
+    the job's row moves): the status message shows the percentage from ImportProgress.fraction. Updates run on the
+    event loop, in order; `settle()` waits for those still queued, so none lands after the final text."""
 
     def __init__(self, message: Any, loop: asyncio.AbstractEventLoop) -> None:
         self.message, self.loop = message, loop
@@ -239,8 +240,6 @@ async def answer_card(text: str) -> bool:
 
 
 async def _start(pending: PendingImport, actor: Actor | None) -> None:
-    from tools.imports.importer import run_import
-
     if actor is None or not can(actor.role, Permission.CONTACTS_WRITE):
         await _close_card(pending, "Refused: importing contacts needs the 'contacts:write' permission.")
         return
@@ -248,19 +247,75 @@ async def _start(pending: PendingImport, actor: Actor | None) -> None:
     await pending.card.remove_actions()
     status = cl.Message(content="Importing…")
     await status.send()
-    progress = ProgressReporter(status, asyncio.get_running_loop())
     try:
-        result = await asyncio.to_thread(run_import, str(pending.path), actor=actor, mapping=pending.preview.mapping,
-                                         policy="fill", progress=progress, filename=pending.name)
+        import_id = await asyncio.to_thread(queue_upload, pending, actor)
     except ValueError as exc:
-        await progress.settle()
         status.content = neutralise(f"Import failed: {exc}")
         await status.update()
         return
+    result = await follow_import(import_id, status)
+    if result is not None:
+        await _send_summary(result, pending.path.parent, actor)
+
+
+def queue_upload(pending: PendingImport, actor: Actor) -> int:
+    """Write the import's row (queued) and send the job imports.run once it is committed; the import id."""
+    from db.session import unit_of_work
+    from tools.imports.importer import queue_import
+
+    with unit_of_work() as uow:
+        import_id = queue_import(uow.session, pending.path, actor=actor, mapping=pending.preview.mapping,
+                                 policy="fill", filename=pending.name)
+    return import_id
+
+
+QUEUED_NOTE_AFTER = 2.0  # seconds: a job still queued by then waits for a worker (said once)
+
+
+async def follow_import(import_id: int, status: Any, poll: float = 0.5) -> Any:
+    """Follow the import job from its row until it ends: the status message shows its percentage as batches commit
+    (ProgressReporter), then "Import finished." and the result, or "Import failed: <why>" and None."""
+    from tools.imports.job import FINISHED
+
+    progress = ProgressReporter(status, asyncio.get_running_loop())
+    shown, polls = 0, 0
+    while True:
+        state, now, error = await asyncio.to_thread(_progress_of, import_id)
+        if state in FINISHED:
+            break
+        polls += 1
+        if now.rows != shown:
+            shown = now.rows
+            progress(now)
+        elif state == "queued" and polls == max(1, round(QUEUED_NOTE_AFTER / max(poll, 0.001))):
+            await progress.settle()
+            status.content = "Import queued: it starts as soon as a worker is free."
+            await status.update()
+        await asyncio.sleep(poll)
     await progress.settle()
+    if state == "failed":
+        status.content = neutralise(f"Import failed: {error}")
+        await status.update()
+        return None
     status.content = "Import finished."
     await status.update()
-    await _send_summary(result, pending.path.parent, actor)
+    return await asyncio.to_thread(_result_of, import_id)
+
+
+def _progress_of(import_id: int) -> Any:
+    from db.session import unit_of_work
+    from tools.imports.job import progress_of
+
+    with unit_of_work() as uow:
+        return progress_of(uow.session, import_id)
+
+
+def _result_of(import_id: int) -> Any:
+    from db.session import unit_of_work
+    from tools.imports.job import result_of
+
+    with unit_of_work() as uow:
+        return result_of(uow.session, import_id)
 
 
 async def _card_button(action: Any, go: bool) -> None:

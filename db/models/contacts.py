@@ -135,7 +135,7 @@ class Import(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(sa.String(500))
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending")  # pending, running, done, failed
+    status: Mapped[str] = mapped_column(sa.String(20), default="queued")  # queued, running, done, failed
     policy: Mapped[str] = mapped_column(sa.String(20), default="fill")
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
     encoding: Mapped[str | None] = mapped_column(sa.String(40))
@@ -149,6 +149,17 @@ class Import(Timestamps, Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by: Mapped[str | None] = mapped_column(sa.String(320))
     finished_at: Mapped[datetime | None]
+    # the job over this row (tools/imports/job.py): its file, where it stands, the run that holds it
+    path: Mapped[str | None] = mapped_column(sa.String(1000))  # the CSV file (var/uploads for the chat)
+    region: Mapped[str | None] = mapped_column(sa.String(8))  # for phones without +country
+    done_line: Mapped[int] = mapped_column(default=0)  # last line of the last committed batch: a resume starts after
+    bytes_done: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    bytes_total: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the file's size when queued
+    opted_out: Mapped[int] = mapped_column(default=0)
+    probable_duplicates: Mapped[int] = mapped_column(default=0)
+    runner: Mapped[str | None] = mapped_column(sa.String(64))  # the run holding it: a batch commits only under it
+    attempts: Mapped[int] = mapped_column(default=0)  # runs started (a resume is one more)
+    heartbeat_at: Mapped[datetime | None]  # the last batch committed (or the start): the sweep finds stale runs
 
 
 class ImportError_(Base):

@@ -1,20 +1,20 @@
 """CSV import of contacts (chat upload, CLI, n8n API) and its row-level error report.
 
 `inspect_csv` reads the start of a file and proposes a column mapping (nothing is written): the chat shows it
-and asks for confirmation. `run_import` then streams the whole file in batches, one transaction per batch
-(so it opens its own units of work: call it from a worker thread, never on the event loop), and records an
-`imports` row with counts and an `import_errors` row per problem (line, column, reason).
+and asks for confirmation. An import is a job over its `imports` row (tools/imports/job.py): `create_import`
+writes it queued, `queue_import` also sends the actor imports.run, `run_job` runs it (streams the file in batches,
+one transaction per batch, resuming after the last committed one; so it opens its own units of work: call it
+from a worker thread, never on the event loop) and records counts and an `import_errors` row per problem (line,
+column, reason). `run_import` is the two in a row, in the calling thread (the CLI, the tests).
 `import_rows` applies the same rules to rows given as dicts (the API), inside the caller's transaction."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,9 @@ from psycopg.errors import UniqueViolation
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db.models import Import, ImportError_, utcnow
+from db.jobs import enqueue
+from db.models import Import, utcnow
 from db.session import unit_of_work
-from domain.csv_safety import safe_row
 from domain.imports import (
     POLICIES,
     Mapping,
@@ -38,78 +38,25 @@ from domain.imports import (
 )
 from domain.roles import Permission, require
 from settings import get_settings
+from tools.imports import job as jobs
 from tools.imports.batch import MAX_STORED_ERRORS, Counts, FileDedup, Prepared, apply_batch
 from tools.imports.csv_files import FileFormat, ImportFileError, detect_format, read_records
+from tools.imports.job import ImportTakenOver
+from tools.imports.reports import export_import_errors, list_import_errors
+from tools.imports.results import CsvPreview, ImportProgress, ImportRequestError, ImportResult, RowError
 from tools.imports.wire import Packed, pack
 from tools.imports.worker import worker_pool
 from tools.users import Actor
 
-__all__ = ["CsvPreview", "ImportFileError", "ImportProgress", "ImportRequestError", "ImportResult", "RowError",
-           "export_import_errors", "import_rows", "inspect_csv", "list_import_errors", "run_import"]
+__all__ = ["CsvPreview", "ImportFileError", "ImportProgress", "ImportRequestError", "ImportResult", "ImportTakenOver",
+           "RowError", "create_import", "export_import_errors", "import_rows", "inspect_csv", "list_import_errors",
+           "queue_import", "run_import", "run_job"]
 
 BATCH_SIZE = 5000
 PARALLEL_FROM_BYTES = 1_500_000  # about 10,000 rows
 MAX_WORKERS = 2
 SAMPLE_ROWS = 5
 FIRST_ERRORS = 20
-
-
-@dataclass(frozen=True)
-class CsvPreview:
-    encoding: str  # what a person calls it: "UTF-8", "UTF-16", "Windows-1252 / Latin-1"
-    delimiter: str
-    headers: list[str]
-    mapping: dict[str, str]  # column -> field ("email", ..., "ignore", "attributes.<key>")
-    sample_rows: list[dict[str, str]]
-    warnings: list[str]
-    size_bytes: int = 0
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str | None
-    reason: str
-    value: str | None
-    rejected: bool  # False: the row was imported (or was a duplicate) and this one cell was dropped
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    import_id: int
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    duplicates: int
-    rejected: int
-    errors: list[RowError]  # the first ones; the whole report: export_import_errors
-    status: str = "done"  # done, failed
-    warnings: list[str] = field(default_factory=list)
-    encoding: str | None = None
-    delimiter: str | None = None
-    opted_out: int = 0  # rows opted out by a consent or opt-out column (suppressed, reported when unclear)
-    probable_duplicates: int = 0  # new contacts with the phone of another contact and another email (reported)
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    import_id: int
-    rows: int
-    bytes_read: int
-    bytes_total: int
-    counts: Counts
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.bytes_read / self.bytes_total) if self.bytes_total else 1.0
-
-    def __str__(self) -> str:
-        return f"{self.rows:,}"
-
-
-class ImportRequestError(ValueError):
-    """An import that cannot start (bad policy, rows that are not objects, unknown import)."""
 
 
 def inspect_csv(path: str | Path, mapping: dict[str, str] | None = None) -> CsvPreview:
@@ -159,44 +106,120 @@ def run_import(path: str | Path, *, actor: Actor, mapping: dict[str, str] | None
     phone): "fill" blank fields (default), "overwrite" with the file's values, "skip" them. Suppressed
     addresses stay opted out. One transaction per batch of 5,000 rows; `progress` is called after each.
     Returns counts and the first errors; the report is in import_errors. Needs contacts:write. Changes many
-    rows: the chat confirms the mapping first. Raises ImportFileError for a file it cannot read."""
+    rows: the chat confirms the mapping first. Raises ImportFileError for a file it cannot read.
+    The import is a job over its row (tools.imports.job): written queued, then run here, in this thread; if this
+    process stops half-way, the sweep resumes it after its last committed batch."""
+    with unit_of_work(engine) as uow:
+        import_id = create_import(uow.session, path, actor=actor, mapping=mapping, policy=policy,
+                                  default_region=default_region, filename=filename)
+    return run_job(import_id, progress=progress, batch_size=batch_size, engine=engine)
+
+
+def create_import(session: Session, path: str | Path, *, actor: Actor, mapping: dict[str, str] | None = None,
+                  policy: str = "fill", default_region: str | None = None, filename: str | None = None) -> int:
+    """Write an import's row, queued, with what its run needs (the file's path and size, the mapping, policy and
+    region); returns its id. Nothing is read past the first rows and no contact is written: run it with
+    `run_job` or queue it with `queue_import`. Same arguments, permission and errors as `run_import`. Flushes."""
     require(actor.role, Permission.CONTACTS_WRITE, "import contacts")
     if policy not in POLICIES:
         raise ImportRequestError(f"unknown policy {policy!r}: use one of {', '.join(POLICIES)}")
     fmt = detect_format(path)
-    headers, _, warnings = _head(path, fmt)
+    headers, _, _ = _head(path, fmt)
     chosen = apply_overrides(propose_mapping(headers), mapping)
-    region = (default_region or get_settings().default_region).upper()
+    where = str(Path(path).resolve())
+    if len(where) > 1000:
+        raise ImportRequestError("the file's path is longer than 1,000 characters: move it to a shorter one")
+    record = Import(filename=filename or Path(path).name, status="queued", policy=policy, mapping=chosen.columns,
+                    encoding=fmt.label, delimiter=fmt.delimiter, created_by=actor.email, path=where,
+                    region=(default_region or get_settings().default_region).upper(),
+                    bytes_total=Path(path).stat().st_size)
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def queue_import(session: Session, path: str | Path, **options: Any) -> int:
+    """`create_import`, and the job imports.run sent once the caller's transaction commits (the chat: it follows
+    the row with tools.imports.job.progress_of). Returns the import id."""
+    import_id = create_import(session, path, **options)
+    enqueue(session, "imports.run", import_id)
+    return import_id
+
+
+def run_job(import_id: int, *, progress: Callable[[ImportProgress], None] | None = None,
+            batch_size: int = BATCH_SIZE, engine: Engine | None = None) -> ImportResult:
+    """Run a queued import (the actor imports.run, or run_import): claim its row, stream the file from after the
+    last committed batch (a resume reads the lines before only to know their addresses again, so duplicates
+    across the cut are still found), commit batch after batch, end it done or failed. Raises
+    ImportRequestError when the import is not queued (nothing is done), ImportFileError when the file is gone or
+    changed since it was queued (the import is failed with that reason), ImportTakenOver when another run took
+    it over (the row is left to that run), and whatever failed a batch (the import is failed with it)."""
     with unit_of_work(engine) as uow:
-        record = Import(filename=filename or Path(path).name, status="running", policy=policy,
-                        mapping=chosen.columns, encoding=fmt.label, delimiter=fmt.delimiter, created_by=actor.email)
-        uow.session.add(record)
-        uow.session.flush()
-        import_id = record.id
-    job = _Job(import_id, chosen, policy, region, actor.email, engine)
-    total = Path(path).stat().st_size
+        claimed = jobs.claim(uow.session, import_id)
+    if isinstance(claimed, str):
+        raise ImportRequestError(claimed)
     try:
-        job.stream(path, fmt, batch_size, lambda done: progress and progress(
-            ImportProgress(import_id, job.counts.rows, done, total, job.counts)))
-    except Exception as exc:
-        job.finish("failed", f"{type(exc).__name__}: {exc}"[:2000])
+        fmt, chosen, warnings = _reopen(claimed)
+    except (OSError, ValueError) as exc:
+        with unit_of_work(engine) as uow:
+            jobs.finish(uow.session, import_id, claimed.runner, "failed", f"{exc}"[:2000])
+        raise ImportFileError(str(exc)) from exc
+    run = _Job(import_id, chosen, claimed.policy, claimed.region, claimed.actor, engine, runner=claimed.runner)
+    if claimed.done_line:
+        run.resume(claimed)
+    try:
+        run.stream(claimed.path, fmt, batch_size, lambda done: progress and progress(
+            ImportProgress(import_id, run.counts.rows, done, claimed.bytes_total, run.counts)))
+    except ImportTakenOver:
         raise
-    job.finish("done", None)
-    return _result(job, chosen.warnings + warnings, fmt)
+    except KeyboardInterrupt:  # Ctrl-C in `mkt contacts import`: stopped on purpose, not resumed behind one's back
+        run.finish("failed", f"interrupted (Ctrl-C) after line {run.done_line:,}: the rows up to it are imported. "
+                   "Import the file again to finish: contacts already in are matched, not duplicated")
+        raise
+    except Exception as exc:
+        run.finish("failed", f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    run.finish("done", None)
+    return _result(run, chosen.warnings + warnings, fmt)
+
+
+def _reopen(claimed: jobs.Claim) -> tuple[FileFormat, Mapping, list[str]]:
+    """The format, mapping and warnings of a claimed import's file, checked to be the file it was queued with."""
+    path = Path(claimed.path or "")
+    if not claimed.path or not path.is_file():
+        raise ImportFileError(f"the file {path.name or '(none)'} is no longer there (uploads are kept under "
+                              "var/uploads): upload it again")
+    if path.stat().st_size != claimed.bytes_total:
+        raise ImportFileError(f"the file {path.name} changed since the import was queued: import it again")
+    fmt = detect_format(path)
+    headers, _, warnings = _head(path, fmt)
+    chosen = apply_overrides(propose_mapping(headers), claimed.mapping)
+    if set(chosen.columns) != set(claimed.mapping):
+        raise ImportFileError(f"the columns of {path.name} changed since the import was queued: import it again")
+    return fmt, chosen, warnings
 
 
 class _Job:
-    def __init__(self, import_id: int, mapping: Mapping, policy: str, region: str, actor: str,
-                 engine: Engine | None) -> None:
+    def __init__(self, import_id: int, mapping: Mapping, policy: str, region: str, actor: str | None,
+                 engine: Engine | None, runner: str | None = None) -> None:
         self.import_id, self.policy, self.region, self.actor, self.engine = import_id, policy, region, actor, engine
+        self.runner = runner  # the claim every batch commits under (None: the API's import in one transaction)
         self.plan = build_plan(mapping)
         self.width = len(mapping.columns)
         self.dedup = FileDedup()
         self.counts = Counts()
+        self.done_line = 0
         self.stored_errors = 0
         self.first_errors: list[RowError] = []
         self.writer: ThreadPoolExecutor | None = None
         self.written: Future[None] | None = None
+
+    def resume(self, claimed: jobs.Claim) -> None:
+        """Carry on from the row: its counts, the last committed line, the problems already reported."""
+        self.counts, self.done_line = claimed.counts, claimed.done_line
+        with unit_of_work(self.engine) as uow:
+            self.stored_errors = jobs.stored_errors(uow.session, self.import_id)
+            self.first_errors = jobs.first_errors(uow.session, self.import_id, FIRST_ERRORS)
 
     def stream(self, path: str | Path, fmt: FileFormat, batch_size: int, tick: Callable[[int], Any]) -> None:
         """Read, normalise (in worker processes for large files) and write batch after batch, in file order,
@@ -205,30 +228,49 @@ class _Job:
         one after another, in file order, exactly as if written here."""
         records = read_records(path, fmt)
         next(records, None)  # the header
+        if self.done_line:
+            records = self.skip_done(records, batch_size)
         workers = _workers(Path(path).stat().st_size)
         args = (self.plan, self.region, self.width)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as self.writer:
             if not workers:
-                for chunk, done in _chunks(records, batch_size):
-                    self.hand_over(pack(normalise_records(chunk, *args)), done, tick)
+                for chunk, mark in _chunks(records, batch_size):
+                    self.hand_over(pack(normalise_records(chunk, *args)), mark, tick)
             else:
                 with worker_pool(workers) as pool:
-                    pending: deque[int] = deque()
-                    for chunk, done in _chunks(records, batch_size):
+                    pending: deque[tuple[int, int]] = deque()
+                    for chunk, mark in _chunks(records, batch_size):
                         ready = (pool.result(), pending.popleft()) if pool.in_flight >= workers else None
                         pool.submit((chunk, *args))  # to the worker just freed: both work while we write
-                        pending.append(done)
+                        pending.append(mark)
                         if ready:
                             self.hand_over(*ready, tick)
                     while pool.in_flight:
                         self.hand_over(pool.result(), pending.popleft(), tick)
             self.wait_written()
 
-    def hand_over(self, packed: Packed, done: int, tick: Callable[[int], Any]) -> None:
+    def skip_done(self, records: Iterator[Any], size: int) -> Iterator[Any]:
+        """The records after done_line. Those up to it are in the database already: they are only normalised
+        again so that the file's de-duplication knows their addresses (normalising is deterministic)."""
+        args = (self.plan, self.region, self.width)
+        chunk: list[tuple[int, list[str] | None, str | None]] = []
+        for record in records:
+            if record[0] > self.done_line:
+                if chunk:
+                    self.dedup.prepare(pack(normalise_records(chunk, *args)))
+                yield record
+                yield from records
+                return
+            chunk.append(record[:3])
+            if len(chunk) >= size:
+                self.dedup.prepare(pack(normalise_records(chunk, *args)))
+                chunk = []
+
+    def hand_over(self, packed: Packed, mark: tuple[int, int], tick: Callable[[int], Any]) -> None:
         """De-duplicate a batch against the file so far, then write it once the previous one is committed."""
         batch = self.dedup.prepare(packed)
         self.wait_written()
-        self.written = self.writer.submit(self.write, batch, done, tick)
+        self.written = self.writer.submit(self.write, batch, mark, tick)
 
     def wait_written(self) -> None:
         """Wait for the batch being written; its error, if any, is raised here."""
@@ -236,9 +278,11 @@ class _Job:
         if written is not None:
             written.result()
 
-    def write(self, batch: Prepared, done: int = 0, tick: Callable[[int], Any] | None = None) -> None:
-        """One batch, one transaction. If another writer created one of these addresses between our look-up
-        and our insert (unique email), the batch is rolled back and done again once: it then finds it."""
+    def write(self, batch: Prepared, mark: tuple[int, int] = (0, 0),
+              tick: Callable[[int], Any] | None = None) -> None:
+        """One batch, one transaction, with the row's counts and `mark` (bytes read, last line) under the
+        run's claim. If another writer created one of these addresses between our look-up and our insert
+        (unique email), the batch is rolled back and done again once: it then finds it."""
         for attempt in (1, 2):
             try:
                 with unit_of_work(self.engine) as uow:
@@ -247,15 +291,15 @@ class _Job:
                     merged = Counts()
                     merged.add(self.counts)
                     merged.add(counts)
-                    _save_counts(uow.session, self.import_id, merged)
+                    jobs.save_batch(uow.session, self.import_id, self.runner, merged, mark[1], mark[0])
                 break
             except (sa.exc.IntegrityError, UniqueViolation):
                 if attempt == 2:
                     raise
-        self.counts = merged
+        self.counts, self.done_line = merged, mark[1]
         self.note_errors(batch)
         if tick:
-            tick(done)
+            tick(mark[0])
 
     def note_errors(self, batch: Prepared) -> None:
         errors = batch.all_errors
@@ -264,24 +308,23 @@ class _Job:
         self.first_errors += [RowError(**e) for e in errors[:max(room, 0)]]
 
     def finish(self, status: str, error: str | None) -> None:
+        if self.stored_errors > MAX_STORED_ERRORS:
+            error = (error or "") + f" (only the first {MAX_STORED_ERRORS:,} problems are in the report)"
         with unit_of_work(self.engine) as uow:
-            record = uow.session.get(Import, self.import_id)
-            record.status, record.error, record.finished_at = status, error, utcnow()
-            if self.stored_errors > MAX_STORED_ERRORS:
-                record.error = (error or "") + f" (only the first {MAX_STORED_ERRORS:,} problems are in the report)"
+            jobs.finish(uow.session, self.import_id, self.runner or "", status, error)
 
 
 def _chunks(records: Any, size: int) -> Any:
-    """(records, bytes read) in lists of `size` (the last one shorter)."""
+    """(records, (bytes read, last line)) in lists of `size` (the last one shorter)."""
     chunk: list[tuple[int, list[str] | None, str | None]] = []
     done = 0
     for line, cells, error, done in records:
         chunk.append((line, cells, error))
         if len(chunk) >= size:
-            yield chunk, done
+            yield chunk, (done, line)
             chunk = []
     if chunk:
-        yield chunk, done
+        yield chunk, (done, chunk[-1][0])
 
 
 def _workers(size_bytes: int) -> int:
@@ -290,12 +333,6 @@ def _workers(size_bytes: int) -> int:
     if size_bytes < PARALLEL_FROM_BYTES or cpus < 2:
         return 0
     return min(cpus, MAX_WORKERS)
-
-
-def _save_counts(session: Session, import_id: int, counts: Counts) -> None:
-    session.execute(sa.update(Import).where(Import.id == import_id).values(
-        rows=counts.rows, created=counts.created, updated=counts.updated, unchanged=counts.unchanged,
-        duplicates=counts.duplicates, rejected=counts.rejected, updated_at=utcnow()))
 
 
 def _result(job: _Job, warnings: list[str], fmt: FileFormat | None) -> ImportResult:
@@ -338,7 +375,7 @@ def import_rows(session: Session, actor: Actor, rows: list[dict[str, Any]], *, p
         job.counts.add(apply_batch(session, batch, import_id=record.id, policy=policy, actor=actor.email,
                                    source=source, stored_errors=job.stored_errors))
         job.note_errors(batch)
-    _save_counts(session, record.id, job.counts)
+    jobs.save_batch(session, record.id, None, job.counts, 0, 0)
     record.status, record.finished_at = "done", utcnow()
     session.flush()
     return _result(job, list(chosen.warnings), None)
@@ -357,30 +394,3 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def list_import_errors(session: Session, actor: Actor, import_id: int, *, limit: int = 50) -> list[RowError]:
-    """The first `limit` problems of an import, by line. Needs contacts:read."""
-    require(actor.role, Permission.CONTACTS_READ, "read import reports")
-    stmt = sa.select(ImportError_).where(ImportError_.import_id == import_id).order_by(ImportError_.line,
-                                                                                        ImportError_.id).limit(limit)
-    return [RowError(e.line, e.column, e.reason, e.value, e.rejected) for e in session.scalars(stmt)]
-
-
-def export_import_errors(session: Session, actor: Actor, import_id: int, path: str | Path) -> int:
-    """Write an import's row-level error report to a CSV file (line, column, reason, value, rejected), for
-    download from the chat. Cells that a spreadsheet would run as formulas are neutralised. Returns the row
-    count. Needs contacts:read."""
-    require(actor.role, Permission.CONTACTS_READ, "read import reports")
-    if session.get(Import, import_id) is None:
-        raise ImportRequestError(f"no import #{import_id}")
-    stmt = (sa.select(ImportError_).where(ImportError_.import_id == import_id)
-            .order_by(ImportError_.line, ImportError_.id).execution_options(yield_per=5000))
-    count = 0
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "column", "reason", "value", "rejected"])
-        for e in session.scalars(stmt):
-            writer.writerow(safe_row([e.line, e.column, e.reason, e.value, "yes" if e.rejected else "no"]))
-            count += 1
-    return count
