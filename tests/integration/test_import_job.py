@@ -123,6 +123,16 @@ def test_an_import_stopped_too_often_is_failed_plainly_by_the_sweep(db, session,
     assert error.startswith(f"stopped {jobs.MAX_ATTEMPTS} times before the end") and "lines up to 13 are imported" in error
 
 
+def test_an_import_left_running_from_before_imports_were_jobs_is_failed_by_the_sweep(db, session):
+    session.add(Import(filename="old.csv", mapping={}, status="running", rows=5000,
+                       updated_at=utcnow() - 2 * LATER))
+    session.commit()
+    with unit_of_work() as uow:
+        assert jobs.stale_imports(uow.session) == []
+    record = session.scalar(sa.select(Import))
+    assert record.status == "failed" and record.error.startswith("stopped before the end") and "5,000 rows" in record.error
+
+
 def test_a_resume_whose_file_is_gone_fails_and_says_so(db, session, tmp_path):
     path = _file(tmp_path)
     import_id = _interrupted(path)

@@ -97,16 +97,22 @@ def stale_imports(session: Session, now: datetime | None = None, stale_after: ti
                   max_attempts: int = MAX_ATTEMPTS) -> list[int]:
     """The sweep: imports `running` whose heartbeat is older than `stale_after` (the process running them stopped)
     go back to `queued` to resume after their last committed batch, or are failed with the reason once they have
-    had `max_attempts` runs; imports `queued` for that long (their message may be lost) are sent again.
+    had `max_attempts` runs (or have no file to resume from: rows from before imports were jobs); imports `queued` for that long (their message may be lost) are sent again.
     Returns the ids to send to imports.run."""
     now = now or utcnow()
     cutoff = now - stale_after
-    stale = session.scalars(sa.select(Import).where(Import.status == "running", Import.heartbeat_at < cutoff)
+    old = sa.or_(Import.heartbeat_at < cutoff, sa.and_(Import.heartbeat_at.is_(None), Import.updated_at < cutoff))
+    stale = session.scalars(sa.select(Import).where(Import.status == "running", old)
                             .order_by(Import.id).with_for_update(skip_locked=True)).all()
     again = []
     for record in stale:
         record.runner, record.heartbeat_at = None, now
-        if record.attempts >= max_attempts:
+        if record.path is None:  # from before imports were jobs: nothing to resume from
+            record.status, record.finished_at = "failed", now
+            record.error = (f"stopped before the end (the process running it was stopped); {record.rows:,} rows are "
+                            "imported, the rest is not. Import the file again to finish: contacts already in are "
+                            "matched, not duplicated")
+        elif record.attempts >= max_attempts:
             record.status, record.finished_at = "failed", now
             record.error = (f"stopped {record.attempts} times before the end (the process running it was stopped or "
                             f"restarted); lines up to {record.done_line:,} are imported, the rest is not. Import the "
