@@ -164,17 +164,20 @@ def test_a_queued_import_whose_message_was_lost_is_sent_again(db, tmp_path):
     assert PERIODIC["imports.sweep"][0] is import_actors.sweep
 
 
+class StatusMessage:
+    """Stands in for the chat's status message (Chainlit needs a websocket session)."""
+
+    def __init__(self) -> None:
+        self.content, self.shown = "Importing…", []
+
+    async def update(self) -> bool:
+        self.shown.append(self.content)
+        return True
+
+
 def test_the_chat_queues_the_job_and_follows_it_from_its_row(db, tmp_path):
     from agent.ui.chat_import import follow_import
     from workers.broker import broker
-
-    class StatusMessage:
-        def __init__(self) -> None:
-            self.content, self.shown = "Importing…", []
-
-        async def update(self) -> bool:
-            self.shown.append(self.content)
-            return True
 
     worker = dramatiq.Worker(broker, queues={"imports"}, worker_threads=1, worker_timeout=50)
     worker.start()
@@ -189,3 +192,22 @@ def test_the_chat_queues_the_job_and_follows_it_from_its_row(db, tmp_path):
     assert message.shown[-1] == "Import finished."
     waiting = "Import queued: it starts as soon as a worker is free."  # only if the worker was slow to start it
     assert all(text.startswith("Importing… ") or text == waiting for text in message.shown[:-1]), message.shown
+
+
+def test_the_chat_says_why_a_queued_import_failed(db, tmp_path):
+    from agent.ui.chat_import import follow_import
+    from workers.broker import broker
+
+    path = _file(tmp_path)
+    with unit_of_work() as uow:
+        import_id = queue_import(uow.session, path, actor=ADMIN, filename="people.csv")
+    path.unlink()  # gone before a worker takes the job
+    worker = dramatiq.Worker(broker, queues={"imports"}, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        message = StatusMessage()
+        result = asyncio.run(follow_import(import_id, message, poll=0.01))
+    finally:
+        worker.stop()
+    assert result is None
+    assert message.shown[-1].startswith("Import failed: the file people.csv is no longer there"), message.shown
