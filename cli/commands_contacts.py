@@ -1,5 +1,5 @@
-"""`mkt contacts import|export|errors`: CSV import with the same rules as the chat, export by filter, and an
-import's row-level error report."""
+"""`mkt contacts import|export|errors|imports`: CSV import with the same rules as the chat, export by filter, an
+import's row-level error report, and where the latest imports stand."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     err.add_argument("import_id", type=int)
     err.add_argument("file")
     err.set_defaults(handler=errors_file)
+    lst = csub.add_parser("imports", help="the latest imports and where each stands (queued, running, done, failed)")
+    lst.add_argument("--limit", type=int, default=20)
+    lst.set_defaults(handler=list_imports)
 
 
 def _existing(path: str) -> Path:
@@ -102,4 +105,21 @@ def errors_file(args: argparse.Namespace) -> int:
     with unit_of_work() as uow:
         count = export_import_errors(uow.session, Actor.system("cli"), args.import_id, args.file)
     print(f"{count:,} problems of import #{args.import_id} written to {args.file}")
+    return 0
+
+
+def list_imports(args: argparse.Namespace) -> int:
+    from db.session import unit_of_work
+    from tools.imports.job import recent_imports
+    from tools.users import Actor
+
+    with unit_of_work() as uow:
+        imports = recent_imports(uow.session, Actor.system("cli"), limit=args.limit)
+    for i in imports:
+        resumed = f", {i.attempts} runs" if i.attempts > 1 else ""
+        print(f"import #{i.import_id} {i.filename}: {i.status}, {i.rows:,} rows ({i.created:,} created), "
+              f"up to line {i.done_line:,}{resumed}, {i.created_at:%Y-%m-%d %H:%M} UTC"
+              + (f": {i.error}" if i.error else ""))
+    if not imports:
+        print("no imports yet")
     return 0

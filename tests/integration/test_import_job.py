@@ -133,6 +133,20 @@ def test_an_import_left_running_from_before_imports_were_jobs_is_failed_by_the_s
     assert record.status == "failed" and record.error.startswith("stopped before the end") and "5,000 rows" in record.error
 
 
+def test_mkt_contacts_imports_says_where_each_import_stands(db, session, tmp_path, capsys):
+    from cli.main import main
+
+    import_id = _interrupted(_file(tmp_path))
+    session.execute(sa.update(Import).where(Import.id == import_id).values(attempts=jobs.MAX_ATTEMPTS))
+    session.commit()
+    with unit_of_work() as uow:
+        jobs.stale_imports(uow.session, utcnow() + LATER)
+    assert main(["contacts", "imports"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"import #{import_id} people.csv: failed, 12 rows (10 created), up to line 13, 3 runs, ")
+    assert f": stopped {jobs.MAX_ATTEMPTS} times before the end" in out
+
+
 def test_a_resume_whose_file_is_gone_fails_and_says_so(db, session, tmp_path):
     path = _file(tmp_path)
     import_id = _interrupted(path)
@@ -161,6 +175,9 @@ def test_a_queued_import_whose_message_was_lost_is_sent_again(db, tmp_path):
     with unit_of_work() as uow:
         assert jobs.stale_imports(uow.session) == []
         assert jobs.stale_imports(uow.session, utcnow() + LATER) == [import_id]
+    with unit_of_work() as uow:  # sent again: not again before another STALE_AFTER
+        assert jobs.stale_imports(uow.session, utcnow() + LATER + timedelta(minutes=1)) == []
+        assert jobs.stale_imports(uow.session, utcnow() + 2 * LATER + timedelta(minutes=1)) == [import_id]
     assert PERIODIC["imports.sweep"][0] is import_actors.sweep
 
 

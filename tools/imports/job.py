@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Import, ImportError_, utcnow
+from domain.roles import Permission, require
 from tools.imports.batch import Counts
 from tools.imports.results import ImportProgress, ImportResult, RowError
+from tools.users import Actor
 
 STALE_AFTER = timedelta(minutes=10)  # no batch committed for this long: the process running it stopped
 MAX_ATTEMPTS = 3  # runs of one import (the first and two resumes) before the sweep fails it
@@ -121,9 +123,11 @@ def stale_imports(session: Session, now: datetime | None = None, stale_after: ti
             record.status = "queued"
             again.append(record.id)
     session.flush()
-    lost = session.scalars(sa.select(Import.id).where(Import.status == "queued", Import.updated_at < cutoff,
-                                                      Import.path.is_not(None))).all()
-    return again + [i for i in lost if i not in again]
+    lost = [i for i in session.scalars(sa.select(Import.id).where(
+        Import.status == "queued", Import.updated_at < cutoff, Import.path.is_not(None))).all() if i not in again]
+    if lost:  # sent again at most once per `stale_after` while it waits (behind a long import, say)
+        session.execute(sa.update(Import).where(Import.id.in_(lost)).values(updated_at=now))
+    return again + lost
 
 
 def progress_of(session: Session, import_id: int) -> tuple[str, ImportProgress, str | None]:
@@ -158,3 +162,25 @@ def result_of(session: Session, import_id: int, warnings: list[str] | None = Non
     return ImportResult(import_id, c.rows, c.created, c.updated, c.unchanged, c.duplicates, c.rejected,
                         first_errors(session, import_id), record.status, warnings, record.encoding, record.delimiter,
                         c.opted_out, c.probable_duplicates)
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    import_id: int
+    filename: str
+    status: str  # queued, running, done, failed
+    rows: int
+    created: int
+    done_line: int  # the last line in the database
+    attempts: int  # runs started (more than 1: resumed)
+    error: str | None
+    created_at: datetime
+
+
+def recent_imports(session: Session, actor: Actor, *, limit: int = 20) -> list[ImportStatus]:
+    """The `limit` latest imports, newest first, with where each stands (queued, running, done, failed and why,
+    resumed runs). Needs contacts:read."""
+    require(actor.role, Permission.CONTACTS_READ, "read imports")
+    records = session.scalars(sa.select(Import).order_by(Import.id.desc()).limit(limit))
+    return [ImportStatus(r.id, r.filename, r.status, r.rows, r.created, r.done_line, r.attempts, r.error,
+                         r.created_at) for r in records]
