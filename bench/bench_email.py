@@ -5,7 +5,7 @@ HTML emails costs less than 30% of the campaign's end-to-end time.
    template, the brand's logo and accent colour) launched on PostgreSQL + Redis with two real dramatiq worker
    processes sending to the local Postmark fake over HTTP (bench/bench_campaigns.py's set-up), until every result
    is recorded.
-2. rendering alone, in this process, one thread: tools.campaigns.sending.render_message for the same N contacts
+2. rendering alone, in this process, one thread: tools.campaigns.messages.render_message for the same N contacts
    (subject, HTML and text twin, unsubscribe link signed per recipient), the campaign's compiled email cached as the
    workers do; and, as the baseline in the same run, the plain-text part alone (subject + text twin with footer).
 
@@ -29,7 +29,8 @@ def _draft_and_launch() -> tuple[int, float]:
     from db.session import unit_of_work
     from domain.email_templates import STARTERS
     from domain.roles import Role
-    from tools.campaigns.lifecycle import draft_campaign, launch_campaign
+    from tools.campaigns.drafting import draft_campaign
+    from tools.campaigns.lifecycle import launch_campaign
     from tools.users import Actor
 
     offer = STARTERS["offer"]
@@ -68,7 +69,7 @@ def rendering(campaign_id: int) -> tuple[int, float, float, int]:
     from db.session import unit_of_work
     from domain import campaigns as tpl
     from domain import email_render
-    from tools.campaigns.sending import compiled_email, contact_values, render_message, unsubscribe_url
+    from tools.campaigns.messages import compiled_email, contact_values, render_message, unsubscribe_url
 
     with unit_of_work() as uow:
         campaign = uow.session.get(Campaign, campaign_id)

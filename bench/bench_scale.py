@@ -285,7 +285,8 @@ FROM aud"""
 def measure_preview(engine: sa.Engine) -> list[str]:
     from db.session import session_factory
     from domain.roles import Role
-    from tools.campaigns.lifecycle import draft_campaign, preview_campaign
+    from tools.campaigns.drafting import draft_campaign
+    from tools.campaigns.lifecycle import preview_campaign
     from tools.users import Actor
 
     actor, Session = Actor("bench@example.com", Role.MARKETER), session_factory(engine)

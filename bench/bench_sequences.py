@@ -108,7 +108,8 @@ def _make_due(sequence_id: int, due: int, now: datetime) -> None:
 
 def _campaign_dispatch(tag: str, runs: int = 3) -> float:
     from db.session import get_engine, unit_of_work
-    from tools.campaigns.lifecycle import draft_campaign, launch_campaign
+    from tools.campaigns.drafting import draft_campaign
+    from tools.campaigns.lifecycle import launch_campaign
 
     times = []
     for run in range(runs):

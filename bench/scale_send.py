@@ -29,7 +29,8 @@ import json, resource, sys, time
 import workers.actors  # declares every actor: launch enqueues campaigns.send_batch by name
 from db.session import unit_of_work
 from domain.roles import Role
-from tools.campaigns.lifecycle import draft_campaign, launch_campaign
+from tools.campaigns.drafting import draft_campaign
+from tools.campaigns.lifecycle import launch_campaign
 from tools.users import Actor
 
 actor = Actor("bench@example.com", Role.MARKETER)

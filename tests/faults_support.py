@@ -266,7 +266,8 @@ def _launch_main(channel: str, name: str) -> None:
     import workers.actors  # noqa: F401  (this launcher is an entry point: launch enqueues actors by name)
     from db.session import unit_of_work
     from domain.roles import Role
-    from tools.campaigns.lifecycle import draft_campaign, launch_campaign
+    from tools.campaigns.drafting import draft_campaign
+    from tools.campaigns.lifecycle import launch_campaign
     from tools.users import Actor
 
     actor = Actor("faults@example.com", Role.MARKETER)

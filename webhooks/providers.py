@@ -117,7 +117,7 @@ def _unsubscribe(token: str, apply: bool) -> str | None:
     from db.models import MarketingActivity
     from db.session import unit_of_work
     from domain.campaigns import verify_token
-    from tools.campaigns.sending import unsubscribe_secret
+    from tools.campaigns.messages import unsubscribe_secret
     from tools.contacts.optouts import opt_out
 
     activity_id = verify_token(unsubscribe_secret(), token)

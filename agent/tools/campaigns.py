@@ -15,6 +15,7 @@ from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
 from domain.wording import plural
 from settings import get_settings
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as campaigns
 from tools.campaigns.lookup import find_campaign
 
@@ -68,7 +69,7 @@ def _send_at(text: str | None) -> datetime | None:
 
 def _draft(session, actor, a: DraftArgs) -> ToolOutput:
     when = _send_at(a.send_at)
-    view = campaigns.draft_campaign(session, actor, name=a.name, channel=a.channel, filter=a.filter,
+    view = drafting.draft_campaign(session, actor, name=a.name, channel=a.channel, filter=a.filter,
                                     body_text=a.body_text, subject=a.subject, body_html=a.body_html,
                                     send_rules=a.send_rules, track_opens=a.track_opens, track_links=a.track_links,
                                     schedule_at=when)

@@ -90,13 +90,14 @@ def test_a_campaign_sent_through_the_postmark_fake_lands_in_numbers_report_and_t
     from tests.integration.campaign_support import MARKETER as SENDER
     from tests.integration.campaign_support import drain as drain_queue
     from tests.integration.campaign_support import fakes, people, running_worker
+    from tools.campaigns import drafting
     from tools.campaigns import lifecycle as tc
 
     with fakes(monkeypatch, postmark=FakePostmark(inactive={"p2@example.com"})), running_worker():
         ids = people(3)
         with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, SENDER, name="Numbers", channel="email", filter=None,
-                                     subject="Hi", body_text="Hi {first_name|there}")
+            view = drafting.draft_campaign(uow.session, SENDER, name="Numbers", channel="email", filter=None,
+                                           subject="Hi", body_text="Hi {first_name|there}")
         with unit_of_work() as uow:
             tc.launch_campaign(uow.session, SENDER, view.id)
         drain_queue()

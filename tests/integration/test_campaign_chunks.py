@@ -13,6 +13,7 @@ from tests.clock import daytime_zone
 from tests.factories import create_contact
 from tests.integration.campaign_support import MARKETER
 from tools.campaigns import audience as campaign_audience
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 
 NOW = datetime.now(UTC)
@@ -30,8 +31,8 @@ def _audience(session):
 
 
 def _run(session, name):
-    view = tc.draft_campaign(session, MARKETER, name=name, channel="sms",
-                             filter={"field": "tags", "op": "has", "value": "roofer"}, body_text="Hi {first_name}")
+    view = drafting.draft_campaign(session, MARKETER, name=name, channel="sms",
+                                   filter={"field": "tags", "op": "has", "value": "roofer"}, body_text="Hi {first_name}")
     preview = tc.preview_campaign(session, MARKETER, view.id)
     launched = tc.launch_campaign(session, MARKETER, view.id, now=NOW)
     session.commit()

@@ -11,6 +11,7 @@ from domain.roles import PermissionDenied
 from tests.factories import create_contact
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, REVIEWER, configure, drain, fakes, people, running_worker
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 from tools.contacts.optouts import opt_out
 
@@ -26,13 +27,13 @@ def draft(channel="email", name="Spring", **kw):
             "body_html": "<p>Hi {first_name|there}</p>"} if channel == "email" else {
         "body_text": "Hi {first_name|there}, 20% off today."}
     with unit_of_work() as uow:
-        return tc.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None, **(args | kw))
+        return drafting.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None, **(args | kw))
 
 
 def test_a_reviewer_may_not_draft_or_launch(db, monkeypatch):
     configure(monkeypatch)
     with unit_of_work() as uow, pytest.raises(PermissionDenied):
-        tc.draft_campaign(uow.session, REVIEWER, name="x", channel="sms", filter=None, body_text="hi")
+        drafting.draft_campaign(uow.session, REVIEWER, name="x", channel="sms", filter=None, body_text="hi")
 
 
 def test_bad_drafts_get_clear_errors(db, monkeypatch):
@@ -44,7 +45,7 @@ def test_bad_drafts_get_clear_errors(db, monkeypatch):
     for change, message in cases:
         with unit_of_work() as uow, pytest.raises(tc.CampaignError, match=message):
             args = {"name": "Bad", "channel": "email", "filter": None, "subject": "S", "body_text": "Hi"} | change
-            tc.draft_campaign(uow.session, MARKETER, **args)
+            drafting.draft_campaign(uow.session, MARKETER, **args)
     draft(name="Taken")
     with pytest.raises(tc.CampaignError, match="already exists"):
         draft(name="taken")

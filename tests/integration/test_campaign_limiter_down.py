@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from db.models import MarketingActivity
 from db.session import unit_of_work
 from tests.integration.campaign_support import MARKETER, fakes, people
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 from workers import campaigns as wc
 
@@ -32,8 +33,8 @@ def test_a_batch_is_left_queued_and_deferred_when_the_limiter_fails(db, monkeypa
         monkeypatch.setattr(wc.send_due, "send_with_options", lambda **kw: deferred.append(kw))
         people(2)
         with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, MARKETER, name="C", channel=channel, filter=None, subject="Hi",
-                                     body_text="Hello")
+            view = drafting.draft_campaign(uow.session, MARKETER, name="C", channel=channel, filter=None, subject="Hi",
+                                           body_text="Hello")
             tc.launch_campaign(uow.session, MARKETER, view.id)
         with unit_of_work() as uow:
             ids = list(uow.session.scalars(sa.select(MarketingActivity.id).order_by(MarketingActivity.id)))

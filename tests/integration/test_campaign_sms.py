@@ -21,6 +21,7 @@ from tests.integration.campaign_support import (
     zone_at,
 )
 from tools import channels
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 from tools.campaigns import sending as campaign_sending
 from workers import campaigns as workers_campaigns
@@ -42,8 +43,8 @@ def rows(campaign_id):
 
 def sms_campaign(name="Flash", **kw):
     with unit_of_work() as uow:
-        view = tc.draft_campaign(uow.session, MARKETER, name=name, channel="sms", filter=None,
-                                 body_text="Hi {first_name|there}, 20% off today.", **kw)
+        view = drafting.draft_campaign(uow.session, MARKETER, name=name, channel="sms", filter=None,
+                                       body_text="Hi {first_name|there}, 20% off today.", **kw)
     return view.id
 
 
@@ -174,8 +175,8 @@ def test_email_in_doubt_is_reconciled_by_metadata_and_never_resent(db, monkeypat
     with fakes(monkeypatch, postmark=fake):
         people(2)
         with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, MARKETER, name="Mail", channel="email", filter=None,
-                                     subject="Hi", body_text="Hello {first_name|}")
+            view = drafting.draft_campaign(uow.session, MARKETER, name="Mail", channel="email", filter=None,
+                                           subject="Hi", body_text="Hello {first_name|}")
         launch(view.id)
         crash_after_the_provider_call(view.id, "email")
         with running_worker():

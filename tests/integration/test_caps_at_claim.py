@@ -24,18 +24,18 @@ from db.session import get_engine, session_factory, unit_of_work
 from domain.send_rules import REASONS
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker, zone_at
+from tools.campaigns import drafting, sending
 from tools.campaigns import lifecycle as tc
-from tools.campaigns import sending
 from workers.campaigns import run_tick, send_and_record
 
 
 def two_campaigns(contacts: int) -> tuple[list[int], int, int]:
     ids = people(contacts)
     with unit_of_work() as uow:
-        first = tc.draft_campaign(uow.session, MARKETER, name="Flash sale", channel="sms", filter=None,
-                                  body_text="Hi {first_name|there}, 20% off today.")
-        second = tc.draft_campaign(uow.session, MARKETER, name="New arrivals", channel="sms", filter=None,
-                                   body_text="Hi {first_name|there}, new in store.")
+        first = drafting.draft_campaign(uow.session, MARKETER, name="Flash sale", channel="sms", filter=None,
+                                        body_text="Hi {first_name|there}, 20% off today.")
+        second = drafting.draft_campaign(uow.session, MARKETER, name="New arrivals", channel="sms", filter=None,
+                                         body_text="Hi {first_name|there}, new in store.")
     return ids, first.id, second.id
 
 
@@ -88,8 +88,8 @@ def test_two_campaigns_launched_back_to_back_reach_each_contact_once(db, monkeyp
         assert sum(p.counts.get("cancelled", 0) for p in progress) == 6
 
         with unit_of_work() as uow:  # a third campaign launched later is excluded at launch, as before
-            third = tc.draft_campaign(uow.session, MARKETER, name="Third", channel="sms", filter=None,
-                                      body_text="Hi again.")
+            third = drafting.draft_campaign(uow.session, MARKETER, name="Third", channel="sms", filter=None,
+                                            body_text="Hi again.")
         with unit_of_work() as uow:
             late = tc.launch_campaign(uow.session, MARKETER, third.id)
         assert (late.queued, late.excluded) == (0, {"cap_24h": 6})
@@ -138,8 +138,8 @@ def test_launch_time_quiet_hours_deferrals_carry_the_same_error_code_as_claim_ti
     with fakes(monkeypatch, sentdm=FakeSentDm()):
         night, day = people(1, timezone=zone_at(3))[0], people(1, phone="+15125550999", email="d@example.com")[0]
         with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, MARKETER, name="Night", channel="sms", filter=None,
-                                     body_text="Hi {first_name|there}.")
+            view = drafting.draft_campaign(uow.session, MARKETER, name="Night", channel="sms", filter=None,
+                                           body_text="Hi {first_name|there}.")
         with unit_of_work() as uow:
             launched = tc.launch_campaign(uow.session, MARKETER, view.id)
             tc.pause_campaign(uow.session, MARKETER, view.id)  # the queued one is not the point here

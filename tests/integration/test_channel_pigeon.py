@@ -19,7 +19,7 @@ from tests.factories import create_contact
 from tests.fakes.server import serve_app
 from tests.integration.campaign_support import MARKETER
 from tools import channels
-from tools.campaigns import lifecycle
+from tools.campaigns import drafting, lifecycle
 from tools.contacts.optouts import opt_out
 from workers import campaigns as workers_campaigns
 
@@ -83,8 +83,8 @@ def test_a_campaign_on_a_new_channel_is_drafted_previewed_launched_and_sent(sess
     excluded = {"duplicate_address": 1, "suppressed": 1, "no_address": 1}
 
     with unit_of_work() as uow:
-        view = lifecycle.draft_campaign(uow.session, MARKETER, name="Coo", channel="pigeon", filter=None,
-                                        body_text="Hi {first_name|there}, coo.")
+        view = drafting.draft_campaign(uow.session, MARKETER, name="Coo", channel="pigeon", filter=None,
+                                       body_text="Hi {first_name|there}, coo.")
     assert (view.channel, view.sms_segments, view.warnings, view.notice, view.tracking) == ("pigeon", None, [], None, {})
     with unit_of_work() as uow:
         preview = lifecycle.preview_campaign(uow.session, MARKETER, "Coo")

@@ -14,7 +14,7 @@ from tests.factories import create_contact
 from tests.fakes.sentdm import inbound_event, signed_webhook, status_event
 from tests.integration.campaign_support import configure, drain, running_worker
 from tools.campaigns.deliveries import advance
-from tools.campaigns.sending import unsubscribe_url
+from tools.campaigns.messages import unsubscribe_url
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"pm:pm-pass").decode()}
 

@@ -12,9 +12,10 @@ from domain.email_templates import STARTERS
 from domain.roles import PermissionDenied, Role
 from tests.integration.campaign_support import MARKETER, configure, people
 from tests.unit.test_email_render import tags
+from tools.campaigns import drafting
 from tools.campaigns import email_design as ed
 from tools.campaigns import lifecycle as tc
-from tools.campaigns.sending import render_message
+from tools.campaigns.messages import render_message
 from tools.users import Actor
 
 ADMIN = Actor("admin@example.com", Role.ADMIN)
@@ -31,8 +32,8 @@ def fresh_settings():
 
 def draft(name="Spring", channel="email"):
     with unit_of_work() as uow:
-        return tc.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None, subject="Hi",
-                                 body_text="Hello {first_name|there}")
+        return drafting.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None, subject="Hi",
+                                       body_text="Hello {first_name|there}")
 
 
 def test_starters_render_cleanly_and_go_into_a_draft(db, monkeypatch):

@@ -17,6 +17,7 @@ from domain.email_render import template_source
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, POSTAL, drain, fakes, people, running_worker
 from tests.unit.test_email_render import tags
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 
 BODY = """## Spring is here, {first_name|friend}
@@ -28,8 +29,8 @@ Our **roof check** is free until May.
 
 def launch(**kw):
     with unit_of_work() as uow:
-        view = tc.draft_campaign(uow.session, MARKETER, name="Spring HTML", channel="email", filter=None,
-                                 subject="{first_name|Hello}, a free roof check", body_text=BODY, **kw)
+        view = drafting.draft_campaign(uow.session, MARKETER, name="Spring HTML", channel="email", filter=None,
+                                       subject="{first_name|Hello}, a free roof check", body_text=BODY, **kw)
     with unit_of_work() as uow:
         tc.launch_campaign(uow.session, MARKETER, view.id)
     drain()
@@ -74,8 +75,8 @@ def test_tracking_is_chosen_per_campaign(db, monkeypatch):
         people(1)
         launch()  # the account's default: off
         with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, MARKETER, name="Tracked", channel="email", filter=None,
-                                     subject="Hi", body_text="Hello", track_opens=False, track_links=True)
+            view = drafting.draft_campaign(uow.session, MARKETER, name="Tracked", channel="email", filter=None,
+                                           subject="Hi", body_text="Hello", track_opens=False, track_links=True)
             assert view.tracking == {"track_opens": False, "track_links": True}
         with unit_of_work() as uow:
             tc.launch_campaign(uow.session, MARKETER, view.id)
@@ -128,8 +129,8 @@ def test_preview_shows_the_email_and_send_me_a_test_sends_it_to_me(db, monkeypat
     with fakes(monkeypatch, postmark=fake), running_worker():
         people(2)
         with unit_of_work() as uow:
-            view = tc.draft_campaign(uow.session, MARKETER, name="Preview", channel="email", filter=None,
-                                     subject="Hi {first_name|there}", body_text=BODY + "\n\n![](https://acme.example/a.png)")
+            view = drafting.draft_campaign(uow.session, MARKETER, name="Preview", channel="email", filter=None,
+                                           subject="Hi {first_name|there}", body_text=BODY + "\n\n![](https://acme.example/a.png)")
             assert any("alt text" in w for w in view.warnings)
         with unit_of_work() as uow:
             preview = tc.preview_campaign(uow.session, MARKETER, view.id)

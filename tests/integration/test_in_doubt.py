@@ -12,7 +12,7 @@ from db.models import MarketingActivity, utcnow
 from db.session import unit_of_work
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
-from tools.campaigns import doubt
+from tools.campaigns import doubt, drafting
 from tools.campaigns import lifecycle as tc
 from tools.campaigns import sending as campaign_sending
 from workers import campaigns as wc
@@ -28,8 +28,8 @@ def rows(campaign_id):
 def email_campaign(n: int) -> int:
     people(n)
     with unit_of_work() as uow:
-        view = tc.draft_campaign(uow.session, MARKETER, name="Mail", channel="email", filter=None,
-                                 subject="Hi", body_text="Hello {first_name|}")
+        view = drafting.draft_campaign(uow.session, MARKETER, name="Mail", channel="email", filter=None,
+                                       subject="Hi", body_text="Hello {first_name|}")
         tc.launch_campaign(uow.session, MARKETER, view.id)
     return view.id
 

@@ -14,6 +14,7 @@ from domain.send_rules import REASONS, Decision, Outcome
 from tests.clock import daytime_zone
 from tests.factories import create_contact
 from tests.integration.campaign_support import MARKETER
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 
 NOW = datetime.now(UTC)
@@ -38,7 +39,7 @@ def test_contacts_sharing_a_phone_get_one_sms_between_them(session):
     twin = create_contact(session, email="twin@acme.com", phone="+15125550111", timezone=zone, tags=["roofer"])
     other = create_contact(session, email="bob@roe.com", phone="+15125550122", timezone=zone, tags=["roofer"])
     session.commit()
-    view = tc.draft_campaign(session, MARKETER, name="Spring", channel="sms", filter=None, body_text="Hi {first_name}")
+    view = drafting.draft_campaign(session, MARKETER, name="Spring", channel="sms", filter=None, body_text="Hi {first_name}")
     preview = tc.preview_campaign(session, MARKETER, view.id)
     assert (preview.audience, preview.eligible) == (5, 3)
     assert preview.excluded == {"duplicate_address": 1, "opted_out": 1}
@@ -55,7 +56,7 @@ def _launched(session, phones):
     zone = daytime_zone(NOW)
     people = [create_contact(session, email=f"p{i}@acme.com", phone=p, timezone=zone) for i, p in enumerate(phones)]
     session.commit()
-    view = tc.draft_campaign(session, MARKETER, name="Claim", channel="sms", filter=None, body_text="Hi {first_name}")
+    view = drafting.draft_campaign(session, MARKETER, name="Claim", channel="sms", filter=None, body_text="Hi {first_name}")
     tc.launch_campaign(session, MARKETER, view.id, now=NOW)
     session.commit()
     rows = {r.contact_id: r.id for r in session.scalars(sa.select(MarketingActivity).where(

@@ -39,8 +39,8 @@ from tests.fakes.postmark import FakePostmark, Fault
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
 from tools import channels
+from tools.campaigns import drafting, sending
 from tools.campaigns import lifecycle as tc
-from tools.campaigns import sending
 
 MAX = sending.MAX_ATTEMPTS
 CLIENT_TIMEOUT = 3.0  # long enough that only a scripted late answer runs past it on a loaded machine (1 s did not)
@@ -63,8 +63,8 @@ def campaign(channel: str, name: str = "Storm") -> int:
     content = ({"subject": "News for {first_name|you}", "body_text": "Hi {first_name|there}, spring is here."}
                if channel == "email" else {"body_text": "Hi {first_name|there}, 20% off today."})
     with unit_of_work() as uow:
-        view = tc.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None,
-                                 send_rules={"cap_24h": 0, "cap_7d": 0}, **content)
+        view = drafting.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None,
+                                       send_rules={"cap_24h": 0, "cap_7d": 0}, **content)
     return view.id
 
 

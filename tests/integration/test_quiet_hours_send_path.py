@@ -34,6 +34,7 @@ from tests.factories import create_contact
 from tests.fakes.postmark import Fault
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, running_worker
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 from tools.contacts.optouts import opt_out
 from workers import campaigns as workers_campaigns
@@ -128,8 +129,8 @@ def launch_frozen(now: datetime):
     with unit_of_work() as uow:
         for who, (zone, phone) in PEOPLE.items():
             create_contact(uow.session, phone=phone, timezone=zone, first_name=who)
-        campaign = tc.draft_campaign(uow.session, MARKETER, name="Flash sale", channel="sms", filter=None,
-                                     body_text="Hi {first_name|there}, 20% off today.")
+        campaign = drafting.draft_campaign(uow.session, MARKETER, name="Flash sale", channel="sms", filter=None,
+                                           body_text="Hi {first_name|there}, 20% off today.")
     with unit_of_work() as uow:
         return campaign.id, tc.launch_campaign(uow.session, MARKETER, campaign.id, now=now)
 
@@ -219,8 +220,8 @@ def test_a_batch_claimed_after_21h_local_defers_that_zone_and_sends_the_others(d
         with unit_of_work() as uow:
             ids = {who: create_contact(uow.session, phone=phone, timezone=zone, first_name=who).id
                    for who, (zone, phone) in BATCH.items()}
-            view = tc.draft_campaign(uow.session, MARKETER, name="Evening", channel="sms", filter=None,
-                                     body_text="Hi {first_name|there}, 20% off today.")
+            view = drafting.draft_campaign(uow.session, MARKETER, name="Evening", channel="sms", filter=None,
+                                           body_text="Hi {first_name|there}, 20% off today.")
         with unit_of_work() as uow:
             launched = tc.launch_campaign(uow.session, MARKETER, view.id, now=LAUNCHED)
             if delay == "paused-and-resumed":  # paused before any worker claimed the batch

@@ -24,7 +24,7 @@ from settings import get_settings
 from tests.factories import create_contact, create_user
 from tests.integration.campaign_support import configure
 from tools.api_keys import create_api_key
-from tools.campaigns.lifecycle import draft_campaign
+from tools.campaigns.drafting import draft_campaign
 from tools.demo import SAMPLE_AD, SAMPLE_CAMPAIGN, load_sample_data
 from tools.users import Actor
 

@@ -10,6 +10,7 @@ from db.session import unit_of_work
 from tests.fakes.postmark import FakePostmark
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
+from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
 
 SMS = 6
@@ -19,8 +20,8 @@ def launch(channel: str, name: str) -> int:
     content = {"subject": "Hi", "body_text": "Hello {first_name|}"} if channel == "email" else {
         "body_text": "Hi {first_name|there}, 20% off today."}
     with unit_of_work() as uow:
-        view = tc.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None,
-                                 send_rules={"cap_24h": 0, "cap_7d": 0}, **content)
+        view = drafting.draft_campaign(uow.session, MARKETER, name=name, channel=channel, filter=None,
+                                       send_rules={"cap_24h": 0, "cap_7d": 0}, **content)
         tc.launch_campaign(uow.session, MARKETER, view.id)
     return view.id
 

@@ -37,8 +37,8 @@ from tests.fakes.sentdm import signed_webhook
 from tests.integration.campaign_support import MARKETER, drain, fakes, running_worker, zone_at
 from tools import channels
 from tools.analytics import analytics_report, refresh
+from tools.campaigns import drafting, sending
 from tools.campaigns import lifecycle as tc
-from tools.campaigns import sending
 from tools.contacts.timeline import contact_history
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"pm:pm-pass").decode()}
@@ -103,10 +103,10 @@ def people_and_campaigns() -> tuple[int, int]:
             create_contact(s, email=email_of(who), first_name=who)
         for who in SMS_PEOPLE:
             create_contact(s, phone=phone_of(who), first_name=who, timezone=zone_at(12))
-        email = tc.draft_campaign(s, MARKETER, name="Replay email", channel="email", filter=None,
-                                  subject="Hello {first_name|there}", body_text="Our news, {first_name|friend}.")
-        sms = tc.draft_campaign(s, MARKETER, name="Replay SMS", channel="sms", filter=None,
-                                body_text="Hi {first_name|there}, 20% off today.")
+        email = drafting.draft_campaign(s, MARKETER, name="Replay email", channel="email", filter=None,
+                                        subject="Hello {first_name|there}", body_text="Our news, {first_name|friend}.")
+        sms = drafting.draft_campaign(s, MARKETER, name="Replay SMS", channel="sms", filter=None,
+                                      body_text="Hi {first_name|there}, 20% off today.")
     return email.id, sms.id
 
 

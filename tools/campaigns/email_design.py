@@ -1,7 +1,7 @@
 """The look and the reusable content of HTML emails: the brand (name, logo URL, accent colour; admins set it,
 stored in account_settings beside the sender, environment variables override), the three starter templates and
 the templates people save from a campaign, and putting a template into a draft campaign. Rendering itself is
-domain/email_render.py; sending, tools/campaigns/sending.py."""
+domain/email_render.py; a campaign's message, tools/campaigns/messages.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from domain.channels import rule as channel_rule
 from domain.email_templates import STARTERS
 from domain.roles import Permission, require
 from tools.campaigns.lookup import CampaignNotFound, find_campaign
-from tools.campaigns.sending import compiled_email, current_brand
+from tools.campaigns.messages import compiled_email, current_brand
 from tools.sender import ENV, apply_stored, store_settings
 from tools.users import Actor
 

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from db.models import Campaign
 
 
+class CampaignError(ValueError):
+    """A request on a campaign that cannot be done as asked; the message says why and what to do."""
+
+
 class CampaignNotFound(LookupError):
     """No campaign (or several) matches the reference; the message says what to give."""
 

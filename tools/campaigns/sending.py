@@ -3,8 +3,9 @@
 1. `begin_batch` (one transaction): claim the activities still queued (queued -> sending, claimed_at), drop any
    whose contact opted out since launch, exclude any whose contact would now exceed a frequency cap (another
    campaign launched at about the same time got there first), defer again any whose contact is now inside quiet
-   hours (a batch can be claimed long after launch: Retry-After, back-off, a Redis outage, a pause), render each
-   message. Committed BEFORE any provider call.
+   hours (a batch can be claimed long after launch: Retry-After, back-off, a Redis outage, a pause; the re-checks
+   are tools/campaigns/claim_checks.py and address_guard.py), render each message (tools/campaigns/messages.py).
+   Committed BEFORE any provider call.
 2. `deliver` (no transaction): call Postmark (one batch request) or Sent.dm (one request per message, with the
    activity's Idempotency-Key) in the rate-limit slots the worker booked before claiming (workers/campaigns.py: a
    batch that must wait is deferred in the queue, never holding a thread); classify every answer. Right before each HTTP call the
@@ -28,9 +29,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parseaddr
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,9 +36,7 @@ from sqlalchemy.orm import Session
 
 from db import campaigns as q
 from db.models import Campaign, Contact, MarketingActivity, utcnow
-from domain import campaigns as tpl
 from domain import channels as channel_rules
-from domain import email_render, sms
 from domain.audience import address_key
 from domain.send_rules import REASONS, SendRules, cap_reached, quiet_until
 from integrations import postmark
@@ -49,6 +45,8 @@ from integrations.transport import Transport
 from settings import get_settings
 from tools import channels
 from tools.campaigns.address_guard import addresses_taken
+from tools.campaigns.claim_checks import cancel_capped, defer_quiet, recent_sends, suppressed_among
+from tools.campaigns.messages import render_message
 from tools.channels import Outgoing
 from tools.contacts.optouts import opt_out
 
@@ -75,101 +73,12 @@ class Batch:
     deferred: dict[int, datetime] = field(default_factory=dict)  # activity id -> not before (quiet hours)
 
 
-# --- rendering ----------------------------------------------------------------------------------------
-
-def unsubscribe_secret() -> str:
-    """The key that signs unsubscribe links (MKT_UNSUBSCRIBE_SECRET, else generated once under var/)."""
-    s = get_settings()
-    if s.unsubscribe_secret:
-        return s.unsubscribe_secret
-    import secrets
-
-    from ops.files import secret_file
-
-    return secret_file(Path(s.var_dir) / "unsubscribe_secret", lambda: secrets.token_urlsafe(32))
-
-
-def unsubscribe_url(activity_id: int | None) -> str:
-    """The one-click unsubscribe link of an activity (a placeholder in previews)."""
-    base = get_settings().public_url.rstrip("/")
-    token = tpl.sign_token(unsubscribe_secret(), activity_id) if activity_id else "PREVIEW"
-    return f"{base}/unsubscribe/{token}"
-
-
-def contact_values(contact: Contact) -> dict[str, Any]:
-    """The merge-field values of a contact (ORM object or light row)."""
-    return {name: getattr(contact, name, None) for name in tpl.FIELDS if name != "full_name"} | {
-        "attributes": contact.attributes or {}}
-
-
-def with_stop_notice(text: str) -> str:
-    """SMS carry the opt-out instruction unless the template already says STOP."""
-    return text if "STOP" in text.upper() else f"{text.rstrip()} Reply STOP to opt out."
-
-
-SANDBOX_POSTAL = "(your postal address goes here: an admin sets it before real emails can go out)"
-
-
-def render_message(campaign: Campaign, contact: Contact, *, activity_id: int | None, variant: str | None = None,
-                   to: str | None = None) -> Outgoing:
-    """The message this contact gets (merge fields filled; email footer; SMS segments; its cost)."""
-    s = get_settings()
-    chosen = next((v for v in campaign.variants or [] if v["name"] == variant), {})
-    values = contact_values(contact)
-    address = to or channel_rules.address_of(campaign.channel, contact) or ""
-    rule, entry = channel_rules.rule(campaign.channel), channels.get(campaign.channel)
-    price = entry.price_micros(address)
-    if not rule.rich:  # text with the STOP notice, priced per segment (SMS) or per message
-        text = with_stop_notice(tpl.render(chosen.get("body_text") or campaign.body_text, values))
-        segments = sms.segments(text) if rule.per_segment else None
-        return Outgoing(activity_id or 0, contact.id, address, text=text, segments=segments,
-                        cost_micros=price * (segments or 1))
-    url = unsubscribe_url(activity_id)
-    postal = s.sender_postal_address or (SANDBOX_POSTAL if entry.sandboxed() else "")
-    values = values | {"unsubscribe_url": url, "postal_address": postal}
-    subject = chosen.get("subject") or campaign.subject or ""
-    compiled = compiled_email(chosen.get("body_text") or campaign.body_text, subject,
-                              chosen.get("body_html") or campaign.body_html)
-    return Outgoing(activity_id or 0, contact.id, address, subject=tpl.render(subject, values),
-                    text=email_render.fill_text(compiled, values), html=email_render.fill(compiled, values),
-                    unsubscribe_url=url, cost_micros=price,
-                    **(tracking(campaign) if rule.tracks_engagement else {}))
-
-
-def tracking(campaign: Campaign) -> dict[str, bool]:
-    """The campaign's open and link tracking; where it does not say, the account's (MKT_EMAIL_TRACKING_DEFAULT)."""
-    default = get_settings().email_tracking_default
-    return {"track_opens": default if campaign.track_opens is None else campaign.track_opens,
-            "track_links": default if campaign.track_links is None else campaign.track_links}
-
-
-def compiled_email(body: str, subject: str, body_html: str | None) -> email_render.CompiledEmail:
-    """The campaign's email compiled once (Markdown, layout, brand, inlined CSS) for every contact it goes to."""
-    return _compile(body or "", subject or "", body_html or None, current_brand())
-
-
-@lru_cache(maxsize=32)
-def _compile(body: str, subject: str, body_html: str | None, brand: email_render.Brand) -> email_render.CompiledEmail:
-    return email_render.compile_email(body, brand, subject=subject, body_html=body_html)
-
-
-def current_brand() -> email_render.Brand:
-    """The brand in force (settings, with what an admin stored applied by tools.sender.apply_stored)."""
-    s = get_settings()
-    name = s.brand_name or parseaddr(s.email_from)[0]
-    postal = s.sender_postal_address or (SANDBOX_POSTAL if s.sandbox_email else "")
-    return email_render.Brand(name, s.brand_logo_url or None, s.brand_accent_color, postal)
-
-
 # --- step 1: claim and render ----------------------------------------------------------------------------
 
 def default_rules() -> SendRules:
     """The send rules' defaults from settings (caps MKT_SEND_CAP_24H / MKT_SEND_CAP_7D)."""
     s = get_settings()
     return SendRules(cap_24h=s.send_cap_24h, cap_7d=s.send_cap_7d)
-
-
-CAP_LOCK_NAMESPACE = 0x63617073  # pg_advisory_xact_lock(namespace, contact id): one claim per contact at a time
 
 
 def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now: datetime | None = None) -> Batch:
@@ -200,9 +109,9 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
     A = MarketingActivity
     rows = session.execute(sa.select(A.id, A.variant, Contact).join(Contact, Contact.id == A.contact_id)
                            .where(A.id.in_(claimed)).order_by(A.id)).all()
-    suppressed = _suppressed(session, campaign.channel, [row[2] for row in rows])
+    suppressed = suppressed_among(session, campaign.channel, [row[2] for row in rows])
     rules, zone = SendRules.from_dict(campaign.send_rules, default_rules()), get_settings().account_timezone
-    recent = _recent_sends(session, campaign, sorted({row[2].id for row in rows}), now)
+    recent = recent_sends(session, campaign, sorted({row[2].id for row in rows}), now)
     cancelled, capped = [], {}
     taken = addresses_taken(session, campaign, claimed, [channel_rules.address_of(campaign.channel, r[2])
                                                          for r in rows])  # one message per address (address_guard)
@@ -233,57 +142,14 @@ def begin_batch(session: Session, campaign_id: int, activity_ids: list[int], now
         session.execute(sa.update(A).where(A.id.in_(twins)).values(
             status="cancelled", error_code="duplicate_address", error_message=REASONS["duplicate_address"]))
     if capped:
-        _cap(session, capped, now)
+        cancel_capped(session, capped, now)
     if batch.deferred:
-        _defer(session, batch.deferred, now)
+        defer_quiet(session, batch.deferred, now)
     if not batch.messages and (capped or batch.deferred):
         batch.note = "; ".join(part for part in (
             capped and f"{len(capped)} excluded: frequency cap reached (another campaign got there first)",
             batch.deferred and f"{len(batch.deferred)} deferred: quiet hours where they live") if part)
     return batch
-
-
-def _recent_sends(session: Session, campaign: Campaign, contact_ids: list[int],
-                  now: datetime) -> dict[int, list[datetime]]:
-    """The contacts' messages of other campaigns on this channel sent or being sent in the last 7 days (the query
-    launch uses), read after taking their advisory locks on PostgreSQL: a concurrent claim of another campaign for
-    one of them has committed (and is counted) or waits for ours."""
-    if not contact_ids:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":  # ids sorted: claims lock in one order, no deadlock
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, c) FROM unnest(CAST(:ids AS integer[])) AS c"),
-                        {"ns": CAP_LOCK_NAMESPACE, "ids": contact_ids})
-    return q._recent_sends(session, campaign.channel, contact_ids, campaign.id, now)
-
-
-def _cap(session: Session, capped: dict[int, str], now: datetime) -> None:
-    """Claimed rows whose contact reached a frequency cap -> cancelled with the cap as reason (as launch excludes
-    them); not sent, so the claim's attempt is given back."""
-    table = MarketingActivity.__table__
-    session.connection().execute(
-        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "sending").values(
-            status="cancelled", claimed_at=None, attempts=table.c.attempts - 1, error_code=sa.bindparam("b_code"),
-            error_message=sa.bindparam("b_message"), updated_at=now),
-        [{"b_id": activity_id, "b_code": code, "b_message": f"{REASONS[code]}: found when the batch was claimed"}
-         for activity_id, code in capped.items()])
-
-
-def _defer(session: Session, until: dict[int, datetime], now: datetime) -> None:
-    """Claimed rows back to "deferred" until their window opens: not sent, so the claim's attempt is given back."""
-    table = MarketingActivity.__table__
-    session.connection().execute(
-        sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.status == "sending").values(
-            status="deferred", scheduled_for=sa.bindparam("b_until"), claimed_at=None,
-            attempts=table.c.attempts - 1, error_code="quiet_hours",
-            error_message=f"{REASONS['quiet_hours']}: found when the batch was claimed", updated_at=now),
-        [{"b_id": activity_id, "b_until": when} for activity_id, when in until.items()])
-
-
-def _suppressed(session: Session, channel: str, contacts: list[Contact]) -> set[str]:
-    from tools.contacts.optouts import suppressed_addresses
-
-    addresses = [a for a in (channel_rules.address_of(channel, c) for c in contacts) if a]
-    return suppressed_addresses(session, channel, addresses)
 
 
 # --- step 2: the provider call -------------------------------------------------------------------------

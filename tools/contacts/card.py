@@ -148,7 +148,7 @@ def _accepted(job: EnrichmentJob, suggestion: dict[str, Any]) -> bool | None:
 
 
 def _messages(session: Session, c: Contact) -> tuple[list[SentMessage], int]:
-    from tools.campaigns.sending import render_message
+    from tools.campaigns.messages import render_message
 
     A = MarketingActivity
     total = session.scalar(sa.select(sa.func.count()).where(A.contact_id == c.id)) or 0

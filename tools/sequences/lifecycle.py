@@ -18,9 +18,10 @@ from db import campaigns as q
 from db.models import Campaign, Contact, Sequence, SequenceEnrolment, SequenceStep, utcnow
 from domain import sequences as rules
 from domain.roles import Permission, require
-from tools.campaigns.lifecycle import CampaignError, draft_campaign, enqueue_after_commit, preview_campaign
-from tools.campaigns.lookup import find_named
-from tools.campaigns.sending import render_message
+from tools.campaigns.drafting import draft_campaign
+from tools.campaigns.lifecycle import enqueue_after_commit, preview_campaign
+from tools.campaigns.lookup import CampaignError, find_named
+from tools.campaigns.messages import render_message
 from tools.contacts.lookup import resolve_contact
 from tools.sequences.engine import enrol, steps_of
 from tools.sequences.exits import end
