@@ -17,6 +17,7 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from domain.import_consent import TARGETS as CONSENT_TARGETS
 from domain.imports import LIMITS, TARGETS, build_plan, normalise_records, normalise_row, propose_mapping
 from tools.imports.csv_files import DELIMITERS, FileFormat, ImportFileError, detect_format, read_records
 
@@ -175,12 +176,13 @@ HEADER = st.one_of(st.sampled_from(["Email", "email", "E-mail", "Phone", "Mobile
 @given(st.lists(HEADER, max_size=10))
 @example(["City (3)", "City", "City", "Email"])  # a renamed duplicate must not take an earlier header's place
 @example(["Email", "Email", "Email (2)"])
+@example(["NAOLIGAR", "Email"])  # "não ligar" (do not call): a consent column, found by Hypothesis
 def test_every_header_keeps_its_own_column_in_file_order(headers):
     mapping = propose_mapping(headers)
     assert len(mapping.columns) == len(headers)
     for (name, target), header in zip(mapping.columns.items(), headers, strict=True):
         assert name == header or name.startswith(f"{header} (")
-        assert target in TARGETS or target.startswith("attributes.")
+        assert target in TARGETS or target in CONSENT_TARGETS or target.startswith("attributes.")
     plan = build_plan(mapping)
     assert sorted(index for index, _, _ in plan) == list(range(len(headers)))
 
