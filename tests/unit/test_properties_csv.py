@@ -176,7 +176,8 @@ HEADER = st.one_of(st.sampled_from(["Email", "email", "E-mail", "Phone", "Mobile
 @given(st.lists(HEADER, max_size=10))
 @example(["City (3)", "City", "City", "Email"])  # a renamed duplicate must not take an earlier header's place
 @example(["Email", "Email", "Email (2)"])
-@example(["NAOLIGAR", "Email"])  # "não ligar" (do not call): a consent column, found by Hypothesis
+@example(["NAOLIGAR", "Email"])  # "não ligar" (do not call): an opt-out column, found by Hypothesis
+@example(["DADODEBAJA"])  # "dado de baja" (unsubscribed): optout.all, found by Hypothesis
 def test_every_header_keeps_its_own_column_in_file_order(headers):
     mapping = propose_mapping(headers)
     assert len(mapping.columns) == len(headers)

@@ -18,6 +18,7 @@ from db import campaigns as q
 from db.models import Campaign, Contact, Sequence, SequenceEnrolment, SequenceStep, utcnow
 from domain import sequences as rules
 from domain.roles import Permission, require
+from tools import channels
 from tools.campaigns.drafting import draft_campaign
 from tools.campaigns.lifecycle import enqueue_after_commit, preview_campaign
 from tools.campaigns.lookup import CampaignError, find_named
@@ -137,12 +138,8 @@ def outline(session: Session, sequence: Sequence) -> SequencePreview:
 
 def _notice(session: Session, sequence: Sequence) -> str | None:
     """The sandbox notice when any step's channel has no provider key (nothing leaves the building)."""
-    from integrations.sandbox import NOTICE
-    from settings import get_settings
-
-    s = get_settings()
-    channels = {session.get(Campaign, step.campaign_id).channel for step in steps_of(session, sequence.id)}
-    return NOTICE if any(s.sandbox_email if c == "email" else s.sandbox_sms for c in channels) else None
+    used = {session.get(Campaign, step.campaign_id).channel for step in steps_of(session, sequence.id)}
+    return next((n for n in map(channels.notice, sorted(used)) if n), None)
 
 
 def _step_campaign(session: Session, actor: Actor, sequence: Sequence, position: int, step: rules.Step,
@@ -181,8 +178,8 @@ def preview_sequence(session: Session, actor: Actor, ref: int | str) -> Sequence
 
 
 def _as_text(session: Session, campaign: Campaign, sample: Any) -> Any:
-    """An email sample with its text version as the body (the HTML is for the inbox, not a table cell)."""
-    if campaign.channel != "email":
+    """A rich (email) sample with its text version as the body (the HTML is for the inbox, not a table cell)."""
+    if not channels.rule(campaign.channel).rich:
         return sample
     contact = session.get(Contact, sample.contact_id)
     sample.body = render_message(campaign, contact, activity_id=None, to=sample.to).text
