@@ -15,8 +15,6 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from starlette.concurrency import run_in_threadpool
 
 MAX_BATCH = 500
@@ -33,30 +31,23 @@ class _Item:
 
 
 def store_batch(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[int | None]:
-    """Store events in one transaction; returns each one's new row id, or None when it was already stored
-    (earlier, or earlier in this same batch). Enqueues the new ones after commit (one queue message per batch)."""
-    from db.models import WebhookEvent, utcnow
+    """Store events in one transaction (tools.webhook_events.store_many); returns each one's new row id, or None
+    when it was already stored (earlier, or earlier in this same batch). Enqueues the new ones after commit (one
+    queue message per batch)."""
     from db.session import get_engine
+    from tools.webhook_events import store_many
     from workers.webhooks import enqueue
 
-    keys = [(p, str(e)[:200]) for p, e, _, _ in items]
-    first = {k: i for i, k in reversed(list(enumerate(keys)))}
-    now = utcnow()
-    rows = [dict(provider=p, event_id=keys[i][1], event_type=t[:100], payload=d, status="pending", attempts=0,
-                 received_at=now) for i, (p, _, t, d) in enumerate(items) if first[keys[i]] == i]
-    engine = get_engine()
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = (insert(WebhookEvent).on_conflict_do_nothing(index_elements=["provider", "event_id"])
-            .returning(WebhookEvent.provider, WebhookEvent.event_id, WebhookEvent.id))
-    # One Core transaction, one cached statement for many rows: the hot path of the webhook intake (an ORM
-    # session and its bulk path cost about 3x more per event). Enqueued only after the commit, as in a unit of work.
-    with engine.begin() as conn:
-        stored = {(p, e): i for p, e, i in conn.execute(stmt, rows)}
+    # One Core transaction, one cached statement for many rows (the hot path of the webhook intake). Enqueued only
+    # after the commit, as in a unit of work.
+    with get_engine().begin() as conn:
+        ids = store_many(conn, items)
+    new = [i for i in ids if i is not None]
     try:
-        enqueue(list(stored.values()))
+        enqueue(new)
     except Exception:  # noqa: BLE001 - stored is stored: webhooks.sweep enqueues what stays pending
-        log.exception("webhook inbox: %d events stored but not enqueued; the sweeper will retry", len(stored))
-    return [stored.get(k) if first[k] == i else None for i, k in enumerate(keys)]
+        log.exception("webhook inbox: %d events stored but not enqueued; the sweeper will retry", len(new))
+    return ids
 
 
 class _Batcher:

@@ -8,7 +8,10 @@
 - GET /unsubscribe/{token}: a confirmation page (mail scanners follow GET links, so GET changes nothing);
   POST /unsubscribe/{token}: opt out at once (RFC 8058 one-click sends `List-Unsubscribe=One-Click`).
 
-Verified events go to the webhook inbox (stored once, processed by tools/campaigns/deliveries.py after commit)."""
+Verified events go through the same inbox intake as the other providers (webhooks/inbox.py: stored once, in group
+commits; processing enqueued only when new, by tools/campaigns/deliveries.py), which answers {"status": "accepted"}
+or {"status": "duplicate"}. Opting out is the tools' work: the processing (bounces, complaints, STOP) and the
+unsubscribe link (`deliveries.unsubscribe_link`)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from settings import get_settings
 from webhooks.auth import MAX_JSON_DEPTH, json_too_deep, read_body
+from webhooks.inbox import accept
 
 router = APIRouter(tags=["webhooks"])
 
@@ -45,16 +49,10 @@ def _json(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _store(provider: str, event_id: str, event_type: str, payload: dict[str, Any]) -> bool:
-    from db.session import unit_of_work
-    from tools.webhook_events import store_event
-    from workers.webhooks import process
-
-    with unit_of_work() as uow:
-        stored = store_event(uow.session, provider, event_id, event_type, payload)
-        if stored is not None:
-            uow.after_commit(process.send, stored)
-    return stored is not None
+async def _accept(provider: str, event_id: str, event_type: str, payload: dict[str, Any]) -> JSONResponse:
+    """The shared intake (stored once, enqueued when new); the answer keeps only its status (no event id)."""
+    answer = await accept(provider, event_id, event_type, payload)
+    return JSONResponse({"status": answer["status"]})
 
 
 def _basic_ok(header: str | None, user: str, password: str) -> bool:
@@ -77,8 +75,7 @@ async def postmark_webhook(request: Request) -> JSONResponse:
     payload = _json(body)
     kind = str(payload.get("RecordType") or "Inbound")
     event_id = f"{kind}:{hashlib.sha256(body).hexdigest()}"  # Postmark has no event id; a retry repeats the body
-    new = await run_in_threadpool(_store, "postmark", event_id, kind, payload)
-    return JSONResponse({"status": "accepted" if new else "duplicate"})
+    return await _accept("postmark", event_id, kind, payload)
 
 
 def sentdm_event_key(payload: dict[str, Any], kind: str, body: bytes) -> str:
@@ -108,29 +105,15 @@ async def sentdm_webhook(request: Request) -> JSONResponse:
     payload = _json(body)
     kind = str(payload.get("sub_type") or payload.get("event") or payload.get("field") or "unknown")
     event_id = sentdm_event_key(payload, kind, body)
-    new = await run_in_threadpool(_store, "sentdm", event_id, kind, payload)
-    return JSONResponse({"status": "accepted" if new else "duplicate"})
+    return await _accept("sentdm", event_id, kind, payload)
 
 
 def _unsubscribe(token: str, apply: bool) -> str | None:
-    """The address the token unsubscribes (after opting it out when `apply`), or None for a bad token."""
-    from db.models import MarketingActivity
     from db.session import unit_of_work
-    from domain.campaigns import verify_token
-    from tools.campaigns.messages import unsubscribe_secret
-    from tools.contacts.optouts import opt_out
+    from tools.campaigns.deliveries import unsubscribe_link
 
-    activity_id = verify_token(unsubscribe_secret(), token)
-    if activity_id is None:
-        return None
     with unit_of_work() as uow:
-        activity = uow.session.get(MarketingActivity, activity_id)
-        if activity is None or not activity.to_address or activity.channel != "email":
-            return None
-        if apply:
-            opt_out(uow.session, "email", activity.to_address, source="email_unsubscribe",
-                    note=f"unsubscribe link (activity {activity_id})")
-        return activity.to_address
+        return unsubscribe_link(uow.session, token, apply=apply)
 
 
 def _page(title: str, text: str, form: str = "") -> HTMLResponse:

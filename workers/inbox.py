@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import dramatiq
-import sqlalchemy as sa
 
-from db.models import WebhookEvent, utcnow
+from tools import webhook_events
 from workers import broker as _broker  # noqa: F401
 from workers.scheduler import periodic, resend
 from workers.webhooks import process
@@ -19,11 +18,8 @@ LIMIT = 1000
 
 
 def stale_pending(session, older_than: timedelta = timedelta(minutes=STALE_MINUTES), limit: int = LIMIT) -> list[int]:
-    """Ids of events still pending after `older_than`, oldest first."""
-    stmt = (sa.select(WebhookEvent.id)
-            .where(WebhookEvent.status == "pending", WebhookEvent.received_at < utcnow() - older_than)
-            .order_by(WebhookEvent.received_at).limit(limit))
-    return list(session.scalars(stmt))
+    """Ids of events still pending after `older_than`, oldest first (tools.webhook_events.stale_pending)."""
+    return webhook_events.stale_pending(session, older_than, limit)
 
 
 @periodic(60)

@@ -6,12 +6,11 @@ import logging
 
 import dramatiq
 
-from db.models import WebhookEvent, utcnow
 from db.session import unit_of_work
 from tools import bookings
 from tools.campaigns import deliveries
 from tools.inbox import conversations
-from tools.webhook_events import Processor, process_event
+from tools.webhook_events import Processor, mark_failed, process_event
 from workers import broker as _broker  # noqa: F401
 
 log = logging.getLogger(__name__)
@@ -32,9 +31,7 @@ def _process_one(event_id: int) -> str:
             status = process_event(uow.session, event_id, PROCESSORS)
     except Exception as exc:
         with unit_of_work() as uow:
-            event = uow.session.get(WebhookEvent, event_id)
-            if event is not None:
-                event.status, event.error, event.processed_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+            mark_failed(uow.session, event_id, exc)
         raise
     log.info("webhook event %s %s", event_id, status)
     return status

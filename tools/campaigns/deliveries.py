@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import ConversationMessage, MarketingActivity, WebhookEvent, utcnow
-from domain.campaigns import moves_forward
+from domain.campaigns import moves_forward, verify_token
 from domain.keywords import Keyword, classify
 from tools.campaigns.email_tracking import record_click
+from tools.campaigns.messages import unsubscribe_secret
 from tools.contacts.optouts import opt_in, opt_out
 from tools.contacts.records import find_by_address
 from tools.sequences import exits as sequence_exits
@@ -182,3 +183,21 @@ def _inbound_sms(session: Session, body: dict[str, Any], at: datetime) -> str | 
         sequence_exits.on_event(session, [contact.id], "replied")
     session.flush()
     return None
+
+
+# --- The one-click unsubscribe link ------------------------------------------------------------------------------
+
+def unsubscribe_link(session: Session, token: str, *, apply: bool) -> str | None:
+    """The email address an unsubscribe link's signed `token` stands for (the address its activity was sent to),
+    opted out (tools.contacts.optouts, source email_unsubscribe) when `apply`; None for a token that is not ours,
+    or whose activity is gone, has no address or is not an email. Idempotent: a second click changes nothing."""
+    activity_id = verify_token(unsubscribe_secret(), token)
+    if activity_id is None:
+        return None
+    activity = session.get(MarketingActivity, activity_id)
+    if activity is None or not activity.to_address or activity.channel != "email":
+        return None
+    if apply:
+        opt_out(session, "email", activity.to_address, source="email_unsubscribe",
+                note=f"unsubscribe link (activity {activity_id})")
+    return activity.to_address
