@@ -12,20 +12,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import dramatiq
-import sqlalchemy as sa
 
-from db.models import Campaign, Contact, MarketingActivity, utcnow
+from db.models import utcnow
 from db.session import unit_of_work
 from integrations.transport import Accepted
-from settings import get_settings
 from tools import channels
-from tools.campaigns import deliveries as _deliveries  # noqa: F401  (registers the postmark and sentdm processors)
-from tools.campaigns import sending
+from tools.campaigns import pacing, reconcile, sending, single
 from tools.campaigns import ticks as campaign_ticks
-from tools.sender import apply_stored
 from workers import broker as _broker  # noqa: F401  (sets the broker first)
 from workers.scheduler import periodic
 from workers.send_rate import limiter
@@ -99,15 +95,11 @@ def pace(campaign_id: int, activity_ids: list[int], due: float | None) -> Go | s
     job (deferred until then); None books anew. SMS go in the slots due now; the rest keep theirs in a deferred job.
     What goes is first charged to our copy of the provider's bucket (`RateLimiter.take`): a batch back late from the
     queue goes as soon as the provider can take it, never bunched beyond its bucket, never re-booked."""
-    from db.models import MarketingActivity as A
-
     with unit_of_work() as uow:
-        campaign = uow.session.get(Campaign, campaign_id)
-        if campaign is None or campaign.status != "running":
-            return Go(activity_ids)  # begin_batch says why nothing goes
-        channel = campaign.channel
-        queued = list(uow.session.scalars(sa.select(A.id).where(A.id.in_(activity_ids), A.status == "queued")
-                                          .order_by(A.id)))
+        waiting = pacing.still_queued(uow.session, campaign_id, activity_ids)
+    if waiting is None:
+        return Go(activity_ids)  # begin_batch says why nothing goes
+    channel, queued = waiting
     _, limit = _transport_and_limit(channel)
     one_request = channels.get(channel).send_all is not None  # email: a batch is one request; SMS one each
     if not queued or not limit.interval:
@@ -171,12 +163,9 @@ def defer(campaign_id: int, ids: list[int], due: float | None, delay: float, why
     """Re-enqueue the batch after `delay` seconds (with its booked `due`, if any); its rows stay queued, with
     `scheduled_for` = when the job is due (the stalled-campaign check leaves them alone until then). When the queue
     is unreachable the rows simply stay queued: the tick re-enqueues them."""
-    from db.models import MarketingActivity as A
-
     delay = max(delay - LEAD_SECONDS if due else delay, 0.0)
     with unit_of_work() as uow:
-        uow.session.execute(sa.update(A).where(A.id.in_(ids), A.status == "queued").values(
-            scheduled_for=utcnow() + timedelta(seconds=delay)))
+        pacing.hold(uow.session, ids, delay)
     try:
         send_due.send_with_options(args=(campaign_id, ids), kwargs={"due": due} if due else {},
                                    delay=int(delay * 1000))
@@ -234,18 +223,9 @@ def send_due(campaign_id: int, activity_ids: list[int], due: float | None = None
 
 def run_test(campaign_id: int, contact_id: int, address: str) -> str:
     with unit_of_work() as uow:
-        campaign = uow.session.get(Campaign, campaign_id)
-        contact = uow.session.get(Contact, contact_id)
-        if campaign is None or contact is None:
-            return "campaign or contact is gone: test not sent"
-        activity = MarketingActivity(campaign_id=None, contact_id=contact_id, channel=campaign.channel, type="test",
-                                     status="sending", to_address=address, claimed_at=utcnow(), attempts=1)
-        uow.session.add(activity)
-        uow.session.flush()
-        apply_stored(uow.session)  # the sender and brand set in the chat, as a campaign's batches use them
-        out = sending.render_message(campaign, contact, activity_id=activity.id, to=address)
-        out.activity_id = activity.id
-        batch = sending.Batch(None, campaign.channel, [out])
+        batch = single.prepare_test(uow.session, campaign_id, contact_id, address)
+    if batch is None:
+        return "campaign or contact is gone: test not sent"
     _one_slot(batch.channel)
     results, _ = send_and_record(batch)
     return results[0].kind if results else "not sent"
@@ -267,19 +247,10 @@ def send_test(campaign_id: int, contact_id: int, address: str) -> None:
 
 def run_help(activity_id: int) -> str:
     """Answer an SMS HELP (a queued activity of type help) with the configured help text."""
-    from db.campaigns import claim
-    from domain.sms import price_per_segment, segments
-
-    s = get_settings()
     with unit_of_work() as uow:
-        if not claim(uow.session, [activity_id], utcnow()):
-            return "already handled"
-        activity = uow.session.get(MarketingActivity, activity_id)
-        count = segments(s.sms_help_text)
-        cost = count * price_per_segment(activity.to_address, s.sms_prices_by_country, s.sms_price_micros)
-        activity.idempotency_key = sending.idempotency_key("sms", activity_id)
-        batch = sending.Batch(None, "sms", [sending.Outgoing(activity_id, activity.contact_id, activity.to_address or "",
-                                                             text=s.sms_help_text, segments=count, cost_micros=cost)])
+        batch = single.prepare_help(uow.session, activity_id)
+    if batch is None:
+        return "already handled"
     _one_slot("sms")
     results, _ = send_and_record(batch)
     return results[0].kind if results else "not sent"
@@ -292,72 +263,28 @@ def send_help(activity_id: int) -> None:
 
 def run_tick(now: datetime | None = None) -> dict[int, list[int]]:
     """One campaign tick (`now`: its clock, default `clock()`; tests freeze it); enqueues what it frees."""
-    import sqlalchemy as sa
-
     from tools.campaigns.lifecycle import enqueue_after_commit
 
     with unit_of_work() as uow:
         todo = campaign_ticks.tick(uow.session, now or clock())
         for campaign_id, ids in todo.items():
             enqueue_after_commit(uow.session, campaign_id, ids)
-        helps = list(uow.session.scalars(sa.select(MarketingActivity.id).where(
-            MarketingActivity.type == "help", MarketingActivity.status == "queued")))
-        for activity_id in helps:
+        for activity_id in single.queued_helps(uow.session):
             uow.after_commit(send_help.send, activity_id)
     return todo
 
 
-INDEXING_SECONDS = 30.0  # Postmark's outbound search may lag a send by this much: absence before it proves nothing
-
-
 def reconcile_unknown_email(limit: int = 100) -> dict[str, int]:
-    """Email sends in doubt ("unknown"): ask Postmark for a message carrying our activity id in its Metadata.
-    Found -> sent (with its MessageID). Not found although requested more than INDEXING_SECONDS ago -> left
-    "unknown" with error_code "review" for a person to decide (tools/campaigns/doubt.py: check again, or resend
-    anyway); not found sooner -> looked up again on the next tick. Never resent blindly."""
-    import sqlalchemy as sa
-
-    from integrations.errors import ProviderError
-
+    """Email sends in doubt ("unknown"): look each up at Postmark by its metadata, between two transactions
+    (tools/campaigns/reconcile.py says what is found, settled or left for review). Never resent blindly."""
     transport = channels.get("email").transport()
     if transport.sandbox:
         return {}
-    A = MarketingActivity
-    settled_before = clock() - timedelta(seconds=INDEXING_SECONDS)
     with unit_of_work() as uow:
-        rows = uow.session.execute(sa.select(A.id, A.requested_at).where(
-            A.status == "unknown", A.channel == "email", sa.or_(A.error_code.is_(None), A.error_code != "review"))
-            .order_by(A.id).limit(limit)).all()
-    found: dict[int, str | None] = {}
-    for activity_id, requested_at in rows:
-        try:
-            message_id = transport.find_by_activity(activity_id)
-        except ProviderError as exc:
-            log.warning("reconciliation stopped: %s", exc)
-            break
-        if message_id or requested_at is None or _aware(requested_at) <= settled_before:
-            found[activity_id] = message_id
-    return _record_reconciliation(found)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _record_reconciliation(found: dict[int, str | None]) -> dict[str, int]:
-    import sqlalchemy as sa
-
-    A = MarketingActivity
-    now, price = utcnow(), get_settings().email_price_micros
-    counts = {"sent": 0, "review": 0}
+        rows = reconcile.unknown_emails(uow.session, limit)
+    found = reconcile.look_up(transport.find_by_activity, rows, clock())
     with unit_of_work() as uow:
-        for activity_id, message_id in found.items():
-            values = ({"status": "sent", "provider_message_id": message_id, "sent_at": now, "cost_micros": price,
-                       "error_message": "reconciled: found at Postmark by its metadata"} if message_id else
-                      {"error_code": "review", "error_message": "not found at Postmark: check before resending"})
-            uow.session.execute(sa.update(A).where(A.id == activity_id, A.status == "unknown").values(**values))
-            counts["sent" if message_id else "review"] += 1
-    return counts
+        return reconcile.record(uow.session, found)
 
 
 def run_pickup(now: datetime | None = None) -> dict[int, list[int]]:

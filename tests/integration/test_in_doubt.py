@@ -12,7 +12,7 @@ from db.models import MarketingActivity, utcnow
 from db.session import unit_of_work
 from tests.fakes.postmark import FakePostmark
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
-from tools.campaigns import doubt, drafting
+from tools.campaigns import doubt, drafting, reconcile
 from tools.campaigns import lifecycle as tc
 from tools.campaigns import sending as campaign_sending
 from workers import campaigns as wc
@@ -80,14 +80,14 @@ def test_email_requested_and_not_found_is_left_for_review_only_after_the_indexin
     with fakes(monkeypatch, postmark=fake):
         campaign_id = email_campaign(1)
         (activity_id,) = claim_all(campaign_id, requested=True, ago=timedelta(hours=1))
-        monkeypatch.setattr(wc, "INDEXING_SECONDS", 2 * 3600.0)  # the search may lag more than the hour since
+        monkeypatch.setattr(reconcile, "INDEXING_SECONDS", 2 * 3600.0)  # the search may lag more than the hour since
         wc.run_tick()
         assert [a.status for a in rows(campaign_id)] == ["unknown"]
         assert wc.reconcile_unknown_email() == {"sent": 0, "review": 0}  # too early: absence proves nothing
         with unit_of_work() as uow:
             assert [(r.activity_id, r.state) for r in doubt.in_doubt(uow.session, campaign_id)] == [
                 (activity_id, "checking")]
-        monkeypatch.setattr(wc, "INDEXING_SECONDS", 30.0)
+        monkeypatch.setattr(reconcile, "INDEXING_SECONDS", 30.0)
         assert wc.reconcile_unknown_email() == {"sent": 0, "review": 1}
         assert wc.reconcile_unknown_email() == {"sent": 0, "review": 0}  # looked up once, not on every tick
         with unit_of_work() as uow:

@@ -39,7 +39,7 @@ from tests.fakes.postmark import FakePostmark, Fault
 from tests.fakes.sentdm import FakeSentDm
 from tests.integration.campaign_support import MARKETER, drain, fakes, people, running_worker
 from tools import channels
-from tools.campaigns import drafting, sending
+from tools.campaigns import drafting, reconcile, sending
 from tools.campaigns import lifecycle as tc
 
 MAX = sending.MAX_ATTEMPTS
@@ -318,9 +318,7 @@ def test_an_email_timeout_is_reconciled_or_left_for_review_never_resent(db, monk
     pm = FakePostmark(storm=[Fault.hang(HOLD), Fault.late(HOLD)])  # first batch dropped, second sent but late
     with fakes(monkeypatch, postmark=pm, MKT_EMAIL_BATCH_SIZE="1"):
         short_timeouts(monkeypatch)
-        import workers.campaigns
-
-        monkeypatch.setattr(workers.campaigns, "INDEXING_SECONDS", 0.0)  # Postmark's search lag, over at once here
+        monkeypatch.setattr(reconcile, "INDEXING_SECONDS", 0.0)  # Postmark's search lag, over at once here
         people(2)
         campaign_id = campaign("email", "Timeouts")
         launch(campaign_id)
