@@ -55,8 +55,8 @@ def _untyped_app():
     def contact_json(contact: Contact) -> dict[str, Any]:  # as before: every value made JSON-able by hand
         return {name: api._jsonable(getattr(contact, name)) for name in api.CONTACT_FIELDS}
 
-    def page(session, limit: int) -> dict[str, Any]:  # the same query as api._list_contacts
-        stmt = sa.select(Contact).where(api._filter_condition(None)).order_by(Contact.updated_at, Contact.id)
+    def page(session, limit: int) -> dict[str, Any]:  # the same query as tools.contacts.polling.changed_contacts
+        stmt = sa.select(Contact).where(sa.true()).order_by(Contact.updated_at, Contact.id)
         rows = list(session.scalars(stmt.limit(limit + 1)))
         return {"items": [contact_json(c) for c in rows[:limit]],
                 "next_cursor": api.encode_cursor(rows[limit - 1]) if len(rows) > limit else None}

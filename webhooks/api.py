@@ -20,14 +20,13 @@ from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from db.filters import compile_filter
 from db.models import Contact
-from domain.filters import parse
+from domain.filters import Filter, parse
 from domain.roles import PermissionDenied, Role
+from tools.contacts.polling import changed_contacts
 from tools.contacts.timeline import contact_history
 from tools.enrichment.review import request_enrichment
 from tools.imports.importer import import_rows
@@ -157,28 +156,20 @@ def _parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _filter_condition(raw: str | None):
+def _parse_filter(raw: str | None) -> Filter | None:
     if not raw:
-        return sa.true()
+        return None
     try:
-        return compile_filter(parse(raw))
+        return parse(raw)
     except ValueError as exc:
         raise HTTPException(400, f"bad filter: {exc}") from None
 
 
-def _list_contacts(session, condition, since: datetime | None, after: tuple[datetime, int] | None,
-                   limit: int) -> dict[str, Any]:
-    stmt = sa.select(Contact).where(condition)
-    if since is not None:
-        stmt = stmt.where(Contact.updated_at >= since)
-    if after is not None:
-        stmt = stmt.where(sa.or_(Contact.updated_at > after[0],
-                                 sa.and_(Contact.updated_at == after[0], Contact.id > after[1])))
-    rows = list(session.scalars(stmt.order_by(Contact.updated_at, Contact.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": [contact_json(c) for c in rows],
-            "next_cursor": encode_cursor(rows[-1]) if more else None}
+def _list_contacts(session, key: Any, filter: Filter | None, since: datetime | None,
+                   after: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
+    page = changed_contacts(session, _actor(key), filter, since=since, after=after, limit=limit)
+    return {"items": [contact_json(c) for c in page.contacts],
+            "next_cursor": encode_cursor(page.contacts[-1]) if page.more else None}
 
 
 @router.get("/contacts", responses=_ERRORS, summary="List contacts (filter, updated_since, cursor)",
@@ -192,10 +183,10 @@ async def get_contacts(filter: str | None = Query(None, description="JSON filter
                        key: Any = Depends(require_scope("contacts:read"))) -> Any:
     """Contacts in order of last change (oldest first), so polling with updated_since + cursor sees every
     change once."""
-    condition = _filter_condition(filter)
+    parsed = _parse_filter(filter)
     since = _parse_time(updated_since) if updated_since else None
     after = decode_cursor(cursor) if cursor else None
-    return await run_in_threadpool(_run, lambda s: _list_contacts(s, condition, since, after, limit))
+    return await run_in_threadpool(_run, lambda s: _list_contacts(s, key, parsed, since, after, limit))
 
 
 def _timeline(session, key: Any, contact_id: int) -> Any:
