@@ -1,5 +1,6 @@
-"""Import tools for the model: the rejected rows of an import (file text: data only). The upload itself goes
-through the chat's own flow (agent/ui/chat_import.py: mapping shown, confirmed, progress, report file)."""
+"""Import tools for the model: where imports stand, and the rejected rows of one (file text: data only). The upload
+itself goes through the chat's own flow (agent/ui/chat_import.py: mapping shown, confirmed, progress, report file);
+an import runs as a job, so whoever was not watching asks here how it went."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
 from domain.wording import plural
 from tools.imports import importer as imports
+from tools.imports.job import ImportStatus, recent_imports
 
 
 class ErrorsArgs(Args):
@@ -22,13 +24,53 @@ def _errors(session, actor, a: ErrorsArgs) -> ToolOutput:
     errors = imports.list_import_errors(session, actor, a.import_id, limit=a.limit)
     rows = [{"line": e.line, "column": e.column, "reason": e.reason, "value": e.value,
              "rejected": "row rejected" if e.rejected else "field dropped"} for e in errors]
-    title = f"Import #{a.import_id}: {plural(len(rows), 'problem')} shown (first {a.limit})."
+    found = recent_imports(session, actor, import_id=a.import_id, limit=1)
+    standing = f" ({_standing(found[0])})" if found else ""
+    title = f"Import #{a.import_id}{standing}: {plural(len(rows), 'problem')} shown (first {a.limit})."
     shown = table(title, ["line", "column", "reason", "value", "rejected"], rows, full=True)  # reasons whole
     return ToolOutput(data_text(title, rows), shown)
 
 
 register(ToolSpec("import_errors", "The rejected rows and dropped fields of a CSV import, by line.", ErrorsArgs,
                   Permission.CONTACTS_READ, _errors, untrusted_output=True, read_only=True))
+
+
+class ImportsArgs(Args):
+    import_id: int | None = Field(None, description="One import; empty: the latest imports.")
+    limit: int = Field(10, ge=1, le=100)
+
+
+def _standing(i: ImportStatus) -> str:
+    """Where an import stands, in words: queued, importing (up to line N), done, or failed and why."""
+    if i.status == "failed":
+        return f"failed: {i.error or 'no reason recorded'}"
+    if i.status == "running":
+        return f"importing, up to line {i.done_line:,}" + (f", run {i.attempts}" if i.attempts > 1 else "")
+    if i.status == "queued":
+        return "queued, waiting for a worker"
+    return i.status + (f" after {i.attempts} runs" if i.attempts > 1 else "")
+
+
+def _list(session, actor, a: ImportsArgs) -> ToolOutput:
+    found = recent_imports(session, actor, limit=a.limit, import_id=a.import_id)
+    if not found:
+        text = f"There is no import #{a.import_id}." if a.import_id else "No imports yet: drop a CSV file in the chat."
+        return ToolOutput(text, message(text))
+    rows = [{"import": f"#{i.import_id}", "file": i.filename, "status": _standing(i), "rows": i.rows,
+             "new contacts": i.created, "started": f"{i.created_at:%Y-%m-%d %H:%M} UTC"} for i in found]
+    title = (f"Import #{found[0].import_id} ({found[0].filename}): {_standing(found[0])}." if len(found) == 1
+             else f"The latest {plural(len(rows), 'import')}, newest first.")
+    problems = [("Show its problems", f"show errors for import {i.import_id}") for i in found[:1]
+                if len(found) == 1 and i.status in ("done", "failed")]
+    shown = table(title, ["import", "file", "status", "rows", "new contacts", "started"], rows, full=True,
+                  next=next_steps(*problems))
+    return ToolOutput(data_text(title, rows), shown)
+
+
+register(ToolSpec("list_imports", "Where CSV imports stand: the latest ones, or one by number (queued, importing "
+                  "and how far, done with its counts, or failed and why). Imports run as jobs: use this when "
+                  "someone asks how an import went.", ImportsArgs, Permission.CONTACTS_READ, _list,
+                  untrusted_output=True, read_only=True))
 
 
 class ImportArgs(Args):

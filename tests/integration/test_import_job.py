@@ -228,3 +228,27 @@ def test_the_chat_says_why_a_queued_import_failed(db, tmp_path):
         worker.stop()
     assert result is None
     assert message.shown[-1].startswith("Import failed: the file people.csv is no longer there"), message.shown
+
+
+def test_the_chat_says_where_imports_stand_and_why_one_failed(db, tmp_path):
+    """An import runs as a job, so whoever was not watching asks the chat: the latest import, one by number, or
+    the list; a failed one says why, and its problems are one question away."""
+    from tests.agent_support import chat
+
+    path = _file(tmp_path)
+    gone = _interrupted(path)
+    path.unlink()
+    with unit_of_work() as uow:
+        assert jobs.stale_imports(uow.session, utcnow() + LATER) == [gone]
+    import_actors.run(gone)
+    done = run_import(_file(tmp_path, rows=5), actor=ADMIN).import_id
+    latest, one, every, problems = chat("how did my import go", f"is import #{gone} done?", "show my imports",
+                                        f"what went wrong with import {gone}")
+    assert [c["name"] for c in latest.tool_calls] == ["list_imports"], latest.tool_calls
+    assert f"Import #{done} (people.csv): done." in latest.text, latest.text
+    assert f"Import #{gone} (people.csv): failed: the file people.csv is no longer there" in one.text, one.text
+    assert every.text == "The latest 2 imports, newest first."
+    listed = every.displays[0]["rows"]
+    assert [(r[0], r[2]) for r in listed] == [(f"#{done}", "done"), (f"#{gone}", "failed: the file people.csv is no "
+                                                "longer there (uploads are kept under var/uploads): upload it again")]
+    assert f"Import #{gone} (failed: the file people.csv is no longer there" in problems.text, problems.text

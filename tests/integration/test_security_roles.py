@@ -50,6 +50,7 @@ enrichment_progress      yes    yes       yes
 export_contacts          yes    yes       yes
 import_contacts          yes    yes       no
 import_errors            yes    yes       yes
+list_imports             yes    yes       yes
 launch_campaign          yes    yes       no
 launch_sequence          yes    yes       no
 list_ad_campaigns        yes    yes       no
@@ -128,7 +129,8 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "enrichment_progress": ({}, "Enrichment: in_review 1."),
     "export_contacts": ({"filter": {"field": "tags", "op": "has", "value": "plumber"}}, "Exported 2 contacts to contacts-"),
     "import_contacts": ({"file": UPLOAD}, "Imported 1 rows from matrix.csv"),
-    "import_errors": ({"import_id": "{import_id}"}, "Import #{import_id}: 0 problems"),
+    "import_errors": ({"import_id": "{import_id}"}, "Import #{import_id} (completed): 0 problems"),
+    "list_imports": ({"import_id": "{import_id}"}, "Import #{import_id} (old.csv): completed."),
     "launch_campaign": ({"ref": "Matrix draft"}, "Launched campaign #{draft_id}"),
     "list_api_keys": ({}, '"name": "Matrix key"'),
     "list_users": ({}, '"email": "owner@example.com", "role": "admin"'),

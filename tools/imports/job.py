@@ -177,10 +177,13 @@ class ImportStatus:
     created_at: datetime
 
 
-def recent_imports(session: Session, actor: Actor, *, limit: int = 20) -> list[ImportStatus]:
+def recent_imports(session: Session, actor: Actor, *, limit: int = 20,
+                   import_id: int | None = None) -> list[ImportStatus]:
     """The `limit` latest imports, newest first, with where each stands (queued, running, done, failed and why,
-    resumed runs). Needs contacts:read."""
+    resumed runs); with `import_id`, that import alone (an empty list when there is none). Needs contacts:read."""
     require(actor.role, Permission.CONTACTS_READ, "read imports")
-    records = session.scalars(sa.select(Import).order_by(Import.id.desc()).limit(limit))
+    query = sa.select(Import).order_by(Import.id.desc()).limit(limit)
+    if import_id is not None:
+        query = query.where(Import.id == import_id)
     return [ImportStatus(r.id, r.filename, r.status, r.rows, r.created, r.done_line, r.attempts, r.error,
-                         r.created_at) for r in records]
+                         r.created_at) for r in session.scalars(query)]
