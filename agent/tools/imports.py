@@ -57,12 +57,13 @@ def _list(session, actor, a: ImportsArgs) -> ToolOutput:
         text = f"There is no import #{a.import_id}." if a.import_id else "No imports yet: drop a CSV file in the chat."
         return ToolOutput(text, message(text))
     rows = [{"import": f"#{i.import_id}", "file": i.filename, "status": _standing(i), "rows": i.rows,
-             "new contacts": i.created, "started": f"{i.created_at:%Y-%m-%d %H:%M} UTC"} for i in found]
+             "new contacts": i.created, "rejected": i.rejected, "started": f"{i.created_at:%Y-%m-%d %H:%M} UTC"}
+            for i in found]
     title = (f"Import #{found[0].import_id} ({found[0].filename}): {_standing(found[0])}." if len(found) == 1
              else f"The latest {plural(len(rows), 'import')}, newest first.")
     problems = [("Show its problems", f"show errors for import {i.import_id}") for i in found[:1]
                 if len(found) == 1 and i.status in ("done", "failed")]
-    shown = table(title, ["import", "file", "status", "rows", "new contacts", "started"], rows, full=True,
+    shown = table(title, ["import", "file", "status", "rows", "new contacts", "rejected", "started"], rows, full=True,
                   next=next_steps(*problems))
     return ToolOutput(data_text(title, rows), shown)
 

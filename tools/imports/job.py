@@ -171,6 +171,7 @@ class ImportStatus:
     status: str  # queued, running, done, failed
     rows: int
     created: int
+    rejected: int
     done_line: int  # the last line in the database
     attempts: int  # runs started (more than 1: resumed)
     error: str | None
@@ -185,5 +186,5 @@ def recent_imports(session: Session, actor: Actor, *, limit: int = 20,
     query = sa.select(Import).order_by(Import.id.desc()).limit(limit)
     if import_id is not None:
         query = query.where(Import.id == import_id)
-    return [ImportStatus(r.id, r.filename, r.status, r.rows, r.created, r.done_line, r.attempts, r.error,
+    return [ImportStatus(r.id, r.filename, r.status, r.rows, r.created, r.rejected, r.done_line, r.attempts, r.error,
                          r.created_at) for r in session.scalars(query)]
