@@ -60,7 +60,11 @@ def campaigns_list(text: str, vocab: Vocabulary) -> Any:
 
 def _campaigns_with_status(text: str) -> Any:
     """"which campaigns are paused", "any campaigns running right now", "what campaigns have finished",
-    "show campaign drafts"."""
+    "show campaign drafts", "show me the drafts"."""
+    m = re.match(r"^(?:(?:show|list|view|see|get|open)(?: me)?(?: all)?(?: the| my| our)? )?(?:campaign )?(drafts)$",
+                 text, re.I)
+    if m:
+        return [Call("list_campaigns", {"status": "draft"})]
     words = "|".join(sorted(_STATUS_WORDS, key=len, reverse=True))
     m = re.match(rf"^(?:(?:show|list|view|see|display|get|which|what|any)(?: me)?(?: all)?(?: the| my| our)? )?"
                  rf"(?:(sms|email|text) )?campaigns?(?: that| which)?(?: are| is| have| has| were)?(?: been| still)? "

@@ -200,7 +200,15 @@ def opt(text: str, vocab: Vocabulary) -> Any:
          "channel first"),
         (rf"^no more {_CHANNEL} (?:for|to) (.+)$", "channel first"),
         (rf"^(?:put|add) (.+?) back (?:on|onto|in|into|to) (?:the )?{_CHANNEL}(?: list)?$", "back on"),
-        (rf"^(.+?) (?:wants|would like|can get|should get|may get) {_CHANNEL} again$", "back on"),
+        (rf"^(.+?) (?:wants|would like|can get|should get|may get)(?: to (?:get|receive))? {_CHANNEL}(?: again)?$",
+         "back on"),  # "again" is often cut as a trailing filler word
+        # "luis garcia asked us to stop texting him", "jane wants no more emails", "tom doesn't want texts anymore"
+        (r"^(.+?) (?:asked|asks|has asked|wants|wanted|would like|requested|told us)(?: us)?(?: to)? "
+         r"(?:stop|not|no more|never)(?: to)? (?:getting |receiving |get |receive |being )?"
+         r"(texting|texted|texts?|messaging|messaged|messages|sms|emailing|emailed|e-?mails?)"
+         r"(?: (?:him|her|them))?(?: anymore| any more)?$", "asked"),
+        (r"^(.+?) (?:doesn'?t|does not|don'?t|do not) want (?:any )?(?:more )?(texts?|messages|sms|e-?mails?)"
+         r"(?: anymore| any more)?$", "asked"),
     ]
     hit = next(((re.match(p, text, re.I), h) for p, h in pats if re.match(p, text, re.I)), None)
     if hit is None:
@@ -216,6 +224,8 @@ def opt(text: str, vocab: Vocabulary) -> Any:
         who, direction, word = m.group(2), "out", m.group(3)
     elif how == "channel first":
         who, direction, word = m.group(2), "out", m.group(1)
+    elif how == "asked":
+        who, direction, word = m.group(1), "out", m.group(2)
     elif how == "back on":
         who, direction, word = m.group(1), "in", m.group(2)
     else:

@@ -32,6 +32,26 @@ def _plural(noun: str) -> str:
 
 
 REPHRASINGS: list[tuple[str, Any]] = [
+    # "who has access", "who can log in" -> the users (before "who has ..." is read as a contact search)
+    (r"^(?:who (?:has|have|can|gets) (?:access|log ?in|sign ?in)(?: to (?:this|the app|mkt|the platform))?|"
+     r"who(?:'s| is) on (?:the|my|our) team|(?:my |our |the )?team members?)$", "list users"),
+    # "what's waiting for review", "anything to review", "what needs approving" -> the next enrichment to review
+    (r"^(?:what(?:'s| is)|is there anything|anything|what do i have|what do we have|what needs)"
+     r"(?: (?:waiting|left|pending|queued))?(?: for| to)? (?:review|be reviewed|approve|approval|approving|check)"
+     r"(?: (?:for me|today|now))?$", "review enrichment"),
+    # "what have we sent jane doe", "what did we send to tom" -> the contact's history
+    (r"^what (?:have|did|'ve) (?:we|i|you) (?:sent|send|texted|text|emailed|email|messaged)(?: to)? (?!out\b)", "history for "),
+    # "show me who gets the spring roof check", "who will receive spring" -> the campaign's preview
+    (r"^(?:show(?: me)?|tell me|list)? ?who (?:gets|will get|would get|receives|will receive|is getting|is receiving|"
+     r"would receive)(?: the)? ", "preview "),
+    # "how many people replied to spring roof check" -> the campaign's results
+    (r"^how many(?: people| contacts| folks| recipients)? (?:replied|responded|answered|opened|clicked|booked|"
+     r"opted out|unsubscribed)(?: to| on| from| after| in)(?: the)? ", "results of "),
+    # "meetings next week", "calls tomorrow", "bookings this week" -> the upcoming bookings
+    (r"^(?:meetings|bookings|appointments|calls|demos) (?:next week|this week|tomorrow|today|later|soon|"
+     r"this month|next month)$", "show upcoming bookings"),
+    (r"^(?:meetings|bookings|appointments|calls|demos) (?:last week|yesterday|last month|earlier)$",
+     "show past bookings"),
     # "who do we have in houston", "who's in tulsa", "anyone in austin without email" -> "show contacts in ..."
     (r"^(?:who|anyone|anybody|everyone|everybody)(?: (?:do we have|have we got|do i have|is|are|'s|lives|works|"
      r"is based|are based))? (?=(?:in|at|from|tagged|without|with|named|called)\b)", "show contacts "),

@@ -196,10 +196,10 @@ def test_mkt_eval_chat_own_data_scores_the_configured_database(sample, capsys):
 DISPUTED = {"who booked a meeting"}
 
 
-@pytest.mark.parametrize("folder", ["heldout", "heldout2"])
+@pytest.mark.parametrize("folder", ["heldout", "heldout2", "heldout3"])
 def test_held_out_phrasings_are_understood_and_never_misread(sample, folder):
     cases = load_corpus(CORPUS_DIR / folder)
-    assert len(cases) >= 100
+    assert len(cases) >= 70
     held = asyncio.run(score(cases, OfflineChatModel()))
     wrong = {r.case.say for r in held.problems("WRONG")}
     assert wrong <= DISPUTED, held.details(("WRONG",))
