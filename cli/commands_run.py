@@ -82,6 +82,31 @@ def app_root(settings: Settings) -> Path:
     return target
 
 
+def chat_files_dir(settings: Settings) -> Path:
+    """Where Chainlit keeps this process's chat uploads until the chat reads them. Chainlit's own default,
+    `<app root>/.files`, is shared by every server started from one checkout or install, and each server deletes it
+    whole when it stops, so another server's next upload failed with a 500. One folder per process under var/;
+    folders of processes that are gone are removed."""
+    base = Path(settings.var_dir) / "chat-files"
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.iterdir():
+        if old.name.isdigit() and int(old.name) != os.getpid() and not _alive(int(old.name)):
+            shutil.rmtree(old, ignore_errors=True)
+    mine = base / str(os.getpid())
+    mine.mkdir(exist_ok=True)
+    return mine
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def prepare(settings: Settings) -> None:
     """Everything `serve` checks before it listens: one clear error for each thing that is wrong."""
     from ops.files import lock_down
@@ -103,10 +128,13 @@ def serve(args: argparse.Namespace) -> int:
     os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(settings)
     os.environ["MKT_VAR_DIR"] = str(settings.var_dir)  # absolute: the chdir below must not move it
     os.chdir(root)
+    import chainlit.config as chainlit_config
+    import chainlit.server as chainlit_server
     from chainlit.cli import run_chainlit
     from chainlit.config import config
 
     config.run.headless = True
+    chainlit_config.FILES_DIRECTORY = chainlit_server.FILES_DIRECTORY = chat_files_dir(settings)
     from ops import observability
 
     for line in [*settings.mode_lines(), *observability.configure(settings)]:
