@@ -20,3 +20,15 @@ def chat(*texts: str, actor=MARKETER) -> list:
                 out.append(await agent.send(text, thread_id=thread, actor=actor))
         return out
     return asyncio.run(run())
+
+
+class StatusMessage:
+    """Stands in for the cl.Message the chat updates while an import runs (Chainlit needs a websocket session):
+    keeps every text it was updated to."""
+
+    def __init__(self) -> None:
+        self.content, self.shown = "Importing…", []
+
+    async def update(self) -> bool:
+        self.shown.append(self.content)
+        return True

@@ -8,6 +8,7 @@ import csv
 import re
 
 from agent.ui.chat_import import ProgressReporter, error_report
+from tests.agent_support import StatusMessage
 from tools.imports.importer import FIRST_ERRORS, run_import
 from tools.users import Actor
 
@@ -34,17 +35,6 @@ def test_a_clean_import_has_no_report(db, tmp_path):
     result = run_import(path, actor=ADMIN)
     assert error_report(result, tmp_path, ADMIN) is None
     assert not list(tmp_path.glob("*-errors.csv"))
-
-
-class StatusMessage:
-    """Stands in for the cl.Message the chat updates (Chainlit needs a websocket session)."""
-
-    def __init__(self) -> None:
-        self.content, self.shown = "Importing…", []
-
-    async def update(self) -> bool:
-        self.shown.append(self.content)
-        return True
 
 
 def test_the_progress_shows_the_percentage_from_the_import(db, tmp_path):

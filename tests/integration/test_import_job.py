@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from db.models import Contact, Import, ImportError_, utcnow
 from db.session import unit_of_work
+from tests.agent_support import StatusMessage
 from tools.imports import job as jobs
 from tools.imports.batch import Counts
 from tools.imports.importer import ImportRequestError, create_import, queue_import, run_import, run_job
@@ -179,17 +180,6 @@ def test_a_queued_import_whose_message_was_lost_is_sent_again(db, tmp_path):
         assert jobs.stale_imports(uow.session, utcnow() + LATER + timedelta(minutes=1)) == []
         assert jobs.stale_imports(uow.session, utcnow() + 2 * LATER + timedelta(minutes=1)) == [import_id]
     assert PERIODIC["imports.sweep"][0] is import_actors.sweep
-
-
-class StatusMessage:
-    """Stands in for the chat's status message (Chainlit needs a websocket session)."""
-
-    def __init__(self) -> None:
-        self.content, self.shown = "Importing…", []
-
-    async def update(self) -> bool:
-        self.shown.append(self.content)
-        return True
 
 
 def test_the_chat_queues_the_job_and_follows_it_from_its_row(db, tmp_path):
