@@ -158,6 +158,9 @@ def tag(text: str, vocab: Vocabulary) -> Any:
                      rf"(?:to|on|from|off) (.+)$", text, re.I)
         if m and m.group(1).lower() in ("put", "take off", "strip") and not re.search(r"\btags?\b", text, re.I):
             m = None  # "put spring on hold" is not a tag
+        if m and re.fullmatch(r"(?:the |our |my )?(?:database|db|system|crm|contacts|contact list|list|platform|"
+                              r"records|account)", m.group(3), re.I):
+            m = None  # "remove tom becker from the database" erases a person, it removes no tag
         if m:
             who, tags, remove = m.group(3), m.group(2), m.group(1).lower() not in ("add", "put")
         else:
@@ -395,5 +398,26 @@ def merge(text: str, vocab: Vocabulary) -> Any:
     return [Call("merge_contacts", {"source": source, "target": target})]
 
 
-RULES = (opt, enrich, history, export, imports, set_field, tag, count, open_contact, merge)
+_ERASE = re.compile(r"^(?:gdpr[ -])?(?:delete|erase|forget|remove|purge|wipe)(?: out)?(?: the| this)?"
+                    r"(?: (?:contact|person|lead|record|customer|contact record))?(?: of| for)? (.+?)"
+                    r"(?: (?:from|out of|in) (?:the |our |my )?(?:database|db|system|crm|contacts|contact list|list|"
+                    r"platform|records|account))?(?: (?:completely|permanently|for good|entirely|forever))?$", re.I)
+
+
+def erase(text: str, vocab: Vocabulary) -> Any:
+    """"delete jane doe", "erase contact #12", "forget jane@acme.com", "remove tom becker from the database": one
+    contact, by name (two words or more, or one the account knows), email, phone or #id. "forget it", "delete all
+    contacts" and other things that are not one person are left to other rules."""
+    m = _ERASE.match(text)
+    if not m or re.search(r"\b(?:tags?|sample|api|keys?|templates?|imports?|sequences?|brand|sender|drafts?)\b",
+                          m.group(1), re.I):
+        return None
+    one_word = contact_ref(m.group(1), loose=True) if vocab.names and "contact" in vocab.names(m.group(1)) else None
+    ref = contact_ref(m.group(1)) or one_word
+    if ref and vocab.names and "campaign" in vocab.names(ref) and "contact" not in vocab.names(ref):
+        return None  # "delete the spring roof check" names a campaign
+    return [Call("erase_contact", {"contact": ref})] if ref else None
+
+
+RULES = (opt, enrich, history, export, imports, set_field, tag, count, open_contact, merge, erase)
 LAST_RULES = (show,)

@@ -23,6 +23,7 @@ from agent.tools import (  # noqa: F401  (each registers its tools when imported
     campaign_doubt,
     account,
     merge,
+    erase,
 )
 
 

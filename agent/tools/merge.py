@@ -10,10 +10,19 @@ from pydantic import Field
 from agent.tools.common import Args, message, next_steps
 from agent.tools.registry import ToolOutput, ToolSpec, register
 from domain.roles import Permission
+from domain.wording import plural
 from tools.contacts import merge as merging
 
-_TABLES = {"marketing_activities": "campaign messages", "conversation_messages": "conversation messages",
-           "calendar_bookings": "bookings", "enrichment_queue": "enrichment jobs", "contact_events": "history entries"}
+TABLE_WORDS = {"marketing_activities": ("campaign message", None), "conversation_messages": ("conversation message", None),
+               "calendar_bookings": ("booking", None), "enrichment_queue": ("enrichment job", None),
+               "contact_events": ("history entry", "history entries"),
+               "sequence_enrolments": ("sequence enrolment", None)}
+
+
+def rows_in_words(rows: dict[str, int]) -> str:
+    """{"calendar_bookings": 1, "contact_events": 2} -> "1 booking, 2 history entries" ("nothing" when empty)."""
+    said = [plural(n, *TABLE_WORDS.get(table, (table.replace("_", " ").rstrip("s"), None))) for table, n in rows.items()]
+    return ", ".join(said) or "nothing"
 
 
 class MergeArgs(Args):
@@ -22,7 +31,7 @@ class MergeArgs(Args):
 
 
 def _moves(moves: dict[str, int]) -> str:
-    return ", ".join(f"{n} {_TABLES.get(table, table)}" for table, n in moves.items()) or "nothing"
+    return rows_in_words(moves)
 
 
 def _summary(session, actor, a: MergeArgs) -> dict[str, Any]:

@@ -47,6 +47,7 @@ draft_campaign           yes    yes       no
 draft_sequence           yes    yes       no
 enrich_contacts          yes    yes       no
 enrichment_progress      yes    yes       yes
+erase_contact            yes    yes       no
 export_contacts          yes    yes       yes
 import_contacts          yes    yes       no
 import_errors            yes    yes       yes
@@ -127,6 +128,7 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
     "enrich_contacts": ({"filter": MATRIX}, "Queued enrichment for 2 contacts"),
     "merge_contacts": ({"source": "m1@example.com", "target": "m2@example.com"}, "Merged contact #"),
     "enrichment_progress": ({}, "Enrichment: in_review 1."),
+    "erase_contact": ({"contact": "m2@example.com"}, "Erased contact #"),
     "export_contacts": ({"filter": {"field": "tags", "op": "has", "value": "plumber"}}, "Exported 2 contacts to contacts-"),
     "import_contacts": ({"file": UPLOAD}, "Imported 1 rows from matrix.csv"),
     "import_errors": ({"import_id": "{import_id}"}, "Import #{import_id} (completed): 0 problems"),

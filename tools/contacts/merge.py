@@ -57,7 +57,7 @@ def _resolve(session: Session, ref: int | str) -> Contact:
     return resolve_contact(session, ref)
 
 
-def _references() -> list[sa.Column]:
+def contact_references() -> list[sa.Column]:
     """Every column that holds a contact id (found from the schema, so a new table is never forgotten)."""
     out = []
     for table in Base.metadata.sorted_tables:
@@ -104,9 +104,10 @@ def _changes(source: Contact, target: Contact) -> dict[str, Any]:
     return changes
 
 
-def _moves(session: Session, source_id: int) -> dict[str, int]:
+def rows_of(session: Session, source_id: int) -> dict[str, int]:
+    """How many rows of each table point at contact `source_id`."""
     out: dict[str, int] = {}
-    for column in _references():
+    for column in contact_references():
         n = session.scalar(sa.select(sa.func.count()).select_from(column.table).where(column == source_id)) or 0
         if n:
             out[column.table.name] = out.get(column.table.name, 0) + n
@@ -151,7 +152,7 @@ def plan_merge(session: Session, actor: Actor, source: int | str, target: int | 
     if folded:
         notes.append(f"{plural(folded, 'campaign')} messaged both: the record furthest along is kept, the other one goes "
                      "into the contact's history")
-    return MergePlan(a.id, b.id, _label(a), _label(b), _moves(session, a.id),
+    return MergePlan(a.id, b.id, _label(a), _label(b), rows_of(session, a.id),
                      {k: v for k, v in changes.items() if not k.endswith(("_at", "_reason"))},
                      {ch: bool(changes.get(f"opted_out_{ch}", getattr(b, f"opted_out_{ch}"))) for ch in ("sms", "email")},
                      folded, notes)
@@ -182,7 +183,7 @@ def merge_contacts(session: Session, actor: Actor, source: int | str, target: in
         session.delete(drop)
     sequence_exits.end(session, _enrolment_clashes(session, a.id, b.id), "merged")  # B goes on in those sequences
     session.flush()
-    for column in _references():
+    for column in contact_references():
         session.execute(sa.update(column.table).where(column == a.id).values({column.name: b.id}))
     session.expire_all()
     a, b = session.get(Contact, plan.source_id), session.get(Contact, plan.target_id)
