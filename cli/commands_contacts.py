@@ -117,7 +117,8 @@ def list_imports(args: argparse.Namespace) -> int:
         imports = recent_imports(uow.session, Actor.system("cli"), limit=args.limit)
     for i in imports:
         resumed = f", {i.attempts} runs" if i.attempts > 1 else ""
-        print(f"import #{i.import_id} {i.filename}: {i.status}, {i.rows:,} rows ({i.created:,} created), "
+        print(f"import #{i.import_id} {i.filename}: {i.status}, {i.rows:,} rows ({i.created:,} created, "
+              f"{i.rejected:,} rejected), "
               f"up to line {i.done_line:,}{resumed}, {i.created_at:%Y-%m-%d %H:%M} UTC"
               + (f": {i.error}" if i.error else ""))
     if not imports:

@@ -144,7 +144,7 @@ def test_mkt_contacts_imports_says_where_each_import_stands(db, session, tmp_pat
         jobs.stale_imports(uow.session, utcnow() + LATER)
     assert main(["contacts", "imports"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"import #{import_id} people.csv: failed, 12 rows (10 created), up to line 13, 3 runs, ")
+    assert out.startswith(f"import #{import_id} people.csv: failed, 12 rows (10 created, 1 rejected), up to line 13, 3 runs, ")
     assert f": stopped {jobs.MAX_ATTEMPTS} times before the end" in out
 
 
