@@ -27,6 +27,7 @@ from tools.enrichment.jobs import (
     claim_job,
     complete_job,
     fail_job,
+    fail_or_retry,
     model_tokens,
     stalled_jobs,
 )
@@ -71,14 +72,9 @@ def run_job(job_id: int, *, fetcher: Fetcher | None = None, model_factory: Any =
 
 def _retry_or_fail(job_id: int, exc: RetryableError, sources: Any, settings: Any) -> str:
     with unit_of_work() as uow:
-        from db.models import EnrichmentJob
-
-        job = uow.session.get(EnrichmentJob, job_id)
-        retrying = job is not None and job.attempts < settings.enrichment_max_retries + 1
-        reason = f"{exc} (attempt {job.attempts if job else '?'})" if retrying else f"gave up after retries: {exc}"
-        fail_job(uow.session, job_id, reason, sources.costs, settings, retrying=retrying)
+        retrying = fail_or_retry(uow.session, job_id, exc, sources.costs, settings)
     if retrying:
-        raise exc
+        raise exc  # Dramatiq retries the message after backoff_ms
     return "failed"
 
 

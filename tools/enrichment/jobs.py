@@ -80,6 +80,19 @@ def fail_job(session: Session, job_id: int, reason: str, costs: Costs | None = N
         contact.enrichment_status = "pending" if retrying else "failed"
 
 
+def fail_or_retry(session: Session, job_id: int, error: Exception, costs: Costs | None = None,
+                  settings: Settings | None = None) -> bool:
+    """A passing failure (the provider busy, a timeout): the job goes back to pending while it has attempts left
+    (MKT_ENRICHMENT_MAX_RETRIES retries after the first), else it fails for good ("gave up after retries").
+    Returns True when the caller should try again."""
+    settings = settings or get_settings()
+    job = session.get(EnrichmentJob, job_id)
+    retrying = job is not None and job.attempts < settings.enrichment_max_retries + 1
+    reason = f"{error} (attempt {job.attempts if job else '?'})" if retrying else f"gave up after retries: {error}"
+    fail_job(session, job_id, reason, costs, settings, retrying=retrying)
+    return retrying
+
+
 def stalled_jobs(session: Session, *, pending_minutes: int = 10, running_minutes: int = 20) -> list[int]:
     """Jobs whose queue message may be lost: running for longer than `running_minutes` (a killed worker; put back
     to pending) and pending untouched for `pending_minutes`. Returns their ids, to be sent again."""
