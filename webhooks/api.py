@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from db.models import Contact
 from domain.filters import Filter, parse
 from domain.roles import PermissionDenied, Role
-from tools.contacts.polling import changed_contacts
+from tools.contacts.polling import changed_contacts, contact_by_id
 from tools.contacts.timeline import contact_history
 from tools.enrichment.review import request_enrichment
 from tools.imports.importer import import_rows
@@ -197,7 +197,7 @@ def _timeline(session, key: Any, contact_id: int) -> Any:
             operation_id="getContact", response_model=ContactWithTimeline)
 async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("contacts:read"))) -> Any:
     def call(session):
-        contact = session.get(Contact, contact_id)
+        contact = contact_by_id(session, _actor(key), contact_id)
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
         return {"contact": contact_json(contact), "timeline": _timeline(session, key, contact_id)}
@@ -212,7 +212,7 @@ async def get_contact(contact_id: ContactId, key: Any = Depends(require_scope("c
 async def enrich_contact(contact_id: ContactId, priority: int = Query(0, ge=-100, le=100),
                          key: Any = Depends(require_scope("enrichment:write"))) -> Any:
     def call(session):
-        if session.get(Contact, contact_id) is None:
+        if contact_by_id(session, _actor(key), contact_id) is None:
             raise NotFound(f"no contact {contact_id}")
         return request_enrichment(session, _actor(key), contact_ids=[contact_id], priority=priority)
 

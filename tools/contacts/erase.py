@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Campaign, Contact, MarketingActivity
-from domain.campaigns import ActivityStatus
 from domain import channels
+from domain.campaigns import ActivityStatus
 from domain.roles import Permission, require
 from domain.wording import plural
 from tools.contacts.merge import contact_references, rows_of

@@ -36,3 +36,9 @@ def changed_contacts(session: Session, actor: Actor, filter: Filter | None = Non
                                  sa.and_(Contact.updated_at == after[0], Contact.id > after[1])))
     rows = list(session.scalars(stmt.order_by(Contact.updated_at, Contact.id).limit(limit + 1)))
     return ChangedPage(rows[:limit], len(rows) > limit)
+
+
+def contact_by_id(session: Session, actor: Actor, contact_id: int) -> Contact | None:
+    """The contact with id `contact_id`, or None when there is none. Needs contacts:read."""
+    require(actor.role, Permission.CONTACTS_READ, "read contacts")
+    return session.get(Contact, contact_id)
