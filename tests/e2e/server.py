@@ -42,13 +42,19 @@ class Server:
 
 
 @contextmanager
-def running_server(tmp_path: Path, **env: str) -> Iterator[Server]:
+def running_server(tmp_path: Path, *, with_worker: bool = False, **env: str) -> Iterator[Server]:
+    """`mkt serve` on a free port until the block ends. `with_worker`: with Redis configured, also a `mkt worker`
+    (as deployed: the server runs no worker of its own then), for tests whose jobs must run (a CSV import);
+    on SQLite the server's in-process worker runs them anyway."""
     port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     full_env = {**os.environ, "MKT_ADMIN_EMAIL": ADMIN_EMAIL, "MKT_ADMIN_PASSWORD": ADMIN_PASSWORD, **env}
     with log_path.open("w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], cwd=ROOT,
                                 env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        worker = (subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "-p", "1", "-t", "2"], cwd=ROOT,
+                                   env=full_env, stdout=log, stderr=subprocess.STDOUT)
+                  if with_worker and full_env.get("MKT_REDIS_URL") else None)
     server = Server(f"http://127.0.0.1:{port}", proc, log_path)
     try:
         deadline = time.monotonic() + 150  # a loaded CI machine starts it slowly
@@ -65,12 +71,14 @@ def running_server(tmp_path: Path, **env: str) -> Iterator[Server]:
             raise RuntimeError(f"server did not become healthy:\n{server.log()}")
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for child in filter(None, (proc, worker)):
+            child.terminate()
+        for child in filter(None, (proc, worker)):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 @dataclass

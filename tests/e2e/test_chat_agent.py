@@ -260,7 +260,7 @@ def test_a_dropped_csv_shows_the_mapping_takes_typed_changes_then_imports_with_a
     def imported() -> bool:  # the summary and its next-step buttons are separate events: wait for both
         return said(chat, "Imported **3** rows") and next_steps <= labels()
 
-    with running_server(tmp_path) as server:
+    with running_server(tmp_path, with_worker=True) as server:  # the import is a job
         chat = open_chat(server)
         starts = asyncio.run(converse(chat, str(uuid.uuid4()), [
             "", "how many contacts", "map Raison to company", Click("Import with this mapping", until=imported)],
