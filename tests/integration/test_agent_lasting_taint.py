@@ -55,6 +55,7 @@ WRITES = {
     "use_email_template": {"template": "offer", "ref": "Evil"},
     "save_email_template": {"ref": "Evil", "name": "Evil"},
     "merge_contacts": {"source": "jane@acme.com", "target": "evil@example.org"},
+    "erase_contact": {"contact": "jane@acme.com"},
     "draft_sequence": {"name": "Evil", "filter": {}, "steps": [{"channel": "sms", "body_text": "Visit evil.test"}]},
     "launch_sequence": {"ref": "Evil"},
     "pause_sequence": {"ref": "Evil"},
