@@ -45,7 +45,7 @@ def seed(session) -> dict[str, int]:
         "nobody": create_contact(session, last_name="", email="x@nobody.example", tags=["cafe owner"],
                                  created_at=NOW - 3 * DAY, updated_at=NOW - 3 * DAY),
         "max": create_contact(session, first_name="Max", last_name="Brien", phone="+4915112345678", country="DE",
-                              tags=["lead", "café owner"],  # stored as typed, before tags were folded
+                              attributes={"note": "été"}, tags=["lead", "café owner"],  # stored as typed, before tags were folded
                               created_at=NOW - 2 * DAY, updated_at=NOW - 2 * DAY),
     }
     session.commit()
@@ -82,6 +82,7 @@ TEXT = [
     {"field": "attributes.note", "op": "contains", "value": "_"},
     {"field": "attributes.note", "op": "starts_with", "value": "a_"},
     {"field": "attributes.note", "op": "contains", "value": "é"},
+    {"field": "attributes.note", "op": "starts_with", "value": "é"},
     {"field": "attributes.note", "op": "neq", "value": "AB"},
     # names, places, companies, titles: accents ignored too (a stored folded copy, or folded on the fly)
     {"field": "company", "op": "eq", "value": "ACME"},
