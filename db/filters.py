@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.fold import PerDialect, fold_in, fold_match, key
 from db.models import CalendarBooking, Campaign, Contact, ConversationMessage, MarketingActivity, utcnow
 from domain.contacts import normalise_email, normalise_phone
-from domain.filters import All, AnyOf, Condition, Filter, Not
+from domain.filters import All, AnyOf, Condition, Filter, Not, digits
 from domain.folding import FOLDED_FIELDS as FOLDED
 from domain.folding import fold
 
@@ -178,8 +178,8 @@ class _Ctx:
     # --- activity in other tables -------------------------------------------------------------------
     def _campaign(self, c: Condition) -> ColumnElement[bool]:
         values = c.value if c.op == "in" else (c.value,)
-        ids = [v for v in values if isinstance(v, int) or str(v).isdigit()]
-        names = [str(v).lower() for v in values if not (isinstance(v, int) or str(v).isdigit())]
+        ids = [v for v in values if isinstance(v, int) or digits(str(v))]
+        names = [str(v).lower() for v in values if not (isinstance(v, int) or digits(str(v)))]
         match = []
         if ids:
             match.append(MarketingActivity.campaign_id.in_([int(i) for i in ids]))

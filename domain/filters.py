@@ -218,11 +218,17 @@ def _list(where: str, kind: str, field: str, value: Any) -> tuple[Any, ...]:
     return tuple(_scalar(where, kind, field, v) for v in value)
 
 
+def digits(text: str) -> bool:
+    """Whether `text` is a whole number written in ASCII digits ("²" and "١٢" are digits to str.isdigit, and the
+    first is no number int() reads)."""
+    return text.isascii() and text.isdigit()
+
+
 def _scalar(where: str, kind: str, field: str, value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise FilterError(f"{where}: the value contains a NUL character")
     if kind == "id":
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit() \
+        if isinstance(value, bool) or not isinstance(value, int | str) or not digits(str(value).strip()) \
                 or int(value) > MAX_ID:
             raise FilterError(f"{where} takes a contact id (a whole number), got {value!r:.80}")
         return int(value)
@@ -230,7 +236,7 @@ def _scalar(where: str, kind: str, field: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
             raise FilterError(f"{where} takes a campaign id or name, got {value!r:.80}")
         if (isinstance(value, int) and not 0 <= value <= MAX_ID) or (
-                isinstance(value, str) and value.strip().isdigit() and int(value) > MAX_ID):
+                isinstance(value, str) and digits(value.strip()) and int(value) > MAX_ID):
             raise FilterError(f"{where}: {value!r:.80} is not a campaign id")
         return value if isinstance(value, int) else value.strip()
     if kind == "channel":
@@ -249,7 +255,7 @@ def _scalar(where: str, kind: str, field: str, value: Any) -> Any:
 
 def _date_value(where: str, op: str, value: Any) -> Any:
     if op in ("within_days", "older_than_days"):
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        if isinstance(value, bool) or not isinstance(value, int | str) or not digits(str(value).strip()):
             raise FilterError(f"{where} takes a whole number of days, got {value!r:.80}")
         days = int(value)
         if not 0 < days <= MAX_DAYS:

@@ -6,7 +6,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.filters import MAX_DAYS, MAX_ID, MAX_LIST, Condition, FilterError, describe_fields, parse, parse_when
+from domain.filters import (
+    MAX_DAYS,
+    MAX_ID,
+    MAX_LIST,
+    Condition,
+    FilterError,
+    describe_fields,
+    digits,
+    parse,
+    parse_when,
+)
 
 
 def test_attributes_take_the_text_operators():
@@ -114,3 +124,15 @@ def test_conditions_name_a_field_and_an_operator_it_takes():
         with pytest.raises(FilterError, match="an attribute key is 1-64 letters"):
             parse({"field": bad, "op": "eq", "value": "x"})
     assert parse({"field": CAMPAIGN, "op": "eq", "value": 0}).value == 0
+
+
+@pytest.mark.parametrize("field", ["id", "contacted_in_campaign"])
+def test_digits_that_are_not_ascii_are_no_id(field):
+    """'²' is a digit to str.isdigit but no number to int(): it was a bare ValueError ("invalid literal for int()")
+    instead of the filter's own error; for a campaign it is a name."""
+    if field == "id":
+        with pytest.raises(FilterError, match="takes a contact id"):
+            parse({"field": field, "op": "eq", "value": "²"})
+    else:
+        assert parse({"field": field, "op": "eq", "value": "²"}).value == "²"
+    assert digits("12") and not digits("²") and not digits("١٢") and not digits("")

@@ -65,8 +65,10 @@ def _values(kind, field, op):
     if kind == "channel":
         one = st.sampled_from(["sms", "email", "any", "all"])
         return st.lists(one, min_size=1, max_size=4) if op == "in" else one
-    if kind == "campaign":
-        one = st.one_of(st.integers(min_value=0, max_value=2**31 - 1), WORD)
+    if kind == "campaign":  # a name of digits is an id, so at most 2**31 - 1 (a larger one is refused)
+        one = st.one_of(st.integers(min_value=0, max_value=2**31 - 1),
+                        WORD.filter(lambda w: not (w.strip().isascii() and w.strip().isdigit())
+                                    or int(w) <= 2**31 - 1))
         return st.lists(one, min_size=1, max_size=4) if op == "in" else one
     if kind in ("date", "event"):
         return DAYS if op in ("within_days", "older_than_days") else WHEN

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.models import Campaign
+from domain.filters import digits
 
 
 class CampaignError(ValueError):
@@ -31,7 +32,7 @@ def find_named(session: Session, model: Any, ref: str | int, noun: str, error: t
     """A row of `model` (a table with id and name) by id ('12' or '#12') or name: exact, then ignoring case and
     accents, then a unique part of it. Raises `error` naming the candidates when a part matches several."""
     text = str(ref).strip().lstrip("#").strip()
-    if text.isdigit() and (found := session.get(model, int(text))) is not None:
+    if digits(text) and (found := session.get(model, int(text))) is not None:
         return found
     want = fold(text)
     rows = session.execute(sa.select(model.id, model.name).order_by(model.id)).all()
