@@ -25,6 +25,12 @@ def test_same_phone_other_email_is_reported_once_per_row(db, session, tmp_path, 
     rows = session.execute(sa.select(ImportError_.line, ImportError_.reason).where(
         ImportError_.import_id == result.import_id).order_by(ImportError_.line)).all()
     assert [line for line, _ in rows] == [2, 4]
+    first = session.execute(sa.select(ImportError_.column, ImportError_.value, ImportError_.rejected,
+                                      ImportError_.reason).where(ImportError_.import_id == result.import_id,
+                                                                 ImportError_.line == 2)).one()
+    assert tuple(first) == ("phone", "+15125550100", False, (
+        f"probable duplicate of contact #{jane.id} (jane@acme.com): same phone, other email; imported as a new "
+        "contact (merge them with 'merge contact A into B' if they are one person)"))
     assert rows[0].reason.startswith(f"probable duplicate of contact #{jane.id} (jane@acme.com): same phone, other "
                                      "email; imported as a new contact")
     earlier = "an earlier row in this file" if batch_size > 1 else "contact #"  # that row is in the database
