@@ -90,10 +90,19 @@ NOT_TITLES = frozenset({"", "say", "card_approve", "card_cancel", "import_go", "
 
 def data_layer(settings: Settings | None = None) -> Any:
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+    from chainlit.data.utils import queue_until_user_message
 
     from agent.ui.element_store import storage_client
 
     class DataLayer(SQLAlchemyDataLayer):
+        @queue_until_user_message()
+        async def create_element(self, element: Any) -> None:
+            """The thread first: a file dropped with a thread's first message can be stored before the step that
+            creates the thread, and PostgreSQL's foreign key then refused it (the file was missing on reopening)."""
+            if element.thread_id and element.for_id:
+                await self.update_thread(element.thread_id)
+            await SQLAlchemyDataLayer.create_element.__wrapped__(self, element)  # queued once already, above
+
         async def update_thread(self, thread_id: str, name: str | None = None, user_id: str | None = None,
                                 metadata: dict | None = None, tags: list[str] | None = None) -> None:
             if name is not None and name.strip() in NOT_TITLES:

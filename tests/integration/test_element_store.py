@@ -81,3 +81,29 @@ def test_threads_are_never_titled_say_or_empty(store):
         name = conn.execute(sa.text('SELECT "name" FROM threads WHERE id = :t'), {"t": thread}).scalar()
     engine.dispose()
     assert name == "show roofers in Texas"
+
+
+def test_a_file_dropped_with_a_threads_first_message_is_kept(store, tmp_path):
+    """Chainlit may store the file of a new thread's first message before the step that creates the thread: the
+    element is kept, with its thread (on PostgreSQL the foreign key refused it, so the file was missing when the
+    conversation was reopened)."""
+    import uuid
+
+    import sqlalchemy as sa
+    from chainlit.element import File
+
+    from agent.ui.datalayer import ensure_tables, sync_engine
+
+    ensure_tables(get_settings())
+    layer, thread = data_layer(get_settings()), str(uuid.uuid4())
+    path = tmp_path / "leads.csv"
+    path.write_text("Email\njane@acme.com\n", encoding="utf-8")
+    element = File(name="leads.csv", path=str(path), thread_id=thread, for_id=str(uuid.uuid4()), mime="text/csv")
+    asyncio.run(type(layer).create_element.__wrapped__(layer, element))  # as run once the first message is in
+    engine = sync_engine(get_settings())
+    with engine.connect() as conn:
+        row = conn.execute(sa.text('SELECT "name", "threadId", "mime" FROM elements WHERE id = :e'),
+                           {"e": element.id}).one()
+        threads = conn.execute(sa.text('SELECT count(*) FROM threads WHERE id = :t'), {"t": thread}).scalar()
+    engine.dispose()
+    assert (row[0], str(row[1]), row[2], threads) == ("leads.csv", thread, "text/csv", 1)
