@@ -1,6 +1,7 @@
 """The CSV import flow in the chat: upload -> inspect_csv -> the proposed mapping and a sample -> Import/Cancel, or a
 typed change ("map Société to company", "skip column X", "keep X as an attribute") that shows the card again ->
-the import queued as a job (imports.run), followed from its row with live progress -> summary, the row-level error
+the import queued as a job (imports.run), followed from its row in the background (the chat stays
+usable meanwhile) with live progress -> summary, the row-level error
 report as a downloadable file, next-step buttons.
 The card never blocks the chat: other messages are answered while it waits (and the reply says it still waits).
 Cells from the file are shown escaped and are never given to a model."""
@@ -253,9 +254,31 @@ async def _start(pending: PendingImport, actor: Actor | None) -> None:
         status.content = neutralise(f"Import failed: {exc}")
         await status.update()
         return
-    result = await follow_import(import_id, status)
-    if result is not None:
-        await _send_summary(result, pending.path.parent, actor)
+    _in_background(_follow_and_report(import_id, status, pending.path.parent, actor))
+
+
+async def _follow_and_report(import_id: int, status: Any, folder: Path, actor: Actor) -> None:
+    """Follow the job, then post the summary: in the background, so the turn ends at once and the chat stays
+    usable while a large file imports, or while no worker has taken the job yet."""
+    try:
+        result = await follow_import(import_id, status)
+        if result is not None:
+            await _send_summary(result, folder, actor)
+    except asyncio.CancelledError:  # the session ended: the job goes on, "how did my import go" tells
+        pass
+    except Exception:  # noqa: BLE001 - a progress that cannot be read stops the following, not the chat
+        log.exception("following import %s failed", import_id)
+        await cl.Message(content=f"I could not follow import #{import_id} any further: ask \"how did import "
+                                 f"{import_id} go\" for where it stands.").send()
+
+
+_FOLLOWING: set[asyncio.Task] = set()
+
+
+def _in_background(work: Any) -> None:
+    task = asyncio.create_task(work)
+    _FOLLOWING.add(task)
+    task.add_done_callback(_FOLLOWING.discard)
 
 
 def queue_upload(pending: PendingImport, actor: Actor) -> int:
@@ -270,15 +293,19 @@ def queue_upload(pending: PendingImport, actor: Actor) -> int:
 
 
 QUEUED_NOTE_AFTER = 2.0  # seconds: a job still queued by then waits for a worker (said once)
+QUEUED_FOR = 600.0  # seconds: a job no worker has taken by then is left to "how did import N go"
+QUEUED_NOTE = "Import queued: it starts as soon as a worker is free. The chat stays usable meanwhile."
 
 
-async def follow_import(import_id: int, status: Any, poll: float = 0.5) -> Any:
+async def follow_import(import_id: int, status: Any, poll: float = 0.5, queued_for: float = QUEUED_FOR) -> Any:
     """Follow the import job from its row until it ends: the status message shows its percentage as batches commit
-    (ProgressReporter), then "Import finished." and the result, or "Import failed: <why>" and None."""
+    (ProgressReporter), then "Import finished." and the result, or "Import failed: <why>" and None. A job that no
+    worker takes within `queued_for` seconds is no longer followed: the message says how to ask, and None."""
     from tools.imports.job import FINISHED
 
-    progress = ProgressReporter(status, asyncio.get_running_loop())
-    shown, polls = 0, 0
+    loop = asyncio.get_running_loop()
+    progress = ProgressReporter(status, loop)
+    shown, polls, give_up = 0, 0, loop.time() + queued_for
     while True:
         state, now, error = await asyncio.to_thread(_progress_of, import_id)
         if state in FINISHED:
@@ -287,9 +314,15 @@ async def follow_import(import_id: int, status: Any, poll: float = 0.5) -> Any:
         if now.rows != shown:
             shown = now.rows
             progress(now)
+        elif state == "queued" and loop.time() >= give_up:
+            await progress.settle()
+            status.content = (f"Import #{import_id} is still queued: no worker has taken it yet. It starts as soon "
+                              f"as one is free; ask \"how did import {import_id} go\" to see where it stands.")
+            await status.update()
+            return None
         elif state == "queued" and polls == max(1, round(QUEUED_NOTE_AFTER / max(poll, 0.001))):
             await progress.settle()
-            status.content = "Import queued: it starts as soon as a worker is free."
+            status.content = QUEUED_NOTE
             await status.update()
         await asyncio.sleep(poll)
     await progress.settle()

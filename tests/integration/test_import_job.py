@@ -197,8 +197,32 @@ def test_the_chat_queues_the_job_and_follows_it_from_its_row(db, tmp_path):
         worker.stop()
     assert (result.import_id, result.rows, result.created, result.rejected) == (import_id, 30, 26, 2)
     assert message.shown[-1] == "Import finished."
-    waiting = "Import queued: it starts as soon as a worker is free."  # only if the worker was slow to start it
+    waiting = "Import queued: it starts as soon as a worker is free. The chat stays usable meanwhile."  # if slow
     assert all(text.startswith("Importing… ") or text == waiting for text in message.shown[:-1]), message.shown
+
+
+def test_the_chat_stops_following_an_import_no_worker_takes_and_says_how_to_ask(db, tmp_path):
+    """With no worker running (Redis without `mkt worker`), the chat does not wait for ever: after `queued_for` it
+    says the import is still queued and how to ask; the job still runs once a worker comes."""
+    from agent.ui.chat_import import follow_import
+    from workers.broker import broker
+
+    with unit_of_work() as uow:
+        import_id = queue_import(uow.session, _file(tmp_path), actor=ADMIN, filename="people.csv")
+    message = StatusMessage()
+    assert asyncio.run(follow_import(import_id, message, poll=0.01, queued_for=0.3)) is None
+    assert message.shown[-1] == (f"Import #{import_id} is still queued: no worker has taken it yet. It starts as soon "
+                                 f"as one is free; ask \"how did import {import_id} go\" to see where it stands.")
+    assert len(message.shown) == 1, message.shown  # given up before the 2 s "queued" note
+    worker = dramatiq.Worker(broker, queues={"imports"}, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        later = StatusMessage()
+        result = asyncio.run(follow_import(import_id, later, poll=0.01))
+    finally:
+        worker.stop()
+    assert (result.rows, result.created, result.rejected) == (30, 26, 2)
+    assert later.shown[-1] == "Import finished."
 
 
 def test_the_chat_says_why_a_queued_import_failed(db, tmp_path):
