@@ -1,5 +1,5 @@
-"""Outbound events for two-way sync (n8n): contact.created, contact.updated, contact.opted_out, reply.received,
-booking.created, campaign.completed, enrichment.approved.
+"""Outbound events for two-way sync (n8n): contact.created, contact.updated, contact.opted_out, contact.deleted,
+reply.received, booking.created, campaign.completed, enrichment.approved.
 
 `emit(session, event, payload)` writes one outbound_deliveries row per matching active subscription and
 enqueues `outbound.deliver` once the session commits (dropped on rollback). Each delivery is a JSON POST
@@ -45,8 +45,8 @@ from domain.roles import Permission, require
 from settings import get_settings
 from tools.users import Actor
 
-EVENTS = ("contact.created", "contact.updated", "contact.opted_out", "reply.received", "booking.created",
-          "campaign.completed", "enrichment.approved")
+EVENTS = ("contact.created", "contact.updated", "contact.opted_out", "contact.deleted", "reply.received",
+          "booking.created", "campaign.completed", "enrichment.approved")
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secret)
 BASE_BACKOFF_S = 10
 MAX_BACKOFF_S = 3600

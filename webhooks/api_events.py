@@ -54,20 +54,62 @@ class BookingCreated(BaseModel):
     campaign_id: int | None
 
 
-class Reserved(BaseModel):
-    """Declared for subscriptions; not sent yet by any part of the platform."""
+class ContactDeleted(BaseModel):
+    """A contact was erased (a request to be forgotten): only its id, never a name, email or phone, since the person
+    asked us to forget them. A receiver that mirrors our contacts deletes its copy of this id."""
 
-    model_config = {"extra": "allow"}
+    contact_id: int
+    deleted_at: datetime
+
+
+class CampaignCounts(BaseModel):
+    """The campaign's messages by outcome, counted as the campaign report counts them (test sends left out)."""
+
+    targeted: int = Field(description="Messages the campaign reached for (skipped ones not included)")
+    sent: int
+    delivered: int = Field(description="Delivered, opened or clicked")
+    opened: int
+    clicked: int
+    failed: int
+    in_doubt: int = Field(description="Requested with no result known (left for review)")
+    skipped: int = Field(description="Contacts left out (opted out, no address, cap, cancelled ...)")
+
+
+class CampaignCompleted(BaseModel):
+    campaign_id: int
+    name: str
+    channel: str = Field(description="sms, email ...")
+    counts: CampaignCounts
+    skipped_by_reason: dict[str, int] = Field(description="The skipped contacts by reason")
+    launched_at: datetime | None
+    completed_at: datetime
+
+
+class EnrichmentApproved(BaseModel):
+    """One field a reviewer approved (as found, or edited first) and that was written to the contact."""
+
+    contact_id: int
+    job_id: int = Field(description="The enrichment job the field came from")
+    field: str = Field(description="e.g. company, job_title, website, industry")
+    value: str = Field(description="The value as written to the contact (normalised)")
+    source_url: str | None = Field(description="Where the value was read; null when the reviewer entered it")
+    edited: bool = Field(description="The reviewer changed the suggested value before approving it")
+    reviewed_by: str = Field(description="The reviewer's email")
+    approved_at: datetime
 
 
 PAYLOADS: dict[str, tuple[type[BaseModel], str]] = {
     "contact.created": (ContactRef, "A contact was created outside an import (a Chatwoot conversation, a booking)."),
     "contact.updated": (ContactUpdated, "Fields of a contact were filled from Chatwoot."),
     "contact.opted_out": (ContactOptedOut, "A contact asked to stop (a STOP reply) and is now suppressed."),
+    "contact.deleted": (ContactDeleted, "A contact was erased (a request to be forgotten): the id only, no personal "
+                                        "data."),
     "reply.received": (ReplyReceived, "A contact replied (through Chatwoot)."),
     "booking.created": (BookingCreated, "A Cal.com booking was made (accepted or requested)."),
-    "campaign.completed": (Reserved, "Reserved: accepted by subscriptions, not sent yet."),
-    "enrichment.approved": (Reserved, "Reserved: accepted by subscriptions, not sent yet."),
+    "campaign.completed": (CampaignCompleted, "A campaign's sending ended (every message settled), sent once per "
+                                              "campaign (not for the step campaigns of a sequence)."),
+    "enrichment.approved": (EnrichmentApproved, "A reviewer approved an enriched field (as found or edited) and it "
+                                                "was written to the contact: one event per field."),
 }
 
 

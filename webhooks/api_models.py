@@ -14,8 +14,8 @@ MAX_BATCH = 1000
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # times answer as datetime.isoformat() ("+00:00"), as before the typed API and as in the outbound events
 Timestamp = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")]
-EventName = Literal["contact.created", "contact.updated", "contact.opted_out", "reply.received", "booking.created",
-                    "campaign.completed", "enrichment.approved"]
+EventName = Literal["contact.created", "contact.updated", "contact.opted_out", "contact.deleted", "reply.received",
+                    "booking.created", "campaign.completed", "enrichment.approved"]
 
 
 class Problem(BaseModel):

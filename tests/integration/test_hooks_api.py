@@ -103,7 +103,7 @@ def test_a_name_that_does_not_resolve_is_refused_saying_so(client, env):
 
 def test_bad_events_and_bodies_are_422_with_nothing_stored(client, receiver):
     k = key()
-    assert subscribe(client, k, receiver.url, ["contact.deleted"]).status_code == 422
+    assert subscribe(client, k, receiver.url, ["contact.exploded"]).status_code == 422
     assert subscribe(client, k, receiver.url, []).status_code == 422
     extra = client.post("/api/v1/hooks", json={"target_url": receiver.url, "events": ["reply.received"], "x": 1},
                         headers=auth(k))

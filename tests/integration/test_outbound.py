@@ -139,9 +139,9 @@ def test_only_admins_manage_subscriptions_and_events_must_be_known(receiver):
     with unit_of_work() as uow, pytest.raises(PermissionDenied):
         outbound.add_subscription(uow.session, Actor("m@example.com", Role.MARKETER), receiver.url)
     with pytest.raises(outbound.OutboundError, match="unknown events"):
-        subscribe(receiver.url, events=["contact.deleted"])
+        subscribe(receiver.url, events=["contact.exploded"])
     with unit_of_work() as uow, pytest.raises(ValueError):
-        outbound.emit(uow.session, "contact.deleted", {})
+        outbound.emit(uow.session, "contact.exploded", {})
 
 
 def test_a_chatwoot_reply_reaches_n8n_as_reply_received(receiver, sent):
