@@ -140,3 +140,17 @@ def _distinct_total(session: Session, campaign_id: int, model: Any) -> int:
     if model is ConversationMessage:
         stmt = stmt.where(ConversationMessage.direction == "inbound")
     return int(session.scalar(stmt) or 0)
+
+
+def outcome_counts(session: Session, campaign: Campaign) -> tuple[dict[str, int], dict[str, int]]:
+    """The report's totals of one campaign, without a permission check (the tick announces campaign.completed with
+    them): (messages targeted, sent, delivered, opened, clicked, failed, in doubt and skipped; the skipped by
+    reason). Test sends are left out."""
+    keys = ("targeted", "sent", "delivered", "opened", "clicked", "failed")
+    per_variant = _variant_counts(session, campaign.id).values()
+    counts = {k: sum(v[k] for v in per_variant) for k in keys}
+    counts["in_doubt"] = int(session.scalar(sa.select(sa.func.count()).where(
+        A.campaign_id == campaign.id, A.type != "test", A.status == "unknown")) or 0)
+    excluded = _excluded(session, campaign)
+    counts["skipped"] = sum(excluded.values())
+    return counts, excluded

@@ -11,7 +11,7 @@ to (re-)enqueue, grouped by campaign. Re-enqueueing is always safe: a send happe
   resent blindly;
 - re-enqueue the queued rows of a running campaign that has stalled (nothing claimed for MKT_SENDING_STALE_SECONDS:
   its jobs were lost with a worker or a flushed queue);
-- mark running campaigns with nothing left to send as completed."""
+- mark running campaigns with nothing left to send as completed (announced once: campaign.completed)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from db.models import Campaign
 from db.models import MarketingActivity as A
 from settings import get_settings
 from tools import channels
+from tools.campaigns.completion import announce_completed
 
 
 def _grouped(rows: list[tuple[int, int]]) -> dict[int, list[int]]:
@@ -137,12 +138,16 @@ def worker_seen(session: Session, now: datetime, within: float = 5.0) -> bool:
 
 
 def complete_finished(session: Session, now: datetime) -> list[int]:
-    """Running campaigns with nothing queued, deferred or sending -> completed."""
+    """Running campaigns with nothing queued, deferred or sending -> completed, each announced once (the outbound
+    event campaign.completed, tools/campaigns/completion.py). The rows are locked, so a tick running at the same
+    time finds them completed, not running."""
     waiting = sa.select(A.id).where(A.campaign_id == Campaign.id,
                                     A.status.in_(("queued", "deferred", "sending"))).exists()
-    done = list(session.scalars(sa.select(Campaign).where(Campaign.status == "running", ~waiting)))
+    done = list(session.scalars(sa.select(Campaign).where(Campaign.status == "running", ~waiting)
+                                .with_for_update().execution_options(populate_existing=True)))
     for campaign in done:
         campaign.status, campaign.completed_at = "completed", now
+        announce_completed(session, campaign, now)
     return [c.id for c in done]
 
 
