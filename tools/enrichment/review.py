@@ -3,7 +3,8 @@
 Queue states: pending -> running -> in_review -> approved / partly_approved / rejected / failed. A job is one
 contact. Jobs are rows first; `enrichment.run` is enqueued after commit (db.jobs.enqueue).
 Nothing found on the web reaches a contact without a reviewer's approval (or a bulk approval the chat asked
-Approve for). Applying writes the contact and one history entry per field with its citation."""
+Approve for). Applying writes the contact and one history entry per field with its citation, and sends each field
+written as the outbound event enrichment.approved (in the same unit of work)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from sqlalchemy.orm import Session
 from db.filters import compile_filter
 from db.jobs import enqueue
 from db.models import Campaign, Contact, EnrichmentJob, MarketingActivity, utcnow
-from domain.enrichment import Suggestion, approved_subset, is_stale
+from domain.enrichment import Suggestion, approved_subset, field_name, is_stale
 from domain.filters import parse
 from domain.roles import Permission, require
 from domain.wording import plural
 from settings import get_settings
+from tools import outbound
 from tools.enrichment.apply import apply_suggestion, current_values
 from tools.users import Actor
 
@@ -182,8 +184,17 @@ def review_enrichment(session: Session, actor: Actor, job_id: int, *, approve: l
                       edits: dict[str, str] | None = None, reject: bool = False) -> ReviewResult:
     """Decide one job. approve="all" or a list of field names; `edits` {field: value} changes a value before
     approving it (an edit approves its field); reject=True turns every field down. Approved fields are written
-    to the contact with a history entry carrying the citation. Unapproved fields are not applied. The job
-    ends approved (every field), partly_approved (some) or rejected (none)."""
+    to the contact with a history entry carrying the citation, and each goes out as the outbound event
+    enrichment.approved. Unapproved fields are not applied. The job ends approved (every field), partly_approved
+    (some) or rejected (none)."""
+    result, approvals = _decide(session, actor, job_id, approve=approve, edits=edits, reject=reject)
+    outbound.emit_many(session, "enrichment.approved", approvals)
+    return result
+
+
+def _decide(session: Session, actor: Actor, job_id: int, *, approve: list[str] | str = (),
+            edits: dict[str, str] | None = None, reject: bool = False) -> tuple[ReviewResult, list[dict[str, Any]]]:
+    """review_enrichment without the events: the result and one enrichment.approved payload per field written."""
     require(actor.role, Permission.ENRICHMENT_REVIEW, "review enrichment")
     job = _locked_job(session, job_id)
     contact = session.get(Contact, job.contact_id)
@@ -195,16 +206,20 @@ def review_enrichment(session: Session, actor: Actor, job_id: int, *, approve: l
     if unknown:
         raise EnrichmentError(f"no such field: {', '.join(unknown)}")
     result = ReviewResult(job.id, contact.id, "rejected")
+    approvals, edited, now = [], {field_name(k) for k in edits or {}}, utcnow()
     for s in chosen:
         problem = apply_suggestion(session, contact, s, actor.email, job.id)
         if problem:
             result.not_applied[s.field] = problem
         else:
             result.applied.append(s.field)
+            approvals.append({"contact_id": contact.id, "job_id": job.id, "field": s.field,
+                              "value": current_values(contact).get(s.field), "source_url": s.source_url or None,
+                              "edited": s.field in edited, "reviewed_by": actor.email, "approved_at": now})
     result.status = _final_status(len(result.applied), len(suggestions))
     _close(job, contact, result, actor.email)
     session.flush()
-    return result
+    return result, approvals
 
 
 def _locked_job(session: Session, job_id: int) -> EnrichmentJob:
@@ -242,11 +257,14 @@ def bulk_approve_preview(session: Session, actor: Actor, min_confidence: float) 
 def bulk_approve(session: Session, actor: Actor, min_confidence: float) -> int:
     """Approve, in every job waiting for review, the verified fields without conflict whose confidence is at
     least `min_confidence`; other fields of those jobs are not applied (the job ends partly_approved).
-    Returns how many jobs were approved. Run only after the chat showed bulk_approve_preview and got Approve."""
+    Returns how many jobs were approved. Run only after the chat showed bulk_approve_preview and got Approve.
+    Every field written goes out as its own enrichment.approved event."""
     require(actor.role, Permission.ENRICHMENT_REVIEW, "bulk-approve enrichment")
     jobs, fields = _bulk_candidates(session, _threshold(min_confidence))
+    approvals: list[dict[str, Any]] = []
     for job in jobs:
-        review_enrichment(session, actor, job.id, approve=fields[job.id])
+        approvals += _decide(session, actor, job.id, approve=fields[job.id])[1]
+    outbound.emit_many(session, "enrichment.approved", approvals)
     return len(jobs)
 
 
