@@ -3,7 +3,8 @@ at them (campaign messages, conversation messages, bookings, history, enrichment
 with a contact id, found from the schema) are deleted. Opt-outs stay: they are keyed by channel and address in the
 suppression list and hold no name, so a later import of the same address is still not messaged. A contact with a message in flight (being sent, or sent with its outcome not known yet) is refused until
 it settles, so the record that keeps that message from going out twice is never lost; queued messages are simply
-dropped with the contact."""
+dropped with the contact. The outbound event contact.deleted (the id only: no name, email or phone) tells a flow
+that mirrors our contacts (n8n) to forget them too, written in the same unit of work."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import Campaign, Contact, MarketingActivity
+from db.models import Campaign, Contact, MarketingActivity, utcnow
 from domain import channels
 from domain.campaigns import ActivityStatus
 from domain.roles import Permission, require
 from domain.wording import plural
+from tools import outbound
 from tools.contacts.merge import contact_references, rows_of
 from tools.contacts.optouts import opt_out
 from tools.contacts.records import resolve_contact
@@ -55,7 +57,7 @@ def plan_erase(session: Session, actor: Actor, ref: int | str) -> ErasePlan:
 
 def erase_contact(session: Session, actor: Actor, ref: int | str) -> ErasePlan:
     """Delete the contact `ref` and every row that points at them (ASK FOR APPROVAL FIRST; it cannot be undone);
-    their suppressions stay. Returns what was removed. Needs contacts:write. Raises ContactNotFound,
+    their suppressions stay; subscribers hear contact.deleted with the id only. Returns what was removed. Needs contacts:write. Raises ContactNotFound,
     AmbiguousContact, or EraseError (a message of theirs in flight: try again once it settles)."""
     plan = plan_erase(session, actor, ref)
     contact = session.get(Contact, plan.contact_id)
@@ -66,6 +68,7 @@ def erase_contact(session: Session, actor: Actor, ref: int | str) -> ErasePlan:
     for column in contact_references():  # rows the schema would only unlink (SET NULL) go too: they name the person
         session.execute(sa.delete(column.table).where(column == plan.contact_id))
     session.execute(sa.delete(Contact).where(Contact.id == plan.contact_id))
+    outbound.emit(session, "contact.deleted", {"contact_id": plan.contact_id, "deleted_at": utcnow()})
     session.expire_all()
     log.info("contact erased", extra={"contact_id": plan.contact_id, "by": actor.email,
                                       "rows": sum(plan.deleted.values())})
