@@ -47,6 +47,13 @@ from tools.users import Actor
 
 EVENTS = ("contact.created", "contact.updated", "contact.opted_out", "contact.deleted", "reply.received",
           "booking.created", "campaign.completed", "enrichment.approved")
+# Where each event's payload names a contact (a JSON path): erasing a contact deletes those deliveries, sent or not,
+# since they carry the person's name, address or words. campaign.completed names nobody; contact.deleted is the
+# erase's own notice (its id only).
+CONTACT_PATH: dict[str, tuple[str, ...]] = {
+    "contact.created": ("id",), "contact.updated": ("id",), "contact.opted_out": ("contact", "id"),
+    "reply.received": ("contact", "id"), "booking.created": ("contact_id",), "enrichment.approved": ("contact_id",)}
+NAMES_NOBODY = ("campaign.completed", "contact.deleted")
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the Standard Webhooks prefix, not a secret)
 BASE_BACKOFF_S = 10
 MAX_BACKOFF_S = 3600
@@ -170,6 +177,20 @@ def emit_many(session: Session, event: str, payloads: list[dict[str, Any]]) -> l
     for delivery_id in ids:
         enqueue(session, "outbound.deliver", delivery_id)
     return ids
+
+
+def naming_contact(contact_id: int) -> Any:
+    """The deliveries whose payload names contact `contact_id` (CONTACT_PATH), as a WHERE clause."""
+    D = OutboundDelivery
+    return sa.or_(*[sa.and_(D.event == event, D.payload[path if len(path) > 1 else path[0]].as_integer() == contact_id)
+                    for event, path in CONTACT_PATH.items()])
+
+
+def forget_contact(session: Session, contact_id: int) -> int:
+    """Delete every delivery that names contact `contact_id`, whatever its status: the log keeps no copy of an
+    erased person, and nothing still pending sends them out again. The count deleted."""
+    return session.execute(sa.delete(OutboundDelivery).where(naming_contact(contact_id))
+                           .execution_options(synchronize_session=False)).rowcount
 
 
 def _key_live():

@@ -1,6 +1,7 @@
 """Erase a contact ("delete jane doe", a person's request to be forgotten): the contact and every row that points
 at them (campaign messages, conversation messages, bookings, history, enrichment, sequence enrolments: any table
-with a contact id, found from the schema) are deleted. Opt-outs stay: they are keyed by channel and address in the
+with a contact id, found from the schema) are deleted, and so are the outbound deliveries (n8n) whose payload names
+them, sent or not. Opt-outs stay: they are keyed by channel and address in the
 suppression list and hold no name, so a later import of the same address is still not messaged. A contact with a message in flight (being sent, or sent with its outcome not known yet) is refused until
 it settles, so the record that keeps that message from going out twice is never lost; queued messages are simply
 dropped with the contact. The outbound event contact.deleted (the id only: no name, email or phone) tells a flow
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.models import Campaign, Contact, MarketingActivity, utcnow
+from db.models import Campaign, Contact, MarketingActivity, OutboundDelivery, utcnow
 from domain import channels
 from domain.campaigns import ActivityStatus
 from domain.roles import Permission, require
@@ -52,7 +53,12 @@ def plan_erase(session: Session, actor: Actor, ref: int | str) -> ErasePlan:
     name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or "(no name)"
     label = f"#{contact.id} {name} <{contact.email or 'no email'}> {contact.phone or 'no phone'}"
     outs = [c for c, out in (("email", contact.opted_out_email), ("sms", contact.opted_out_sms)) if out]
-    return ErasePlan(contact.id, label, rows_of(session, contact.id), outs)
+    deleted = rows_of(session, contact.id)
+    sent_out = session.scalar(sa.select(sa.func.count()).select_from(OutboundDelivery)
+                              .where(outbound.naming_contact(contact.id)))
+    if sent_out:
+        deleted["outbound_deliveries"] = sent_out
+    return ErasePlan(contact.id, label, deleted, outs)
 
 
 def erase_contact(session: Session, actor: Actor, ref: int | str) -> ErasePlan:
@@ -68,6 +74,7 @@ def erase_contact(session: Session, actor: Actor, ref: int | str) -> ErasePlan:
     for column in contact_references():  # rows the schema would only unlink (SET NULL) go too: they name the person
         session.execute(sa.delete(column.table).where(column == plan.contact_id))
     session.execute(sa.delete(Contact).where(Contact.id == plan.contact_id))
+    outbound.forget_contact(session, plan.contact_id)
     outbound.emit(session, "contact.deleted", {"contact_id": plan.contact_id, "deleted_at": utcnow()})
     session.expire_all()
     log.info("contact erased", extra={"contact_id": plan.contact_id, "by": actor.email,
