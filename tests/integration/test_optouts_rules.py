@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from db.models import Contact, ContactEvent, Suppression
 from db.models.sequences import Sequence, SequenceEnrolment
 from domain import channels
+from settings import reset_settings
 from tests.factories import create_contact
 from tools.contacts import optouts
 from tools.contacts.optouts import is_suppressed, normalise_address, opt_in, opt_out, suppressed_addresses
+from tools.contacts.records import get_or_create
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 PHONE = "+15125550100"
@@ -62,6 +64,30 @@ def test_addresses_are_normalised_in_the_default_or_given_region():
     assert normalise_address("sms", "(512) 555-0100") == PHONE
     assert normalise_address("sms", "020 7946 0018", "GB") == "+442079460018"
     assert normalise_address("email", " Jane@Acme.COM ") == "jane@acme.com"
+
+
+@pytest.fixture
+def italian_account(monkeypatch):
+    monkeypatch.setenv("MKT_DEFAULT_REGION", "IT")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
+def test_a_national_number_is_read_in_the_accounts_region_as_everywhere_else(session, italian_account):
+    """The bug this found: opt-outs read a national number as a US one whatever the account's region, so in an
+    Italian account "312 345 6789" (an Italian mobile, stored as +39...) suppressed +1 312-345-6789, a Chicago
+    number, and the Italian contact who said stop stayed sendable."""
+    contact, _ = get_or_create(session, phone="312 345 6789", source="api")
+    assert contact.phone == "+393123456789"
+    assert normalise_address("sms", "312 345 6789") == "+393123456789"
+    assert normalise_address("sms", "(512) 555-0100", "US") == PHONE  # a region given still wins
+    assert opt_out(session, "sms", "312 345 6789", source="chat") == [contact.id]
+    assert suppressions(session) == [("sms", "+393123456789", "opt_out", "chat", NOW)]
+    assert is_suppressed(session, "sms", contact.phone) and contact.opted_out_sms
+    assert opt_in(session, "sms", "312 345 6789") == [contact.id]
+    assert suppressions(session) == [] and not contact.opted_out_sms
 
 
 @pytest.mark.parametrize(("channel", "address", "message"), [

@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 
 from db.models import Contact, Suppression, utcnow
 from domain import channels
+from settings import get_settings
 from tools.contacts.history import record_event
 from tools.sequences import exits as sequence_exits
 
 
-def normalise_address(channel: str, address: str, default_region: str = "US") -> str:
-    result = channels.rule(channel).normalise(address, default_region)
+def normalise_address(channel: str, address: str, default_region: str | None = None) -> str:
+    """The stored form of `address` on `channel`; a national number is read in `default_region`, else in the
+    account's region (settings.default_region), as imports, contact edits and lookups read it."""
+    result = channels.rule(channel).normalise(address, default_region or get_settings().default_region)
     if result.value is None:
         raise ValueError(result.error or f"no {channel} address given")
     return result.value
