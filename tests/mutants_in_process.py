@@ -1,0 +1,121 @@
+"""Run mutmut's mutants of one module in ONE pytest process (a pytest plugin; not collected as a test).
+
+mutmut 3 runs one process per mutant; for modules whose tests need a database that start-up dominates. This plugin
+collects the given tests once, then for each mutant swaps the mutant's function code (from the `mutants/` tree
+`mutmut run` generated: it writes every mutant of every configured file there at the start, even ones its run has
+not reached) into the imported module, runs the tests until one fails, and restores the code. A mutant is "killed"
+when a test fails or errors, "timeout" past MUT_TIMEOUT seconds in one test, "survived" otherwise. The tests are
+run once unmutated first; if that fails nothing else is run.
+
+    # once: let mutmut generate mutants/ (stop it after "generating mutants" if you only want the files)
+    .venv/bin/mutmut run "tools.imports.batch.*"
+    # then, from the repository root, with the tests of [tool.mutmut]'s selection that reach the module:
+    MUTPATH=tools/imports/batch.py MUTFUNCS="x_apply_batch x__match" MUTOUT=/tmp/batch.txt \
+        .venv/bin/python -m pytest -p tests.mutants_in_process -p no:cacheprovider -q -m "not redis and not slow" \
+        tests/integration/test_import_rules.py ...
+    # on PostgreSQL: prefix MKT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Environment:
+    MUTPATH     the module's file (tools/imports/batch.py); the module name is derived from it
+    MUTDIR      the mutants tree (default: mutants/, where mutmut writes it)
+    MUTANTS     mutant names to run (x_apply_batch__mutmut_3 ...; a "module." prefix is ignored); default: all
+    MUTFUNCS    else only the mutants of these functions (x_apply_batch, xǁFileDedupǁprepare ...)
+    MUTOUT      result file, one line per mutant, appended (default: mutants_in_process.txt)
+    MUT_TIMEOUT seconds per test before the mutant counts as a timeout (default 60)
+
+Limits: code run in other processes (worker pools) is not mutated; the swapped function keeps the module's globals
+as they were when the mutant was compiled (a copy), which is what the module's own code sees too."""
+
+import __future__
+
+import ast
+import importlib
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+
+class _Timeout(BaseException):
+    pass
+
+
+def _alarm(signum, frame):  # noqa: ARG001
+    raise _Timeout()
+
+
+def mutant_sources(path: str) -> dict[str, str]:
+    """Every mutant function of the mutated file, by name, dedented to column 0."""
+    src = (Path(os.environ.get("MUTDIR", "mutants")) / path).read_text()
+    lines = src.splitlines()
+    out = {}
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.FunctionDef) and re.search(r"__mutmut_\d+$", node.name):
+            body = lines[node.lineno - 1:node.end_lineno]
+            out[node.name] = "\n".join([body[0][node.col_offset:], *body[1:]])
+    return out
+
+
+def _target(mod, short: str):
+    """The live function (or method) a mutant replaces, and its plain name."""
+    base = short.rsplit("__mutmut_", 1)[0][2:]
+    if "ǁ" in base:  # a method: xǁClassǁmethod
+        _, cls, meth = base.split("ǁ")
+        return getattr(getattr(mod, cls), meth), meth
+    return getattr(mod, base), base
+
+
+def _run_items(items, limit: int) -> tuple[str, str]:
+    for item in items:
+        signal.alarm(limit)
+        try:
+            reports = runtestprotocol(item, log=False, nextitem=None)
+        except _Timeout:
+            return "timeout", item.nodeid
+        finally:
+            signal.alarm(0)
+        if any(r.failed for r in reports):
+            return "killed", item.nodeid
+    return "survived", ""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    path = os.environ["MUTPATH"]
+    mod = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    sources = mutant_sources(path)
+    if os.environ.get("MUTANTS"):
+        names = [n.split(".")[-1] for n in os.environ["MUTANTS"].split()]
+    else:
+        funcs = os.environ.get("MUTFUNCS", "").split()
+        names = [n for n in sources if not funcs or n.rsplit("__mutmut_", 1)[0] in funcs]
+        names.sort(key=lambda n: (n.rsplit("__mutmut_", 1)[0], int(n.rsplit("_", 1)[1])))
+    limit = int(os.environ.get("MUT_TIMEOUT", "60"))
+    signal.signal(signal.SIGALRM, _alarm)
+    with open(os.environ.get("MUTOUT", "mutants_in_process.txt"), "a") as out:
+        verdict, where = _run_items(session.items, limit)
+        if verdict != "survived":
+            out.write(f"BASELINE {verdict.upper()} {where}: nothing run\n")
+            return True
+        for short in names:
+            target, base = _target(mod, short)
+            src = re.sub(rf"\b{re.escape(short)}\b", base, sources[short], count=1)
+            namespace = dict(mod.__dict__)
+            exec(compile(src, f"<{short}>", "exec", flags=__future__.annotations.compiler_flag,  # noqa: S102
+                         dont_inherit=True), namespace)
+            new = namespace[base]
+            saved = (target.__code__, target.__defaults__, target.__kwdefaults__)
+            target.__code__, target.__defaults__, target.__kwdefaults__ = (new.__code__, new.__defaults__,
+                                                                           new.__kwdefaults__)
+            start = time.time()
+            try:
+                verdict, where = _run_items(session.items, limit)
+            finally:
+                target.__code__, target.__defaults__, target.__kwdefaults__ = saved
+            out.write(f"{short} {verdict} {where} {time.time() - start:.1f}s\n")
+            out.flush()
+    return True
