@@ -1,6 +1,6 @@
 """SMS segments: GSM-7 160/153, UCS-2 70/67, extended characters count twice and are never split."""
 
-from domain.sms import cost_micros, measure, price_per_segment, segments
+from domain.sms import SmsLength, cost_micros, measure, price_per_segment, segments
 
 
 def test_plain_gsm_fits_160_in_one_segment_and_161_needs_two():
@@ -57,3 +57,13 @@ def test_cost_is_segments_times_price_and_the_price_depends_on_the_country():
     assert price_per_segment("+442071838750", prices, 8000) == 40000
     assert price_per_segment("+15125550100", prices, 8000) == 8000
     assert price_per_segment(None, prices, 8000) == 8000
+
+
+def test_each_length_gives_its_whole_measure():
+    """Encoding, units, segments and the capacity of one part, written out: a part of a multi-part GSM-7 message
+    carries 153 septets (160 less the concatenation header); U+FFFF is one UTF-16 unit, an emoji two."""
+    assert measure("a" * 160) == SmsLength("GSM-7", 160, 1, 160)
+    assert measure("a" * 161) == SmsLength("GSM-7", 161, 2, 153)
+    assert measure("a" * 306) == SmsLength("GSM-7", 306, 2, 153)
+    assert measure("\uffff") == SmsLength("UCS-2", 1, 1, 70, ("\uffff",))
+    assert measure("\U0001f600") == SmsLength("UCS-2", 2, 1, 70, ("\U0001f600",))
