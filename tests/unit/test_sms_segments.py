@@ -67,3 +67,4 @@ def test_each_length_gives_its_whole_measure():
     assert measure("a" * 306) == SmsLength("GSM-7", 306, 2, 153)
     assert measure("\uffff") == SmsLength("UCS-2", 1, 1, 70, ("\uffff",))
     assert measure("\U0001f600") == SmsLength("UCS-2", 2, 1, 70, ("\U0001f600",))
+    assert measure("é" + "ж" * 70) == SmsLength("UCS-2", 71, 2, 67, ("ж",))  # é is GSM-7; ж is not
