@@ -97,3 +97,35 @@ def test_what_a_consent_cell_means():
         assert reading("optout.email", value) == (False, False), value
     for value in ("maybe", "unknown", "2", "?"):
         assert reading("consent.sms", value) == (True, True) and reading("optout.sms", value) == (True, True)
+
+
+def test_answers_for_a_header_that_is_no_field_and_no_consent_column():
+    """Written out: "" (not None) for a header with no field and no consent meaning; an attribute key is at most
+    64 characters."""
+    from domain.import_consent import consent_target
+    from domain.import_headers import synonym
+
+    assert (synonym("Favourite colour"), consent_target("Favourite colour")) == ("", "")
+    assert consent_target("Opted out of email: Newsletter") == "optout.email"  # HubSpot's per-subscription prefix
+    assert attribute_key("Notes " + "a" * 70, 3) == "notes_" + "a" * 58
+    assert attribute_key("  ¿¡  ", 3) == "column_4"
+
+
+def test_what_the_card_says_about_each_consent_column_and_its_channels():
+    from domain.import_consent import TARGETS, channels, describe
+
+    assert {t: (describe(t), channels(t)) for t in TARGETS} == {
+        "consent.email": ("email consent, no = opt out", ("email",)),
+        "consent.sms": ("SMS consent, no = opt out", ("sms",)),
+        "consent.all": ("email+SMS consent, no = opt out", ("email", "sms")),
+        "optout.email": ("email opt-out, yes/date = opt out", ("email",)),
+        "optout.sms": ("SMS opt-out, yes/date = opt out", ("sms",)),
+        "optout.all": ("email+SMS opt-out, yes/date = opt out", ("email", "sms")),
+    }
+
+
+def test_a_cell_is_read_through_its_punctuation():
+    from domain.import_consent import reading
+
+    assert [reading("consent.all", raw) for raw in ("Yes!", "[x]", "Opted-Out", "opted_in", "no.")] == [
+        (False, False), (False, False), (True, False), (False, False), (True, False)]
