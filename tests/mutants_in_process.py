@@ -23,6 +23,7 @@ Environment:
     MUTOUT      result file, one line per mutant, appended (default: mutants_in_process.txt)
     MUT_TIMEOUT seconds per test before the mutant counts as a timeout (default 60)
 
+Every functools cache of our packages is emptied before each run (a cached table or answer would hide the mutant).
 Limits: code run in other processes (worker pools) is not mutated; the swapped function keeps the module's globals
 as they were when the mutant was compiled (a copy), which is what the module's own code sees too."""
 
@@ -63,13 +64,26 @@ def mutant_sources(path: str) -> dict[str, str]:
 def _target(mod, short: str):
     """The live function (or method) a mutant replaces, and its plain name."""
     base = short.rsplit("__mutmut_", 1)[0][2:]
-    if "ǁ" in base:  # a method: xǁClassǁmethod
-        _, cls, meth = base.split("ǁ")
+    if "ǁ" in base:  # a method: xǁClassǁmethod (base is then "Classǁmethod")
+        cls, meth = base.split("ǁ")[-2:]
         return getattr(getattr(mod, cls), meth), meth
     return getattr(mod, base), base
 
 
+def clear_caches() -> None:
+    """Empty every functools cache of our packages: a table built or an answer cached by the unmutated code (or by
+    the previous mutant) must not stand in for the mutant's own."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in ("domain", "tools", "db", "agent", "workers", "webhooks", "integrations"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
 def _run_items(items, limit: int) -> tuple[str, str]:
+    clear_caches()
     for item in items:
         signal.alarm(limit)
         try:
@@ -116,6 +130,7 @@ def pytest_runtestloop(session):
                 verdict, where = _run_items(session.items, limit)
             finally:
                 target.__code__, target.__defaults__, target.__kwdefaults__ = saved
+                clear_caches()
             out.write(f"{short} {verdict} {where} {time.time() - start:.1f}s\n")
             out.flush()
     return True
