@@ -151,3 +151,12 @@ def test_a_batch_without_any_email_still_matches_contacts_by_phone(db, session, 
     assert _contacts(session) == [("ola@x.com", "+15125550401", "Oslo", "oslo"), (None, "+15125550402", "Bergen",
                                                                                   "bergen")]
     assert session.get(Contact, ola.id).city == "Oslo"
+
+
+def test_a_probable_duplicate_of_an_earlier_row_of_the_batch_is_reported_with_its_phone(db, session, tmp_path):
+    result = run_import(_csv(tmp_path / "t.csv", "Email,Phone\ne1@x.com,512 555 0501\ne2@x.com,512 555 0501\n"),
+                        actor=ADMIN)
+    assert (result.created, result.probable_duplicates) == (2, 1)
+    assert _report(session, result.import_id) == [
+        (3, "phone", "+15125550501", False, "probable duplicate of an earlier row in this file: same phone, other "
+         "email; imported as a new contact (merge them with 'merge contact A into B' if they are one person)")]
