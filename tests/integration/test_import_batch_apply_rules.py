@@ -160,3 +160,11 @@ def test_a_probable_duplicate_of_an_earlier_row_of_the_batch_is_reported_with_it
     assert _report(session, result.import_id) == [
         (3, "phone", "+15125550501", False, "probable duplicate of an earlier row in this file: same phone, other "
          "email; imported as a new contact (merge them with 'merge contact A into B' if they are one person)")]
+
+
+def test_every_unchanged_row_of_a_batch_is_counted(db, session, tmp_path):
+    for email in ("u1@x.com", "u2@x.com", "u3@x.com"):
+        create_contact(session, email=email, phone=None, tags=[], attributes={})
+    session.commit()
+    result = run_import(_csv(tmp_path / "u.csv", "Email\nu1@x.com\nu2@x.com\nu3@x.com\nnew@x.com\n"), actor=ADMIN)
+    assert (result.rows, result.created, result.updated, result.unchanged) == (4, 1, 0, 3)
