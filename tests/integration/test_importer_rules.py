@@ -2,14 +2,19 @@
 import (counts, the first problems with their lines, status "done", warnings, the file's encoding and delimiter,
 opt-outs and probable duplicates) and of an API import (no file: no encoding or delimiter)."""
 
+import pytest
 import sqlalchemy as sa
 
-from db.models import Import
+from db.models import Contact, ContactEvent, Import
+from domain.roles import PermissionDenied, Role
+from settings import reset_settings
+from tests.factories import create_contact
 from tools.imports.importer import import_rows, run_import
-from tools.imports.results import ImportResult, RowError
+from tools.imports.results import ImportRequestError, ImportResult, RowError
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
+WHO = "importer@example.com"
 TWIN = ("probable duplicate of an earlier row in this file: same phone, other email; imported as a new contact "
         "(merge them with 'merge contact A into B' if they are one person)")
 
@@ -46,3 +51,65 @@ def test_the_result_of_an_api_import_is_whole(db, session):
     assert result == ImportResult(_only_import(session), 2, 2, 0, 0, 0, 0, [RowError(2, "phone", TWIN, "+15125550102",
                                                                                  False)],
                                   "done", [], None, None, 1, 1)
+
+
+def test_an_api_import_writes_its_row_done_and_its_contacts_with_their_source(db, session):
+    rows = [{"Email": "p@x.com", "First Name": "Pia", "Plan": ["a", "b"]},
+            {"email": "q@x.com", "first name": "Quin", "Phone": "512 555 0103", "Pla\x00n": {"k": 1}},
+            {"EMAIL": "p@x.com"}]
+    result = import_rows(session, ADMIN, rows, mapping={"Plan": "attributes.plan"})
+    session.flush()
+    assert (result.rows, result.created, result.duplicates) == (3, 2, 1)
+    record = session.get(Import, result.import_id)
+    assert (record.filename, record.status, record.policy, record.mapping, record.created_by, record.rows,
+            record.created, record.duplicates, record.done_line, record.bytes_done) == (
+        "api (3 rows)", "done", "fill", {"Email": "email", "First Name": "first_name", "Plan": "attributes.plan",
+                                         "Phone": "phone"},
+        "importer@example.com", 3, 2, 1, 0, 0)
+    assert record.finished_at is not None
+    contacts = [tuple(c) for c in session.execute(sa.select(Contact.email, Contact.first_name, Contact.phone,
+                                                            Contact.attributes, Contact.source, Contact.import_id)
+                                                  .order_by(Contact.id)).all()]
+    assert contacts == [("p@x.com", "Pia", None, {"plan": "a,b"}, "api", record.id),
+                        ("q@x.com", "Quin", "+15125550103", {"plan": '{"k": 1}'}, "api", record.id)]
+
+
+def test_an_api_import_refuses_a_bad_policy_rows_that_are_not_objects_and_a_reviewer(db, session):
+    with pytest.raises(ImportRequestError) as bad:
+        import_rows(session, ADMIN, [{"email": "a@x.com"}], policy="merge")
+    assert str(bad.value) == "unknown policy 'merge': use one of fill, overwrite, skip"
+    for rows in ({"email": "a@x.com"}, [{"email": "a@x.com"}, "b@x.com"]):
+        with pytest.raises(ImportRequestError) as bad:
+            import_rows(session, ADMIN, rows)
+        assert str(bad.value) == "rows must be a list of objects (one per contact)"
+    with pytest.raises(PermissionDenied) as denied:
+        import_rows(session, Actor("r@x.com", Role.REVIEWER), [{"email": "a@x.com"}])
+    assert str(denied.value) == ("your role (reviewer) does not allow to import contacts: it needs the "
+                                 "'contacts:write' permission")
+    assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+@pytest.fixture
+def italian_account(monkeypatch):
+    monkeypatch.setenv("MKT_DEFAULT_REGION", "it")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
+def test_an_api_import_follows_the_policy_mapping_and_region_and_names_its_actor(db, session, italian_account):
+    """Overwrite policy, a mapping change and the account's region (set in lower case) reach the rows; the
+    history of the updated contact names the actor; keys that fold to nothing stay separate columns."""
+    ada = create_contact(session, email="ada@x.com", phone=None, city="Roma", company="Old", tags=[], attributes={})
+    session.commit()
+    rows = [{"email": "ada@x.com", "City": "Milano", "Firm": "New", "Tel": "312 345 6789", "?": "q", "#": "h"}]
+    result = import_rows(session, ADMIN, rows, policy="overwrite", mapping={"Firm": "company"})
+    session.flush()
+    assert (result.updated, session.get(Import, result.import_id).policy) == (1, "overwrite")
+    session.expire_all()
+    ada = session.get(Contact, ada.id)
+    assert (ada.city, ada.company, ada.phone, ada.attributes) == ("Milano", "New", "+393123456789", {"column_5": "q", "column_6": "h"})
+    assert {tuple(e) for e in session.execute(
+        sa.select(ContactEvent.field, ContactEvent.actor).where(ContactEvent.contact_id == ada.id))} == {
+        ("attributes", WHO), ("city", WHO), ("company", WHO), ("phone", WHO), (None, WHO)}
