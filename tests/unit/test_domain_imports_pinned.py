@@ -109,10 +109,10 @@ def test_nul_characters_are_removed_from_a_cell():
 
 
 def test_a_cell_neutralised_by_our_export_is_read_back():
-    columns = {"Email": "email", **{f"A{i}": f"attributes.a{i}" for i in range(6)}}
-    out = row(columns, ["a@b.com", "'=1+2", "'+", "'-5", "'@x", "'twas", "'Xmas"])
+    columns = {"Email": "email", **{f"A{i}": f"attributes.a{i}" for i in range(7)}}
+    out = row(columns, ["a@b.com", "'=1+2", "'+", "'-5", "'@x", "'twas", "'Xmas", "'"])
     assert out == RowOutcome({"email": "a@b.com", "attributes": {
-        "a0": "=1+2", "a1": "+", "a2": "-5", "a3": "@x", "a4": "'twas", "a5": "'Xmas"}}, [])
+        "a0": "=1+2", "a1": "+", "a2": "-5", "a3": "@x", "a4": "'twas", "a5": "'Xmas", "a6": "'"}}, [])
 
 
 def test_a_value_at_its_limit_is_kept_and_a_longer_one_dropped_saying_why():
