@@ -44,9 +44,10 @@ class LoginThrottle:
 
     def failed(self, keys: list[tuple[str, str]], now: float) -> float:
         """Count a failure on every key; returns the longest block it started (0: none yet)."""
-        self._prune(now)
         longest = 0.0
         for key in keys:
+            if key not in self._keys:
+                self._prune(now)  # room for a new key only: a known key's failure evicts nobody
             strikes = self._keys.setdefault(key, _Strikes())
             if now - strikes.last > self.forget:
                 strikes.failures = 0
