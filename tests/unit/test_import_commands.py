@@ -44,3 +44,43 @@ def test_mistakes_are_said_and_change_nothing():
 def test_other_messages_are_not_about_the_card():
     for text in ("how many contacts", "show contacts in Austin", "note: call me", "launch campaign 3", ""):
         assert _read(text).kind == "other", text
+
+
+def test_typed_changes_read_whole_answers():
+    from domain.import_commands import CardAnswer
+    from domain.import_consent import TARGETS as CONSENT_TARGETS
+
+    columns = [*COLUMNS, "#"]
+    cases = {
+        "MAP Société TO Company": {"Société": "company"},
+        "map Société to company AND SKIP Notes internes": {"Société": "company", "Notes internes": "ignore"},
+        "map Société to ignore.; skip Nom!": {"Société": "ignore", "Nom": "ignore"},
+        "map Société to attribute X": {"Société": "attributes.x"},
+        "map Société to attribute remarks": {"Société": "attributes.remarks"},
+        "keep # as an attribute": {"#": "attributes.column_7"},
+        "map # to attribute": {"#": "attributes.column_7"},
+        "map Prénom to skip; map Nom to nothing; map Courriel to none; map Société to IGNORE": {
+            "Prénom": "ignore", "Nom": "ignore", "Courriel": "ignore", "Société": "ignore"},
+        "map Société to address": {"Société": "attributes.address"},  # a header synonym that is an attribute
+        "map Notes internes to DNC": {"Notes internes": "optout.sms"},  # a consent header, as a target
+        "map Raison sociale to GDPR consent": {"Raison sociale": "consent.all"},
+    }
+    for text, changes in cases.items():
+        assert read_answer(text, columns, TARGETS) == CardAnswer("change", changes), text
+    assert read_answer("map Notes internes to consent.all", columns, TARGETS + CONSENT_TARGETS) == CardAnswer(
+        "change", {"Notes internes": "consent.all"})  # a target named as the card shows it
+
+
+def test_what_cannot_be_done_is_said_in_words():
+    from domain.import_commands import CardAnswer
+
+    columns = [*COLUMNS, "#"]
+    listed = "Prénom, Nom, Courriel, Société, Notes internes, Raison sociale, #"
+    assert read_answer("map Foo to company", columns, TARGETS) == CardAnswer(
+        "error", errors=[f"there is no column 'Foo' in the file (columns: {listed})"])
+    assert read_answer("skip ¿", columns, TARGETS) == CardAnswer(  # no letters: no column, not "#"
+        "error", errors=[f"there is no column '¿' in the file (columns: {listed})"])
+    assert read_answer("map Société to wizard", columns, TARGETS) == CardAnswer(
+        "error", errors=[f"'wizard' is not a contact field: use one of {', '.join(TARGETS)}, ignore, or an attribute"])
+    assert read_answer("map Société to company; hello there", columns, TARGETS) == CardAnswer(
+        "error", {"Société": "company"}, ["I did not understand 'hello there'"])
