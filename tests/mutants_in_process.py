@@ -78,8 +78,12 @@ def clear_caches() -> None:
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] in ("domain", "tools", "db", "agent", "workers", "webhooks", "integrations"):
             for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)):
-                    value.cache_clear()
+                try:
+                    clear = getattr(value, "cache_clear", None)
+                except Exception:  # noqa: BLE001 - a lazy module (chainlit's) raises KeyError, not AttributeError
+                    continue
+                if callable(clear):
+                    clear()
 
 
 def _run_items(items, limit: int) -> tuple[str, str]:
