@@ -19,6 +19,11 @@ TWIN = ("probable duplicate of an earlier row in this file: same phone, other em
         "(merge them with 'merge contact A into B' if they are one person)")
 
 
+def _csv(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def _only_import(session):
     return session.scalar(sa.select(Import.id))
 
@@ -113,3 +118,24 @@ def test_an_api_import_follows_the_policy_mapping_and_region_and_names_its_actor
     assert {tuple(e) for e in session.execute(
         sa.select(ContactEvent.field, ContactEvent.actor).where(ContactEvent.contact_id == ada.id))} == {
         ("attributes", WHO), ("city", WHO), ("company", WHO), ("phone", WHO), (None, WHO)}
+
+
+def test_the_import_says_when_its_report_was_cut_at_the_cap(db, session, tmp_path, monkeypatch):
+    """Past MAX_STORED_ERRORS problems the report stops, and the import's row says so; at exactly the cap, not."""
+    import tools.imports.batch
+    import tools.imports.importer
+
+    for module in (tools.imports.batch, tools.imports.importer):
+        monkeypatch.setattr(module, "MAX_STORED_ERRORS", 2)
+    at_cap = run_import(_csv(tmp_path / "two.csv", "Email\nbad1\n"), actor=ADMIN)  # two problems: its cell, the row
+    past = run_import(_csv(tmp_path / "four.csv", "Email\nbad1\nbad2\n"), actor=ADMIN, batch_size=1)
+    session.expire_all()
+    assert [(r.status, r.error) for r in (session.get(Import, at_cap.import_id), session.get(Import, past.import_id))] \
+        == [("done", None), ("done", " (only the first 2 problems are in the report)")]
+
+
+def test_the_result_keeps_the_first_twenty_problems_over_batches(db, session, tmp_path):
+    path = _csv(tmp_path / "bad.csv", "Email\n" + "".join(f"bad{i}\n" for i in range(12)))
+    result = run_import(path, actor=ADMIN, batch_size=5)
+    assert [(e.line, e.rejected) for e in result.errors] == [(line, rejected) for line in range(2, 12)
+                                                             for rejected in (False, True)]
