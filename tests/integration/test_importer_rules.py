@@ -139,3 +139,21 @@ def test_the_result_keeps_the_first_twenty_problems_over_batches(db, session, tm
     result = run_import(path, actor=ADMIN, batch_size=5)
     assert [(e.line, e.rejected) for e in result.errors] == [(line, rejected) for line in range(2, 12)
                                                              for rejected in (False, True)]
+
+
+def test_a_run_given_its_own_engine_does_all_its_work_there(db, session, tmp_path):
+    """`run_import(engine=...)` (the bench): the row is created, written and finished in that database only."""
+    from db.models import Base
+
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    Base.metadata.create_all(other)
+    try:
+        result = run_import(_csv(tmp_path / "e.csv", "Email\ne1@x.com\n"), actor=ADMIN, engine=other)
+        with other.connect() as conn:
+            row = conn.execute(sa.select(Import.status, Import.rows, Import.created, Import.finished_at.is_not(None))
+                               .where(Import.id == result.import_id)).one()
+            assert tuple(row) == ("done", 1, 1, True)
+            assert conn.execute(sa.select(Contact.email)).scalars().all() == ["e1@x.com"]
+    finally:
+        other.dispose()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
