@@ -26,7 +26,7 @@ def _words(node: Filter, top: bool = False) -> str:
     if isinstance(node, Condition):
         return condition_words(node)
     if isinstance(node, Not):
-        return f"not ({_words(node.item)})"
+        return f"not ({_words(node.item, top=True)})"  # its own brackets: "not (a or b)", never "not ((a or b))"
     joiner = " and " if isinstance(node, All) else " or "
     text = joiner.join(_words(item) for item in node.items)
     return text if top or isinstance(node, All) else f"({text})"

@@ -48,3 +48,27 @@ def test_every_field_and_operator_of_the_language_has_words(field, op):
     raw = {"field": field, "op": op} | ({} if op in ("present", "missing") else {"value": value})
     words = in_words(raw)
     assert words and not words.startswith("(not a valid filter") and "{" not in words, (raw, words)
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    ({"field": "opted_out_sms", "op": "eq", "value": True}, "opted out of SMS"),
+    ({"field": "opted_out_sms", "op": "eq", "value": False}, "not opted out of SMS"),
+    ({"field": "is_sample", "op": "eq", "value": True}, "sample data"),
+    ({"field": "opted_out", "op": "eq", "value": "any"}, "opted out of any channel"),
+    ({"field": "opted_out", "op": "eq", "value": "all"}, "opted out of every channel"),
+    ({"field": "opted_out", "op": "in", "value": ["sms", "email"]}, "opted out of any of sms, email"),
+    ({"field": "contacted_in_campaign", "op": "eq", "value": "Spring"}, "contacted in campaign Spring"),
+    ({"field": "contacted_in_campaign", "op": "in", "value": ["Spring", "Fall"]}, "contacted in any of campaigns Spring, Fall"),
+    ({"field": "created_at", "op": "after", "value": "2026-11-30T14:05:00Z"}, "created at after 2026-11-30 14:05 UTC"),
+    ({"field": "created_at", "op": "before", "value": "2026-11-30T00:00:00Z"}, "created at before 2026-11-30"),
+    ({"field": "city", "op": "in", "value": ["Austin", "Dallas"]}, "city is one of Austin, Dallas"),
+    ({"field": "attributes.industry", "op": "missing"}, "without an industry"),
+    ({"field": "attributes.xray", "op": "missing"}, "without a xray"),
+    ({"field": "attributes.Xray", "op": "missing"}, "without a Xray"),  # an attribute key keeps its case
+    ({"any": [{"field": "city", "op": "eq", "value": "Austin"}, {"field": "city", "op": "eq", "value": "Dallas"}]},
+     "city is Austin or city is Dallas"),  # the whole filter: no brackets
+    ({"not": {"any": [{"field": "city", "op": "eq", "value": "Austin"}, {"field": "tags", "op": "has", "value": "vip"}]}},
+     "not (city is Austin or tagged vip)"),  # one pair of brackets
+])
+def test_each_kind_of_condition_reads_back_in_its_own_words(raw, words):
+    assert in_words(raw) == words
