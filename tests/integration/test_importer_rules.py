@@ -2,14 +2,18 @@
 import (counts, the first problems with their lines, status "done", warnings, the file's encoding and delimiter,
 opt-outs and probable duplicates) and of an API import (no file: no encoding or delimiter)."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from db.models import Contact, ContactEvent, Import
+from db.models import Contact, ContactEvent, Import, ImportError_, utcnow
+from db.session import unit_of_work
 from domain.roles import PermissionDenied, Role
 from settings import reset_settings
 from tests.factories import create_contact
-from tools.imports.importer import import_rows, run_import
+from tools.imports import job as jobs
+from tools.imports.importer import import_rows, run_import, run_job
 from tools.imports.results import ImportRequestError, ImportResult, RowError
 from tools.users import Actor
 
@@ -157,3 +161,44 @@ def test_a_run_given_its_own_engine_does_all_its_work_there(db, session, tmp_pat
     finally:
         other.dispose()
     assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+class _Killed(BaseException):
+    """The process running the import stops after its first batch."""
+
+
+def _stop(progress):
+    raise _Killed
+
+
+def test_a_resumed_run_counts_the_problems_already_stored_toward_the_cap(db, session, tmp_path, monkeypatch):
+    """Cap 2: the first run stores two problems (lines 2, 3) and stops; the resumed run stores no more (line 7 is
+    past the cap), says so on the row, and still gives the first problems back, the earlier ones too."""
+    import tools.imports.batch
+    import tools.imports.importer
+
+    for module in (tools.imports.batch, tools.imports.importer):
+        monkeypatch.setattr(module, "MAX_STORED_ERRORS", 2)
+    path = _csv(tmp_path / "c.csv", "Email,Name\n,A\n,B\nc@x.com,C\nd@x.com,D\ne@x.com,E\n,F\ng@x.com,G\n")
+    with pytest.raises(_Killed):
+        run_import(path, actor=ADMIN, batch_size=4, progress=_stop)
+    import_id = _only_import(session)
+    with unit_of_work() as uow:
+        assert jobs.stale_imports(uow.session, utcnow() + timedelta(minutes=11)) == [import_id]
+    result = run_job(import_id, batch_size=4)
+    assert [(e.line, e.rejected) for e in result.errors] == [(2, True), (3, True), (7, True)]  # not capped
+    session.expire_all()
+    assert [r.line for r in session.scalars(sa.select(ImportError_).where(ImportError_.import_id == import_id))] \
+        == [2, 3]
+    assert session.get(Import, import_id).error == " (only the first 2 problems are in the report)"
+
+
+def test_a_resumed_run_gives_back_only_the_first_twenty_problems(db, session, tmp_path):
+    path = _csv(tmp_path / "m.csv", "Email,Name\n" + ",N\n" * 22 + "x@x.com,X\n,Z\n")  # 22 rows with no address
+    with pytest.raises(_Killed):
+        run_import(path, actor=ADMIN, batch_size=22, progress=_stop)
+    import_id = _only_import(session)
+    with unit_of_work() as uow:
+        jobs.stale_imports(uow.session, utcnow() + timedelta(minutes=11))
+    result = run_job(import_id, batch_size=22)
+    assert [e.line for e in result.errors] == list(range(2, 22))
