@@ -13,7 +13,7 @@ from domain.roles import PermissionDenied, Role
 from settings import reset_settings
 from tests.factories import create_contact
 from tools.imports import job as jobs
-from tools.imports.importer import import_rows, run_import, run_job
+from tools.imports.importer import ImportTakenOver, import_rows, run_import, run_job
 from tools.imports.results import ImportRequestError, ImportResult, RowError
 from tools.users import Actor
 
@@ -202,3 +202,16 @@ def test_a_resumed_run_gives_back_only_the_first_twenty_problems(db, session, tm
         jobs.stale_imports(uow.session, utcnow() + timedelta(minutes=11))
     result = run_job(import_id, batch_size=5)  # the 22 rows before the cut re-read in 4 chunks of 5 and one of 2
     assert [e.line for e in result.errors] == list(range(2, 22))
+
+
+def test_a_run_whose_claim_was_taken_over_stops_at_its_next_batch(db, session, tmp_path):
+    """After its first batch the sweep gives the import to another run (a new runner token): the old run's next
+    batch is rolled back and the run stops with ImportTakenOver."""
+    def take_over(progress):
+        with unit_of_work() as uow:
+            uow.session.execute(sa.update(Import).values(runner="another run"))
+
+    path = _csv(tmp_path / "t.csv", "Email\nt1@x.com\nt2@x.com\n")
+    with pytest.raises(ImportTakenOver):
+        run_import(path, actor=ADMIN, batch_size=1, progress=take_over)
+    assert session.scalars(sa.select(Contact.email)).all() == ["t1@x.com"]
