@@ -215,3 +215,22 @@ def test_a_run_whose_claim_was_taken_over_stops_at_its_next_batch(db, session, t
     with pytest.raises(ImportTakenOver):
         run_import(path, actor=ADMIN, batch_size=1, progress=take_over)
     assert session.scalars(sa.select(Contact.email)).all() == ["t1@x.com"]
+
+
+def test_a_unique_clash_that_comes_back_on_the_retry_fails_the_import(db, session, tmp_path, monkeypatch):
+    """A batch whose insert clashes (another writer created the address) is done again once; if it clashes again
+    the import fails with that error, after exactly two tries."""
+    import tools.imports.importer
+
+    tries = []
+
+    def clash(*args, **kwargs):
+        tries.append(1)
+        raise sa.exc.IntegrityError("INSERT INTO contacts", {}, Exception("duplicate email"))
+
+    monkeypatch.setattr(tools.imports.importer, "apply_batch", clash)
+    with pytest.raises(sa.exc.IntegrityError):
+        run_import(_csv(tmp_path / "u.csv", "Email\nu@x.com\n"), actor=ADMIN)
+    session.expire_all()
+    record = session.get(Import, _only_import(session))
+    assert (len(tries), record.status, record.error.split(":")[0]) == (2, "failed", "IntegrityError")
