@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from db.models import Contact, ContactEvent, ConversationMessage, MarketingActivity, Suppression, WebhookEvent
-from db.models.sequences import Sequence, SequenceEnrolment
-from tests.factories import create_contact
+from tests.factories import create_contact, create_enrolment
 from tests.fakes.sentdm import inbound_event, status_event
 from tools.campaigns import deliveries
 from tools.campaigns.deliveries import NotRecordedYet, process_sentdm
@@ -203,13 +202,7 @@ def test_help_queues_the_help_answer_for_a_known_sender_only(session):
 
 
 def enrolled(session, contact):
-    sequence = Sequence(name=f"S{contact.id}", status="running", exit_rules={"exit_on": ["replied"]})
-    session.add(sequence)
-    session.flush()
-    enrolment = SequenceEnrolment(sequence_id=sequence.id, contact_id=contact.id, status="active", enrolled_at=NOW)
-    session.add(enrolment)
-    session.flush()
-    return enrolment
+    return create_enrolment(session, contact, exit_on=["replied"], enrolled_at=NOW)
 
 
 def test_a_reply_leaves_the_sequences_a_keyword_is_no_reply(session):

@@ -12,10 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from db.models import Contact, ContactEvent, Suppression
-from db.models.sequences import Sequence, SequenceEnrolment
 from domain import channels
 from settings import reset_settings
-from tests.factories import create_contact
+from tests.factories import create_contact, create_enrolment
 from tools.contacts import optouts
 from tools.contacts.optouts import is_suppressed, normalise_address, opt_in, opt_out, suppressed_addresses
 from tools.contacts.records import get_or_create
@@ -170,13 +169,7 @@ def test_on_a_channel_without_a_flag_the_suppression_is_the_record(session, pige
 
 
 def enrolled(session, contact, name):
-    sequence = Sequence(name=name, status="running", exit_rules={"exit_on": []})
-    session.add(sequence)
-    session.flush()
-    enrolment = SequenceEnrolment(sequence_id=sequence.id, contact_id=contact.id, status="active", enrolled_at=NOW)
-    session.add(enrolment)
-    session.flush()
-    return enrolment
+    return create_enrolment(session, contact, name=name, enrolled_at=NOW)
 
 
 def test_an_opted_out_contact_leaves_its_sequences_saying_why(session):
