@@ -3,6 +3,7 @@ UTC and not after tomorrow, and each refusal's words (they name the figure a per
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -45,16 +46,20 @@ def test_a_day_is_the_utc_date_and_at_most_tomorrow():
     assert refusal(parse_day, "31/12/2026", DEC_1) == "day: '31/12/2026' is not a date (use YYYY-MM-DD)"
 
 
-def test_a_day_is_read_in_utc_whatever_the_machines_zone(monkeypatch):
-    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: from 10:00 UTC its date is UTC's date + 1
+def test_a_day_is_read_in_utc_whatever_the_machines_zone():
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Pacific/Kiritimati"  # UTC+14: from 10:00 UTC its date is UTC's date + 1
     time.tzset()
     try:
         assert parse_day(datetime(2026, 12, 2, 12, 0, tzinfo=UTC), DEC_1) == date(2026, 12, 2)  # 02:00 on the 3rd there
         assert parse_day(datetime(2026, 12, 2, 3, 0), DEC_1) == date(2026, 12, 2)  # naive: its own date, not moved
         later = datetime.now(UTC).date() + timedelta(days=2)
         assert refusal(parse_day, later.isoformat()) == f"day {later.isoformat()} is in the future"
-    finally:
-        monkeypatch.delenv("TZ")
+    finally:  # the process's zone as it was, for the tests after this one
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
         time.tzset()
 
 
