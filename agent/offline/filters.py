@@ -80,7 +80,7 @@ US_STATES = {
 _CODES = set(US_STATES.values())
 _NOUNS = (r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks|"
           r"guys|prospects|businesses|companies|contractors|firms|shops|ones)")
-_KEYWORDS = r"\b(in|tagged|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
+_KEYWORDS = r"\b(in|tagged|untagged|notin|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
 _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email address": "email",
            "an email address": "email", "email addresses": "email", "phone": "phone", "phones": "phone",
            "a phone": "phone", "phone number": "phone", "a phone number": "phone", "phone numbers": "phone",
@@ -90,6 +90,8 @@ _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email addr
            "tags": "tags", "a tag": "tags", "any tags": "tags", "any tag": "tags",
            "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
 _REWRITES = [  # phrasings -> the grammar's keywords
+    (r"\b(?:(?:who|that) )?(?:are |is )?(?:not (?:located |based )?in|outside(?: of)?)\b", " notin "),  # "not in Austin or Dallas"
+    (r"\b(?:(?:who|that) )?(?:are |is )?not (?:tagged|labell?ed)(?: as| with)?\b", " untagged "),  # "not tagged roofer"
     (r"\b(?:(?:(?:who|that) )?(?:were|was|got) (?:sent|messaged|texted|emailed|contacted)(?: in| by)? |who got |from |"
      r"in |of )(?:the )?(?:campaign ([\w'&()-]+(?: [\w'&()-]+)*)|([\w'&()-]+(?: [\w'&()-]+)*?) campaign)(?=\s|$)",
      lambda m: f" incampaign {(m.group(1) or m.group(2)).replace(' ', '_')} "),
@@ -169,6 +171,12 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
         return _places(value)
     if kw == "tagged" and value:
         return [cond("tags", "has", t.strip().lower()) for t in re.split(r"\s*(?:,|\band\b)\s*", value) if t]
+    if kw == "untagged" and value:  # "not tagged roofer or vip": none of them
+        tags = [t.strip().lower() for t in re.split(r"\s*(?:,|\bor\b|\band\b|/)\s*", value) if t.strip()]
+        return [{"not": cond("tags", "has_any", tags) if len(tags) > 1 else cond("tags", "has", tags[0])}]
+    if kw == "notin" and value:  # "not in Austin or Dallas", "outside Texas": in none of them
+        places = _places(value)
+        return [{"not": places[0] if len(places) == 1 else {"all": places}}]
     if kw in ("with", "without"):
         fld = _FIELDS.get(value.lower())
         if re.fullmatch(r"(?:an? )?(?:bounced|bouncing|invalid|bad) e-?mails?(?: address(?:es)?)?", value, re.I):
