@@ -80,7 +80,7 @@ US_STATES = {
 _CODES = set(US_STATES.values())
 _NOUNS = (r"(?:all |every |the )*(?:contacts?|people|persons|leads?|customers?|clients?|everyone|everybody|folks|"
           r"guys|prospects|businesses|companies|contractors|firms|shops|ones)")
-_KEYWORDS = r"\b(in|tagged|untagged|notin|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
+_KEYWORDS = r"\b(in|tagged|untagged|notin|notincampaign|with|without|at|named|called|from|who|not|added|created|incampaign)\b"
 _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email address": "email",
            "an email address": "email", "email addresses": "email", "phone": "phone", "phones": "phone",
            "a phone": "phone", "phone number": "phone", "a phone number": "phone", "phone numbers": "phone",
@@ -90,11 +90,12 @@ _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email addr
            "tags": "tags", "a tag": "tags", "any tags": "tags", "any tag": "tags",
            "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
 _REWRITES = [  # phrasings -> the grammar's keywords
-    (r"\b(?:(?:who|that) )?(?:are |is )?(?:not (?:located |based )?in|outside(?: of)?)\b", " notin "),  # "not in Austin or Dallas"
     (r"\b(?:(?:who|that) )?(?:are |is )?not (?:tagged|labell?ed)(?: as| with)?\b", " untagged "),  # "not tagged roofer"
     (r"\b(?:(?:(?:who|that) )?(?:were|was|got) (?:sent|messaged|texted|emailed|contacted)(?: in| by)? |who got |from |"
      r"in |of )(?:the )?(?:campaign ([\w'&()-]+(?: [\w'&()-]+)*)|([\w'&()-]+(?: [\w'&()-]+)*?) campaign)(?=\s|$)",
      lambda m: f" incampaign {(m.group(1) or m.group(2)).replace(' ', '_')} "),
+    (r"\b(?:(?:who|that) )?(?:are |is |were |was )?not incampaign\b", " notincampaign "),  # "not in campaign X"
+    (r"\b(?:(?:who|that) )?(?:are |is )?(?:not (?:located |based )?in|outside(?: of)?)\b", " notin "),  # "not in Austin or Dallas"
     (r"\b(?:in|within|over|during) (?:the )?(?:last|past) (\d+) days?\b|\b(?:in )?(?:the )?(?:last|past) (\d+) days?\b",
      lambda m: f" last_{m.group(1) or m.group(2)}_days"),
     (rf"\b(?:in |during |over |on |for )?(?:the )?({PERIOD_RE})\b", lambda m: " when_" + m.group(1).replace(" ", "_")),
@@ -164,6 +165,9 @@ def _places(value: str) -> list[dict[str, Any]]:
 _COMPANYISH = re.compile(r"\b(?:inc|llc|ltd|co|corp|company|roofing|group|plumbing|electric|hvac|works)\b", re.I)
 
 
+_RELATIVE = re.compile(r"(?:the )?(?:last|latest|newest|recent|most recent|previous|first|current|this|that|any|every|all|a|an|my|our|same|other)", re.I)
+
+
 def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
     value = re.sub(r"\s+(?:and|or)$", "", value.strip()).strip().strip("\"'").strip()
     kw = keyword.lower()
@@ -175,6 +179,8 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
         tags = [t.strip().lower() for t in re.split(r"\s*(?:,|\bor\b|\band\b|/)\s*", value) if t.strip()]
         return [{"not": cond("tags", "has_any", tags) if len(tags) > 1 else cond("tags", "has", tags[0])}]
     if kw == "notin" and value:  # "not in Austin or Dallas", "outside Texas": in none of them
+        if re.match(r"^(?:the|a|an|any|my|our|this|that)\b", value, re.I):
+            return None  # "not in the database": no place; said as not understood rather than guessed
         places = _places(value)
         return [{"not": places[0] if len(places) == 1 else {"all": places}}]
     if kw in ("with", "without"):
@@ -200,6 +206,10 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
         return _place(value)
     if kw in ("who", "not"):
         return _status(value, negated=kw == "not", today=today)
+    if kw in ("incampaign", "notincampaign") and _RELATIVE.fullmatch(value.replace("_", " ")):
+        return None  # "the last campaign" names no campaign: not understood rather than a campaign called "last"
+    if kw == "notincampaign" and value:
+        return [{"not": cond("contacted_in_campaign", "eq", value.replace("_", " "))}]
     if kw == "incampaign" and value:
         return [cond("contacted_in_campaign", "eq", value.replace("_", " "))]
     if kw in ("added", "created"):
