@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain.wording import money
+
 MICROS = 1_000_000
 _DAY_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%b %d, %Y", "%B %d, %Y", "%a, %b %d, %Y", "%Y/%m/%d")
 
@@ -104,4 +106,4 @@ def per(spend_micros: int, count: int) -> int | None:
 
 
 def money_text(micros: int | None) -> str:
-    return "-" if micros is None else f"${Decimal(micros) / MICROS:,.2f}"
+    return money(micros, missing="-")

@@ -131,13 +131,6 @@ def funnel(stages: list[tuple[str, int]]) -> list[FunnelStep]:
     return steps
 
 
-def money(micros: int | None) -> str:
-    """Micro-dollars as a dollar amount for people: 1_234_567 -> '$1.23'. None -> 'n/a'."""
-    if micros is None:
-        return "n/a"
-    sign = "-" if micros < 0 else ""
-    cents = (abs(micros) + 5_000) // 10_000
-    return f"{sign}${cents // 100:,}.{cents % 100:02d}"
 
 
 def percent(value: float | None) -> str:

@@ -25,6 +25,7 @@ from db.models import AnalyticsCursor, utcnow
 from domain import analytics as rules
 from domain.csv_safety import safe_row
 from domain.roles import Permission, require
+from domain.wording import money
 from settings import get_settings
 from tools.campaigns.report import CampaignReport, VariantFunnel, campaign_report
 from tools.users import Actor
@@ -64,9 +65,9 @@ class AnalyticsReport:
         t = self.totals
         return (f"{self.start} to {self.end} ({self.timezone}): {t['contacted']} contacted, "
                 f"{t['sms_sent']} SMS and {t['emails_sent']} emails sent, {t['responses']} responses, "
-                f"{t['bookings']} bookings, {t['opt_outs']} opt-outs; cost {rules.money(self.cost_micros)} "
-                f"({rules.money(self.cost_per_response_micros)} per response, "
-                f"{rules.money(self.cost_per_booking_micros)} per booking).")
+                f"{t['bookings']} bookings, {t['opt_outs']} opt-outs; cost {money(self.cost_micros)} "
+                f"({money(self.cost_per_response_micros)} per response, "
+                f"{money(self.cost_per_booking_micros)} per booking).")
 
 
 @dataclass

@@ -15,7 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from agent.core.render import cell, markdown_table
-from domain.analytics import COST_LABELS, money, percent
+from domain.analytics import COST_LABELS, percent
+from domain.wording import money
 from tools.analytics import AnalyticsReport, CampaignReport
 
 TREND_METRICS = {"contacted": "Contacted", "sms_sent": "SMS sent", "emails_sent": "Emails sent",

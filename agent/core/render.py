@@ -7,13 +7,7 @@ import re
 from typing import Any
 
 from domain.import_consent import TARGETS, describe
-from domain.wording import plural  # noqa: F401 - re-exported: agent code says render.plural
-
-
-def money(micros: int | None) -> str:
-    """Micro-dollars as dollars (the same words as agent.tools.common.money; render imports nothing of agent.tools,
-    whose modules import render: no import circle)."""
-    return f"${(micros or 0) / 1_000_000:,.2f}"
+from domain.wording import money, plural  # noqa: F401 - re-exported: agent code says render.plural
 
 
 def cell(value: Any, limit: int = 60) -> str:

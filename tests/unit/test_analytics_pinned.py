@@ -8,6 +8,7 @@ import pytest
 
 from domain import analytics as rules
 from domain.analytics import AnalyticsInputError, FunnelStep
+from domain.wording import money
 
 TOTALS = {"contacted": 8, "sms_sent": 8, "sms_delivered": 6, "sms_failed": 2, "emails_sent": 20,
           "emails_delivered": 16, "emails_opened": 8, "emails_clicked": 4, "emails_bounced": 2, "responses": 3,
@@ -36,9 +37,9 @@ def test_the_funnel_shares():
 
 @pytest.mark.parametrize(("micros", "text"), [
     (None, "n/a"), (1_234_567, "$1.23"), (-1_235_000, "-$1.24"), (123_456_789_000, "$123,456.79"),
-    (4_999, "$0.00"), (5_000, "$0.01"), (0, "$0.00")])
+    (4_999, "$0.00"), (5_000, "$0.01"), (0, "$0.00"), (-4_999, "$0.00"), (-5_000, "-$0.01"), (1_500_000.0, "$1.50")])
 def test_money_for_people(micros, text):
-    assert rules.money(micros) == text
+    assert money(micros) == text
 
 
 def test_costs():

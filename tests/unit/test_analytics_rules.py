@@ -8,6 +8,7 @@ import pytest
 
 from domain import analytics as rules
 from domain.analytics import AnalyticsInputError
+from domain.wording import money
 
 
 def test_days_follow_the_account_time_zone_across_daylight_saving():
@@ -53,6 +54,6 @@ def test_totals_funnel_and_money():
     assert [(s.stage, s.of_previous, s.of_audience) for s in steps] == [
         ("audience", None, 1.0), ("sent", 0.8, 0.8), ("responded", 0.1, 0.08), ("booked", 0.0, 0.0)]
     assert rules.funnel([("audience", 0), ("sent", 0)])[1].of_audience is None
-    assert rules.money(1_234_567) == "$1.23" and rules.money(1_235_000_000) == "$1,235.00"
-    assert rules.money(-5_000) == "-$0.01" and rules.money(None) == "n/a"
+    assert money(1_234_567) == "$1.23" and money(1_235_000_000) == "$1,235.00"
+    assert money(-5_000) == "-$0.01" and money(None) == "n/a"
     assert rules.percent(0.1234) == "12.3%" and rules.percent(None) == "n/a"

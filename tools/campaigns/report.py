@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import CalendarBooking, Campaign, ConversationMessage, MarketingActivity
 from domain import analytics as rules
 from domain.roles import Permission, require
+from domain.wording import money
 from tools.campaigns.lookup import find_campaign
 from tools.users import Actor
 
@@ -57,9 +58,9 @@ class CampaignReport:
         t = self.total
         return (f"{self.name} ({self.channel}, {self.status}): audience {self.audience}, "
                 f"{sum(self.excluded.values())} excluded, {t.sent} sent, {t.delivered} delivered, "
-                f"{t.responded} responded, {t.booked} booked; cost {rules.money(t.cost_micros)} "
-                f"({rules.money(t.cost_per_response_micros)} per response, "
-                f"{rules.money(t.cost_per_booking_micros)} per booking).")
+                f"{t.responded} responded, {t.booked} booked; cost {money(t.cost_micros)} "
+                f"({money(t.cost_per_response_micros)} per response, "
+                f"{money(t.cost_per_booking_micros)} per booking).")
 
 
 def _variant_counts(session: Session, campaign_id: int) -> dict[str, dict[str, int]]:
