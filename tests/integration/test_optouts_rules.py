@@ -199,6 +199,17 @@ def test_an_opt_in_lifts_the_persons_own_opt_out_on_that_channel_and_address_onl
                                      (jane.id, "opted_in", "api", "ops@acme.com", "email", None, None, {})]
 
 
+def test_an_opt_in_on_a_channel_with_only_suppressions_is_in_the_history(session, pigeon):
+    jane = create_contact(session, phone=PHONE)
+    assert opt_in(session, "pigeon", PHONE) == []  # never opted out: nothing to lift, nothing written
+    assert opt_out(session, "pigeon", PHONE) == [jane.id]
+    assert opt_in(session, "pigeon", "(512) 555-0100", source="api", actor="ops@acme.com") == [jane.id]
+    assert suppressions(session) == []
+    assert history(session) == [(jane.id, "opted_out", "chat", None, "pigeon", None, None, {"reason": "opt_out"}),
+                                (jane.id, "opted_in", "api", "ops@acme.com", "pigeon", None, None, {})]
+    assert opt_in(session, "pigeon", PHONE) == []  # lifted already
+
+
 @pytest.mark.parametrize("reason", ["hard_bounce", "complaint"])
 def test_an_opt_in_never_lifts_a_providers_verdict(session, reason):
     jane = create_contact(session, email="jane@acme.com", phone=PHONE)

@@ -74,12 +74,14 @@ def opt_in(session: Session, channel: str, address: str, *, source: str = "chat"
     """Lift an opt-out (e.g. START by SMS, or a person asking by chat). Hard bounces and complaints stay:
     they are not the person's wish but the provider's verdict."""
     address = normalise_address(channel, address)
+    field = channels.rule(channel).opt_out_field
+    was_suppressed = field is None and is_suppressed(session, channel, address)  # the only record such a channel has
     session.execute(sa.delete(Suppression).where(Suppression.channel == channel, Suppression.address == address,
                                                  Suppression.reason.in_(("opt_out", "manual"))))
     touched = []
-    field = channels.rule(channel).opt_out_field
     for contact in _contacts_with(session, channel, address):
-        if not channels.opted_out(channel, contact) or is_suppressed(session, channel, address):
+        opted_out = channels.opted_out(channel, contact) if field else was_suppressed
+        if not opted_out or is_suppressed(session, channel, address):
             continue
         _flag(contact, field, False, None)
         record_event(session, contact.id, "opted_in", source, actor, field=channel)
