@@ -66,7 +66,8 @@ def _target(mod, short: str):
     base = short.rsplit("__mutmut_", 1)[0][2:]
     if "ǁ" in base:  # a method: xǁClassǁmethod (base is then "Classǁmethod")
         cls, meth = base.split("ǁ")[-2:]
-        return getattr(getattr(mod, cls), meth), meth
+        found = vars(getattr(mod, cls))[meth]  # a classmethod or a property: the function it wraps
+        return getattr(found, "__func__", None) or getattr(found, "fget", None) or found, meth
     return getattr(mod, base), base
 
 
