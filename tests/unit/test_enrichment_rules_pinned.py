@@ -187,3 +187,47 @@ def test_a_site_is_its_domain_and_its_subdomains():
     assert not same_site("https://notacme.test/x", "acme.test")
     assert not same_site("https://acme.test/x", None)
     assert not same_site("mailto:jane@xxxx", "xxxx")  # a URL without a host is on no site
+
+
+# Module-level tables (mutmut 3 does not mutate them): written out here.
+
+TITLES = ["owner", "founder", "co-founder", "ceo", "cto", "cfo", "coo", "cmo", "chief", "president", "vice president",
+          "vp", "director", "head", "manager", "lead", "partner", "principal", "officer", "engineer", "coordinator",
+          "specialist", "estimator", "foreman", "supervisor", "consultant", "marketing", "sales", "operations",
+          "administrator", "assistant", "associate", "analyst", "designer", "developer"]
+
+
+def test_every_title_word_makes_the_text_beside_a_name_a_title_in_any_case():
+    for word in TITLES:
+        for spelt in (word, word.upper()):
+            assert rows(person_rules(PageData(TEAM, text=f"Jane Doe, {spelt} here"), JANE)) == [
+                ("job_title", f"{spelt} here", TEAM, f"Jane Doe, {spelt} here", 0.6)], spelt
+    # a title word inside another word is none
+    for text in ("Jane Doe, leadership", "Jane Doe, overhead", "Jane Doe, salesforce", "Jane Doe, hello"):
+        assert person_rules(PageData(TEAM, text=text), JANE) == [], text
+
+
+HINTS = {"about": ["about", "company", "who-we-are", "our-story"],
+         "team": ["team", "people", "staff", "leadership", "our-team", "management"],
+         "contact": ["contact", "get-in-touch", "locations"]}
+
+
+def test_every_path_hint_and_link_text_picks_its_kind_of_page():
+    for kind, hints in HINTS.items():
+        for hint in hints:
+            by_path = PageData("https://acme.test/", links=[Link(f"https://acme.test/x/{hint.upper()}-1", "x")])
+            by_text = PageData("https://acme.test/", links=[Link("https://acme.test/p", hint.upper())])
+            assert pick_pages(by_path, "acme.test") == [f"https://acme.test/x/{hint.upper()}-1"], (kind, hint)
+            assert pick_pages(by_text, "acme.test") == ["https://acme.test/p"], (kind, hint)
+    for text in ("Blog", "Services", "Home", "about us"):
+        assert pick_pages(PageData("https://acme.test/", links=[Link("https://acme.test/p", text)]),
+                          "acme.test") == [], text
+
+
+def test_generic_schema_types_are_no_industry():
+    for generic in ("Organization", "Corporation", "LocalBusiness", "Company", "WebSite", "WebPage", "Thing"):
+        assert _org_rows({"@type": ["Organization", generic], "name": "A"}) == [], generic
+    assert _org_rows({"@type": ["Organization", "Dentist"], "name": "A"}) == [
+        ("industry", "Dentist", ABOUT, "Dentist", 0.7)]
+    assert _org_rows({"@type": ["Organization", "https://schema.org/HVACBusiness"], "name": "A"}) == [
+        ("industry", "HVACBusiness", ABOUT, "HVACBusiness", 0.7)]
