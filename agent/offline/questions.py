@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.offline.contacts import contact_ref
 from agent.offline.dates import PERIOD_RE, resolve_period
-from agent.offline.filters import Vocabulary
+from agent.offline.filters import Vocabulary, cond
 from agent.offline.talk import Call, clarify
 
 _STATUS_VERBS = (r"(?:replied|responded|answered|wrote|got|booked|opted|unsubscribed|bounced|has|have|hasn't|"
@@ -141,6 +141,29 @@ def numbers_over_a_period(text: str, vocab: Vocabulary) -> Any:
     return [Call("show_analytics", args)]
 
 
+_GOT = re.compile(r"^(?:(?:show|list|tell)(?: me)? )?(?:who|which (?:contacts|people|leads|customers))(?: all)? "
+                  r"(?:got|received|has received|have received|has gotten|have gotten|was sent|were sent|"
+                  r"was in|were in|was on|were on|did we send|did we text|did we email)(?: to)? (?:the )?(.+?)\??$",
+                  re.I)
+
+
+def who_got_campaign(text: str, vocab: Vocabulary) -> Any:
+    """"who got spring roof check", "who received the storm campaign": the people a campaign reached (past
+    tense; "who gets ..." is the preview). Without the word "campaign", only when the phrase names one of the
+    account's campaigns ("who got a text yesterday" is no campaign)."""
+    m = _GOT.match(text.strip())
+    if not m:
+        return None
+    phrase = m.group(1).strip()
+    said = re.fullmatch(r"(?:campaign (.+)|(.+?) campaign)", phrase, re.I)
+    name = (said.group(1) or said.group(2)).strip() if said else phrase
+    if not said and not vocab.knows(name, "campaign"):
+        return None
+    if re.fullmatch(r"(?:the )?(?:last|latest|newest|recent|most recent|previous|first|this|that|my|our)", name, re.I):
+        return None  # a campaign by its place in time, not its name: the filter keeps names only
+    return [Call("query_contacts", {"filter": cond("contacted_in_campaign", "eq", name.lower())})]
+
+
 def named_alone(text: str, vocab: Vocabulary) -> Any:
     """A message that is only the name of someone in the account ("olivia brown?") opens their card."""
     ref = contact_ref(text)
@@ -158,5 +181,5 @@ def vague_ads(text: str, vocab: Vocabulary) -> Any:
     return None
 
 
-FIRST_RULES = (sender, numbers_over_a_period)
+FIRST_RULES = (sender, numbers_over_a_period, who_got_campaign)
 LATE_RULES = (vague_ads, named_alone)

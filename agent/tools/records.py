@@ -11,6 +11,7 @@ from pydantic import Field
 from agent.core.render import cell, markdown_table, plural, whole
 from agent.tools.common import Args, NoArgs, data_text, money, next_steps, plain
 from agent.tools.registry import ToolOutput, ToolSpec, register
+from domain.filter_words import in_words
 from domain.roles import Permission
 from tools.campaigns import views as cv
 from tools.contacts import card as cc
@@ -176,11 +177,16 @@ def campaign_markdown(card: cv.CampaignCard) -> str:
         lines.append(f"**Paused:** {cell(card.pause_reason, 500)}")
     sim = (f"\n\n_{plural(card.simulated, 'send')} simulated (sandbox): nothing left the building; "
            "delivered and cost are simulated too._") if card.simulated else ""
-    lines.append(f"**Audience** {r.audience} · **sent** {t.sent} · **delivered** {t.delivered} · **replies** "
-                 f"{t.responded} · **booked** {t.booked} · **cost** {money(t.cost_micros)}"
-                 f"{' simulated' if card.simulated else ''}{sim}")
-    excluded = "; ".join(f"{reason}: {n}" for reason, n in card.excluded) or "nobody"
-    lines.append(f"**Excluded:** {cell(excluded, 2000)}")
+    lines.append(f"**Who:** {cell(in_words(card.filter or None), 600)}")
+    if card.status == "draft" and not (t.sent or card.excluded):  # nothing counted yet: no "audience 0"
+        lines.append(f"**Not launched yet:** the audience is counted when you preview or launch it (`preview "
+                     f"campaign {card.id}`).")
+    else:
+        lines.append(f"**Audience** {r.audience} · **sent** {t.sent} · **delivered** {t.delivered} · **replies** "
+                     f"{t.responded} · **booked** {t.booked} · **cost** {money(t.cost_micros)}"
+                     f"{' simulated' if card.simulated else ''}{sim}")
+        excluded = "; ".join(f"{reason}: {n}" for reason, n in card.excluded) or "nobody"
+        lines.append(f"**Excluded:** {cell(excluded, 2000)}")
     lines.append("**Message:**" + (f"\n\nSubject: {cell(card.subject, 500)}" if card.subject else "")
                  + f"\n\n{whole(card.body_text)}")
     for v in card.variants:

@@ -48,3 +48,30 @@ def test_the_campaign_tools_take_the_same_references(session):
     assert campaign_report(session, ADMIN, "Spring Roof").name == spring.name
     with pytest.raises(CampaignError, match="no campaign is called 'winter'"):
         campaign_status(session, ADMIN, "winter")
+
+
+def test_the_last_campaign_is_the_one_made_last_and_for_results_the_one_launched_last(session):
+    from datetime import UTC, datetime
+
+    with pytest.raises(CampaignNotFound, match="there is no campaign yet: say 'list campaigns' to see them"):
+        find_campaign(session, "the last campaign")
+    spring, ete, autumn = campaigns(session)
+    assert find_campaign(session, "last") is autumn  # nothing launched: the one made last, for results too
+    assert find_campaign(session, "the last", launched=True) is autumn
+    spring.launched_at = datetime(2026, 3, 1, tzinfo=UTC)
+    ete.launched_at = datetime(2026, 5, 1, tzinfo=UTC)
+    session.flush()
+    for said in ("last", "the latest", "my most recent one", "Newest", "our last campaign", "the last sent"):
+        assert find_campaign(session, said) is autumn, said  # "launch the last campaign": the draft just written
+        assert find_campaign(session, said, launched=True) is ete, said  # "how did it do": the last that went out
+    assert campaign_report(session, ADMIN, "the last campaign").name == ete.name
+    assert campaign_status(session, ADMIN, "latest").name == autumn.name
+
+
+def test_a_campaign_really_called_last_is_that_one(session):
+    campaigns(session)
+    called = Campaign(name="Last chance", channel="sms", body_text="Hi", target_filter={})
+    session.add_all([called, Campaign(name="Latest", channel="sms", body_text="Hi", target_filter={})])
+    session.flush()
+    assert find_campaign(session, "last chance") is called
+    assert find_campaign(session, "latest").name == "Latest"  # a name is that: the name wins

@@ -108,6 +108,24 @@ def test_campaign_list_and_card(session):
     assert "no campaign is called 'Autumn'" in missing.text
 
 
+def test_a_draft_card_says_whom_it_targets_and_counts_no_audience_yet(session):
+    world(session)
+    draft = Campaign(name="Gutter week", channel="sms", body_text="Gutters cleaned this week? Reply YES",
+                     target_filter={"all": [{"field": "tags", "op": "has", "value": "roofer"},
+                                            {"field": "city", "op": "eq", "value": "Austin"}]})
+    session.add(draft)
+    session.commit()
+    opened, done = chat("open the latest campaign", "open campaign printemps")
+    md = display_markdown(opened.displays[0])
+    assert md.startswith(f"### Gutter week · #{draft.id} · sms · draft")
+    assert "**Who:** tagged roofer and city is Austin" in md
+    assert (f"**Not launched yet:** the audience is counted when you preview or launch it (`preview campaign "
+            f"{draft.id}`).") in md
+    assert "**Audience**" not in md and "**Excluded:**" not in md  # never "audience 0, excluded: nobody"
+    done_md = display_markdown(done.displays[0])
+    assert "**Who:** every contact" in done_md and "**Audience** 3 · **sent** 1" in done_md
+
+
 def test_inbox_conversation_and_bookings(session):
     jane, bob, _ = world(session)
     inbox_all, inbox_open, convo, upcoming, past, ads = chat(

@@ -116,7 +116,7 @@ def campaign_report(session: Session, actor: Actor, ref: str | int) -> CampaignR
     booking (integer micro-dollars, None when zero outcomes); A/B variants side by side. Test sends are left out.
     Needs the analytics permission. Raises CampaignNotFound."""
     require(actor.role, Permission.ANALYTICS, "see campaign results")
-    campaign = find_campaign(session, ref)
+    campaign = find_campaign(session, ref, launched=True)  # "how did the last campaign do": the last that went out
     per_variant = {v: c for v, c in _variant_counts(session, campaign.id).items() if c["targeted"] or c["sent"]}
     replies = _attributed(session, campaign.id, ConversationMessage, ConversationMessage.direction == "inbound")
     bookings = _attributed(session, campaign.id, CalendarBooking, sa.true())
