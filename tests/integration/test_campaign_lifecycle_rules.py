@@ -18,11 +18,11 @@ from db import jobs
 from db.models import Campaign, MarketingActivity, SchedulerLock, utcnow
 from db.session import unit_of_work
 from domain.roles import PermissionDenied
+from integrations.sandbox import NOTICE
 from tests.factories import create_contact
-from tests.integration.campaign_support import MARKETER, POSTAL, REVIEWER, configure
+from tests.integration.campaign_support import MARKETER, REVIEWER, configure
 from tools.campaigns import drafting
 from tools.campaigns import lifecycle as tc
-from integrations.sandbox import NOTICE
 
 NOW = datetime(2026, 7, 1, 17, 0, tzinfo=UTC)  # Chicago 12:00 CDT; Tokyo 02:00 JST (quiet until 08:00)
 TOKYO_8AM = datetime(2026, 7, 1, 23, 0, tzinfo=UTC)
