@@ -123,10 +123,13 @@ def pytest_runtestloop(session):
         for short in names:
             target, base = _target(mod, short)
             src = re.sub(rf"\b{re.escape(short)}\b", base, sources[short], count=1)
+            wrap = "__class__" in target.__code__.co_freevars  # super(): compiled in a class, for its cell
+            if wrap:
+                src = "class _MutWrap:\n" + "\n".join("    " + line for line in src.splitlines())
             namespace = dict(mod.__dict__)
             exec(compile(src, f"<{short}>", "exec", flags=__future__.annotations.compiler_flag,  # noqa: S102
                          dont_inherit=True), namespace)
-            new = namespace[base]
+            new = vars(namespace["_MutWrap"])[base] if wrap else namespace[base]
             saved = (target.__code__, target.__defaults__, target.__kwdefaults__)
             target.__code__, target.__defaults__, target.__kwdefaults__ = (new.__code__, new.__defaults__,
                                                                            new.__kwdefaults__)
