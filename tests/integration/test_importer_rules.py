@@ -234,3 +234,26 @@ def test_a_unique_clash_that_comes_back_on_the_retry_fails_the_import(db, sessio
     session.expire_all()
     record = session.get(Import, _only_import(session))
     assert (len(tries), record.status, record.error.split(":")[0]) == (2, "failed", "IntegrityError")
+
+
+def test_a_resumed_run_given_its_own_engine_reads_its_earlier_problems_there(db, session, tmp_path):
+    """`run_job(engine=...)` resuming an import of that database: the problems its first run stored there (line 2)
+    come back with the new ones (line 5), and the counts go on from the row; the default database stays empty."""
+    from db.models import Base
+
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    Base.metadata.create_all(other)
+    try:
+        path = _csv(tmp_path / "o.csv", "Email,Name\n,A\nb@x.com,B\nc@x.com,C\n,D\ne@x.com,E\n")
+        with pytest.raises(_Killed):
+            run_import(path, actor=ADMIN, batch_size=3, progress=_stop, engine=other)
+        with unit_of_work(other) as uow:
+            import_id = uow.session.scalar(sa.select(Import.id))
+            assert jobs.stale_imports(uow.session, utcnow() + timedelta(minutes=11)) == [import_id]
+        result = run_job(import_id, batch_size=3, engine=other)
+        assert result.errors == [RowError(line, None, "no usable address: no email and no phone", None, True)
+                                 for line in (2, 5)]
+        assert (result.rows, result.created, result.rejected) == (5, 3, 2)
+    finally:
+        other.dispose()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
