@@ -13,7 +13,7 @@ from domain.roles import PermissionDenied, Role
 from settings import reset_settings
 from tests.factories import create_contact
 from tools.imports import job as jobs
-from tools.imports.importer import ImportTakenOver, import_rows, run_import, run_job
+from tools.imports.importer import ImportFileError, ImportTakenOver, import_rows, inspect_csv, run_import, run_job
 from tools.imports.results import ImportRequestError, ImportResult, RowError
 from tools.users import Actor
 
@@ -257,3 +257,73 @@ def test_a_resumed_run_given_its_own_engine_reads_its_earlier_problems_there(db,
     finally:
         other.dispose()
     assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_an_api_import_keeps_a_nested_value_s_letters_and_drops_nul_from_keys(db, session):
+    """A dict value is stored as JSON text with its letters as they are (not \\u escapes); a key that folds to
+    nothing loses its NUL characters, in the import's mapping too (PostgreSQL refuses NUL in JSON)."""
+    result = import_rows(session, ADMIN, [{"email": "zoe@x.com", "Lieu": {"ville": "Bâle"}, "\x00#": "h"}])
+    session.flush()
+    assert session.get(Import, result.import_id).mapping == {"email": "email", "Lieu": "attributes.lieu",
+                                                             "#": "attributes.column_3"}
+    assert session.scalar(sa.select(Contact.attributes)) == {"lieu": '{"ville": "Bâle"}', "column_3": "h"}
+
+
+def _big_cell(path, before, after):
+    """A file whose record after `before` has a cell past the CSV reader's 16 MB limit (an unreadable line)."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(before)
+        handle.write('a@x.com,"' + "x" * (16 * 1024 * 1024 + 1) + '"\n')
+        handle.write(after)
+    return path
+
+
+def test_the_preview_reports_an_unreadable_line_and_ragged_rows_and_shows_five_rows(db, tmp_path):
+    path = _big_cell(tmp_path / "big.csv", "Email,Notes\n",
+                     "".join(f"r{i}@x.com,n{i}{',extra' if i == 1 else ''}\n" for i in range(7)))
+    preview = inspect_csv(path)
+    assert (preview.headers, preview.mapping) == (["Email", "Notes"], {"Email": "email", "Notes": "attributes.notes"})
+    assert preview.sample_rows == [{"Email": f"r{i}@x.com", "Notes": f"n{i}"} for i in range(5)]
+    assert preview.warnings == ["line 2: unreadable line: field larger than field limit (16777216)",
+                                "line 4 has 3 cells, the header has 2"]
+
+
+def test_a_file_whose_only_header_is_unreadable_is_refused(db, tmp_path):
+    path = _big_cell(tmp_path / "nohead.csv", "", "")
+    with pytest.raises(ImportFileError) as refused:
+        inspect_csv(path)
+    assert str(refused.value) == "the file has no header row"
+
+
+def test_a_queued_import_with_no_file_fails_and_says_so(db, session):
+    record = Import(filename="old.csv", status="queued", policy="fill", mapping={"Email": "email"}, path=None)
+    session.add(record)
+    session.commit()
+    with pytest.raises(ImportFileError) as gone:
+        run_job(record.id)
+    message = "the file (none) is no longer there (uploads are kept under var/uploads): upload it again"
+    assert str(gone.value) == message
+    session.expire_all()
+    assert (session.get(Import, record.id).status, session.get(Import, record.id).error) == ("failed", message)
+
+
+def test_a_queued_import_whose_file_changed_fails_and_says_how(db, session, tmp_path):
+    """The run checks the file is the one queued: the same size, the same columns."""
+    from tools.imports.importer import create_import
+
+    grown = _csv(tmp_path / "grown.csv", "Email,Name\na@x.com,A\n")
+    widened = _csv(tmp_path / "widened.csv", "Email,Name\nb@x.com,B\n")
+    with unit_of_work() as uow:
+        ids = [create_import(uow.session, p, actor=ADMIN) for p in (grown, widened)]
+    _csv(grown, "Email,Name\na@x.com,A\nc@x.com,C\n")
+    _csv(widened, "Email,Name,X\nb@x.c,B\n")  # the same size, a column more
+    messages = ["the file grown.csv changed since the import was queued: import it again",
+                "the columns of widened.csv changed since the import was queued: import it again"]
+    for import_id, message in zip(ids, messages, strict=True):
+        with pytest.raises(ImportFileError) as changed:
+            run_job(import_id)
+        assert str(changed.value) == message
+    session.expire_all()
+    assert [(r.status, r.error, r.rows) for r in session.scalars(sa.select(Import).order_by(Import.id))] == [
+        ("failed", messages[0], 0), ("failed", messages[1], 0)]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
