@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from db.models import Import, ImportError_, utcnow
 from domain.roles import PermissionDenied, Role
@@ -309,3 +310,34 @@ def test_the_list_of_imports_is_newest_first_whole_and_limited(db, session):
         jobs.recent_imports(session, Actor("g@x.com", "guest"))
     assert str(refused.value) == ("your role (guest) does not allow to read imports: it needs the 'contacts:read' "
                                   "permission")
+
+
+def _reads(session, call):
+    """The SELECTs `call` makes on `session`, compiled for PostgreSQL (where row locks and sort ties matter), as
+    one line each."""
+    seen = []
+    listener = lambda state: seen.append(state.statement)  # noqa: E731
+    sa.event.listen(session, "do_orm_execute", listener)
+    try:
+        call()
+    finally:
+        sa.event.remove(session, "do_orm_execute", listener)
+    texts = [" ".join(str(s.compile(dialect=postgresql.dialect())).split()) for s in seen if isinstance(s, sa.Select)]
+    return [re.sub(r"::[A-Z]+( WITH TIME ZONE)?", "", t) for t in texts]  # the parameters' casts left out
+
+
+def test_the_sweep_locks_the_stale_rows_it_takes_and_skips_those_another_sweep_holds(db, session):
+    """On PostgreSQL two sweeps at once never take the same row, and neither waits for the other; in id order."""
+    reads = _reads(session, lambda: jobs.stale_imports(session))
+    assert reads[0].startswith("SELECT imports.id, imports.filename")
+    assert reads[0].endswith("WHERE imports.status = %(status_1)s AND (imports.heartbeat_at < %(heartbeat_at_1)s OR "
+                             "imports.heartbeat_at IS NULL AND imports.updated_at < %(updated_at_1)s) "
+                             "ORDER BY imports.id FOR UPDATE SKIP LOCKED")
+
+
+def test_two_problems_of_one_line_come_in_the_order_they_were_stored(db, session):
+    """By line, then as stored (on SQLite a tie comes in storage order anyway; PostgreSQL sorts ties any way)."""
+    reads = _reads(session, lambda: jobs.first_errors(session, 1, 3))
+    assert [r.split(" FROM ")[1] for r in reads] == [
+        "import_errors WHERE import_errors.import_id = %(import_id_1)s ORDER BY import_errors.line, import_errors.id "
+        "LIMIT %(param_1)s"]

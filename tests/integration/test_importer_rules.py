@@ -327,3 +327,26 @@ def test_a_queued_import_whose_file_changed_fails_and_says_how(db, session, tmp_
     assert [(r.status, r.error, r.rows) for r in session.scalars(sa.select(Import).order_by(Import.id))] == [
         ("failed", messages[0], 0), ("failed", messages[1], 0)]
     assert session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
+
+
+def test_worker_processes_only_for_large_files_on_several_cpus(monkeypatch):
+    """From 1,500,000 bytes (about 10,000 rows), with at least two CPUs: at most two workers; an unknown CPU count
+    counts as one."""
+    import os
+
+    from tools.imports.importer import _workers
+
+    answers = {}
+    for cpus in (None, 1, 2, 8):
+        monkeypatch.setattr(os, "cpu_count", lambda cpus=cpus: cpus)
+        answers[cpus] = [_workers(size) for size in (1_499_999, 1_500_000, 10**9)]
+    assert answers == {None: [0, 0, 0], 1: [0, 0, 0], 2: [0, 2, 2], 8: [0, 2, 2]}
+
+
+def test_a_file_import_keeps_its_given_name_and_region(db, session, tmp_path):
+    path = _csv(tmp_path / "upload-7f3a.csv", "Email,Phone\nd@x.com,030 1234567\n")
+    result = run_import(path, actor=ADMIN, filename="people.csv", default_region="de")
+    session.expire_all()
+    record = session.get(Import, result.import_id)
+    assert (record.filename, record.region, record.path) == ("people.csv", "DE", str(path.resolve()))
+    assert session.scalar(sa.select(Contact.phone)) == "+49301234567"
