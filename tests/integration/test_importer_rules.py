@@ -350,3 +350,33 @@ def test_a_file_import_keeps_its_given_name_and_region(db, session, tmp_path):
     record = session.get(Import, result.import_id)
     assert (record.filename, record.region, record.path) == ("people.csv", "DE", str(path.resolve()))
     assert session.scalar(sa.select(Contact.phone)) == "+49301234567"
+
+
+def test_a_reviewer_cannot_queue_a_file_import(db, session, tmp_path):
+    with pytest.raises(PermissionDenied) as denied:
+        run_import(_csv(tmp_path / "p.csv", "Email\np@x.com\n"), actor=Actor("r@x.com", Role.REVIEWER))
+    assert str(denied.value) == ("your role (reviewer) does not allow to import contacts: it needs the "
+                                 "'contacts:write' permission")
+    assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_a_run_given_its_own_engine_fails_there_when_its_file_is_gone(db, session, tmp_path):
+    from db.models import Base
+    from tools.imports.importer import create_import
+
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    Base.metadata.create_all(other)
+    try:
+        path = _csv(tmp_path / "gone.csv", "Email\ng@x.com\n")
+        with unit_of_work(other) as uow:
+            import_id = create_import(uow.session, path, actor=ADMIN)
+        path.unlink()
+        with pytest.raises(ImportFileError):
+            run_job(import_id, engine=other)
+        with other.connect() as conn:
+            assert tuple(conn.execute(sa.select(Import.status, Import.error, Import.runner))
+                         .one()) == ("failed", "the file gone.csv is no longer there (uploads are kept under "
+                                     "var/uploads): upload it again", None)
+    finally:
+        other.dispose()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
