@@ -75,3 +75,35 @@ def test_a_campaign_really_called_last_is_that_one(session):
     session.flush()
     assert find_campaign(session, "last chance") is called
     assert find_campaign(session, "latest").name == "Latest"  # a name is that: the name wins
+
+
+def test_an_exact_name_wins_over_the_longer_names_that_contain_it(session):
+    xmas = Campaign(name="Xmas", channel="sms", body_text="Hi", target_filter={})
+    session.add_all([xmas, Campaign(name="Xmas sale", channel="sms", body_text="Hi", target_filter={})])
+    session.flush()
+    assert find_campaign(session, "#Xmas") is xmas and find_campaign(session, "xmas") is xmas
+
+
+def test_at_most_eight_candidates_are_named(session):
+    rows = [Campaign(name=f"Promo {n}", channel="sms", body_text="Hi", target_filter={}) for n in range(1, 10)]
+    session.add_all(rows)
+    session.flush()
+    named = ", ".join(f"#{c.id} Promo {n}" for n, c in enumerate(rows[:8], start=1))
+    with pytest.raises(CampaignNotFound) as caught:
+        find_campaign(session, "promo")
+    assert str(caught.value) == f"9 campaigns match 'promo': {named}. Say which one (its id or full name)."
+
+
+def test_the_last_sequence_is_the_one_made_last(session):
+    from datetime import UTC, datetime
+
+    from db.models import Sequence
+    from tools.sequences.lifecycle import SequenceError, find_sequence
+
+    older = Sequence(name="Welcome", launched_at=datetime(2026, 5, 1, tzinfo=UTC))
+    newer = Sequence(name="Winback")
+    session.add_all([older, newer])
+    session.flush()
+    assert find_sequence(session, "the last sequence") is newer
+    with pytest.raises(SequenceError, match="no sequence is called 'spring'"):
+        find_sequence(session, "spring")
