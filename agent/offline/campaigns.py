@@ -103,6 +103,9 @@ def campaign_verb(text: str, vocab: Vocabulary) -> Any:
     if re.match(r"^(?:all |the |my )*(?:contacts?|people|leads?|customers?|everyone|clients?)\b|.*\b(?:named|called)\b",
                 m.group(3) or "", re.I):
         return None
+    if re.search(r"\b(?:who|whom|that|which|didn't|did not|haven't|have not|hasn't|never|not|without)\b",
+                 m.group(3) or "", re.I) and parse_audience(m.group(3) + " campaign", vocab) is not None:
+        return None  # "show roofers who didn't reply to the spring campaign" is an audience
     name = _campaign_name(m.group(3) or "")
     tool = _VERBS[verb]
     if name and not re.search(r"\b(?:campaign|thing|promo|blast)\b", text, re.I) and \
@@ -150,14 +153,14 @@ def campaign_status(text: str, vocab: Vocabulary) -> Any:
 
 
 def campaign_results(text: str, vocab: Vocabulary) -> Any:
-    m = re.match(r"^how (?:did|has|have|is|was) (.+?) (?:do|done|doing|perform|performed|performing|go|gone|went)"
+    m = re.match(r"^how(?:'s| did| has| have| is| was) (.+?) (?:do|done|doing|perform|performed|performing|go|gone|went)"
                  r"(?: so far)?$", text, re.I) or \
         re.match(r"^(?:show |get |see )?(?:me )?(?:the )?(?:results|report|stats|statistics|numbers|performance|"
                  r"funnel|roi)(?: (?:of|for|on|from))? (.+)$", text, re.I) or \
         re.match(r"^(.+?) (?:results|report|stats|performance|funnel)$", text, re.I)
     if not m:
         return None
-    raw = m.group(1)
+    raw = re.sub(r"^(?:show|get|see|view|give|display)(?: me)?(?: the| our| my)? ", "", m.group(1), flags=re.I)
     if re.search(r"\bads?\b", raw, re.I):
         return None
     perform = re.search(r"\bperform(?:ed|ing)?$", text, re.I) and not re.fullmatch(
@@ -306,7 +309,8 @@ def ads(text: str, vocab: Vocabulary) -> Any:
     if re.match(r"^(?:(?:show|list|view|see|get|open|what are|which)(?: me)?(?: all)?(?: the| my| our)? )?"
                 r"(?:(?:facebook|google|linkedin|running|active|current) )?(?:ads|ad campaigns|adverts|advertising|ads "
                 r"campaigns)(?: (?:are running|do we have|running))?$|^how are (?:my|our|the) ads (?:doing|going|"
-                r"performing)$", text, re.I):
+                r"performing)$|^(?:show |see |get )?(?:me )?(?:the |our |my )?(?:ads?|ad campaigns?|advertising) "
+                r"(?:performance|results|report|stats|numbers|spend)$", text, re.I):
         return [Call("list_ad_campaigns", {})]
     m = re.match(r"^(?:show |get |see )?(?:me )?(?:the )?(?:ads?|ad campaign) (?:report|results|performance|stats|"
                  r"numbers)(?: (?:for|of|on))? (.+)$", text, re.I) or \
@@ -315,6 +319,8 @@ def ads(text: str, vocab: Vocabulary) -> Any:
         re.match(r"^(.+?) ads? (?:report|results|performance|stats)$", text, re.I)
     if m:
         name = _campaign_name(re.sub(r"\s+ads?$", "", m.group(1).strip(), flags=re.I))
+        if name and re.fullmatch(r"(?:facebook|fb|meta|instagram|google|linkedin|our|my|all|all the|all our)", name, re.I):
+            return [Call("list_ad_campaigns", {})]  # a platform is not an ad's name: the list shows each platform
         if name is None:
             return clarify("Which ad campaign? `list ad campaigns` shows them.")
         return [Call("ad_report", {"ref": name})]
@@ -333,12 +339,14 @@ def _ad_metrics(text: str) -> Any:
 
 
 _METRIC_WORDS = (r"(?:analytics|stats|statistics|numbers|metrics|dashboard|kpis?|performance|results|report|"
-                 r"overview|summary|figures|activity|costs?|spend|spending)")
+                 r"overview|summary|figures|activity|costs?|spend|spending|cost per (?:booking|reply|response|"
+                 r"message|text|sms|email|lead|contact|meeting))")
 
 
 def analytics(text: str, vocab: Vocabulary) -> Any:
     p = PERIOD_RE
-    m = re.match(rf"^(?:show |get |see |give |open |view |display )?(?:me |us )?(?:the |our |my )?(?:daily |weekly |"
+    m = re.match(rf"^(?:show |get |see |give |open |view |display |what(?:'s| is| was| are| were) )?(?:me |us )?"
+                 rf"(?:the |our |my )?(?:daily |weekly |"
                  rf"monthly )?({_METRIC_WORDS})(?: (?:for|from|of|over|during|in|since))?(?: the)?(?: ({p}))?$", text, re.I) \
         or re.match(rf"^({p})(?:'s|’s)? ({_METRIC_WORDS})$", text, re.I) \
         or re.match(rf"^how (?:did we do|are we doing|have we done|did it go|did things go|are things going)"
@@ -357,7 +365,7 @@ def analytics(text: str, vocab: Vocabulary) -> Any:
     else:
         period = resolve_period("last 7 days", today)
     args: dict[str, Any] = {"start": period[0].isoformat(), "end": period[1].isoformat()}
-    if re.match(r"costs?|spend", metric, re.I) or text.lower().startswith("what did we spend"):
+    if re.match(r"costs?|spend|cost per", metric, re.I) or text.lower().startswith("what did we spend"):
         args["chart"] = "costs"
     return [Call("show_analytics", args)]
 

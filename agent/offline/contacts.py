@@ -29,7 +29,7 @@ _NOT_NAME = re.compile(r"\b(in|tagged|with|without|at|from|who|whose|not|named|c
                        r"replies|invoices?|orders?|ads?|bookings?|meetings?|users?|stats|analytics|today|"
                        r"yesterday|week|month|report|sms|emails?|texts?|contacts|people|leads|customers|guys|"
                        r"everyone|enrichments?|reviews?|next|sender|drafts?|waiting|log|details|info|what|said|"
-                       r"wrote)\b", re.I)
+                       r"wrote|opt|opt-?outs?|optouts?|unsubscribes|unsubscribers|bounces)\b", re.I)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _PHONE = re.compile(r"^\+?[\d(][\d\s().-]{6,}\d$")
 
@@ -62,7 +62,7 @@ def count(text: str, vocab: Vocabulary) -> Any:
     text = re.sub(r" (?:do we have|do i have|have we got|are there|we have|we've got) (?=(?:in|at|from|with|without|"
                   r"tagged|who)\b)", " ", text, flags=re.I)  # "how many plumbers do we have in texas"
     m = re.match(r"^(?:how many|count(?: up)?|number of|total(?: number of)?|what'?s the (?:total )?number of)"
-                 r"(?: of)?(?: the| all| my| our)? (.*?)(?: are there| do we have| do i have| have we got| we have|"
+                 r"(?: of)?(?: the| all| my| our| total)? (.*?)(?: are there| do we have| do i have| have we got| we have|"
                  r" i have| are in the database| in total| total| in the system| altogether| now)*$", text, re.I)
     if not m:
         return None
@@ -327,7 +327,9 @@ def export(text: str, vocab: Vocabulary) -> Any:
                                "the results", "that list", "this list"):
         return clarify("Which contacts should I export? Say who, e.g. `export contacts tagged roofer` "
                        "(or `export all contacts`).")
-    if re.fullmatch(r"(?:all|everything|the list|the contacts|contacts|all contacts|everyone)", who, re.I):
+    if re.fullmatch(r"(?:all|everything|the list|the contacts|contacts|all contacts|everyone|(?:the |our |my )?"
+                    r"(?:whole |entire |full |complete )?(?:contact list|list of contacts|database|contacts list|"
+                    r"contact database|crm))", who, re.I):
         return [Call("export_contacts", {"filter": {}})]
     found = _audience_or_noun(who, vocab)
     return [Call("export_contacts", {"filter": found})] if isinstance(found, dict) else found

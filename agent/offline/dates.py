@@ -1,8 +1,9 @@
 """Relative periods as people say them -> (start, end) dates, both included, in the account time zone.
 
 "today", "yesterday", "this week", "last week", "this month", "last month", "this year", "last 30 days",
-"past 2 weeks", "last 3 months", "since 2026-01-01", "from 2026-01-01 to 2026-01-31", "in march". Pure: the caller
-passes today's date in the account time zone (`today_in(tz)`)."""
+"past 2 weeks", "last 3 months", "since 2026-01-01", "from 2026-01-01 to 2026-01-31", "in march", "last tuesday" (the
+latest Tuesday before today), "on tuesday" / "tuesday" (the latest Tuesday, today included), "last weekend". Pure: the
+caller passes today's date in the account time zone (`today_in(tz)`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december"]
 _NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
         "fourteen": 14, "thirty": 30, "ninety": 90}
+_DAYS_RE = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 PERIOD_RE = (r"(?:today|yesterday|(?:this|last|past|previous) (?:week|month|year|quarter)|"
+             rf"(?:(?:last|this past|past|on) )?(?:{_DAYS_RE})|(?:last|this past) weekend|"
              r"(?:(?:the )?(?:last|past|previous) )?(?:\d+|a|one|two|three|four|five|six|seven|ten|fourteen|thirty|"
              r"ninety) (?:days?|weeks?|months?)|since \d{4}-\d{2}-\d{2}|(?:from )?\d{4}-\d{2}-\d{2} (?:to|-|until) "
              r"\d{4}-\d{2}-\d{2}|(?:in )?(?:" + "|".join(MONTHS) + r")|all time|ever)")
+
+
+_DAYS = _DAYS_RE.split("|")
 
 
 def today_in(tz: str | None) -> date:
@@ -75,6 +81,14 @@ def resolve_period(text: str, today: date) -> tuple[date, date] | None:
     if m and (m.group(1).isdigit() or m.group(1) in _NUM):
         n = int(m.group(1)) if m.group(1).isdigit() else _NUM[m.group(1)]
         return _span(n, m.group(2), today) if 0 < n <= 3650 else None
+    m = re.fullmatch(rf"((?:last|this past|past|on) )?({_DAYS_RE})", key)
+    if m:  # a past day: "last tuesday" is before today, "tuesday" / "on tuesday" may be today
+        back = (today.weekday() - _DAYS.index(m.group(2))) % 7
+        day = today - timedelta(days=back or (7 if m.group(1) and m.group(1).strip() != "on" else 0))
+        return day, day
+    if re.fullmatch(r"(?:last|this past) weekend", key):
+        saturday = today - timedelta(days=today.weekday() + 2)  # the weekend before this week
+        return saturday, saturday + timedelta(days=1)
     m = re.fullmatch(r"since (\d{4}-\d{2}-\d{2})", key)
     if m:
         return date.fromisoformat(m.group(1)), today

@@ -91,6 +91,8 @@ _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email addr
            "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
 _REWRITES = [  # phrasings -> the grammar's keywords
     (r"\b(?:(?:who|that) )?(?:are |is )?not (?:tagged|labell?ed)(?: as| with)?\b", " untagged "),  # "not tagged roofer"
+    (r"\b(replied|responded|answered|reply|respond|answer|booked|book|opted out|unsubscribed) (?:to|from|after|on) "
+     r"(?=(?:the )?(?:campaign \w|[\w'&()-]+(?: [\w'&()-]+)*? campaign(?:\s|$)))", r"\1 in "),
     (r"\b(?:(?:(?:who|that) )?(?:were|was|got) (?:sent|messaged|texted|emailed|contacted)(?: in| by)? |who got |from |"
      r"in |of )(?:the )?(?:campaign ([\w'&()-]+(?: [\w'&()-]+)*)|([\w'&()-]+(?: [\w'&()-]+)*?) campaign)(?=\s|$)",
      lambda m: f" incampaign {(m.group(1) or m.group(2)).replace(' ', '_')} "),
@@ -100,7 +102,8 @@ _REWRITES = [  # phrasings -> the grammar's keywords
      lambda m: f" last_{m.group(1) or m.group(2)}_days"),
     (rf"\b(?:in |during |over |on |for )?(?:the )?({PERIOD_RE})\b", lambda m: " when_" + m.group(1).replace(" ", "_")),
     (r"\b(?:who |that )?(?:don't|do not|doesn't|does not|didn't|did not) (?:have|has)(?: an?| any)?\b", " without "),
-    (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not) (?:been |yet )?", " not "),
+    (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not|was not|wasn't|is not|"
+     r"isn't) (?:been |yet )?", " not "),
     (r"\bwhose\b", " who "),
     (r"\b(?:who|that|which)? ?(?:live|lives|living|are|is|work|works|working|are based|based|are located|located)"
      r" in\b", " in "),
@@ -109,11 +112,16 @@ _REWRITES = [  # phrasings -> the grammar's keywords
      " without "),
     (r"\b(?:who|that) (?:have|has) (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not)\b)(?:an? )?\b"
      r"|\bhaving\b", " with "),
+    (r"^\s*(?:have|has)(?: got)? (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not|no)\b)(?:an? |any )?",
+     " with "),  # "(how many roofers) have a phone"
     (r"\btagged as\b|\bwith the tag\b|\bwith tag\b|\btagged with\b|\blabell?ed\b", " tagged "),
-    (r"\b(?:who|that) (?:are|were|have been|has been)\b", " who "),
+    (r"\b(?:who |whom |that )?(?:we|i) (?:have |had |'ve )?(contacted|messaged|reached out to|reached)\b", r" who \1"),
+    (r"\b(?:who|that) (?:are|were|was|is|have been|has been|got)\b", " who "),
+    (r"^\s*(?:were|was|have been|has been|had been|got|been) (?=(?:contacted|messaged|reached)\b)", " who "),
     (r"\bthat\b", " who "),
     (r"(?<!who )(?<!not )(?<!never )(?<!have )(?<!has )\b(replied|responded|booked|opted out|unsubscribed)\b", r" who \1"),
     (r"\s*,\s*|\s+and\s+(?=(?:in|with|without|at|tagged|who|not|from|named)\b)", " "),
+    (r"\b(?:did|have|had) (?:we|i|you) (?:add|import|create)(?:ed)?\b", " added"),
     (r"\b(?:who |that )?(?:were |was |have been |has been |got |been |we |i |you )?(?=(?:added|created)\b)", " "),
     (r"\b(opted out|unsubscribed) from\b", r"\1 of"),  # "from" would start a place
 ]
@@ -238,15 +246,17 @@ def _since(field: str, value: str, today: date | None) -> list[dict[str, Any]] |
 _EVENTS = {"replied": "replied", "responded": "replied", "answered": "replied", "booked": "booked",
            "booked a meeting": "booked", "reply": "replied", "respond": "replied", "book": "booked",
            "booked a call": "booked", "booked an appointment": "booked", "contacted": "contacted",
-           "messaged": "contacted", "texted": "contacted", "emailed": "contacted", "replied to us": "replied",
+           "messaged": "contacted", "reached": "contacted", "reached out to": "contacted", "replied to us": "replied",
            "wrote back": "replied", "written back": "replied", "got back to us": "replied"}
+# "texted" / "emailed" are not here: "contacted" is any channel, and a filter cannot tell a text from an email, so
+# they are asked about (agent.offline.questions.by_channel) rather than read as "contacted".
 _EVENT_RE = "|".join(sorted((re.escape(e) for e in _EVENTS), key=len, reverse=True))
 _ENRICHMENT = {"failed": "failed", "pending": "pending", "in review": "in_review", "waiting for review": "in_review",
                "rejected": "rejected", "approved": "approved", "running": "running"}
 
 
 def _status(value: str, negated: bool, today: date | None = None) -> list[dict[str, Any]] | None:
-    v = re.sub(r"^(?:are |have |has |have been |has been |were |yet )", "", value.lower()).strip()
+    v = re.sub(r"^(?:are |have |has |have been |has been |were |was |is |got |yet )", "", value.lower()).strip()
     never = v.startswith("never ")
     v = re.sub(r"^(?:been |yet )", "", v.removeprefix("never ").strip())
     m = re.match(r"^(?:opted out|unsubscribed)(?: (?:of|from) (sms|email|texts?|emails?|e-?mails?))?$", v)

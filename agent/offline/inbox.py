@@ -88,13 +88,15 @@ def bookings(text: str, vocab: Vocabulary) -> Any:
                  r"(?: of)?(?: the| my| our)? )?(?:(upcoming|next|future|past|previous|old|recent|all|new|booked) )?"
                  r"(?:bookings|meetings|appointments|calls booked|booked calls|booked meetings|calendar|cal\.com bookings|"
                  r"demos|booking|meeting|appointment|schedule|agenda)(?: (?:coming up|scheduled|this week|today|tomorrow|"
-                 r"do i have|do we have|are booked|booked))?$", text, re.I) or \
+                 r"do i have|do we have|are booked|booked|(?:for |on )?(?:next week|this week|tomorrow|today)))?$", text, re.I) or \
         re.match(r"^(?:who (?:has )?booked(?: a (?:call|meeting))?|my (?:calendar|schedule|agenda)|what(?:'s| is) on "
                  r"(?:the|my|our) (?:calendar|schedule|agenda)(?: today| this week| tomorrow)?|do (?:i|we) have any "
                  r"(?:bookings|meetings|appointments|calls|demos)(?: today| tomorrow| this week| coming up)?)$", text, re.I)
     if not m:
         return None
     when = (m.group(1) or "").lower() if m.lastindex else ""
+    if re.match(r"^who (?:has )?booked", text, re.I):  # who booked: past meetings too, not only those to come
+        when = "all"
     if re.match(r"^\w+(?: me)? (?:all|every)\b", text, re.I):
         when = "all"
     return [Call("list_bookings", {"when": {"past": "past", "previous": "past", "old": "past", "recent": "past",

@@ -150,6 +150,10 @@ def understand(text: str, vocab: Vocabulary = PURE, *, help_text: str = "") -> U
     again = _first(rephrased, vocab) if rephrased.lower() != cleaned.lower() else None
     if again and again.kind != "unknown":
         return again
+    for rule in q.FALLBACK_RULES:  # a question back about what the grammar cannot tell apart ("who was texted")
+        fallback = _apply(rule, cleaned, vocab)
+        if fallback:
+            return fallback
     if got:
         return got
     words = cleaned.split()

@@ -52,6 +52,28 @@ REPHRASINGS: list[tuple[str, Any]] = [
      r"this month|next month)$", "show upcoming bookings"),
     (r"^(?:meetings|bookings|appointments|calls|demos) (?:last week|yesterday|last month|earlier)$",
      "show past bookings"),
+    # "what meetings do we have this week", "meetings on friday" -> the upcoming bookings
+    (r"^(?:what|which|any) (?:meetings|bookings|appointments|calls|demos) (?:do (?:we|i) have|have (?:we|i) got|are "
+     r"there)(?: (?:this week|today|tomorrow|this month|next week|on \w+day|\w+day))?$", "show upcoming bookings"),
+    (r"^(?:meetings|bookings|appointments|calls|demos) (?:on |for |this )?(?:monday|tuesday|wednesday|thursday|"
+     r"friday|saturday|sunday|next week|tomorrow|today)$", "show upcoming bookings"),
+    # "show opt-outs", "list the unsubscribes" -> the contacts who opted out
+    (r"^(?:show|list|see|get|view)?(?: me)?(?: all)?(?: the| our| my)? ?(?:opt[- ]?outs|optouts|opted[- ]out|"
+     r"unsubscribes|unsubscribers|unsubscribed)(?: contacts| people| list)?$", "show contacts who opted out"),
+    # "what's jane doe's phone number", "what is luis garcia's email" -> their card
+    (r"^what(?:'s| is| are) (.+?)(?:'s|’s) (?:phone(?: number)?|number|mobile|cell|e-?mail(?: address)?|address|"
+     r"company|job title|title|website|city|tags)$", r"open \1"),
+    # "when did we last text jane doe", "when did we last talk to tom" -> their history
+    (r"^when (?:did|have) (?:we|i) (?:last )?(?:text|texted|e-?mail|e-?mailed|contact|contacted|message|messaged|"
+     r"call|called|reach out to|speak to|speak with|talk to|talk with|hear from)(?: to)? (.+?)(?: last)?$",
+     r"history for \1"),
+    # "who did we contact last week", "which contacts have we messaged" -> the contacts we contacted
+    (r"^(?:who|whom|which (?:contacts|people|leads|customers|clients)) (?:did|have|had) (?:we|i|you) "
+     r"(?:contact(?:ed)?|messag(?:e|ed)|reach(?:ed)?(?: out to)?)\b", "show contacts we contacted"),
+    # "which contacts don't have an email", "which roofers are in austin" -> "show ..."
+    (r"^which (?!campaigns?\b|ads?\b|sequences?\b|ones?\b|bookings?\b|meetings?\b)(?=[a-z-]+s\b)", "show "),
+    # "do we have anyone in phoenix", "is there anyone without an email" -> "show contacts ..."
+    (r"^(?:do we have|do i have|have we got|is there|are there) (?:anyone|anybody|someone|somebody) ", "show contacts "),
     # "who do we have in houston", "who's in tulsa", "anyone in austin without email" -> "show contacts in ..."
     (r"^(?:who|anyone|anybody|everyone|everybody)(?: (?:do we have|have we got|do i have|is|are|'s|lives|works|"
      r"is based|are based))? (?=(?:in|at|from|tagged|without|with|named|called)\b)", "show contacts "),
@@ -62,6 +84,9 @@ REPHRASINGS: list[tuple[str, Any]] = [
     (rf"^(how many|count|number of) (?={_STATUS_VERBS}\b)", r"\1 contacts who "),
     # "any roofers in phoenix", "are there any plumbers in dallas" -> "show ..."
     (r"^(?:are there any|is there any|do we have any|do i have any|have we got any|got any|any) ", "show "),
+    # "how many people will get the spring campaign" -> its preview
+    (r"^how many(?: people| contacts| folks| recipients)? (?:will|would|is going to|are going to) (?:get|receive) ",
+     "preview "),
     # "whats our total contact count", "roofer count" -> "how many contacts", "how many roofers"
     (r"^(?:what(?:'s| is) )?(?:our |the |my )?(?:total )?(.+?) count$", lambda m: "how many " + _plural(m.group(1))),
     # "open up X", "bring up X", "call up X" -> "open X"
@@ -129,6 +154,12 @@ def numbers_over_a_period(text: str, vocab: Vocabulary) -> Any:
     head = m.group(1).lower()
     if re.search(r"\b(?:with|without|tagged|who|named|whose)\b", head):  # an audience: a contact count
         return None
+    if re.fullmatch(r"(?:(?:what|which|any|show|show me|list|see|our|my|the)(?: the| our| my)? )?(?:meetings|bookings|"
+                    r"appointments|calls|demos)(?: (?:do (?:we|i) have|have (?:we|i) got|are there|are booked|"
+                    r"booked|scheduled))?", head) and \
+            re.fullmatch(r"(?:on )?(?:today|this week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+                         m.group(2).lower()):
+        return None  # "meetings today", "what meetings do we have this week": the calendar, not a count of bookings
     if not re.match(r"^(?:how|what|whats|number|total|count|show|our|my|the|\w+ (?:sent|delivered|made)|"
                     rf"{_METRIC})", head, re.I):
         return None
@@ -183,3 +214,40 @@ def vague_ads(text: str, vocab: Vocabulary) -> Any:
 
 FIRST_RULES = (sender, numbers_over_a_period, who_got_campaign)
 LATE_RULES = (vague_ads, named_alone)
+
+
+# --- texted / emailed: a channel the contact filter cannot tell apart -----------------------------------------
+
+_BY_CHANNEL = re.compile(
+    r"\b(?:(?P<sms>texted|txted|sms(?:'?e?d)|(?:got|get|gotten|received|receive|been sent|were sent|was sent|sent) "
+    r"(?:an? |any |our |the |one of our )?(?:texts?|sms(?:es)?|text messages?)|(?:did|have|had|'ve) (?:we|i|you) "
+    r"(?:text|sms)|(?:we|i) (?:text|sms))|(?P<email>e-?mailed|(?:got|get|gotten|received|receive|been sent|were sent|"
+    r"was sent|sent) (?:an? |any |our |the |one of our )?e-?mails?|(?:did|have|had|'ve) (?:we|i|you) e-?mail|"
+    r"(?:we|i) e-?mail))\b", re.I)
+_ABOUT_PEOPLE = re.compile(r"^(?:who|whom|which|show|list|find|get|give|export|download|count|how many|number of|"
+                           r"(?:all |the |our |my )*(?:contacts|people|everyone|everybody|anyone|anybody|folks|leads|"
+                           r"customers|clients)\b)", re.I)
+
+
+def by_channel(text: str, vocab: Vocabulary) -> Any:
+    """"who got a text yesterday", "who did we email this month", "contacts we texted": the filter language knows
+    "contacted" on any channel only, so texts are not told from emails in a contact list. Rather than answer about
+    every channel as if it were the one asked about, say so and offer both readings (tried last, when nothing else
+    understood the message)."""
+    m = _BY_CHANNEL.search(text)
+    if not m or not _ABOUT_PEOPLE.match(text):
+        return None
+    word = "texted" if m.group("sms") else "emailed"
+    period = re.search(rf"(?:\b(?:in|during|over|on|for) )?(?:the )?\b({PERIOD_RE})$", text, re.I)
+    when = f" {period.group(1).lower()}" if period and resolve_period(period.group(1), vocab.today or date.today()) \
+        else ""
+    negated = re.search(r"\b(?:not|never|n't|hasn'?t|haven'?t|didn'?t)\b", text, re.I)
+    listing = f"who hasn't been contacted{when}" if negated else f"who was contacted{when}"
+    whom = "we have not messaged" if negated else "we messaged"
+    return clarify(f"A contact list can't tell who was {word} from who got the other channel (it knows \"contacted\", "
+                   f"sms or email alike): I can list everyone {whom}{when} on any channel (say `{listing}`), or "
+                   f"count texts and emails separately (say `analytics{when or ' last 30 days'}`). Which would you "
+                   "like?")
+
+
+FALLBACK_RULES = (by_channel,)

@@ -46,3 +46,17 @@ def test_the_system_prompt_carries_today_and_the_zone():
     text = system_prompt("2026-12-07", "America/Chicago")
     assert "Today is Monday 2026-12-07 in the account time zone (America/Chicago)" in text
     assert "last week = the previous Monday-Sunday" in text
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("last tuesday", "2026-12-01"), ("last monday", "2026-11-30"), ("monday", "2026-12-07"),
+    ("on friday", "2026-12-04"), ("this past sunday", "2026-12-06"),
+])
+def test_a_weekday_is_the_latest_one_gone_by(text, day):
+    assert resolve_period(text, MONDAY) == (date.fromisoformat(day), date.fromisoformat(day))
+
+
+def test_last_weekend_is_the_weekend_before_this_week():
+    assert resolve_period("last weekend", MONDAY) == (date(2026, 12, 5), date(2026, 12, 6))
+    assert resolve_period("last weekend", date(2026, 12, 13)) == (date(2026, 12, 5), date(2026, 12, 6))
+    assert resolve_period("next friday", MONDAY) is None

@@ -134,3 +134,67 @@ def test_names_known_to_the_account_decide_between_a_contact_and_a_campaign():
     assert understand("cancel my subscription", vocab).kind == "unknown"  # no campaign of that name: never guessed
     assert understand("show electricans", vocab).calls[0].args["filter"] == {"field": "tags", "op": "has",
                                                                             "value": "electrician"}
+
+
+MONDAY = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize("text", ["who got a text yesterday", "who was texted last week", "who did we email this month",
+                                  "show contacts who were texted", "contacts not emailed yet",
+                                  "which contacts haven't been texted", "export people we texted"])
+def test_texted_or_emailed_is_asked_about_never_read_as_any_channel(text):
+    from agent.offline.parser import Vocabulary, understand
+
+    got = understand(text, Vocabulary(today=MONDAY))
+    assert got.calls == [] and got.kind == "clarify" and got.reply.endswith("?")
+    assert "contacted" in got.reply and "analytics" in got.reply
+
+
+def test_the_channel_question_names_the_period_and_only_comes_when_nothing_else_understood():
+    from agent.offline.parser import Vocabulary, understand
+
+    reply = understand("who got a text last tuesday", Vocabulary(today=MONDAY)).reply
+    assert "`who was contacted last tuesday`" in reply and "`analytics last tuesday`" in reply
+    assert "`who hasn't been contacted`" in understand("contacts never emailed", Vocabulary(today=MONDAY)).reply
+    assert parse("what have we texted jane doe")[0].name == "contact_history"
+    assert parse("how many texts did we send last week", Vocabulary(today=MONDAY))[0].name == "show_analytics"
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("who was contacted yesterday", "2026-12-06", "2026-12-07"),
+    ("who did we contact last week", "2026-11-30", "2026-12-07"),
+    ("contacts we messaged last tuesday", "2026-12-01", "2026-12-02"),
+    ("who have we reached out to last weekend", "2026-12-05", "2026-12-07"),
+])
+def test_contacted_on_any_channel_with_a_date(text, start, end):
+    from agent.offline.parser import Vocabulary
+
+    call = parse(text, Vocabulary(today=MONDAY))[0]
+    assert call == Call("query_contacts", {"filter": {"all": [{"field": "contacted", "op": "after", "value": start},
+                                                              {"field": "contacted", "op": "before", "value": end}]}})
+    filters.parse(call.args["filter"])
+
+
+def test_an_audience_ending_in_a_campaign_is_not_a_campaign_name():
+    call = only("show roofers who didn't reply to the spring campaign")
+    assert call.name == "query_contacts"
+    assert call.args["filter"] == {"all": [{"field": "tags", "op": "has", "value": "roofer"},
+                                           {"field": "replied", "op": "missing"},
+                                           {"field": "contacted_in_campaign", "op": "eq", "value": "spring"}]}
+    assert only("show me the spring campaign") == Call("open_campaign", {"campaign": "spring"})
+
+
+@pytest.mark.parametrize(("text", "call"), [
+    ("show opt outs", Call("query_contacts", {"filter": {"field": "opted_out", "op": "eq", "value": "any"}})),
+    ("show campaign results", None),
+    ("how are the facebook ads performing", Call("list_ad_campaigns", {})),
+    ("what's jane doe's phone number", Call("open_contact", {"contact": "jane doe"})),
+    ("when did we last text jane doe", Call("contact_history", {"ref": "jane doe"})),
+    ("download the contact list", Call("export_contacts", {"filter": {}})),
+    ("how many total contacts", Call("count_contacts", {"filter": {}})),
+    ("how many people will get the spring campaign", Call("preview_campaign", {"ref": "spring"})),
+])
+def test_misreadings_of_the_chat_session(text, call):
+    """Each was a wrong call ("show opt outs" opened a contact called "opt outs", "show campaign results" reported on
+    a campaign called "show", the facebook ads were an ad called "facebook") or not understood."""
+    assert parse(text) == ([call] if call else [])
