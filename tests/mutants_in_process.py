@@ -22,6 +22,8 @@ Environment:
     MUTFUNCS    else only the mutants of these functions (x_apply_batch, xǁFileDedupǁprepare ...)
     MUTOUT      result file, one line per mutant, appended (default: mutants_in_process.txt)
     MUT_TIMEOUT seconds per test before the mutant counts as a timeout (default 60)
+    MUTCLEAR    module-level tables to empty (`.clear()`) with the caches, e.g. "domain.phone_fast._COUNTRIES": a
+                table filled by the unmutated code would hide the mutant
 
 Every functools cache of our packages is emptied before each run (a cached table or answer would hide the mutant).
 Limits: code run in other processes (worker pools) is not mutated; the swapped function keeps the module's globals
@@ -85,6 +87,9 @@ def clear_caches() -> None:
                     continue
                 if callable(clear):
                     clear()
+    for name in os.environ.get("MUTCLEAR", "").split():
+        module, attr = name.rsplit(".", 1)
+        getattr(sys.modules[module], attr).clear()
 
 
 def _run_items(items, limit: int) -> tuple[str, str]:
