@@ -76,6 +76,9 @@ def test_a_reviewer_may_not_draft():
      "full_name, company, job_title, city, region, country, email, phone, website or attributes.<key>, with an "
      "optional |fallback"),
     ({"body_text": "Hi {first_name} }"}, "body: unbalanced brace: write {{ or }} for a literal brace"),
+    ({"body_text": "Shop [now](https://acme.test){.button}"}, "body: unknown merge field {.button}: use one of "
+     "first_name, last_name, full_name, company, job_title, city, region, country, email, phone, website or "
+     "attributes.<key>, with an optional |fallback"),  # a button is an email's (its Markdown), not an SMS's
     ({"send_rules": {"quiet_start": "06:00"}},
      "SMS hours must lie within 08:00-21:00 local time (stricter is allowed, looser is not)"),
     ({"variants": [{"name": "A"}]}, "A/B needs at least two variants"),
@@ -104,6 +107,10 @@ def test_a_bad_sms_draft_is_refused_with_what_to_fix(change, message):
 def test_a_bad_email_draft_is_refused_with_what_to_fix(change, message):
     assert refusal(channel="email", **change) == message
     assert count() == 0
+
+
+def test_an_email_may_mark_a_link_as_a_button():
+    assert draft("email", body_text="Shop [now](https://acme.test){.button}").warnings == []
 
 
 def test_a_name_is_taken_whatever_its_case_and_stripped():

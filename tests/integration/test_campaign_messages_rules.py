@@ -209,3 +209,23 @@ def test_compiling_reads_missing_parts_as_empty():
     assert plain.text == "Hi" and "<title>Subj</title>" in page and ">Hi<" in page
     untitled = "".join(p for p in m.compiled_email("Hi", None, None).pieces if isinstance(p, str))
     assert "<title></title>" in untitled
+
+
+def test_the_emails_html_title_is_its_rendered_subject():
+    assert "<title>News for Ana</title>" in m.render_message(email(), ana(), activity_id=1).html
+    variant = m.render_message(email(variants=VARIANTS), ana(), activity_id=1, variant="A").html
+    assert "<title>A for Ana</title>" in variant
+
+
+def test_a_text_channel_priced_per_message_costs_one_price_whatever_the_length(monkeypatch):
+    from domain import channels as rules
+    from integrations.transport import Codes
+    from tools import channels
+
+    monkeypatch.setitem(rules.RULES, "pigeon", rules.ChannelRule(
+        "pigeon", "phone", rules.RULES["sms"].normalise, rules.RULES["sms"].valid, "loft"))
+    monkeypatch.setitem(channels.REGISTRY, "pigeon", channels.Channel(
+        "pigeon", lambda: None, lambda: 0.0, Codes(), send_one=lambda t, msg, key: "", price_micros=lambda a: 50))
+    out = m.render_message(sms_campaign("y" * 200, channel="pigeon"), ana(), activity_id=3)
+    assert out == Outgoing(3, 11, "+15125550101", text="y" * 200 + " Reply STOP to opt out.", segments=None,
+                           cost_micros=50)
