@@ -103,6 +103,12 @@ def test_a_bad_sms_draft_is_refused_with_what_to_fix(change, message):
      "optional |fallback"),
     ({"body_text": "See [our shop](/shop)"}, "body: links must be absolute (https://..., mailto:...): /shop"),
     ({"body_text": "See [a](/a) and [b](/b)"}, "body: links must be absolute (https://..., mailto:...): /a, /b"),
+    ({"body_html": '<p><a href="/shop">Shop</a></p>'},
+     "body: links must be absolute (https://..., mailto:...): /shop"),  # the HTML body is what is sent
+    ({"body_text": "Hi {a} {b}"}, "body: unknown merge field {a}: use one of first_name, last_name, full_name, "
+     "company, job_title, city, region, country, email, phone, website or attributes.<key>, with an optional "
+     "|fallback; unknown merge field {b}: use one of first_name, last_name, full_name, company, job_title, city, "
+     "region, country, email, phone, website or attributes.<key>, with an optional |fallback"),
 ])
 def test_a_bad_email_draft_is_refused_with_what_to_fix(change, message):
     assert refusal(channel="email", **change) == message

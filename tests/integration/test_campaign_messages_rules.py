@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from db.models import Campaign, Contact
+from domain import campaigns as tpl
 from domain.email_render import Brand
 from settings import get_settings
 from tests.integration.campaign_support import POSTAL, configure
@@ -174,16 +175,22 @@ def test_the_unsubscribe_link_is_signed_per_activity(activity_id, url):
     assert m.unsubscribe_url(activity_id) == url
 
 
+def test_the_unsubscribe_link_keeps_the_public_urls_path(monkeypatch):
+    configure(monkeypatch, MKT_PUBLIC_URL="https://acme.test/mktX/")
+    assert m.unsubscribe_url(None) == "https://acme.test/mktX/unsubscribe/PREVIEW"
+
+
 def test_the_unsubscribe_secret_comes_from_the_settings():
     assert m.unsubscribe_secret() == "unsub-secret"
 
 
-def test_without_one_the_unsubscribe_secret_is_generated_once_under_var(monkeypatch):
-    configure(monkeypatch, MKT_UNSUBSCRIBE_SECRET="")
+def test_without_one_the_unsubscribe_secret_is_generated_once_under_var(monkeypatch, tmp_path):
+    configure(monkeypatch, MKT_UNSUBSCRIBE_SECRET="", MKT_VAR_DIR=str(tmp_path))  # a var/ without the file yet
     secret = m.unsubscribe_secret()
-    assert len(secret) == 43  # token_urlsafe(32)
-    assert (Path(get_settings().var_dir) / "unsubscribe_secret").read_text().strip() == secret
+    assert len(secret) == 43 and secret.isascii()  # token_urlsafe(32): 32 random bytes, URL-safe base64
+    assert (Path(get_settings().var_dir) / "unsubscribe_secret").read_text() == secret
     assert m.unsubscribe_secret() == secret
+    assert m.unsubscribe_url(42) == f"https://mkt.test/unsubscribe/{tpl.sign_token(secret, 42)}"
 
 
 def test_the_brand_is_the_settings_else_the_senders_name(monkeypatch):
