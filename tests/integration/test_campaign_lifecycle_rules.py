@@ -414,3 +414,26 @@ def test_a_finished_campaign_cannot_be_cancelled(db, monkeypatch, status):
         tc.cancel_campaign(uow.session, MARKETER, ref)
     assert str(refused.value) == f"campaign 'Spring' is already {status}"
     assert campaign(ref).status == status and rows(ref)[who["ana"]]["status"] == "queued"
+
+
+@pytest.fixture
+def pigeon(monkeypatch):
+    """A text channel priced per message, by the address (no segments, no quiet hours, no opt-out column)."""
+    from domain import channels as rules
+    from integrations.transport import Codes
+    from tools import channels
+
+    monkeypatch.setitem(rules.RULES, "pigeon", rules.ChannelRule(
+        "pigeon", "phone", rules.RULES["sms"].normalise, rules.RULES["sms"].valid, "loft"))
+    monkeypatch.setitem(channels.REGISTRY, "pigeon", channels.Channel(
+        "pigeon", lambda: None, lambda: 0.0, Codes(), send_one=lambda t, msg, key: "",
+        price_micros=lambda address: 100 + int(address[-2:]) if address else 1))
+
+
+def test_a_launch_on_a_channel_priced_per_message_prices_each_address(db, monkeypatch, sent_jobs, pigeon):
+    world(monkeypatch)
+    ref = draft("pigeon")
+    with unit_of_work() as uow:
+        launched = tc.launch_campaign(uow.session, MARKETER, ref, now=NOW)
+    assert (launched.queued, launched.deferred, launched.excluded) == (4, 0, {"no_address": 1})
+    assert launched.estimated_cost_micros == 101 + 102 + 103 + 104  # ana, ben, cy, dee (no opt-out column here)

@@ -285,3 +285,27 @@ def test_a_test_is_no_campaign_send(db, monkeypatch, sent_jobs):
     with unit_of_work() as uow:
         assert uow.session.scalar(sa.select(sa.func.count()).select_from(MarketingActivity)) == 0
         assert uow.session.get(Campaign, ref).status == "draft"
+
+
+def test_a_preview_on_a_channel_priced_per_message_prices_each_address(db, monkeypatch):
+    from domain import channels as rules
+    from integrations.transport import Codes
+    from tools import channels
+
+    monkeypatch.setitem(rules.RULES, "pigeon", rules.ChannelRule(
+        "pigeon", "phone", rules.RULES["sms"].normalise, rules.RULES["sms"].valid, "loft"))
+    monkeypatch.setitem(channels.REGISTRY, "pigeon", channels.Channel(
+        "pigeon", lambda: None, lambda: 0.0, Codes(), send_one=lambda t, msg, key: "",
+        price_micros=lambda address: 100 + int(address[-2:]) if address else 1))
+    who = world(monkeypatch)
+    ref = draft("pigeon", body_text=SMS, subject=None)
+    with unit_of_work() as uow:
+        p = tc.preview_campaign(uow.session, MARKETER, ref)
+    # a real channel (no sandbox): sam, a sample contact, is left out; no quiet hours, no opt-out column
+    assert (p.audience, p.eligible, p.excluded, p.deferred, p.segments) == (7, 5, {"no_address": 1, "sample": 1},
+                                                                             0, None)
+    assert p.estimated_cost_micros == 101 + 102 + 103 + 104 + 106  # ana, bart, cy, dee, fay
+    assert [(s.contact_id, s.to, s.body, s.segments) for s in p.samples] == [
+        (who["ana"], "+15125550101", text_for("Ana"), None),
+        (who["bart"], "+15125550102", text_for("Bartholomew"), None),
+        (who["cy"], "+15125550103", text_for("Cy"), None)]
