@@ -155,6 +155,9 @@ def test_an_email_draft_keeps_its_filter_rules_variants_schedule_and_tracking():
     assert (view.sms_segments, view.sms_encoding, view.tracking, view.notice, view.warnings) == (
         None, None, {"track_opens": False, "track_links": True}, NOTICE, [])
     assert view.filter == {"field": "city", "op": "eq", "value": "Austin"} and view.variants == got["variants"]
+    assert (view.name, view.channel, view.status, view.subject, view.body_text, view.body_html, view.send_rules) == (
+        "Spring", "email", "draft", EMAIL["subject"], EMAIL["body_text"], "<p>Hi</p>",
+        RULES | {"cap_24h": 2, "local_window": True})
 
 
 def test_an_email_drafts_tracking_defaults_to_the_accounts(monkeypatch):
