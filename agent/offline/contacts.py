@@ -92,6 +92,8 @@ def show(text: str, vocab: Vocabulary) -> Any:
         return [Call("query_contacts", args)]
     if not m:
         return None
+    if re.fullmatch(r"(?:all of )?(?:them|those|these|they)(?: contacts| people| ones)?", rest.strip(), re.I):
+        return clarify("Which contacts? The message before named none: say who, e.g. `show contacts in Austin`.")
     ref = contact_ref(rest)
     if ref:
         return [Call("open_contact", {"contact": ref})]
@@ -170,7 +172,7 @@ def tag(text: str, vocab: Vocabulary) -> Any:
                 return None
             who, tags, remove = m.group(2), m.group(3), bool(m.group(1))
     tag_list = [x.strip().lower() for x in re.split(r"\s*(?:,|\band\b)\s*", tags) if x.strip()]
-    if who.strip().lower() in _PRONOUNS:
+    if who.strip().lower() in _PRONOUNS and vocab.last_filter is None:
         return clarify("Which contacts? Say who, e.g. `tag contacts in Austin as vip`.")
     audience = parse_audience(who, vocab)
     key = "remove_tags" if remove else "add_tags"
@@ -279,7 +281,7 @@ def enrich(text: str, vocab: Vocabulary) -> Any:
     if not m:
         return None
     who = m.group(1)
-    if who.strip().lower() in _PRONOUNS:
+    if who.strip().lower() in _PRONOUNS and vocab.last_filter is None:
         return clarify("Which contacts should I enrich? E.g. `enrich contacts tagged roofer`.")
     found = _audience_or_noun(who, vocab)
     if isinstance(found, dict):
@@ -324,9 +326,12 @@ def export(text: str, vocab: Vocabulary) -> Any:
         return None
     who = m.group(1)
     if who.strip().lower() in ("those", "these", "them", "that", "this", "it", "those contacts", "these contacts",
-                               "the results", "that list", "this list"):
+                               "the results", "that list", "this list") and vocab.last_filter is None:
         return clarify("Which contacts should I export? Say who, e.g. `export contacts tagged roofer` "
                        "(or `export all contacts`).")
+    if vocab.last_filter is not None and re.fullmatch(r"(?:it|this|that|this list|that list|these|those)", who.strip(),
+                                                      re.I):
+        who = "them"
     if re.fullmatch(r"(?:all|everything|the list|the contacts|contacts|all contacts|everyone|(?:the |our |my )?"
                     r"(?:whole |entire |full |complete )?(?:contact list|list of contacts|database|contacts list|"
                     r"contact database|crm))", who, re.I):

@@ -36,12 +36,14 @@ class Vocabulary:
     """What the parser may assume about the account: `tags(word)` is True when some contact has that tag
     (None: the pure grammar, any noun not in OTHER_NOUNS); `tag_names()` every tag in use (a mistyped tag is read
     as the one it is closest to); `names(text)` what a phrase names in the account: a set of "contact",
-    "campaign" (None: the pure grammar knows no names, and a 2-4 word phrase may be a contact)."""
+    "campaign" (None: the pure grammar knows no names, and a 2-4 word phrase may be a contact); `last_filter` the
+    audience of the user's previous message ("show roofers in texas" -> "export them"), None when it had none."""
 
     tags: Callable[[str], bool] | None = None
     today: date | None = None  # in the account time zone; None: relative dates are not understood
     tag_names: Callable[[], list[str]] | None = None
     names: Callable[[str], frozenset[str]] | None = None
+    last_filter: dict[str, Any] | None = None
 
     def is_tag(self, word: str) -> bool:
         if word in OTHER_NOUNS or not re.fullmatch(r"[a-z][a-z0-9-]*", word):
@@ -304,14 +306,29 @@ def unknown_noun(text: str, vocab: Vocabulary = PURE) -> str | None:
     return None
 
 
+# "them", "those contacts", "the same people": the audience of the previous message (Vocabulary.last_filter)
+PRONOUN_AUDIENCE = re.compile(r"^(?:(?:them|they|those|these)(?: (?:contacts|people|ones|guys|folks|leads|"
+                              r"customers))?|the same (?:contacts|people|ones|list|audience)|(?:that|this|the same) "
+                              r"(?:list|audience|group|bunch)|the results)\b\s*", re.I)
+
+
 def parse_audience(text: str, vocab: Vocabulary = PURE) -> dict[str, Any] | None:
     """A filter for an audience phrase; {} means everyone. None when a part is not understood."""
     text = re.sub(r"\s+", " ", text.strip().rstrip(".!?")).strip()
-    text = re.sub(r"^(?:all of |all |every |the |my |our )+", "", text, flags=re.I)
+    text = re.sub(r"^(?:all of |all |every |the |my |our )+(?=\w)", "", text, flags=re.I) \
+        if not re.match(r"^the (?:same|results)\b", text, re.I) else text
     conditions: list[dict[str, Any]] = []
     m = re.match(rf"^{_NOUNS}\b\s*", text, re.I)
-    pre = re.match(rf"^([a-z][\w-]*) {_NOUNS}\b\s*", text, re.I)  # "hvac contacts", "vip customers"
-    if m:
+    pre = re.match(rf"^(?!(?:which|what|who|whose|any|some|those|these|them|other|such)\b)([a-z][\w-]*) {_NOUNS}\b\s*",
+                   text, re.I)  # "hvac contacts", "vip customers"; "which ones" is a question
+    them = PRONOUN_AUDIENCE.match(text)
+    if them:  # the previous message's audience, narrowed by what follows ("those in texas", "them with a phone")
+        if vocab.last_filter is None:
+            return None
+        if vocab.last_filter:
+            conditions.extend(vocab.last_filter["all"] if list(vocab.last_filter) == ["all"] else [vocab.last_filter])
+        text = text[them.end():]
+    elif m:
         text = text[m.end():]
     elif pre and pre.group(1).lower() in ("sample", "demo"):  # the sample data, whatever its tags
         conditions.append(cond("is_sample", "eq", True))

@@ -1,12 +1,15 @@
 """The offline model: a LangChain chat model that turns the user's last message into tool calls with the
 deterministic grammar of `agent.offline.parser`, and after the tools have run, answers with their summary lines.
-It never reads tool results as requests: only the user's own message is parsed."""
+It never reads tool results as requests: only the user's own messages are parsed (the last one, and for "them" /
+"those" the one before it, read again from its words)."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -102,13 +105,34 @@ def _summary_lines(messages: list[BaseMessage]) -> list[str]:
     return list(reversed(lines))
 
 
+_REFERS_BACK = re.compile(r"\b(?:them|they|those|these|ones|same|results|that list|this list|that audience|it|this|that)\b",
+                          re.I)
+
+
+def _previous_audience(said: list[str], vocab: Vocabulary, depth: int = 3) -> dict[str, Any] | None:
+    """The audience (filter) of the user's message before the last one, read again from the user's own words (never
+    from a tool's output or a model's earlier call, so data cannot steer it); it may itself refer back ("show
+    roofers" -> "those in texas" -> "export them"). None when that message named no audience."""
+    if len(said) < 2 or depth == 0:
+        return None
+    before = said[-2]
+    earlier = _previous_audience(said[:-1], vocab, depth - 1) if _REFERS_BACK.search(before) else None
+    got = understand(before, replace(vocab, last_filter=earlier))
+    return next((c.args["filter"] for c in got.calls if isinstance(c.args.get("filter"), dict)), None)
+
+
 def respond(messages: list[BaseMessage], tool_names: list[str], vocab: Vocabulary | None = None) -> AIMessage:
-    """The offline model's next message for this conversation."""
+    """The offline model's next message for this conversation. "them", "those", "the same people" stand for the
+    audience of the user's previous message, when it had one."""
     last = messages[-1] if messages else None
     if isinstance(last, ToolMessage):
         return AIMessage(content="\n".join(_summary_lines(messages)) or "Done.")
     text = str(last.content) if isinstance(last, HumanMessage) else ""
-    got = understand(text, vocab or _vocabulary(), help_text=_help())
+    vocab = vocab or _vocabulary()
+    if _REFERS_BACK.search(text):
+        said = [str(m.content) for m in messages if isinstance(m, HumanMessage)]
+        vocab = replace(vocab, last_filter=_previous_audience(said, vocab))
+    got = understand(text, vocab, help_text=_help())
     if not got.calls:
         note = f" {OFFLINE_NOTE}" if got.kind == "unknown" else ""
         return AIMessage(content=got.reply + note)
@@ -124,7 +148,8 @@ class OfflineChatModel(BaseChatModel):
     """Deterministic stand-in for a chat model; supports bind_tools and token streaming."""
 
     tool_names: list[str] = []
-    # its calls come from the user's last message alone (tool output is only summarised back, never parsed into
+    # its calls come from the user's own messages alone: the last, and for "them" the one before it, parsed again
+    # from its text (tool output is only summarised back, never parsed into
     # calls), so text planted in data cannot steer it: the graph skips the lasting-taint card for its calls
     reads_only_user_words: ClassVar[bool] = True
 

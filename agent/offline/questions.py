@@ -70,6 +70,9 @@ REPHRASINGS: list[tuple[str, Any]] = [
     # "who did we contact last week", "which contacts have we messaged" -> the contacts we contacted
     (r"^(?:who|whom|which (?:contacts|people|leads|customers|clients)) (?:did|have|had) (?:we|i|you) "
      r"(?:contact(?:ed)?|messag(?:e|ed)|reach(?:ed)?(?: out to)?)\b", "show contacts we contacted"),
+    # "which of them are in austin", "how many of those replied" -> "show those who ...": narrowing the last answer
+    (r"^which (?:ones )?of (them|those|these)(?: contacts| people)? ", r"show \1 who "),
+    (r"^which ones? (?!of\b)", "show them who "),
     # "which contacts don't have an email", "which roofers are in austin" -> "show ..."
     (r"^which (?!campaigns?\b|ads?\b|sequences?\b|ones?\b|bookings?\b|meetings?\b)(?=[a-z-]+s\b)", "show "),
     # "do we have anyone in phoenix", "is there anyone without an email" -> "show contacts ..."
