@@ -97,6 +97,11 @@ def campaign_verb(text: str, vocab: Vocabulary) -> Any:
         or re.match(rf"^({_VERB_RE})( )?(it|this|that|this one|that one)$", text, re.I)
     if not m:
         m = re.match(r"^(preview|launch|pause|resume|unpause|cancel|start sending|stop sending)( )?(.+)?$", text, re.I)
+        sent = re.match(r"^(send|send out|stop)( )?(?:the )?(.+?)(?: now| right now| today)?$", text, re.I)
+        if not m and sent and (vocab.knows(sent.group(3), "campaign") or
+                               re.fullmatch(r"(?:all|every|all the|all my|all our|everything)(?: campaigns?)?",
+                                            sent.group(3), re.I)):
+            m = sent  # "send the spring roof check now": a campaign the account has
         if not m:
             return _on_hold(text)
     verb = m.group(1).lower()
@@ -108,6 +113,8 @@ def campaign_verb(text: str, vocab: Vocabulary) -> Any:
         return None  # "show roofers who didn't reply to the spring campaign" is an audience
     name = _campaign_name(m.group(3) or "")
     tool = _VERBS[verb]
+    if name and re.fullmatch(r"(?:all|every|all the|all my|all our|everything)(?: (?:campaigns?|of them))?", name, re.I):
+        return clarify("Which campaign? I act on one campaign at a time: say its name or #id.")
     if name and not re.search(r"\b(?:campaign|thing|promo|blast)\b", text, re.I) and \
             vocab.knows(name, "campaign") is False:  # "cancel my subscription": no campaign of that name
         return said("unknown", f"{NOT_UNDERSTOOD_PREFIX} \"{text}\": there is no campaign called “{name}”, and I "
@@ -140,6 +147,9 @@ def campaign_status(text: str, vocab: Vocabulary) -> Any:
     if not m:
         return None
     raw = m.group(1)
+    if re.fullmatch(r"(?:anything|something|there (?:an? |any )?(?:(?:sms |email )?campaigns?)?|any (?:campaigns?|thing))",
+                    raw.strip(), re.I):
+        return [Call("list_campaigns", {"status": "running"})]  # "is anything sending": no campaign named
     sending = re.search(r"\b(?:sending|still running)$", text, re.I)  # only a campaign sends
     if not re.search(r"\bcampaign\b", raw, re.I) and not re.match(r"^(?:status|progress)", text, re.I) \
             and not sending and not vocab.knows(_campaign_name(raw) or "", "campaign"):
@@ -339,6 +349,7 @@ def _ad_metrics(text: str) -> Any:
 
 
 _METRIC_WORDS = (r"(?:analytics|stats|statistics|numbers|metrics|dashboard|kpis?|performance|results|report|"
+                 r"(?:reply|response|open|click|delivery|booking|conversion|opt[- ]?out) rates?|"
                  r"overview|summary|figures|activity|costs?|spend|spending|cost per (?:booking|reply|response|"
                  r"message|text|sms|email|lead|contact|meeting))")
 

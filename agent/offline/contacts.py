@@ -59,6 +59,9 @@ def _audience_or_noun(text: str, vocab: Vocabulary) -> dict[str, Any] | Understa
 
 
 def count(text: str, vocab: Vocabulary) -> Any:
+    if re.match(r"^how many(?: people| contacts| folks| recipients)? (?:replied|responded|answered|opened|clicked|booked|"
+                r"opted out|unsubscribed)(?: to| on| from| after| in)(?: the)? ", text, re.I):
+        return None  # "how many people replied to the spring campaign": its report counts the replies to it
     text = re.sub(r" (?:do we have|do i have|have we got|are there|we have|we've got) (?=(?:in|at|from|with|without|"
                   r"tagged|who)\b)", " ", text, flags=re.I)  # "how many plumbers do we have in texas"
     m = re.match(r"^(?:how many|count(?: up)?|number of|total(?: number of)?|what'?s the (?:total )?number of)"
@@ -215,7 +218,14 @@ def opt(text: str, vocab: Vocabulary) -> Any:
          r"(?: (?:him|her|them))?(?: anymore| any more)?$", "asked"),
         (r"^(.+?) (?:doesn'?t|does not|don'?t|do not) want (?:any )?(?:more )?(texts?|messages|sms|e-?mails?)"
          r"(?: anymore| any more)?$", "asked"),
+        (rf"^(.+?) (?:has |have )?(?:unsubscribed|opted out)(?: (?:from|of) {_CHANNEL})?$", "asked"),
     ]
+    every = re.match(r"^(?:opt (.+?) out|opt[ -]?out (.+?)|unsubscribe (.+?)) (?:of|from) (?:everything|all channels|"
+                     r"all|both|sms and email|email and sms|all messages|all communications?)$", text, re.I)
+    if every and contact_ref(next(g for g in every.groups() if g), loose=True):
+        address = next(g for g in every.groups() if g).strip()
+        return [Call("opt_out", {"channel": "sms", "address": address}),
+                Call("opt_out", {"channel": "email", "address": address})]
     hit = next(((re.match(p, text, re.I), h) for p, h in pats if re.match(p, text, re.I)), None)
     if hit is None:
         return None

@@ -71,7 +71,7 @@ _KEEP = set(_WORDS) | set("last past list this that with from into them they wha
 _TYPOS = {"shwo": "show", "sho": "show", "hwo": "how", "lsit": "list", "teh": "the", "waht": "what",
           "contcts": "contacts", "cntacts": "contacts", "ppl": "people", "msgs": "messages", "convos": "conversations",
           "stats": "stats", "emial": "email", "emal": "email", "phne": "phone", "yday": "yesterday",
-          "tmrw": "tomorrow", "w/o": "without", "w/": "with", "thru": "through", "whats": "what's",
+          "tmrw": "tomorrow", "hw": "how", "r": "are", "u": "you", "w/o": "without", "w/": "with", "thru": "through", "whats": "what's",
           "contatcs": "contacts", "contacs": "contacts", "conacts": "contacts", "contats": "contacts",
           "pasue": "pause", "puase": "pause", "lauch": "launch", "luanch": "launch", "lanuch": "launch",
           "resme": "resume", "campagn": "campaign", "campiagn": "campaign", "camapign": "campaign",

@@ -81,6 +81,26 @@ REPHRASINGS: list[tuple[str, Any]] = [
     (r"^(?:who|anyone|anybody|everyone|everybody)(?: (?:do we have|have we got|do i have|is|are|'s|lives|works|"
      r"is based|are based))? (?=(?:in|at|from|tagged|without|with|named|called)\b)", "show contacts "),
     (r"^who's (?=(?:in|at|from|tagged|without|with)\b)", "show contacts "),
+    # "can you tell me how many roofers we have", "i want to know who replied" -> the question itself
+    (r"^(?:tell me|let me know|i want to know|i'd like to know|i would like to know|do you know|find out) "
+     r"(?=(?:how|who|which|what|whether|if)\b)", ""),
+    # "show me who booked this month", "tell me who replied" -> "show contacts who ..."
+    (rf"^(?:show|list|tell|find|get)(?: me| us)? who (?={_STATUS_VERBS}\b)", "show contacts who "),
+    # "did jane doe reply", "has tom becker replied", "did carlos answer" -> their conversation
+    (r"^(?:did|has) (?!anyone\b|anybody\b|everyone\b|someone\b|somebody\b|any\b)(.+?) (?:reply|replied|respond|"
+     r"responded|answer|answered|write back|written back|get back to us|got back to us)(?: yet)?$",
+     r"what did \1 say"),
+    # "did anyone book a meeting", "has anyone booked" -> every booking
+    (r"^(?:did|has|have) (?:anyone|anybody|someone|somebody|any(?: of the)? (?:contacts|people|leads)) "
+     r"(?:book|booked)(?: an?| any)?(?: (?:meeting|call|appointment|demo)s?)?(?: yet)?$", "list every booking"),
+    # "what's running right now", "is anything sending", "is there a campaign running" -> the running campaigns
+    (r"^(?:what(?:'s| is)|is (?:there )?anything|is there an?(?: campaign)?|are there any(?: campaigns)?|anything) "
+     r"(?:running|sending|live|going out)(?: right now| now| at the moment| currently)?$", "list running campaigns"),
+    (r"^is there an? (?:sms |email )?campaign (?:running|sending|live|going out)(?: right now| now| at the moment|"
+     r" currently)?$", "list running campaigns"),
+    # "how many texts have we sent in total" -> all time
+    (r"^(how many (?:texts|emails|messages|sms|replies|bookings|opt[- ]?outs)\b.*?) (?:in total|total|so far|to date|"
+     r"altogether|overall)$", r"\1 all time"),
     # "who replied last week", "who opted out of email", "who hasn't been contacted yet"
     (rf"^who (?={_STATUS_VERBS}\b)", "show contacts who "),
     # "how many opted out of sms", "number of replied" -> "how many contacts who ..."

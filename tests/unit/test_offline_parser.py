@@ -193,8 +193,15 @@ def test_an_audience_ending_in_a_campaign_is_not_a_campaign_name():
     ("download the contact list", Call("export_contacts", {"filter": {}})),
     ("how many total contacts", Call("count_contacts", {"filter": {}})),
     ("how many people will get the spring campaign", Call("preview_campaign", {"ref": "spring"})),
+    ("is anything sending", Call("list_campaigns", {"status": "running"})),
+    ("is there a campaign running", Call("list_campaigns", {"status": "running"})),
+    ("how many people replied to the spring campaign", Call("campaign_report", {"ref": "spring"})),
+    ("stop all campaigns", None),
+    ("did jane doe reply", Call("open_conversation", {"conversation": "jane doe"})),
+    ("jane doe unsubscribed from texts", Call("opt_out", {"channel": "sms", "address": "jane doe"})),
 ])
 def test_misreadings_of_the_chat_session(text, call):
     """Each was a wrong call ("show opt outs" opened a contact called "opt outs", "show campaign results" reported on
-    a campaign called "show", the facebook ads were an ad called "facebook") or not understood."""
+    a campaign called "show", the facebook ads were an ad called "facebook", "is anything sending" the status of a
+    campaign called "anything") or not understood."""
     assert parse(text) == ([call] if call else [])
