@@ -230,4 +230,9 @@ def _kind(before: str) -> str:
     opened = max(tail.rfind('href="'), tail.rfind('src="'))
     if opened < 0 or '"' in tail[tail.index('"', opened) + 1:]:
         return "text"
+    closed = tail.rfind(">", 0, opened)
+    if closed >= 0 and not re.search(r'[<"]', tail[closed + 1:opened]):
+        # `href="` written in the text (a text node keeps its quotes): an attribute would have its tag's "<", or
+        # the closing quote of an attribute holding that ">", between them
+        return "text"
     return "url" if tail.endswith(('href="', 'src="')) else "url_part"

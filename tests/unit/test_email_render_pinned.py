@@ -161,3 +161,22 @@ def test_an_attribute_written_out_in_the_text_is_closed_by_its_quote():
     compiled = compile_email('Write href="" then {name}', Brand())
     assert [p for p in compiled.pieces if not isinstance(p, str)][0] == Field("name", None, "text")
     assert content(fill(compiled, {"name": "a b&c"})) == f'{P}Write href="" then a b&amp;c</p>\n'
+
+
+def test_an_attribute_written_out_unclosed_in_the_text_leaves_the_field_as_text():
+    # before the fix, the field after 'src="' in the text was read as part of a link and percent-encoded
+    compiled = compile_email('Paste src="logo.png, then call {name}', Brand())
+    assert [p for p in compiled.pieces if not isinstance(p, str)][0] == Field("name", None, "text")
+    assert content(fill(compiled, {"name": "Ann Lee & Co"})) == (
+        f'{P}Paste src="logo.png, then call Ann Lee &amp; Co</p>\n')
+    # the same with the paragraph's ">" the first character of the 2,000 looked back at
+    edge = compile_email('href="' + "a" * 1992 + " {name}", Brand())
+    assert [p for p in edge.pieces if not isinstance(p, str)][0] == Field("name", None, "text")
+    # a ">" inside an attribute before the link does not make the link text: the whole link is still checked
+    html = compile_email("x", Brand(), body_html='<p><a title="a&gt;b" href="{website}">w</a> '
+                                                 '<img alt="x&gt;y" src="{photo}"></p>')
+    assert [p for p in html.pieces if not isinstance(p, str)] == [
+        Field("website", None, "url"), Field("photo", None, "url"), Field("unsubscribe_url", None, "url")]
+    page = content(fill(html, {"website": "javascript:alert(1)", "photo": "https://x.com/p.png"}))
+    assert page == (f'{P}<a title="a>b" href="#" {A}>w</a> '
+                    '<img alt="x>y" src="https://x.com/p.png" style="max-width: 100%;height: auto;border: 0;"></p>')
