@@ -105,7 +105,7 @@ def test_a_sentence_is_sentence_cased_and_may_be_cut_between_words_keeping_half_
     assert render("{offer}.", half, 27, sentence=True) is None
     # a plain industry is written in lower case mid-sentence, 'HVAC' or 'SaaS' as they are
     for industry, written in (("Roofing", "roofing"), ("Real Estate", "real estate"), ("HVAC", "HVAC"),
-                              ("SaaS", "SaaS"), ("iPhone Repair", "iPhone Repair")):
+                              ("SaaS", "SaaS"), ("iPhone Repair", "iPhone Repair"), ("DJs", "DJs")):
         slots = Slots(industry=industry, places=("Austin",), company=None, offer="x", interest=None)
         assert render("Made for {industry} teams in {place}", slots, 90, sentence=True) == (
             f"Made for {written} teams in Austin")
@@ -138,6 +138,11 @@ def test_google_variants_written_out():
         "See why roofing companies pick us. Book a call in minutes.",
         "Find out how we can help your business grow. Get in touch today."]
     assert second["final_url"] == ""
+    assert google_variant(ROOFERS)["headlines"][:2] == ["Roofing Pros in Texas", "Built for Roofing Teams"]  # 0
+    bang = Slots(industry=None, places=(), company=None, offer="Save big!", interest=None)
+    assert google_variant(bang)["headlines"] == ["Save Big", "Get Started Today", "Book a Free Consultation",
+                                                 "See How It Works", "Talk to Our Team Today", "Learn More Today",
+                                                 "Request a Quote", "Questions? We Can Help"]  # no '!' in a headline
     assert len(GOOGLE_HEADLINES) == 17 and len(GOOGLE_DESCRIPTIONS) == 6
 
 
@@ -150,6 +155,9 @@ def test_google_paths_name_the_industry_else_the_interest_then_the_place():
     assert (google_variant(slots)["path1"], google_variant(slots)["path2"]) == ("", "")  # no path2 without path1
     slots = Slots(industry="Roofing", places=(), company=None, offer="", interest=None)
     assert (google_variant(slots)["path1"], google_variant(slots)["path2"]) == ("roofing", "")
+    # a display path has 15 characters: 16 ("Home Improvement", "Rancho Cucamonga") are cut between words
+    slots = Slots(industry="Home Improvement", places=("Rancho Cucamonga",), company=None, offer="", interest=None)
+    assert (google_variant(slots)["path1"], google_variant(slots)["path2"]) == ("home", "rancho")
 
 
 def test_the_same_copy_in_another_case_is_used_once():

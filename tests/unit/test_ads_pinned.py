@@ -271,6 +271,9 @@ def test_repair_caps_lists_at_15_headlines_and_slugs_paths():
                      "path2": "a-b", "final_url": ""}
     assert notes == ["headlines: kept the first 15 of 17", "path1: 'Roof Repair Texas' -> 'Roof-Repair'",
                      "path2: 'a/b' -> 'a-b'"]
+    # exactly 15 headlines are kept as they are; descriptions keep their '!'
+    exactly = {"headlines": [f"H{i}" for i in range(15)], "descriptions": ["Great!", "Fine!"]}
+    assert repair_variant("google", exactly) == ({**exactly, "path1": "", "path2": "", "final_url": ""}, [])
 
 
 def test_repair_of_meta_and_linkedin_copy():
@@ -292,7 +295,9 @@ def test_repair_of_meta_and_linkedin_copy():
                      "headline: 'LinkedIn' could not be shortened without cutting a word; dropped"]
     for said, left in (("LinkedIn tips for you", "tips for you"), ("Tips via Linked-In.", "Tips."),
                        ("Our LinkedIn's best", "Our best"), ("Follow at linkedin, now", "Follow, now"),
-                       ("tips from LINKED IN", "tips")):
+                       ("tips from LINKED IN", "tips"), ("LinkedIn: tips for roofers", "tips for roofers"),
+                       ("on LinkedIn, roofers grow", "roofers grow"), ("Tips - on LinkedIn", "Tips"),
+                       ("Grow 10X on LinkedIn", "Grow 10X")):
         assert repair_variant("linkedin", {"intro": said, "headline": "h"})[0]["intro"] == left
     # only LinkedIn copy loses the name; only Google headlines lose '!'
     assert repair_variant("facebook", {"primary_text": "On LinkedIn!", "headline": "h"})[1] == []
