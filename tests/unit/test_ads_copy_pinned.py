@@ -48,6 +48,7 @@ def test_the_industry_comes_from_the_profile_else_the_first_tag_read_as_a_trade(
 def test_the_offer_is_the_brief_unless_the_brief_is_an_instruction():
     assert slots_from(profile(), "  Save   big ...  ").offer == "Save big"
     assert slots_from(profile(), "Free drone roof inspections. ").offer == "Free drone roof inspections"
+    assert slots_from(profile(), "Roof inspections with DroneX").offer == "Roof inspections with DroneX"
     assert slots_from(profile(), "draft google ads for roofers in Texas").offer == ""
     assert slots_from(profile(tags=[("roofers", 8), ("vip", 2)]), "x").interest == "roofers"
     assert slots_from(profile(), "x").interest is None
@@ -189,6 +190,9 @@ def test_meta_and_linkedin_variants_written_out():
          "headline": "Built for Roofing Teams in Texas", "description": "Book a short call with our team.",
          "final_url": ""}]
     assert len(META["primary_text"]) == 8 and len(LINKEDIN["intro"]) == 8
+    google = template_variants("google", roofers, "Free drone roof inspections.", final_url=URL)
+    assert len(google) == 1 and google[0]["final_url"] == URL  # one variant unless asked for more
+    assert len(template_variants("facebook", roofers, "x")) == 1
 
 
 def test_an_empty_segment_gets_the_plain_templates_and_no_copy_twice():

@@ -222,6 +222,7 @@ def test_shorten_written_out():
     assert shorten("One two. Three four five six seven.", 16) == "One two."
     assert shorten("One two. Three four five six seven.", 17) == "One two. Three"
     assert shorten("Hi there! Big news? Yes.", 19) == "Hi there! Big news?"
+    assert shorten("We fix roofs. Call on. More text here.", 22) == "We fix roofs. Call on."  # exactly 22
     # no dangling small word or mark at the end, even with a comma or colon after it
     assert shorten("Roof tiles for: more", 15) == "Roof tiles"
     assert shorten("Roof and, tile for: more", 17) == "Roof and, tile"
@@ -231,6 +232,7 @@ def test_shorten_written_out():
     assert shorten("Roofs, tiles; more", 13) == "Roofs, tiles"
     assert shorten("Big roofs & more", 11) == "Big roofs"
     assert shorten("Roofs | Tiles", 8) == "Roofs"
+    assert shorten("Grow 10X and more", 8) == "Grow 10X"
     assert shorten("Go. Now is the time for all", 10) == "Go. Now"
     assert shorten("abc def", 7) == "abc def" and shorten("abc def", 6) == "abc"
     assert shorten("abcdef", 5) is None and shorten("and the a", 5) is None
@@ -240,6 +242,7 @@ def test_slugs_join_words_with_hyphens():
     assert slug("Roof Repair Texas", 15) == "Roof-Repair"
     assert slug("roof/repair_texas area", 20) == "roof-repair-texas"
     assert slug("a-b  c", 10) == "a-b-c"
+    assert slug("Roof-Repair-Texas", 15) == "Roof-Repair"
     assert slug("Supercalifragilistic", 10) == ""
 
 
