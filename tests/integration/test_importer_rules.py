@@ -14,7 +14,8 @@ from settings import reset_settings
 from tests.factories import create_contact
 from tools.imports import job as jobs
 from tools.imports.importer import ImportFileError, ImportTakenOver, import_rows, inspect_csv, run_import, run_job
-from tools.imports.results import ImportRequestError, ImportResult, RowError
+from tools.imports.batch import Counts
+from tools.imports.results import ImportProgress, ImportRequestError, ImportResult, RowError
 from tools.users import Actor
 
 ADMIN = Actor.system("importer@example.com")
@@ -380,3 +381,50 @@ def test_a_run_given_its_own_engine_fails_there_when_its_file_is_gone(db, sessio
     finally:
         other.dispose()
     assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_a_file_import_refuses_an_unknown_policy_and_a_path_past_1000_characters(db, session, tmp_path):
+    path = _csv(tmp_path / "p.csv", "Email\np@x.com\n")
+    with pytest.raises(ImportRequestError) as bad:
+        run_import(path, actor=ADMIN, policy="merge")
+    assert str(bad.value) == "unknown policy 'merge': use one of fill, overwrite, skip"
+    deep = tmp_path.resolve()
+    while 1000 - len(str(deep)) > 250:  # names under the system's 255 characters
+        deep = deep / ("d" * 200)
+    deep.mkdir(parents=True)
+    name = "a" * (1000 - len(str(deep)) - len("/.csv"))
+    exactly = _csv(deep / f"{name}.csv", "Email\nq@x.com\n")
+    assert len(str(exactly)) == 1000
+    assert run_import(exactly, actor=ADMIN).created == 1
+    longer = _csv(deep / f"{name}a.csv", "Email\nr@x.com\n")
+    with pytest.raises(ImportRequestError) as long_path:
+        run_import(longer, actor=ADMIN)
+    assert str(long_path.value) == "the file's path is longer than 1,000 characters: move it to a shorter one"
+    assert session.scalars(sa.select(Import.path)).all() == [str(exactly)]
+
+
+def test_progress_is_reported_after_each_batch_with_the_import_s_counts(db, session, tmp_path):
+    path = _csv(tmp_path / "g.csv", "Email\ng1@x.com\ng2@x.com\nbad\n")
+    seen = []
+    result = run_import(path, actor=ADMIN, batch_size=2, progress=seen.append)
+    size = path.stat().st_size
+    assert seen == [ImportProgress(result.import_id, 2, size, size, Counts(rows=2, created=2)),
+                    ImportProgress(result.import_id, 3, size, size, Counts(rows=3, created=2, rejected=1))]
+
+
+def test_a_failure_s_reason_is_kept_to_2000_characters_on_the_row(db, session, tmp_path):
+    """A queued import whose mapped column is gone fails with the reason, cut to 2,000 characters."""
+    from tools.imports.importer import create_import
+
+    path = _csv(tmp_path / "w.csv", "Email,Name\nw@x.com," + "W" * 3000 + "\n")
+    with unit_of_work() as uow:
+        import_id = create_import(uow.session, path, actor=ADMIN)
+    columns = [f"C{i:03d}{'x' * 20}" for i in range(100)]
+    text = "Email," + ",".join(columns) + "\n"
+    _csv(path, text + "w" * (path.stat().st_size - len(text)))  # the same size, column Name gone
+    reason = f"--map: no column 'Name' in the file; columns: Email, {', '.join(columns)}"
+    with pytest.raises(ImportFileError) as gone:
+        run_job(import_id)
+    assert str(gone.value) == reason
+    session.expire_all()
+    assert session.get(Import, import_id).error == reason[:2000]
