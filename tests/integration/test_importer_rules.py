@@ -428,3 +428,30 @@ def test_a_failure_s_reason_is_kept_to_2000_characters_on_the_row(db, session, t
     assert str(gone.value) == reason
     session.expire_all()
     assert session.get(Import, import_id).error == reason[:2000]
+
+
+def test_ctrl_c_fails_the_import_with_the_line_it_reached(db, session, tmp_path):
+    def stop(progress):
+        raise KeyboardInterrupt
+
+    path = _csv(tmp_path / "k.csv", "Email\n" + "".join(f"k{i}@x.com\n" for i in range(1002)))
+    with pytest.raises(KeyboardInterrupt):
+        run_import(path, actor=ADMIN, batch_size=1000, progress=stop)
+    record = session.scalar(sa.select(Import))
+    assert (record.status, record.error, record.rows, record.runner) == (
+        "failed", "interrupted (Ctrl-C) after line 1,001: the rows up to it are imported. Import the file again to "
+        "finish: contacts already in are matched, not duplicated", 1000, None)
+
+
+def test_a_batch_that_fails_fails_the_import_with_its_error_cut_to_2000_characters(db, session, tmp_path,
+                                                                                  monkeypatch):
+    import tools.imports.importer
+
+    def broken(*args, **kwargs):
+        raise ValueError("v" * 3000)
+
+    monkeypatch.setattr(tools.imports.importer, "apply_batch", broken)
+    with pytest.raises(ValueError):
+        run_import(_csv(tmp_path / "v.csv", "Email\nv@x.com\n"), actor=ADMIN)
+    record = session.scalar(sa.select(Import))
+    assert (record.status, record.error, record.runner) == ("failed", "ValueError: " + "v" * 1988, None)
