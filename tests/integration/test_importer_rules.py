@@ -455,3 +455,27 @@ def test_a_batch_that_fails_fails_the_import_with_its_error_cut_to_2000_characte
         run_import(_csv(tmp_path / "v.csv", "Email\nv@x.com\n"), actor=ADMIN)
     record = session.scalar(sa.select(Import))
     assert (record.status, record.error, record.runner) == ("failed", "ValueError: " + "v" * 1988, None)
+
+
+def test_ctrl_c_in_the_first_batch_says_no_line_is_in(db, session, tmp_path, monkeypatch):
+    """Ctrl-C while the first batch is being written (here: in its database work): the import fails at line 0."""
+    import tools.imports.importer
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tools.imports.importer, "apply_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(_csv(tmp_path / "z.csv", "Email\nz@x.com\n"), actor=ADMIN)
+    record = session.scalar(sa.select(Import))
+    assert (record.status, record.error, record.rows) == (
+        "failed", "interrupted (Ctrl-C) after line 0: the rows up to it are imported. Import the file again to "
+        "finish: contacts already in are matched, not duplicated", 0)
+
+
+def test_the_preview_applies_the_mapping_changes(db, tmp_path):
+    path = _csv(tmp_path / "m.csv", "Email,Firm,Notes\nm@x.com,Acme,hi\n")
+    preview = inspect_csv(path, {"Firm": "company", "Notes": "attributes.remark"})
+    assert (preview.mapping, preview.sample_rows, preview.encoding, preview.delimiter, preview.size_bytes) == (
+        {"Email": "email", "Firm": "company", "Notes": "attributes.remark"},
+        [{"Email": "m@x.com", "Firm": "Acme", "Notes": "hi"}], "UTF-8", ",", 33)
