@@ -479,3 +479,9 @@ def test_the_preview_applies_the_mapping_changes(db, tmp_path):
     assert (preview.mapping, preview.sample_rows, preview.encoding, preview.delimiter, preview.size_bytes) == (
         {"Email": "email", "Firm": "company", "Notes": "attributes.remark"},
         [{"Email": "m@x.com", "Firm": "Acme", "Notes": "hi"}], "UTF-8", ",", 33)
+
+
+def test_the_preview_of_a_file_without_an_address_column_says_how_to_map_one(db, tmp_path):
+    preview = inspect_csv(_csv(tmp_path / "n.csv", "Name,City\nAnn,Austin\n"))
+    assert preview.warnings == ["no email or phone column found: map one (e.g. --map 'Col=email'), or every row is "
+                                "rejected"]
