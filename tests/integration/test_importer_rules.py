@@ -485,3 +485,29 @@ def test_the_preview_of_a_file_without_an_address_column_says_how_to_map_one(db,
     preview = inspect_csv(_csv(tmp_path / "n.csv", "Name,City\nAnn,Austin\n"))
     assert preview.warnings == ["no email or phone column found: map one (e.g. --map 'Col=email'), or every row is "
                                 "rejected"]
+
+
+def test_the_preview_pads_a_short_row_with_empty_cells(db, tmp_path):
+    preview = inspect_csv(_csv(tmp_path / "s.csv", "Email,Name,City\ns@x.com\n"))
+    assert preview.sample_rows == [{"Email": "s@x.com", "Name": "", "City": ""}]
+    assert preview.warnings == ["line 2 has 1 cells, the header has 3"]
+
+
+def test_worker_processes_hold_at_most_one_batch_each(db, session, tmp_path, monkeypatch):
+    """With two worker processes the reader waits for a result before sending a third batch: never more than two
+    batches in flight, seen from every progress report (the pool of one import at a time is the shared one)."""
+    import os
+
+    import tools.imports.importer
+    import tools.imports.worker
+
+    monkeypatch.setattr(tools.imports.importer, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    path = _csv(tmp_path / "w.csv", "Email\n" + "".join(f"w{i}@x.com\n" for i in range(12)))
+    in_flight = []
+    result = run_import(path, actor=ADMIN, batch_size=1,
+                        progress=lambda p: in_flight.append(tools.imports.worker._shared[0].in_flight))
+    assert len(in_flight) == 12
+    assert max(in_flight) <= 2
+    assert (result.rows, result.created) == (12, 12)
+    assert session.scalars(sa.select(Contact.email).order_by(Contact.id)).all() == [f"w{i}@x.com" for i in range(12)]
