@@ -1,6 +1,9 @@
 """What an import gives back (issue 24, the survivors of tools/imports/importer.py): the whole result of a file
 import (counts, the first problems with their lines, status "done", warnings, the file's encoding and delimiter,
-opt-outs and probable duplicates) and of an API import (no file: no encoding or delimiter)."""
+opt-outs and probable duplicates) and of an API import (no file: no encoding or delimiter); then the rest of the
+module's rules: the preview (warnings, five rows, mapping changes), the checks before a run (policy, path length,
+the file still there and unchanged), a run given its own engine, progress, failures and Ctrl-C on the row, and the
+worker processes (how many, at most one batch each)."""
 
 from datetime import timedelta
 
@@ -13,8 +16,8 @@ from domain.roles import PermissionDenied, Role
 from settings import reset_settings
 from tests.factories import create_contact
 from tools.imports import job as jobs
-from tools.imports.importer import ImportFileError, ImportTakenOver, import_rows, inspect_csv, run_import, run_job
 from tools.imports.batch import Counts
+from tools.imports.importer import ImportFileError, ImportTakenOver, import_rows, inspect_csv, run_import, run_job
 from tools.imports.results import ImportProgress, ImportRequestError, ImportResult, RowError
 from tools.users import Actor
 
