@@ -194,14 +194,6 @@ def resolve_contact(session: Session, ref: str | int) -> Contact:
     raise ContactNotFound(match.error or f"no contact matches {ref!r}")
 
 
-def _one(ref: str, matches: list[Contact]) -> Contact:
-    if not matches:
-        raise ContactNotFound(f"no contact matches {ref!r}")
-    if len(matches) > 1:
-        raise AmbiguousContact(ref, [ContactView.of(c) for c in matches])
-    return matches[0]
-
-
 def update_contact(session: Session, actor: Actor, ref: str, changes: dict[str, Any], *,
                    source: str = "chat") -> UpdateResult:
     """Change one contact named by id, email, phone or name (see resolve_contact). `changes` maps fields to new
