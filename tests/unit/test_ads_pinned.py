@@ -218,6 +218,7 @@ def test_normalised_variants():
 
 def test_shorten_written_out():
     assert shorten("  a   b  ", 3) == "a b"
+    assert shorten("", 0) == "" and shorten("  ", 5) == ""  # a text that fits is given back, even an empty one
     # whole sentences when they keep at least half the room (8 of 16), else whole words
     assert shorten("One two. Three four five six seven.", 16) == "One two."
     assert shorten("One two. Three four five six seven.", 17) == "One two. Three"
