@@ -199,6 +199,8 @@ def test_an_audience_ending_in_a_campaign_is_not_a_campaign_name():
     ("stop all campaigns", None),
     ("did jane doe reply", Call("open_conversation", {"conversation": "jane doe"})),
     ("jane doe unsubscribed from texts", Call("opt_out", {"channel": "sms", "address": "jane doe"})),
+    ("how many opted out of sms", Call("count_contacts", {"filter": {"field": "opted_out_sms", "op": "eq",
+                                                                     "value": True}})),
 ])
 def test_misreadings_of_the_chat_session(text, call):
     """Each was a wrong call ("show opt outs" opened a contact called "opt outs", "show campaign results" reported on
