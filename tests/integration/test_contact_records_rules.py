@@ -4,6 +4,7 @@ account's region (the oldest of several wins); a new contact is created normalis
 on its addresses applied and a "created" history entry; searches sort newest first, break ties by id in the sort's
 direction and page 25 at a time (1 to 500); bulk updates page through every match once and record who did it;
 exports are UTF-8 whatever the machine's locale, in id order, with their progress and attributes as written here.
+An edit never lifts an opt-out: the opt-out fields are refused, a suppressed new address opts the contact out.
 Every expected value is written out in the test."""
 
 from __future__ import annotations
@@ -181,6 +182,33 @@ def test_a_new_contact_with_suppressed_addresses_starts_opted_out_on_those_chann
     session.expire_all()
     assert [(c.opted_out_email, c.opted_out_sms) for c in (both, sms_only, email_only, neither)] == [
         (True, True), (False, True), (True, False), (False, False)]
+
+
+def test_an_edit_never_lifts_an_opt_out(session, monkeypatch):
+    from tools.contacts import changes
+
+    monkeypatch.setattr(changes, "utcnow", lambda: datetime(2026, 6, 1, 12, tzinfo=UTC))
+    jane = create_contact(session, email="jane@x.com", phone="+15125550100", tags=[], attributes={})
+    opt_out(session, "sms", "+15125550100")
+    opt_out(session, "email", "gone@x.com")
+    session.refresh(jane)
+    assert (jane.opted_out_sms, jane.opted_out_email) == (True, False)
+    moved = update_contact(session, MARKETER, "jane@x.com", {"phone": "512-555-0101", "first_name": "Jane"})
+    assert moved.notes == [] and (moved.contact.phone, moved.contact.opted_out_sms) == ("+15125550101", True)
+    gone = update_contact(session, MARKETER, "jane@x.com", {"email": "GONE@x.com"})
+    assert gone.notes == ["gone@x.com is suppressed: the contact stays opted out of email"]
+    assert (jane.opted_out_email, jane.opted_out_email_at, jane.opted_out_email_reason) == (
+        True, datetime(2026, 6, 1, 12, tzinfo=UTC), "suppressed address")
+    for field in ("opted_out_sms", "opted_out_email", "opted_out", "email_status"):
+        with pytest.raises(ValueError) as one:
+            update_contact(session, MARKETER, "gone@x.com", {field: False})
+        with pytest.raises(ValueError) as many:
+            bulk_update(session, MARKETER, None, set={field: False})
+        for info in (one, many):
+            assert str(info.value) == (f"{field} is not edited directly: use the opt-out / opt-in tool "
+                                       "(it keeps suppressions)")
+    session.refresh(jane)
+    assert (jane.opted_out_sms, jane.opted_out_email, jane.email_status) == (True, True, "ok")
 
 
 # --- search ---------------------------------------------------------------------------------------------------
