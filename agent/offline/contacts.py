@@ -218,7 +218,8 @@ def opt(text: str, vocab: Vocabulary) -> Any:
          r"(?: (?:him|her|them))?(?: anymore| any more)?$", "asked"),
         (r"^(.+?) (?:doesn'?t|does not|don'?t|do not) want (?:any )?(?:more )?(texts?|messages|sms|e-?mails?)"
          r"(?: anymore| any more)?$", "asked"),
-        (rf"^(?!(?:how|who|what|which|when|where|why|number|count|total|did|has|have|any|all|every|no|nobody|anyone|"
+        (rf"^(?!(?:how|who|what|which|when|where|why|number|count|total|did|has|have|is|are|was|were|any|all|every|no|"
+         rf"nobody|anyone|"
          rf"anybody|everyone|people|contacts|many|show|list)\b)(.+?) (?:has |have )?(?:unsubscribed|opted out)"
          rf"(?: (?:from|of) {_CHANNEL})?$", "asked"),  # "jane doe unsubscribed from texts"
     ]

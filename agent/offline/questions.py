@@ -19,11 +19,17 @@ from typing import Any
 
 from agent.offline.contacts import contact_ref
 from agent.offline.dates import PERIOD_RE, resolve_period
-from agent.offline.filters import Vocabulary, cond
+from agent.offline.filters import OTHER_NOUNS, Vocabulary, _singular, cond
 from agent.offline.talk import Call, clarify
 
 _STATUS_VERBS = (r"(?:replied|responded|answered|wrote|got|booked|opted|unsubscribed|bounced|has|have|hasn't|"
                  r"haven't|never|did|didn't|was|were|is|isn't|are|aren't)")
+
+
+_PEOPLE = {"contacts", "people", "folks", "leads", "customers", "clients", "prospects", "businesses", "companies",
+           "contractors", "firms", "shops", "persons", "subscribers"}
+_NOT_PEOPLE = {"one", "sequence", "template", "day", "week", "month", "channel", "platform", "field", "kpi", "metric",
+               "rate", "tag", "user", "api", "key", "setting", "integration", "webhook", "hook", "thing"}
 
 
 def _plural(noun: str) -> str:
@@ -74,7 +80,9 @@ REPHRASINGS: list[tuple[str, Any]] = [
     (r"^which (?:ones )?of (them|those|these)(?: contacts| people)? ", r"show \1 who "),
     (r"^which ones? (?!of\b)", "show them who "),
     # "which contacts don't have an email", "which roofers are in austin" -> "show ..."
-    (r"^which (?!campaigns?\b|ads?\b|sequences?\b|ones?\b|bookings?\b|meetings?\b)(?=[a-z-]+s\b)", "show "),
+    (rf"^which ([a-z-]+s|people|folks)\b( (?={_STATUS_VERBS}\b))?", lambda m: m.group(0) if _singular(m.group(1)) in
+     OTHER_NOUNS | _NOT_PEOPLE and m.group(1).lower() not in _PEOPLE else
+     f"show {m.group(1)}{' who ' if m.group(2) else ''}"),  # not "which tags do we have"
     # "do we have anyone in phoenix", "is there anyone without an email" -> "show contacts ..."
     (r"^(?:do we have|do i have|have we got|is there|are there) (?:anyone|anybody|someone|somebody) ", "show contacts "),
     # "who do we have in houston", "who's in tulsa", "anyone in austin without email" -> "show contacts in ..."
@@ -86,10 +94,17 @@ REPHRASINGS: list[tuple[str, Any]] = [
      r"(?=(?:how|who|which|what|whether|if)\b)", ""),
     # "show me who booked this month", "tell me who replied" -> "show contacts who ..."
     (rf"^(?:show|list|tell|find|get)(?: me| us)? who (?={_STATUS_VERBS}\b)", "show contacts who "),
+    # "is jane doe opted out", "has luis unsubscribed" -> their card (consent per channel, with when and why)
+    (r"^(?:is|has|did|was) (?!anyone\b|anybody\b|everyone\b|someone\b)(.+?) (?:opted out|opt out|unsubscribed|"
+     r"unsubscribe)(?: (?:of|from) .+)?$", r"open \1"),
     # "did jane doe reply", "has tom becker replied", "did carlos answer" -> their conversation
     (r"^(?:did|has) (?!anyone\b|anybody\b|everyone\b|someone\b|somebody\b|any\b)(.+?) (?:reply|replied|respond|"
      r"responded|answer|answered|write back|written back|get back to us|got back to us)(?: yet)?$",
      r"what did \1 say"),
+    # "did anyone reply to the spring campaign", "did anybody open the storm email" -> its results
+    (r"^(?:did|has|have) (?:anyone|anybody|any(?: of the)? (?:contacts|people|leads)) (?:reply|replied|respond|"
+     r"responded|answer|answered|open|opened|click|clicked)(?: to| on| in| from)? (?=(?:the |our )?\S)",
+     "results of "),
     # "did anyone book a meeting", "has anyone booked" -> every booking
     (r"^(?:did|has|have) (?:anyone|anybody|someone|somebody|any(?: of the)? (?:contacts|people|leads)) "
      r"(?:book|booked)(?: an?| any)?(?: (?:meeting|call|appointment|demo)s?)?(?: yet)?$", "list every booking"),
@@ -208,7 +223,7 @@ def who_got_campaign(text: str, vocab: Vocabulary) -> Any:
     m = _GOT.match(text.strip())
     if not m:
         return None
-    phrase = m.group(1).strip()
+    phrase = re.sub(r"^(?:in|from|of|with|for) (?:the )?", "", m.group(1).strip(), flags=re.I)
     said = re.fullmatch(r"(?:campaign (.+)|(.+?) campaign)", phrase, re.I)
     name = (said.group(1) or said.group(2)).strip() if said else phrase
     if not said and not vocab.knows(name, "campaign"):
@@ -260,6 +275,10 @@ def by_channel(text: str, vocab: Vocabulary) -> Any:
     m = _BY_CHANNEL.search(text)
     if not m or not _ABOUT_PEOPLE.match(text):
         return None
+    campaign = re.search(r"\bthe ([\w'&()-]+(?: [\w'&()-]+){0,5}?) campaign\b", text, re.I)
+    if campaign and not re.fullmatch(r"(?:last|latest|newest|recent|most recent|previous|first|this|that|same|other)",
+                                     campaign.group(1), re.I):  # one campaign is one channel: whom it reached
+        return [Call("query_contacts", {"filter": cond("contacted_in_campaign", "eq", campaign.group(1).lower())})]
     word = "texted" if m.group("sms") else "emailed"
     period = re.search(rf"(?:\b(?:in|during|over|on|for) )?(?:the )?\b({PERIOD_RE})$", text, re.I)
     when = f" {period.group(1).lower()}" if period and resolve_period(period.group(1), vocab.today or date.today()) \
