@@ -217,3 +217,19 @@ def test_email_warnings_are_none_for_an_sms():
     view = draft(body_text="See ![](https://acme.test/a.png)")
     with unit_of_work() as uow:
         assert drafting.email_warnings(uow.session.get(Campaign, view.id)) == []
+
+
+def test_the_subject_counts_toward_gmails_clip_in_the_campaign_and_its_variants():
+    from domain.email_render import GMAIL_CLIP_BYTES
+    from tools.campaigns.messages import compiled_email
+
+    untitled = compiled_email("x", "", None).size  # the layout around one character, without a title
+    body = "x" * (GMAIL_CLIP_BYTES - untitled - 9)  # 10 bytes under the clip without a title
+    assert compiled_email(body, "", None).size == GMAIL_CLIP_BYTES - 10
+    clipped = ["the HTML is 102 KB: Gmail clips emails over 102 KB (shorten it)"]
+    assert draft("email", subject="S" * 9, body_text=body).warnings == []  # one byte under
+    assert draft("email", name="Long", subject="S" * 11, body_text=body).warnings == clipped  # one byte over
+    variants = [{"name": "A", "weight": 1, "subject": "S" * 11}, {"name": "B", "weight": 1}]
+    assert draft("email", name="Variant", subject="S", body_text=body, variants=variants).warnings == clipped
+    variants = [{"name": "A", "weight": 1, "body_text": body}, {"name": "B", "weight": 1}]
+    assert draft("email", name="Own", subject="S" * 11, variants=variants).warnings == clipped  # the campaign's

@@ -437,3 +437,36 @@ def test_a_launch_on_a_channel_priced_per_message_prices_each_address(db, monkey
         launched = tc.launch_campaign(uow.session, MARKETER, ref, now=NOW)
     assert (launched.queued, launched.deferred, launched.excluded) == (4, 0, {"no_address": 1})
     assert launched.estimated_cost_micros == 101 + 102 + 103 + 104  # ana, ben, cy, dee (no opt-out column here)
+
+
+@pytest.mark.parametrize(("env", "sam", "excluded"), [
+    ({}, "queued", {"opted_out": 1, "no_address": 1}),  # the sandbox: sample data is messaged
+    ({"SENTDM_API_KEY": "a-real-key"}, None, {"opted_out": 1, "no_address": 1, "sample": 1}),
+], ids=["sandbox", "real"])
+def test_sample_contacts_get_a_launch_only_in_the_sandbox(db, monkeypatch, sent_jobs, env, sam, excluded):
+    world(monkeypatch, **env)
+    with unit_of_work() as uow:
+        sample = create_contact(uow.session, first_name="Sam", phone="+15125550107", timezone="America/Chicago",
+                                is_sample=True).id
+    ref = draft()
+    with unit_of_work() as uow:
+        launched = tc.launch_campaign(uow.session, MARKETER, ref, now=NOW)
+    assert launched.excluded == excluded and launched.queued == (3 if sam else 2)
+    assert rows(ref).get(sample, {}).get("status") == sam
+
+
+@pytest.mark.parametrize("chunk", [2, 1], ids=["chunks-of-2", "chunks-of-1"])
+def test_a_launch_over_several_chunks_adds_every_chunk_up(db, monkeypatch, sent_jobs, chunk):
+    from tools.campaigns import audience
+
+    monkeypatch.setattr(audience, "CHUNK", chunk)
+    who = world(monkeypatch)
+    ref = draft()
+    with unit_of_work() as uow:
+        launched = tc.launch_campaign(uow.session, MARKETER, ref, now=NOW)
+    assert (launched.queued, launched.deferred, launched.excluded, launched.estimated_cost_micros) == (
+        2, 1, {"opted_out": 1, "no_address": 1}, 24000)
+    assert campaign(ref).stats == {"audience": 5, "excluded": {"opted_out": 1, "no_address": 1},
+                                   "deferred_at_launch": 1, "estimated_cost_micros": 24000, "sandbox": True}
+    assert {c: r["status"] for c, r in rows(ref).items()} == {who["ana"]: "queued", who["ben"]: "queued",
+                                                               who["cy"]: "deferred"}
