@@ -201,6 +201,7 @@ def test_progress_of_an_ab_email_names_the_leader_and_the_clicked_links(db, monk
     ({"A": {"delivered": 1, "queued": 9, "deferred": 9, "sending": 9, "cancelled": 9, "unknown": 9},
       "B": {"delivered": 1, "sent": 1}}, "sms", "A"),  # rows not sent are not counted: 1/1 against 1/2
     ({"A": {"delivered": 1, "bounced": 1}, "B": {"delivered": 1, "complained": 2}}, "sms", "A"),  # 1/2, 1/3
+    ({"A": {"delivered": 1, "bounced": 2}, "B": {"delivered": 1, "sent": 1}}, "sms", "B"),  # 1/3, 1/2
     ({"A": {"opened": 1, "sent": 1}, "B": {"clicked": 1, "sent": 1}}, "sms", "A"),  # opened reaches a person
     ({"A": {"sent": 1, "opened": 3}, "B": {"clicked": 1, "bounced": 1}}, "email", "B"),  # opened is no click
     ({"A": {"delivered": 5}, "B": {"sent": 1, "clicked": 1}}, "email", "B"),
