@@ -31,6 +31,9 @@ def _campaign_name(raw: str) -> str | None:
     name = re.sub(r"\s+(?:thing|one|blast|promo|send|stuff|campaign thing)$", "", name, flags=re.I).strip()
     if name.lower() in _STATUS_WORDS:  # "show campaign drafts" is a list, not a campaign called "drafts"
         return None
+    if re.match(r"^(?:we|i|you|that|which|who|sent|launched|from)\b|^(?:last|this|next) (?:week|month|year)'?s?$|"
+                r"^(?:yesterday|today|last week|last month|this week|this month)'s$", name, re.I):
+        return None  # "the campaign we sent last week", "last week's campaign": by when, which names no campaign
     return None if name.lower() in _VAGUE else name
 
 
@@ -248,7 +251,7 @@ def draft_campaign(text: str, vocab: Vocabulary) -> Any:
     if verb == "sms":
         verb = "text"
     channel = (m.group(1) or ("email" if verb == "email" else "sms" if verb == "text" else "")).lower()
-    if not channel and not re.search(r"\bcampaign\b", text.split(":")[0], re.I):
+    if not channel and not re.search(r"\b(?:campaign|message|blast|broadcast)\b", text.split(":")[0], re.I):
         return None
     who, when = split_send_time(m.group(3), vocab.today) if vocab.today else (m.group(3), None)
     audience = parse_audience(who, vocab)
@@ -287,6 +290,11 @@ def email_subject(body: str) -> tuple[str, str]:
 def _draft_without_body(text: str, vocab: Vocabulary) -> Any:
     m = re.match(r"^(?:send|write|draft)(?: an?| some)? (email|sms|text|message)s?(?: blast| campaign)? (?:to|for) (.+)$",
                  text, re.I)
+    if not m:
+        bare = re.match(r"^(text|sms|email|message)(?: to)? (.+)$", text, re.I)
+        if bare and re.match(r"^(?:all |every |the |my |our )*(?:contacts|people|everyone|everybody|customers|clients|"
+                             r"leads|[a-z-]+s)\b", bare.group(2), re.I) and parse_audience(bare.group(2), vocab):
+            m = bare  # "text everyone in austin": no message yet
     if m and parse_audience(m.group(2), vocab) is not None:  # "send an email to the landscapers": no message yet
         return clarify(f"What should the {m.group(1).lower()} say? Write it after a colon, e.g. "
                        f"`{m.group(0).strip()}: Hi {{first_name|there}}, ...`")

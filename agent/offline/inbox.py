@@ -64,6 +64,13 @@ def reply(text: str, vocab: Vocabulary) -> Any:
                  text, re.I | re.S)
     sent = re.match(r"^(?:send|shoot|drop) (.+?) an? (text|sms|email|e-mail|whatsapp|message)(?: message)?\s*[:,]\s*(.+)$",
                     text, re.I | re.S)
+    if not sent:  # "send a text to jane doe: see you tuesday"
+        to = re.match(r"^(?:send|write|shoot|drop)(?: an?)? (text|sms|email|e-mail|whatsapp|message)(?: message)? to (.+?)"
+                      r"\s*[:,]\s*(.+)$", text, re.I | re.S)
+        if to and contact_ref(to.group(2), loose=True):
+            channel = {"text": "sms", "e-mail": "email", "message": None}.get(to.group(1).lower(), to.group(1).lower())
+            return [Call("reply_to_conversation", {"contact_ref": contact_ref(to.group(2), loose=True),
+                                                   "channel": channel, "text": to.group(3).strip()})]
     if sent and contact_ref(sent.group(1), loose=True):
         channel = {"text": "sms", "e-mail": "email", "message": None}.get(sent.group(2).lower(), sent.group(2).lower())
         return [Call("reply_to_conversation", {"contact_ref": contact_ref(sent.group(1), loose=True),

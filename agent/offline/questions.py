@@ -85,6 +85,13 @@ REPHRASINGS: list[tuple[str, Any]] = [
      f"show {m.group(1)}{' who ' if m.group(2) else ''}"),  # not "which tags do we have"
     # "do we have anyone in phoenix", "is there anyone without an email" -> "show contacts ..."
     (r"^(?:do we have|do i have|have we got|is there|are there) (?:anyone|anybody|someone|somebody) ", "show contacts "),
+    # "who's going to get it", "who is going to receive the spring campaign" -> the preview
+    (r"^who(?:'s| is) going to (?:get|receive) ", "preview "),
+    # "show me sample data" -> the sample contacts
+    (r"^(?:show|list|see|view)(?: me)?(?: the)? (?:sample|demo|example) (?:data|contacts|dataset)$",
+     "show sample contacts"),
+    # "what happened with the spring campaign" -> its results
+    (r"^what(?:'s| has)? happened (?:with|to) (?=.*\bcampaign\b)", "results of "),
     # "who do we have in houston", "who's in tulsa", "anyone in austin without email" -> "show contacts in ..."
     (r"^(?:who|anyone|anybody|everyone|everybody)(?: (?:do we have|have we got|do i have|is|are|'s|lives|works|"
      r"is based|are based))? (?=(?:in|at|from|tagged|without|with|named|called)\b)", "show contacts "),
