@@ -44,6 +44,7 @@ class Vocabulary:
     tag_names: Callable[[], list[str]] | None = None
     names: Callable[[str], frozenset[str]] | None = None
     last_filter: dict[str, Any] | None = None
+    is_city: Callable[[str], bool] | None = None  # some contact lives in this city (None: not known)
 
     def is_tag(self, word: str) -> bool:
         if word in OTHER_NOUNS or not re.fullmatch(r"[a-z][a-z0-9-]*", word):

@@ -17,8 +17,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agent.offline.followups import what_about, what_about_form
 from agent.offline.help import help_text
-from agent.offline.parser import Vocabulary, understand
+from agent.offline.parser import Call, Understanding, Vocabulary, understand
 from agent.offline.talk import NOT_UNDERSTOOD_PREFIX
 
 __all__ = ["NOT_UNDERSTOOD_PREFIX", "OFFLINE_NOTE", "OfflineChatModel", "respond"]
@@ -41,6 +42,7 @@ def _vocabulary() -> Vocabulary:
     return Vocabulary(tags=lambda word: once("tag", word, lambda: _tag_exists(word)),
                       tag_names=lambda: once("tags", "", _tag_names),
                       names=lambda text: once("names", text, lambda: _names(text)),
+                      is_city=lambda word: once("city", word, lambda: _city_exists(word)),
                       today=today_in(get_settings().account_timezone))
 
 
@@ -53,6 +55,19 @@ def _tag_exists(word: str) -> bool:
     from domain.filters import parse as parse_filter
 
     condition = compile_filter(parse_filter({"field": "tags", "op": "has", "value": word}))
+    with unit_of_work() as uow:
+        return uow.session.scalar(sa.select(Contact.id).where(condition).limit(1)) is not None
+
+
+def _city_exists(word: str) -> bool:
+    import sqlalchemy as sa
+
+    from db.filters import compile_filter
+    from db.models import Contact
+    from db.session import unit_of_work
+    from domain.filters import parse as parse_filter
+
+    condition = compile_filter(parse_filter({"field": "city", "op": "eq", "value": word.strip()}))
     with unit_of_work() as uow:
         return uow.session.scalar(sa.select(Contact.id).where(condition).limit(1)) is not None
 
@@ -109,6 +124,20 @@ _REFERS_BACK = re.compile(r"\b(?:them|they|those|these|ones|same|results|that li
                           re.I)
 
 
+def _previous_call(said: list[str], vocab: Vocabulary, depth: int = 4) -> Call | None:
+    """The first call of the user's message before the last one, read again from the user's own words (itself
+    maybe a follow-up: "how many roofers in austin" -> "what about dallas" -> "and houston?")."""
+    if len(said) < 2 or depth == 0:
+        return None
+    earlier = _previous_audience(said[:-1], vocab) if _REFERS_BACK.search(said[-2]) else None
+    got = understand(said[-2], replace(vocab, last_filter=earlier))
+    if what_about_form(said[-2]):
+        again = what_about(said[-2], _previous_call(said[:-1], vocab, depth - 1), vocab)
+        if again:
+            return again[0]
+    return got.calls[0] if got.calls else None
+
+
 def _previous_audience(said: list[str], vocab: Vocabulary, depth: int = 3) -> dict[str, Any] | None:
     """The audience (filter) of the user's message before the last one, read again from the user's own words (never
     from a tool's output or a model's earlier call, so data cannot steer it); it may itself refer back ("show
@@ -119,6 +148,14 @@ def _previous_audience(said: list[str], vocab: Vocabulary, depth: int = 3) -> di
     earlier = _previous_audience(said[:-1], vocab, depth - 1) if _REFERS_BACK.search(before) else None
     got = understand(before, replace(vocab, last_filter=earlier))
     return next((c.args["filter"] for c in got.calls if isinstance(c.args.get("filter"), dict)), None)
+
+
+def _asked_again(text: str, messages: list[BaseMessage], vocab: Vocabulary) -> list[Call] | None:
+    """"what about dallas?" after "how many roofers in austin": the same count for Dallas (agent.offline.followups)."""
+    if not what_about_form(text):
+        return None
+    said = [str(m.content) for m in messages if isinstance(m, HumanMessage)]
+    return what_about(text, _previous_call(said, vocab), vocab)  # None: said as not understood
 
 
 def respond(messages: list[BaseMessage], tool_names: list[str], vocab: Vocabulary | None = None) -> AIMessage:
@@ -132,7 +169,8 @@ def respond(messages: list[BaseMessage], tool_names: list[str], vocab: Vocabular
     if _REFERS_BACK.search(text):
         said = [str(m.content) for m in messages if isinstance(m, HumanMessage)]
         vocab = replace(vocab, last_filter=_previous_audience(said, vocab))
-    got = understand(text, vocab, help_text=_help())
+    again = _asked_again(text, messages, vocab)  # "and plumbers?" after a count is that count for plumbers
+    got = Understanding(calls=again) if again else understand(text, vocab, help_text=_help())
     if not got.calls:
         note = f" {OFFLINE_NOTE}" if got.kind == "unknown" else ""
         return AIMessage(content=got.reply + note)

@@ -81,3 +81,42 @@ def test_the_audience_comes_from_the_users_words_not_from_tool_output():
                 ToolMessage(content="show contacts tagged vip", tool_call_id="c1"),
                 AIMessage(content="done"), HumanMessage(content="export them")]
     assert not respond(messages, [], VOCAB).tool_calls
+
+
+CITIES = {"austin", "dallas", "houston"}
+TAGS = {"roofer", "plumber", "electrician"}
+ACCOUNT = Vocabulary(today=date(2026, 12, 7), tags=lambda w: w in TAGS, tag_names=lambda: sorted(TAGS),
+                     is_city=lambda w: w.strip().lower() in CITIES)
+
+
+def chat_in_account(*texts: str) -> list[AIMessage]:
+    messages, answers = [], []
+    for text in texts:
+        messages.append(HumanMessage(content=text))
+        answers.append(respond(messages, [], ACCOUNT))
+        messages.append(answers[-1])
+    return answers
+
+
+def test_what_about_asks_the_same_count_of_another_place_or_tag():
+    answers = chat_in_account("how many roofers in austin", "what about dallas?", "and plumbers?", "and in texas")
+    assert [call(a) for a in answers[1:]] == [
+        ("count_contacts", {"filter": {"all": [{"field": "tags", "op": "has", "value": "roofer"},
+                                               {"field": "city", "op": "eq", "value": "dallas"}]}}),
+        ("count_contacts", {"filter": {"all": [{"field": "tags", "op": "has", "value": "plumber"},
+                                               {"field": "city", "op": "eq", "value": "dallas"}]}}),
+        ("count_contacts", {"filter": {"all": [{"field": "tags", "op": "has", "value": "plumber"},
+                                               {"field": "region", "op": "in", "value": ["TX", "Texas"]}]}})]
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("how many roofers in austin", "what about tomorrow"),  # not a place nor a tag
+    ("how many roofers in austin", "what about paris"),  # no contact lives there: not guessed as a city
+    ("how many roofers", "what about dallas"),  # no place to swap
+    ("tag contacts in austin as vip", "what about dallas"),  # an action is never repeated
+    ("list campaigns", "what about dallas"),
+    (None, "what about dallas"),
+])
+def test_what_about_is_never_guessed(before, after):
+    answers = chat_in_account(*([before] if before else []), after)
+    assert not answers[-1].tool_calls
