@@ -29,7 +29,8 @@ _NOT_NAME = re.compile(r"\b(in|tagged|with|without|at|from|who|whose|not|named|c
                        r"replies|invoices?|orders?|ads?|bookings?|meetings?|users?|stats|analytics|today|"
                        r"yesterday|week|month|report|sms|emails?|texts?|contacts|people|leads|customers|guys|"
                        r"everyone|enrichments?|reviews?|next|sender|drafts?|waiting|log|details|info|what|said|"
-                       r"wrote|opt|opt-?outs?|optouts?|unsubscribes|unsubscribers|bounces|data|it|gonna|going)\b", re.I)
+                       r"wrote|opt|opt-?outs?|optouts?|unsubscribes|unsubscribers|bounces|data|it|gonna|going|count|"
+                       r"number|total)\b", re.I)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _PHONE = re.compile(r"^\+?[\d(][\d\s().-]{6,}\d$")
 

@@ -18,6 +18,8 @@ _NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 _DAYS_RE = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 PERIOD_RE = (r"(?:today|yesterday|(?:this|last|past|previous) (?:week|month|year|quarter)|"
              rf"(?:(?:last|this past|past|on) )?(?:{_DAYS_RE})|(?:last|this past) weekend|"
+             rf"this (?:morning|afternoon|evening)|earlier today|tonight|"
+             rf"since (?:yesterday|last week|last month|(?:last )?(?:{_DAYS_RE}))|"
              r"(?:(?:the )?(?:last|past|previous) )?(?:\d+|a|one|two|three|four|five|six|seven|ten|fourteen|thirty|"
              r"ninety) (?:days?|weeks?|months?)|since \d{4}-\d{2}-\d{2}|(?:from )?\d{4}-\d{2}-\d{2} (?:to|-|until) "
              r"\d{4}-\d{2}-\d{2}|(?:in )?(?:" + "|".join(MONTHS) + r")|all time|ever)")
@@ -81,6 +83,12 @@ def resolve_period(text: str, today: date) -> tuple[date, date] | None:
     if m and (m.group(1).isdigit() or m.group(1) in _NUM):
         n = int(m.group(1)) if m.group(1).isdigit() else _NUM[m.group(1)]
         return _span(n, m.group(2), today) if 0 < n <= 3650 else None
+    if key in ("this morning", "this afternoon", "this evening", "earlier today", "tonight"):
+        return today, today
+    m = re.fullmatch(rf"since (yesterday|last week|last month|(?:last )?(?:{_DAYS_RE}))", key)
+    if m:  # "since monday": from that day's start to today
+        start = resolve_period(m.group(1), today)
+        return (start[0], today) if start else None
     m = re.fullmatch(rf"((?:last|this past|past|on) )?({_DAYS_RE})", key)
     if m:  # a past day: "last tuesday" is before today, "tuesday" / "on tuesday" may be today
         back = (today.weekday() - _DAYS.index(m.group(2))) % 7

@@ -103,8 +103,17 @@ _REWRITES = [  # phrasings -> the grammar's keywords
     (r"\b(?:(?:who|that) )?(?:are |is )?(?:not (?:located |based )?in|outside(?: of)?)\b", " notin "),  # "not in Austin or Dallas"
     (r"\b(?:in|within|over|during) (?:the )?(?:last|past) (\d+) days?\b|\b(?:in )?(?:the )?(?:last|past) (\d+) days?\b",
      lambda m: f" last_{m.group(1) or m.group(2)}_days"),
+    (r"\b(?:in|within|over|during)? ?(?:the )?(?:last|past) (\d+) hours?\b",
+     lambda m: f" last_{max(1, -(-int(m.group(1)) // 24))}_days"),  # "in the last 24 hours": whole days
     (rf"\b(?:in |during |over |on |for )?(?:the )?({PERIOD_RE})\b", lambda m: " when_" + m.group(1).replace(" ", "_")),
     (r"\b(?:who |that )?(?:don't|do not|doesn't|does not|didn't|did not) (?:have|has)(?: an?| any)?\b", " without "),
+    # "who haven't we contacted", "roofers we didn't message", "contacts have we contacted": contacted, any channel
+    (r"\b(?:who |that )?(?:haven't|have not|hasn't|didn't|did not) (?:we|i) (?:contact(?:ed)?|messag(?:e|ed)|"
+     r"reach(?:ed)? out to)\b", " not contacted"),
+    (r"\b(?:who |whom |that )?(?:we|i) (?:haven't|have not|didn't|did not|never) (?:yet )?(?:contact(?:ed)?|"
+     r"messag(?:e|ed)|reach(?:ed)? out to)\b", " not contacted"),
+    (r"\b(?:who |that )?(?:did|have|had) (?:we|i|you) (?:contact(?:ed)?|messag(?:e|ed)|reach(?:ed)? out to)\b",
+     " who contacted"),
     (r"\b(?:who|that) (?:did not|didn't|haven't|have not|hasn't|were not|weren't|aren't|are not|was not|wasn't|is not|"
      r"isn't) (?:been |yet )?", " not "),
     (r"\bwhose\b", " who "),
@@ -115,7 +124,8 @@ _REWRITES = [  # phrasings -> the grammar's keywords
      " without "),
     (r"\b(?:who|that) (?:have|has) (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not)\b)(?:an? )?\b"
      r"|\bhaving\b", " with "),
-    (r"^\s*(?:have|has)(?: got)? (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not|no)\b)(?:an? |any )?",
+    (r"^\s*(?:have|has)(?: got)? (?!(?:replied|responded|booked|been|opted|unsubscribed|never|not|no|we|i|you)\b)"
+     r"(?:an? |any )?",
      " with "),  # "(how many roofers) have a phone"
     (r"\btagged as\b|\bwith the tag\b|\bwith tag\b|\btagged with\b|\blabell?ed\b", " tagged "),
     (r"\b(?:who |whom |that )?(?:we|i) (?:have |had |'ve )?(contacted|messaged|reached out to|reached)\b", r" who \1"),
@@ -182,6 +192,9 @@ _RELATIVE = re.compile(r"(?:the )?(?:last|latest|newest|recent|most recent|previ
 def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
     value = re.sub(r"\s+(?:and|or)$", "", value.strip()).strip().strip("\"'").strip()
     kw = keyword.lower()
+    if kw in ("in", "notin", "from") and re.search(r"\b(?:last|past|next|hours?|days?|weeks?|months?|years?|ago|"
+                                                 r"morning|afternoon|evening|tonight)\b", value, re.I):
+        return None  # "in the last 24 hours" is a time, never a city
     if kw == "in" and value:
         return _places(value)
     if kw == "tagged" and value:

@@ -129,6 +129,15 @@ REPHRASINGS: list[tuple[str, Any]] = [
     (rf"^(how many|count|number of) (?={_STATUS_VERBS}\b)", r"\1 contacts who "),
     # "any roofers in phoenix", "are there any plumbers in dallas" -> "show ..."
     (r"^(?:are there any|is there any|do we have any|do i have any|have we got any|got any|any) ", "show "),
+    # "show me how many roofers we have", "give me the count of plumbers" -> the count itself
+    (r"^(?:show|tell|give|list|get)(?: me| us)? (?:the )?(?=how many\b|number of\b|count of\b|total (?:number )?of\b)",
+     ""),
+    (r"^count of ", "count "),
+    # "show bounced emails", "how many emails bounced" -> the contacts whose email bounced
+    (r"^(show|list|how many|count)(?: me)?(?: all)?(?: the)? (?:bounced emails|emails (?:that )?(?:have )?bounced|"
+     r"bounces|hard bounces|bounced addresses)$", r"\1 contacts with bounced emails"),
+    # "untagged contacts" -> contacts without tags
+    (r"\buntagged (contacts|people|leads|customers)\b", r"\1 without tags"),
     # "how many people will get the spring campaign" -> its preview
     (r"^how many(?: people| contacts| folks| recipients)? (?:will|would|is going to|are going to) (?:get|receive) ",
      "preview "),
@@ -299,4 +308,18 @@ def by_channel(text: str, vocab: Vocabulary) -> Any:
                    "like?")
 
 
-FALLBACK_RULES = (by_channel,)
+def opted_out_when(text: str, vocab: Vocabulary) -> Any:
+    """"who opted out this week": an opt-out has no date a contact filter can test; say so, and offer the list of
+    everyone opted out and the count of opt-outs per day of that period (tried last, like `by_channel`)."""
+    m = re.match(rf"^(?:show |list |who |which contacts |contacts who |people who |everyone who |how many )?(?:me )?"
+                 rf"(?:contacts |people )?(?:who )?(?:have |has )?(?:opted out|unsubscribed)(?: (?:of|from) \w+)?"
+                 rf"(?: (?:in|during|over|on|for|since))?(?: the)? ({PERIOD_RE})$", text, re.I)
+    if not m:
+        return None
+    period = m.group(1).lower()
+    return clarify(f"A contact list can't tell when someone opted out: I can list everyone opted out (say `who opted "
+                   f"out`), or count the opt-outs of each day {period} (say `analytics {period}`). Which would you "
+                   "like?")
+
+
+FALLBACK_RULES = (by_channel, opted_out_when)

@@ -50,10 +50,16 @@ def test_the_system_prompt_carries_today_and_the_zone():
 
 @pytest.mark.parametrize(("text", "day"), [
     ("last tuesday", "2026-12-01"), ("last monday", "2026-11-30"), ("monday", "2026-12-07"),
-    ("on friday", "2026-12-04"), ("this past sunday", "2026-12-06"),
+    ("on friday", "2026-12-04"), ("this past sunday", "2026-12-06"), ("this morning", "2026-12-07"),
 ])
 def test_a_weekday_is_the_latest_one_gone_by(text, day):
     assert resolve_period(text, MONDAY) == (date.fromisoformat(day), date.fromisoformat(day))
+
+
+def test_since_a_day_runs_to_today():
+    assert resolve_period("since last tuesday", MONDAY) == (date(2026, 12, 1), MONDAY)
+    assert resolve_period("since last week", MONDAY) == (date(2026, 11, 30), MONDAY)
+    assert resolve_period("since monday", MONDAY) == (MONDAY, MONDAY)
 
 
 def test_last_weekend_is_the_weekend_before_this_week():
