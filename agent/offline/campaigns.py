@@ -330,6 +330,11 @@ def ads(text: str, vocab: Vocabulary) -> Any:
                 r"performing)$|^(?:show |see |get )?(?:me )?(?:the |our |my )?(?:ads?|ad campaigns?|advertising) "
                 r"(?:performance|results|report|stats|numbers|spend)$", text, re.I):
         return [Call("list_ad_campaigns", {})]
+    if re.match(r"^(?:how much|what(?:'s| is| was)|show|how many|total)\b.*\b(?:spend|spent|cost|costs|clicks|"
+                r"impressions|conversions)\b.*\b(?:on |our |the |my |all )?(?:facebook |google |linkedin )?(?:ads?|"
+                r"advertising|ad campaigns?)(?: get| got| have| had)?$|^(?:show |what(?:'s| is) )?(?:our |the |my )?"
+                r"(?:total )?ad (?:spend|costs?|clicks)$", text, re.I):
+        return [Call("list_ad_campaigns", {})]  # the list has spend, clicks and conversions per ad (all time)
     m = re.match(r"^(?:show |get |see )?(?:me )?(?:the )?(?:ads?|ad campaign) (?:report|results|performance|stats|"
                  r"numbers)(?: (?:for|of|on))? (.+)$", text, re.I) or \
         re.match(r"^how(?:'s| is| are| did| has) (?:the )?(.+?) ads? (?:campaign )?(?:doing|going|performing|perform|do)$",

@@ -94,6 +94,10 @@ _FIELDS = {"email": "email", "emails": "email", "an email": "email", "email addr
            "a job title": "job_title", "a title": "job_title", "city": "city", "a city": "city"}
 _REWRITES = [  # phrasings -> the grammar's keywords
     (r"\b(?:(?:who|that) )?(?:are |is )?not (?:tagged|labell?ed)(?: as| with)?\b", " untagged "),  # "not tagged roofer"
+    (r"(?:^\s*|\b(?:who|that) )(?:are|is|were|was) (?=in (?:the )?(?:campaign \w|[\w'&()-]+(?: [\w'&()-]+)*? campaign"
+     r"(?:\s|$)))", " "),  # "(how many people) are in the spring campaign"
+    (r"^\s*(?:got|received|were sent|were in) (?=(?:the )?(?:campaign \w|[\w'&()-]+(?: [\w'&()-]+)*? campaign(?:\s|$)))",
+     " who got "),  # "(how many contacts) got the spring campaign"
     (r"\b(replied|responded|answered|reply|respond|answer|booked|book|opted out|unsubscribed) (?:to|from|after|on) "
      r"(?=(?:the )?(?:campaign \w|[\w'&()-]+(?: [\w'&()-]+)*? campaign(?:\s|$)))", r"\1 in "),
     (r"\b(?:(?:(?:who|that) )?(?:were|was|got) (?:sent|messaged|texted|emailed|contacted)(?: in| by)? |who got |from |"

@@ -18,7 +18,10 @@ def inbox(text: str, vocab: Vocabulary) -> Any:
                  r"messages|chats|threads|dms|(?<=every )(?:conversation|message|reply|thread|chat))(?: (?:on|from|in|via) (sms|email|whatsapp|facebook|instagram|telegram))?"
                  r"(?: (?:today|yet|so far|waiting(?: for (?:me|us|a reply|an answer))?|to answer))?$|"
                  r"^(?:who (?:replied|responded|answered)|did anyone (?:reply|respond|answer)"
-                 r"|any(?: new)? replies|what(?:'s| is) (?:new )?in (?:my|our|the) inbox)$", text, re.I)
+                 r"|any(?: new)? replies|what(?:'s| is) (?:new )?in (?:my|our|the) inbox|how many (?:(new|unread|open|"
+                 r"unanswered) )?(?:messages|replies|conversations|threads)(?: (?:are )?(?:waiting|open|unread))?"
+                 r"|(?:did|have) we (?:get|got|had|receive|received) any(?: new)? (?:replies|responses|messages)"
+                 r"(?: yet)?)$", text, re.I)
     if not m:
         return None
     state = (m.group(1) or ("all" if re.match(r"^\w+(?: me)? (?:all|every)\b", text, re.I) else "")).lower()
@@ -44,6 +47,8 @@ def conversation(text: str, vocab: Vocabulary) -> Any:
                  r"answer|response)$",
                  text, re.I) or \
         re.match(r"^what did (.+?) (?:say|reply|write|answer)$", text, re.I) or \
+        re.match(r"^(?:(?:show|see|read|open|any|get)(?: me)? )?(?:the |any )?(?:replies|messages|answers|responses) "
+                 r"(?:from|by|of) (.+)$", text, re.I) or \
         re.match(r"^(?:show |tell )?(?:me )?what (.+?) (?:said|wrote|replied|answered|sent us)$", text, re.I)
     if not m:
         return None
