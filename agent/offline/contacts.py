@@ -30,7 +30,7 @@ _NOT_NAME = re.compile(r"\b(in|tagged|with|without|at|from|who|whose|not|named|c
                        r"yesterday|week|month|report|sms|emails?|texts?|contacts|people|leads|customers|guys|"
                        r"everyone|enrichments?|reviews?|next|sender|drafts?|waiting|log|details|info|what|said|"
                        r"wrote|opt|opt-?outs?|optouts?|unsubscribes|unsubscribers|bounces|data|it|gonna|going|count|"
-                       r"number|total|messages?|failed|failures?)\b", re.I)
+                       r"number|total|messages?|failed|failures?|been|most|least)\b", re.I)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _PHONE = re.compile(r"^\+?[\d(][\d\s().-]{6,}\d$")
 

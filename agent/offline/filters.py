@@ -197,8 +197,11 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
     value = re.sub(r"\s+(?:and|or)$", "", value.strip()).strip().strip("\"'").strip()
     kw = keyword.lower()
     if kw in ("in", "notin", "from") and re.search(r"\b(?:last|past|next|hours?|days?|weeks?|months?|years?|ago|"
-                                                 r"morning|afternoon|evening|tonight)\b", value, re.I):
-        return None  # "in the last 24 hours" is a time, never a city
+                                                 r"morning|afternoon|evening|tonight)\b|when_|last_\d+_days", value, re.I):
+        return None  # "in the last 24 hours", "from last week" are times, never a city
+    if kw in ("in", "notin", "from") and re.search(r"\b(?:imports?|csv|files?|spreadsheets?|uploads?|database|db|system|"
+                                                 r"crm|sequences?|ads?|inbox|list)\b", value, re.I):
+        return None  # "contacts from the import" names no place
     if kw == "in" and value:
         return _places(value)
     if kw == "tagged" and value:
