@@ -52,14 +52,14 @@ def _settings(monkeypatch):
 
 def test_an_sms_carries_the_stop_notice_its_segments_and_its_price():
     assert m.render_message(sms_campaign(), ana(), activity_id=5) == Outgoing(
-        5, 11, "+15125550101", text="Hi Ana, 20% off. Reply STOP to opt out.", segments=1, cost_micros=8000)
+        5, 11, "+15125550101", text="Hi Ana, 20% off.\nReply STOP to opt out.", segments=1, cost_micros=8000)
 
 
 def test_a_two_segment_sms_costs_two_segments_in_the_numbers_country(monkeypatch):
     configure(monkeypatch, MKT_SMS_PRICES_BY_COUNTRY='{"GB": 40000}')
     bo = Contact(id=12, first_name="Bo", phone="+447400123456")
     out = m.render_message(sms_campaign("x" * 160), bo, activity_id=None)
-    assert out == Outgoing(0, 12, "+447400123456", text="x" * 160 + " Reply STOP to opt out.", segments=2,
+    assert out == Outgoing(0, 12, "+447400123456", text="x" * 160 + "\nReply STOP to opt out.", segments=2,
                            cost_micros=80000)
 
 
@@ -74,19 +74,30 @@ def test_an_sms_without_a_phone_has_no_address():
 
 def test_an_sms_variant_is_chosen_by_name_and_an_unknown_one_is_the_campaigns_own_text():
     campaign = sms_campaign(variants=VARIANTS)
-    assert m.render_message(campaign, ana(), activity_id=1, variant="B").text == "B body Austin Reply STOP to opt out."
+    assert m.render_message(campaign, ana(), activity_id=1, variant="B").text == "B body Austin\nReply STOP to opt out."
     assert m.render_message(campaign, ana(), activity_id=1, variant="C").text == \
-        "Hi Ana, 20% off. Reply STOP to opt out."
+        "Hi Ana, 20% off.\nReply STOP to opt out."
 
 
 @pytest.mark.parametrize(("text", "sent"), [
-    ("Hi", "Hi Reply STOP to opt out."),
-    ("Hi  \n", "Hi Reply STOP to opt out."),
+    ("Hi", "Hi\nReply STOP to opt out."),
+    ("Hi  \n", "Hi\nReply STOP to opt out."),
+    ("", "Reply STOP to opt out."),
+    # the text already says how to opt out: kept as written
     ("Reply Stop to end", "Reply Stop to end"),
-    ("NONSTOP deals", "NONSTOP deals"),
-    ("", " Reply STOP to opt out."),
+    ("20% off. Text STOP to quit", "20% off. Text STOP to quit"),
+    ("Roof check? Reply YES, or reply “STOP”.", "Roof check? Reply YES, or reply “STOP”."),
+    ("Txt stopall 2 end", "Txt stopall 2 end"),
+    ("STOP to opt out", "STOP to opt out"),
+    ("Deals! Stop to unsubscribe", "Deals! Stop to unsubscribe"),
+    # the letters, or the word used otherwise, tell nobody how to opt out: the notice is added (a compliance rule)
+    ("NONSTOP deals", "NONSTOP deals\nReply STOP to opt out."),
+    ("Your one-stop roofing shop", "Your one-stop roofing shop\nReply STOP to opt out."),
+    ("Stop by our store to see the new panels", "Stop by our store to see the new panels\nReply STOP to opt out."),
+    ("Don't stop now: 20% off", "Don't stop now: 20% off\nReply STOP to opt out."),
+    ("Unstoppable deals", "Unstoppable deals\nReply STOP to opt out."),
 ])
-def test_the_stop_notice_is_added_unless_the_text_says_stop(text, sent):
+def test_the_stop_notice_is_added_unless_the_text_says_how_to_stop(text, sent):
     assert m.with_stop_notice(text) == sent
 
 

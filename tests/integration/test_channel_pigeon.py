@@ -23,7 +23,7 @@ from tools.campaigns import drafting, lifecycle
 from tools.contacts.optouts import opt_out
 from workers import campaigns as workers_campaigns
 
-TEXT = "Hi there, coo. Reply STOP to opt out."
+TEXT = "Hi there, coo.\nReply STOP to opt out."
 
 
 class PigeonClient:

@@ -124,7 +124,7 @@ def test_the_claim_rechecks_opt_outs_caps_quiet_hours_and_shared_addresses_row_b
         batch = begin_batch(uow.session, campaign_id, list(acts.values()), now=CLAIMED)
 
     assert set(variant.values()) == {"A", "B"}  # both variants drawn: each message below carries its own
-    text = {"A": "Hi {}, A: 20% off today. Reply STOP to opt out.", "B": "Hi {}, B: new in store. Reply STOP to opt out."}
+    text = {"A": "Hi {}, A: 20% off today.\nReply STOP to opt out.", "B": "Hi {}, B: new in store.\nReply STOP to opt out."}
     sent = {"ana": "+15125550101", "cy": "+15125550103", "lou": "+15125550111"}
     assert batch == Batch(campaign_id, "sms", messages=[
         Outgoing(acts[who], ids[who], to, text=text[variant[acts[who]]].format(who.title()), segments=1,

@@ -5,6 +5,7 @@ its price from the channel's registry entry. Previews, launch, test sends and th
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -44,9 +45,18 @@ def contact_values(contact: Contact) -> dict[str, Any]:
         "attributes": contact.attributes or {}}
 
 
+# The text already tells how to opt out: "Reply STOP", "text stop to end", "STOP to opt out". A word that only
+# contains the letters ("nonstop", "one-stop shop") or another use of the word ("stop by our store") is no notice.
+_STOP_NOTICE = re.compile(r"\b(?:reply|text|txt|send|respond|answer)(?: with)?\s+[\"'“‘]?stop(?:all)?\b"
+                          r"|\bstop(?:all)?[\"'”’]?\s+(?:to|2)\s+(?:opt|unsub|end|cancel|quit|stop)", re.I)
+
+
 def with_stop_notice(text: str) -> str:
-    """SMS carry the opt-out instruction unless the template already says STOP."""
-    return text if "STOP" in text.upper() else f"{text.rstrip()} Reply STOP to opt out."
+    """SMS carry the opt-out instruction, on a line of its own, unless the text already gives it (_STOP_NOTICE)."""
+    if _STOP_NOTICE.search(text):
+        return text
+    body = text.rstrip()
+    return f"{body}\nReply STOP to opt out." if body else "Reply STOP to opt out."
 
 
 SANDBOX_POSTAL = "(your postal address goes here: an admin sets it before real emails can go out)"
