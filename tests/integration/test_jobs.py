@@ -109,7 +109,8 @@ def enqueued_names() -> set[str]:
     root = Path(__file__).resolve().parents[2]
     names = set()
     for path in root.glob("*/**/*.py"):
-        if path.parts[len(root.parts)] in ("tests", ".venv", "bench"):
+        top = path.parts[len(root.parts)]  # our packages only: no tests, no virtualenv (.venv, .venv-x, venv ...)
+        if top in ("tests", "bench", "mutants") or top.startswith(".") or (root / top / "pyvenv.cfg").exists():
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "enqueue"
