@@ -245,5 +245,5 @@ def test_a_text_channel_priced_per_message_costs_one_price_whatever_the_length(m
     monkeypatch.setitem(channels.REGISTRY, "pigeon", channels.Channel(
         "pigeon", lambda: None, lambda: 0.0, Codes(), send_one=lambda t, msg, key: "", price_micros=lambda a: 50))
     out = m.render_message(sms_campaign("y" * 200, channel="pigeon"), ana(), activity_id=3)
-    assert out == Outgoing(3, 11, "+15125550101", text="y" * 200 + " Reply STOP to opt out.", segments=None,
+    assert out == Outgoing(3, 11, "+15125550101", text="y" * 200 + "\nReply STOP to opt out.", segments=None,
                            cost_micros=50)

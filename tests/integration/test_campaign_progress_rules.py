@@ -24,7 +24,7 @@ from tools.users import Actor
 
 SMS = "Hi {first_name|there}, " + "x" * 125  # with the STOP notice: 156 characters for Ana (one segment), 164 for
 # Bartholomew (two)
-STOP = " Reply STOP to opt out."
+STOP = "\nReply STOP to opt out."
 PREVIEW_LINK = "https://mkt.test/unsubscribe/PREVIEW"
 
 
