@@ -18,6 +18,8 @@ FIELD_NOTES: dict[str, str] = {
     "is_sample": "a sample-data contact (true/false)",
     "opted_out": "opted out of a channel: " + ", ".join(CHANNEL_VALUES),
     "created_at": "when the contact was added", "updated_at": "when the contact last changed",
+    "opted_out_sms_at": "when the contact opted out of SMS (empty while not opted out)",
+    "opted_out_email_at": "when the contact opted out of email (empty while not opted out)",
     "contacted_in_campaign": "got a message of this campaign (id or exact name)",
     "contacted": "was sent any message", "replied": "sent us a reply", "booked": "booked a meeting",
 }

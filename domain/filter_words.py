@@ -45,6 +45,12 @@ def _label(field: str) -> str:
     return field.removeprefix("attributes.").replace("_", " ")
 
 
+_OPTED_OUT_AT = {"opted_out_sms_at": "opted out of SMS", "opted_out_email_at": "opted out of email"}
+_OPTED_OUT_WHEN = {"present": "{f}", "missing": "not {f}", "before": "{f} before {v}", "after": "{f} after {v}",
+                   "since": "{f} since {v}", "within_days": "{f} in the last {v} days",
+                   "older_than_days": "{f} more than {v} days ago"}
+
+
 _EVENT = {"contacted": "contacted", "replied": "replied", "booked": "booked a meeting"}
 _TAGS = {"has": "tagged {v}", "has_any": "tagged any of {v}", "has_all": "tagged all of {v}",
          "present": "with tags", "missing": "without tags"}
@@ -74,5 +80,7 @@ def condition_words(c: Condition) -> str:
         return f"opted out of {v}" if c.op == "eq" else f"opted out of any of {v}"
     if c.kind == "campaign":
         return f"contacted in campaign {v}" if c.op == "eq" else f"contacted in any of campaigns {v}"
+    if c.field in _OPTED_OUT_AT:  # "opted out of SMS in the last 7 days"
+        return _OPTED_OUT_WHEN[c.op].format(f=_OPTED_OUT_AT[c.field], v=v)
     label = _label(c.field)
     return _TEXT[c.op].format(f=label, v=v, a="an" if label[:1] in "aeiou" else "a")

@@ -43,7 +43,7 @@ FIELDS: dict[str, str] = {
     "tags": "tags",
     "opted_out_sms": "bool", "opted_out_email": "bool", "is_sample": "bool",
     "opted_out": "channel",
-    "created_at": "date", "updated_at": "date",
+    "created_at": "date", "updated_at": "date", "opted_out_sms_at": "date", "opted_out_email_at": "date",
     "contacted_in_campaign": "campaign",
     "contacted": "event", "replied": "event", "booked": "event",
 }

@@ -244,11 +244,12 @@ def _clause(keyword: str, value: str, today: date | None) -> list[dict[str, Any]
     if kw == "incampaign" and value:
         return [cond("contacted_in_campaign", "eq", value.replace("_", " "))]
     if kw in ("added", "created"):
-        return _since("created_at", value, today)
+        return since_period("created_at", value, today)
     return None
 
 
-def _since(field: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+def since_period(field: str, value: str, today: date | None) -> list[dict[str, Any]] | None:
+    """Conditions on a date `field` for a period as said ("last week", "last_7_days", "when_this_month")."""
     value = re.sub(r"^when_", "", value.strip().lower()).replace("_", " ") if value.startswith("when_") else value
     m = re.fullmatch(r"last_(\d+)_days", value.lower())
     if m:
@@ -297,7 +298,7 @@ def _status(value: str, negated: bool, today: date | None = None) -> list[dict[s
         return [cond("email_status", "eq", "bounced")]
     m = re.match(r"^(?:added|created|imported|new) (.+)$", v)
     if m and not negated:
-        return _since("created_at", m.group(1), today)
+        return since_period("created_at", m.group(1), today)
     m = re.match(r"^(?:yet )?(enriched|pending enrichment)$", v)
     if m:
         status = "pending" if m.group(1) != "enriched" else ("none" if negated else "approved")
@@ -307,7 +308,7 @@ def _status(value: str, negated: bool, today: date | None = None) -> list[dict[s
         field, when = _EVENTS[m.group(1)], (m.group(2) or "").strip()
         if when.replace("when_", "").replace("_", " ") in ("", "yet", "ever", "at all", "before", "so far", "all time"):
             return [cond(field, "missing" if (negated or never) else "present")]
-        found = _since(field, when, today)
+        found = since_period(field, when, today)
         if found is None:
             return None
         if negated or never:

@@ -19,7 +19,7 @@ from typing import Any
 
 from agent.offline.contacts import contact_ref
 from agent.offline.dates import PERIOD_RE, resolve_period
-from agent.offline.filters import OTHER_NOUNS, Vocabulary, _singular, cond
+from agent.offline.filters import OTHER_NOUNS, Vocabulary, _singular, cond, since_period
 from agent.offline.talk import Call, clarify
 
 _STATUS_VERBS = (r"(?:replied|responded|answered|wrote|got|booked|opted|unsubscribed|bounced|has|have|hasn't|"
@@ -309,17 +309,24 @@ def by_channel(text: str, vocab: Vocabulary) -> Any:
 
 
 def opted_out_when(text: str, vocab: Vocabulary) -> Any:
-    """"who opted out this week": an opt-out has no date a contact filter can test; say so, and offer the list of
-    everyone opted out and the count of opt-outs per day of that period (tried last, like `by_channel`)."""
-    m = re.match(rf"^(?:show |list |who |which contacts |contacts who |people who |everyone who |how many )?(?:me )?"
-                 rf"(?:contacts |people )?(?:who )?(?:have |has )?(?:opted out|unsubscribed)(?: (?:of|from) \w+)?"
+    """"who opted out this week", "how many unsubscribed from email last month": the contacts whose opt-out of that
+    channel (any channel when none is named) is dated in the period (`opted_out_sms_at` / `opted_out_email_at`)."""
+    m = re.match(rf"^(show |list |who |which contacts |contacts who |people who |everyone who |how many )?(?:me )?"
+                 rf"(?:contacts |people )?(?:who )?(?:have |has )?(?:opted out|unsubscribed)"
+                 rf"(?: (?:of|from) (sms|texts?|e-?mails?))?"
                  rf"(?: (?:in|during|over|on|for|since))?(?: the)? ({PERIOD_RE})$", text, re.I)
     if not m:
         return None
-    period = m.group(1).lower()
-    return clarify(f"A contact list can't tell when someone opted out: I can list everyone opted out (say `who opted "
-                   f"out`), or count the opt-outs of each day {period} (say `analytics {period}`). Which would you "
-                   "like?")
+    channel = m.group(2) and ("email" if "mail" in m.group(2).lower() else "sms")
+    parts = []
+    for name in ([channel] if channel else ["sms", "email"]):
+        conds = since_period(f"opted_out_{name}_at", m.group(3), vocab.today or date.today())
+        if conds is None:
+            return None
+        parts.append(conds[0] if len(conds) == 1 else {"all": conds})
+    found = parts[0] if len(parts) == 1 else {"any": parts}
+    tool = "count_contacts" if (m.group(1) or "").lower().startswith("how many") else "query_contacts"
+    return [Call(tool, {"filter": found})]
 
 
 FALLBACK_RULES = (by_channel, opted_out_when)

@@ -32,13 +32,15 @@ def seed(session) -> None:
                    city="Austin", country="US", tags=["vip", "lead"], attributes={"plan": "pro", "shoe size": 42},
                    created_at=NOW - 3 * day, updated_at=NOW - day)
     create_contact(session, first_name="Ana", email="ana@x.io", city="austin", tags=[], attributes={"plan": ""},
-                   opted_out_sms=True, enrichment_status="approved", source="import", created_at=NOW - 400 * day,
+                   opted_out_sms=True, opted_out_sms_at=NOW - 2 * day, enrichment_status="approved", source="import",
+                   created_at=NOW - 400 * day,
                    updated_at=NOW - 400 * day)
     create_contact(session, last_name="O'Brien", phone="+442071838750", company="50% Off_Co\\", tags=["ünïcödé"],
                    attributes={"plan": None, "a.b": "x"}, opted_out_email=True, is_sample=True, country="GB",
                    created_at=datetime(1999, 12, 31, 23, 59, tzinfo=UTC), updated_at=NOW)
     create_contact(session, email="nobody@example.org", first_name=" ", tags=["lead"], attributes={"_": "Austin"},
-                   opted_out_sms=True, opted_out_email=True, city="", company="acme", job_title="Owner",
+                   opted_out_sms=True, opted_out_email=True, opted_out_email_at=NOW - 40 * day, city="", company="acme",
+                   job_title="Owner",
                    created_at=NOW - 30 * day, updated_at=NOW - 30 * day)
     create_contact(session, first_name="Luis Miguel", last_name="García", phone="+15125550199", region="TX",
                    website="https://garcia.example", tags=["Lead", "vip"], attributes={}, email_status="bounced",
@@ -183,6 +185,9 @@ def _kinds(node: Any) -> set[str]:
 @example({"field": "tags", "op": "has_all", "value": ["VIP", "lead"]})
 @example({"field": "opted_out", "op": "eq", "value": "all"})
 @example({"field": "created_at", "op": "within_days", "value": 30})
+@example({"field": "opted_out_sms_at", "op": "within_days", "value": 7})
+@example({"any": [{"field": "opted_out_sms_at", "op": "after", "value": "2026-01-01"},
+                  {"field": "opted_out_email_at", "op": "older_than_days", "value": 30}]})
 @example({"not": {"field": "is_sample", "op": "eq", "value": False}})
 @example({"any": [{"field": "name", "op": "starts_with", "value": "ane"},  # inside a name, not at its start
                   {"field": "name", "op": "starts_with", "value": "garc"},
