@@ -27,6 +27,8 @@ CONTACTED_STATUSES = ("sending", "sent", "delivered", "opened", "clicked", "boun
 _LOWER_EXACT = {"enrichment_status", "source", "email_status"}
 # accent-insensitive: FOLDED columns compare their stored folded copy (indexed); these match on the fly (db/fold.py)
 _FOLD_ON_THE_FLY = {"first_name", "last_name", "job_title"}
+_RANGE_OPS = ("before", "after", "since", "within_days", "older_than_days")  # a time test on one activity
+_BY_CHANNEL = {"texted": "sms", "emailed": "email"}  # "contacted" on one channel
 
 
 def compile_filter(parsed: Filter | None, *, now: datetime | None = None,
@@ -49,12 +51,28 @@ class _Ctx:
 
     def node(self, node: Filter) -> ColumnElement[bool]:
         if isinstance(node, All):
-            return sa.and_(*(self.node(i) for i in node.items))
+            return sa.and_(*self._all(node.items))
         if isinstance(node, AnyOf):
             return sa.or_(*(self.node(i) for i in node.items))
         if isinstance(node, Not):
             return sa.not_(self.node(node.item))
         return self.condition(node)
+
+    def _all(self, items: tuple[Filter, ...]) -> list[ColumnElement[bool]]:
+        """The items of an `all`. Date tests on one activity side by side ("replied after Monday" and "replied
+        before Sunday") are ONE event in that range, a single EXISTS: someone who replied three weeks ago and
+        again today did not reply last week."""
+        ranged: dict[str, list[Condition]] = {}
+        out = []
+        for item in items:
+            if isinstance(item, Condition) and item.kind == "event" and item.op in _RANGE_OPS:
+                ranged.setdefault(item.field, []).append(item)
+            else:
+                out.append(self.node(item))
+        for field, conds in ranged.items():
+            when, base = self._activity(field, conds[0].op)
+            out.append(sa.exists(sa.select(1).where(*base, *(self._when(when, c) for c in conds))))
+        return out
 
     def condition(self, c: Condition) -> ColumnElement[bool]:
         kind = c.kind
@@ -192,17 +210,24 @@ class _Ctx:
         return sa.exists(sa.select(1).where(MarketingActivity.contact_id == Contact.id,
                                             MarketingActivity.status.in_(CONTACTED_STATUSES), sa.or_(*match)))
 
+    def _activity(self, field: str, op: str) -> tuple[Any, list[ColumnElement[bool]]]:
+        """The time column of an activity and what makes a row one of this contact's (replied, booked, contacted,
+        texted, emailed)."""
+        if field == "replied":
+            return ConversationMessage.occurred_at, [ConversationMessage.contact_id == Contact.id,
+                                                     ConversationMessage.direction == "inbound"]
+        if field == "booked":
+            return CalendarBooking.created_at, [CalendarBooking.contact_id == Contact.id,
+                                                CalendarBooking.status.not_in(("cancelled", "rejected"))]
+        base = [MarketingActivity.contact_id == Contact.id]  # contacted, texted, emailed
+        if field in _BY_CHANNEL:
+            base.append(MarketingActivity.channel == _BY_CHANNEL[field])
+        if op in ("present", "missing"):  # a date test implies sent_at is set; repeating it costs an index's use
+            base.append(MarketingActivity.sent_at.is_not(None))
+        return MarketingActivity.sent_at, base
+
     def _event(self, c: Condition) -> ColumnElement[bool]:
-        if c.field == "replied":
-            when, base = ConversationMessage.occurred_at, [ConversationMessage.contact_id == Contact.id,
-                                                           ConversationMessage.direction == "inbound"]
-        elif c.field == "contacted":  # a date test implies sent_at is set; repeating it costs an index's use
-            when, base = MarketingActivity.sent_at, [MarketingActivity.contact_id == Contact.id]
-            if c.op in ("present", "missing"):
-                base.append(MarketingActivity.sent_at.is_not(None))
-        else:  # booked
-            when, base = CalendarBooking.created_at, [CalendarBooking.contact_id == Contact.id,
-                                                      CalendarBooking.status.not_in(("cancelled", "rejected"))]
+        when, base = self._activity(c.field, c.op)
         if c.op == "missing":
             return sa.not_(sa.exists(sa.select(1).where(*base)))
         if c.op == "present":

@@ -21,7 +21,7 @@ FIELD_NOTES: dict[str, str] = {
     "opted_out_sms_at": "when the contact opted out of SMS (empty while not opted out)",
     "opted_out_email_at": "when the contact opted out of email (empty while not opted out)",
     "contacted_in_campaign": "got a message of this campaign (id or exact name)",
-    "contacted": "was sent any message", "replied": "sent us a reply", "booked": "booked a meeting",
+    "contacted": "was sent any message", "texted": "was sent an SMS", "emailed": "was sent an email", "replied": "sent us a reply", "booked": "booked a meeting",
 }
 
 OP_NOTES: dict[str, str] = {

@@ -51,7 +51,8 @@ _OPTED_OUT_WHEN = {"present": "{f}", "missing": "not {f}", "before": "{f} before
                    "older_than_days": "{f} more than {v} days ago"}
 
 
-_EVENT = {"contacted": "contacted", "replied": "replied", "booked": "booked a meeting"}
+_EVENT = {"contacted": "contacted", "texted": "texted", "emailed": "emailed", "replied": "replied",
+          "booked": "booked a meeting"}
 _TAGS = {"has": "tagged {v}", "has_any": "tagged any of {v}", "has_all": "tagged all of {v}",
          "present": "with tags", "missing": "without tags"}
 _TEXT = {"eq": "{f} is {v}", "neq": "{f} is not {v}", "in": "{f} is one of {v}", "not_in": "{f} is none of {v}",

@@ -45,7 +45,7 @@ FIELDS: dict[str, str] = {
     "opted_out": "channel",
     "created_at": "date", "updated_at": "date", "opted_out_sms_at": "date", "opted_out_email_at": "date",
     "contacted_in_campaign": "campaign",
-    "contacted": "event", "replied": "event", "booked": "event",
+    "contacted": "event", "texted": "event", "emailed": "event", "replied": "event", "booked": "event",
 }
 
 OPS: dict[str, tuple[str, ...]] = {

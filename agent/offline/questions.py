@@ -283,11 +283,37 @@ _ABOUT_PEOPLE = re.compile(r"^(?:who|whom|which|show|list|find|get|give|export|d
                            r"customers|clients)\b)", re.I)
 
 
+_FILLER = frozenset("who whom which contacts people show me list how many count number of everyone everybody anyone "
+                    "anybody have has had did do we i you got get gotten been were was the a an any our in on during "
+                    "over for not never haven't hasn't didn't havent hasnt didnt yet to that us all ever so far "
+                    "'ve".split())
+
+
+def _by_channel_filter(text: str, m: re.Match, period: re.Match | None, word: str, vocab: Vocabulary) -> Any:
+    """"who did we text last week", "how many people haven't been emailed this month": the `texted` / `emailed`
+    activity, in the period when one is said. Only when nothing else is said (any other word, e.g. a place or a
+    tag, is left to the question back rather than dropped)."""
+    rest = text[:m.start()] + " " + text[m.end():(period.start() if period else len(text))]
+    if any(w not in _FILLER for w in re.findall(r"[\w']+", rest.lower().replace("?", ""))):
+        return None
+    negated = re.search(r"\b(?:not|never|n't|hasn'?t|haven'?t|didn'?t)\b", text, re.I)
+    if period:
+        conds = since_period(word, period.group(1), vocab.today or date.today())
+        if conds is None:
+            return None
+        found = conds[0] if len(conds) == 1 else {"all": conds}
+    else:
+        found = cond(word, "present")
+    if negated:
+        found = {"not": found}
+    tool = "count_contacts" if re.match(r"^(?:how many|count|number of)\b", text, re.I) else "query_contacts"
+    return [Call(tool, {"filter": found})]
+
+
 def by_channel(text: str, vocab: Vocabulary) -> Any:
-    """"who got a text yesterday", "who did we email this month", "contacts we texted": the filter language knows
-    "contacted" on any channel only, so texts are not told from emails in a contact list. Rather than answer about
-    every channel as if it were the one asked about, say so and offer both readings (tried last, when nothing else
-    understood the message)."""
+    """"who got a text yesterday", "who did we email this month", "contacts we texted": the `texted` / `emailed`
+    activity (tried last, when nothing else understood the message). When more is said than the grammar reads
+    here, it asks rather than drop the rest."""
     m = _BY_CHANNEL.search(text)
     if not m or not _ABOUT_PEOPLE.match(text):
         return None
@@ -297,15 +323,16 @@ def by_channel(text: str, vocab: Vocabulary) -> Any:
         return [Call("query_contacts", {"filter": cond("contacted_in_campaign", "eq", campaign.group(1).lower())})]
     word = "texted" if m.group("sms") else "emailed"
     period = re.search(rf"(?:\b(?:in|during|over|on|for) )?(?:the )?\b({PERIOD_RE})$", text, re.I)
+    found = _by_channel_filter(text, m, period, word, vocab)
+    if found is not None:
+        return found
     when = f" {period.group(1).lower()}" if period and resolve_period(period.group(1), vocab.today or date.today()) \
         else ""
     negated = re.search(r"\b(?:not|never|n't|hasn'?t|haven'?t|didn'?t)\b", text, re.I)
-    listing = f"who hasn't been contacted{when}" if negated else f"who was contacted{when}"
-    whom = "we have not messaged" if negated else "we messaged"
-    return clarify(f"A contact list can't tell who was {word} from who got the other channel (it knows \"contacted\", "
-                   f"sms or email alike): I can list everyone {whom}{when} on any channel (say `{listing}`), or "
-                   f"count texts and emails separately (say `analytics{when or ' last 30 days'}`). Which would you "
-                   "like?")
+    listing = f"who hasn't been {word}{when}" if negated else f"who was {word}{when}"
+    return clarify(f"I read only part of that. I can list everyone {'not ' if negated else ''}{word}{when} (say "
+                   f"`{listing}`, then narrow it down, e.g. `which ones are in Austin`), or count texts and emails per "
+                   f"day (say `analytics{when or ' last 30 days'}`). Which would you like?")
 
 
 def opted_out_when(text: str, vocab: Vocabulary) -> Any:

@@ -23,6 +23,8 @@ CAMPAIGNS = ("Spring", "Spring Sale", "Autumn", "a_b launch", "axb promo", "Wint
 SENDS = [("jane", "Spring Sale", "delivered", 2), ("john", "Spring", "queued", None), ("ana", "Autumn", "sent", 20),
          ("ana", "a_b launch", "failed", 5), ("bob", "axb promo", "sent", 7), ("bob", "Spring", "opened", 40),
          ("carl", "a_b launch", "bounced", 30), ("carl", "Winter", "unknown", 1), ("dora", "Winter", "queued", None)]
+# SMS sends, with no campaign: (contact, status, days before NOW it was sent or None)
+SMS_SENDS = [("john", "sent", 1), ("ana", "delivered", 10), ("jane", "queued", None), ("carl", "sent", 35)]
 # (contact, direction, days before NOW)
 MESSAGES = [("jane", "inbound", 1), ("john", "outbound", 1), ("ana", "inbound", 60), ("bob", "inbound", 30)]
 # (contact, status, days before NOW it was made)
@@ -40,6 +42,9 @@ def seed(session) -> dict[str, dict[str, int]]:
     for who, name, status, days in SENDS:
         session.add(MarketingActivity(campaign_id=campaigns[name].id, contact_id=people[who], channel="email",
                                       status=status, sent_at=None if days is None else NOW - days * DAY))
+    for who, status, days in SMS_SENDS:
+        session.add(MarketingActivity(contact_id=people[who], channel="sms", status=status,
+                                      sent_at=None if days is None else NOW - days * DAY))
     for who, direction, days in MESSAGES:
         session.add(ConversationMessage(contact_id=people[who], channel="sms", direction=direction, body="hi",
                                         occurred_at=NOW - days * DAY))
@@ -69,7 +74,9 @@ def times(field: str, who: str) -> list[datetime | None]:
         return [NOW - d * DAY for p, direction, d in MESSAGES if p == who and direction == "inbound"]
     if field == "booked":
         return [NOW - d * DAY for p, status, d in BOOKINGS if p == who and status not in ("cancelled", "rejected")]
-    return [None if d is None else NOW - d * DAY for p, _, _, d in SENDS if p == who]  # contacted
+    emails = [None if d is None else NOW - d * DAY for p, _, _, d in SENDS if p == who]
+    texts = [None if d is None else NOW - d * DAY for p, _, d in SMS_SENDS if p == who]
+    return {"emailed": emails, "texted": texts}.get(field, emails + texts)  # contacted: either
 
 
 def on_time(when: datetime | None, c: Condition) -> bool:
@@ -85,9 +92,16 @@ def on_time(when: datetime | None, c: Condition) -> bool:
     return when >= bound if c.op == "within_days" else when < bound
 
 
+RANGE = ("before", "after", "since", "within_days", "older_than_days")
+
+
 def picks(node: Any, who: str, seeded: dict[str, dict[str, int]]) -> bool:
-    if isinstance(node, All):
-        return all(picks(i, who, seeded) for i in node.items)
+    if isinstance(node, All):  # time tests on one activity side by side: one event in that range
+        ranged = [i for i in node.items if isinstance(i, Condition) and i.kind == "event" and i.op in RANGE]
+        rest = [i for i in node.items if i not in ranged]
+        one_event = all(any(all(on_time(when, c) for c in ranged if c.field == field) for when in times(field, who))
+                        for field in {c.field for c in ranged})
+        return one_event and all(picks(i, who, seeded) for i in rest)
     if isinstance(node, AnyOf):
         return any(picks(i, who, seeded) for i in node.items)
     if isinstance(node, Not):
@@ -120,7 +134,7 @@ def campaign_cases(ids: dict[str, int]) -> list[dict[str, Any]]:
 
 EVENTS = [
     {"field": field, "op": op, **({} if value is None else {"value": value})}
-    for field in ("contacted", "replied", "booked")
+    for field in ("contacted", "texted", "emailed", "replied", "booked")
     for op, value in (("present", None), ("missing", None), ("within_days", 30), ("older_than_days", 30),
                       ("within_days", 7), ("older_than_days", 2), ("before", (NOW - 30 * DAY).isoformat()),
                       ("after", (NOW - 30 * DAY).isoformat()), ("since", (NOW - 2 * DAY).isoformat()))
@@ -156,3 +170,30 @@ def test_the_cases_tell_the_people_apart(session):
     cases = campaign_cases(seeded["campaigns"]) + EVENTS
     alike = [raw for raw in cases if len({picks(parse(raw), p, seeded) for p in PEOPLE}) == 1]
     assert alike == [{"field": "contacted_in_campaign", "op": "eq", "value": "a"}]
+
+
+def test_time_tests_on_one_activity_side_by_side_are_one_event_in_that_range(session):
+    """'who replied last week' is one reply between the two bounds, not a reply after the first and another before
+    the second: carl, contacted 1 and 30 days ago, passes each bound of "between 25 and 6 days ago" apart, not the
+    range."""
+    seeded = seed(session)
+    ranges = [
+        {"all": [{"field": "replied", "op": "after", "value": (NOW - 90 * DAY).isoformat()},
+                 {"field": "replied", "op": "before", "value": (NOW - 45 * DAY).isoformat()}]},  # ana only
+        {"all": [{"field": "contacted", "op": "within_days", "value": 25},
+                 {"field": "contacted", "op": "older_than_days", "value": 6}]},  # ana (20 d, 10 d sms), bob (7 d)
+        {"all": [{"field": "texted", "op": "within_days", "value": 12},
+                 {"field": "texted", "op": "older_than_days", "value": 5}, {"field": "booked", "op": "missing"}]},
+        {"all": [{"field": "booked", "op": "after", "value": (NOW - 40 * DAY).isoformat()},
+                 {"field": "booked", "op": "before", "value": (NOW - 10 * DAY).isoformat()},
+                 {"field": "replied", "op": "present"}]},
+    ]
+    assert wrong_answers(session, ranges, seeded) == []
+    chosen = {raw_key: sorted(p for p in PEOPLE if picks(parse(raw), p, seeded))
+              for raw_key, raw in enumerate(ranges)}
+    assert chosen == {0: ["ana"], 1: ["ana", "bob"], 2: ["ana"], 3: []}
+    # each bound alone picks more: the range is not the two tests apart
+    apart = [p for p in PEOPLE if picks(parse(ranges[1]["all"][0]), p, seeded)
+             and picks(parse(ranges[1]["all"][1]), p, seeded)]
+    assert apart == ["ana", "bob", "carl"]
+

@@ -59,8 +59,13 @@ def test_a_campaign_to_them_targets_the_previous_audience():
     assert name == "draft_campaign" and args["filter"] == {"all": ROOFERS_TX} and args["body_text"] == "Hi {first_name|there}"
 
 
+def test_a_channel_audience_before_them_is_theirs():
+    name, args = call(chat("who got a text yesterday", "export them")[-1])
+    assert name == "export_contacts" and args["filter"]["all"][0]["field"] == "texted"
+
+
 @pytest.mark.parametrize("before", [None, "show replies", "open jane doe", "show the spring campaign",
-                                    "who got a text yesterday", "blah blah"])
+                                    "contacts in austin we emailed last tuesday", "blah blah"])
 def test_without_an_audience_before_them_is_asked_about(before):
     answers = chat(*([before] if before else []), "export them")
     assert not answers[-1].tool_calls and answers[-1].content.startswith("Which contacts")

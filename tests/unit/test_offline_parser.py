@@ -139,23 +139,29 @@ def test_names_known_to_the_account_decide_between_a_contact_and_a_campaign():
 MONDAY = date(2026, 12, 7)
 
 
-@pytest.mark.parametrize("text", ["who got a text yesterday", "who was texted last week", "who did we email this month",
-                                  "show contacts who were texted", "contacts not emailed yet",
-                                  "which contacts haven't been texted", "export people we texted"])
-def test_texted_or_emailed_is_asked_about_never_read_as_any_channel(text):
+@pytest.mark.parametrize(("text", "tool", "found"), [
+    ("who got a text yesterday", "query_contacts", {"all": [{"field": "texted", "op": "after", "value": "2026-12-06"},
+                                                            {"field": "texted", "op": "before", "value": "2026-12-07"}]}),
+    ("who did we email this month", "query_contacts", {"field": "emailed", "op": "after", "value": "2026-12-01"}),
+    ("show contacts who were texted", "query_contacts", {"field": "texted", "op": "present"}),
+    ("contacts not emailed yet", "query_contacts", {"not": {"field": "emailed", "op": "present"}}),
+    ("which contacts haven't been texted", "query_contacts", {"not": {"field": "texted", "op": "present"}}),
+    ("how many people did we text", "count_contacts", {"field": "texted", "op": "present"}),
+])
+def test_texted_or_emailed_is_that_channel_never_any_channel(text, tool, found):
     from agent.offline.parser import Vocabulary, understand
 
-    got = understand(text, Vocabulary(today=MONDAY))
-    assert got.calls == [] and got.kind == "clarify" and got.reply.endswith("?")
-    assert "contacted" in got.reply and "analytics" in got.reply
+    assert understand(text, Vocabulary(today=MONDAY)).calls == [Call(tool, {"filter": found})]
 
 
-def test_the_channel_question_names_the_period_and_only_comes_when_nothing_else_understood():
+def test_more_than_the_channel_read_is_asked_about_never_dropped():
     from agent.offline.parser import Vocabulary, understand
 
-    reply = understand("who got a text last tuesday", Vocabulary(today=MONDAY)).reply
-    assert "`who was contacted last tuesday`" in reply and "`analytics last tuesday`" in reply
-    assert "`who hasn't been contacted`" in understand("contacts never emailed", Vocabulary(today=MONDAY)).reply
+    got = understand("export people we texted", Vocabulary(today=MONDAY))
+    assert got.calls == [] and got.kind == "clarify"
+    assert "`who was texted`" in got.reply and "`analytics last 30 days`" in got.reply
+    reply = understand("contacts in austin we emailed last tuesday", Vocabulary(today=MONDAY)).reply
+    assert "`who was emailed last tuesday`" in reply and "`analytics last tuesday`" in reply
     assert parse("what have we texted jane doe")[0].name == "contact_history"
     assert parse("how many texts did we send last week", Vocabulary(today=MONDAY))[0].name == "show_analytics"
 
