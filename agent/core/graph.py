@@ -78,8 +78,8 @@ FROM_USER_WORDS = "mkt_calls_from_user_words"
 
 
 def make_agent_node(model: Any):
-    """The model node. A model that `reads_only_user_words` (the offline parser: it turns the user's last message
-    into calls and never reads tool output) marks its answer, so its calls are the user's own words and need no
+    """The model node. A model that `reads_only_user_words` (the offline parser: it turns the user's last message,
+    and for "them" / "what about ..." the user's message before it, into calls and never reads tool output) marks its answer, so its calls are the user's own words and need no
     lasting-taint card; any other model's answer never carries the mark, whatever its server sends."""
     bound = model.bind_tools([spec.schema() for spec in catalogue.all_specs()])
     from_user_words = getattr(model, "reads_only_user_words", False) is True

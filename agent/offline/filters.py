@@ -272,8 +272,8 @@ _EVENTS = {"replied": "replied", "responded": "replied", "answered": "replied", 
            "booked a call": "booked", "booked an appointment": "booked", "contacted": "contacted",
            "messaged": "contacted", "reached": "contacted", "reached out to": "contacted", "replied to us": "replied",
            "wrote back": "replied", "written back": "replied", "got back to us": "replied"}
-# "texted" / "emailed" are not here: "contacted" is any channel, and a filter cannot tell a text from an email, so
-# they are asked about (agent.offline.questions.by_channel) rather than read as "contacted".
+# "texted" / "emailed" are not here: they are their own fields (contacted on one channel), read by
+# agent.offline.questions.by_channel, never as "contacted" (any channel).
 _EVENT_RE = "|".join(sorted((re.escape(e) for e in _EVENTS), key=len, reverse=True))
 _ENRICHMENT = {"failed": "failed", "pending": "pending", "in review": "in_review", "waiting for review": "in_review",
                "rejected": "rejected", "approved": "approved", "running": "running"}
