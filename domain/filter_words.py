@@ -27,9 +27,30 @@ def _words(node: Filter, top: bool = False) -> str:
         return condition_words(node)
     if isinstance(node, Not):
         return f"not ({_words(node.item, top=True)})"  # its own brackets: "not (a or b)", never "not ((a or b))"
-    joiner = " and " if isinstance(node, All) else " or "
-    text = joiner.join(_words(item) for item in node.items)
-    return text if top or isinstance(node, All) else f"({text})"
+    if isinstance(node, All):
+        return " and ".join(_all_words(node.items))
+    text = " or ".join(_words(item) for item in node.items)
+    return text if top else f"({text})"
+
+
+def _all_words(items: tuple[Filter, ...]) -> list[str]:
+    """The items of an `all`; time tests on one activity side by side are one event in that range (db/filters.py),
+    said once: "replied after 2026-11-30 and before 2026-12-07"."""
+    ranged: dict[str, list[Condition]] = {}
+    for item in items:
+        if isinstance(item, Condition) and item.kind == "event" and item.op in _RANGE:
+            ranged.setdefault(item.field, []).append(item)
+    out, said = [], set()
+    for item in items:
+        field = item.field if isinstance(item, Condition) else None
+        if field in ranged and len(ranged[field]) > 1:
+            if field not in said:
+                said.add(field)
+                out.append(f"{_EVENT[field]} " + " and ".join(_RANGE[c.op].format(v=_value(c.value))
+                                                               for c in ranged[field]))
+        else:
+            out.append(_words(item))
+    return out
 
 
 def _value(value: Any) -> str:
@@ -61,7 +82,9 @@ _TEXT = {"eq": "{f} is {v}", "neq": "{f} is not {v}", "in": "{f} is one of {v}",
          "within_days": "{f} in the last {v} days", "older_than_days": "{f} more than {v} days ago"}
 _EVENTS = {"present": "ever {f}", "missing": "never {f}", "before": "{f} before {v}", "after": "{f} after {v}",
            "since": "{f} since {v}", "within_days": "{f} in the last {v} days",
-           "older_than_days": "{f} more than {v} days ago (and not since)"}
+           "older_than_days": "{f} more than {v} days ago"}  # once at least: "not in the last N days" is `not`
+_RANGE = {"before": "before {v}", "after": "after {v}", "since": "since {v}", "within_days": "in the last {v} days",
+          "older_than_days": "more than {v} days ago"}
 
 
 def condition_words(c: Condition) -> str:

@@ -62,6 +62,15 @@ def test_every_field_and_operator_of_the_language_has_words(field, op):
     ({"field": "created_at", "op": "after", "value": "2026-11-30T14:05:00Z"}, "created at after 2026-11-30 14:05 UTC"),
     ({"field": "created_at", "op": "before", "value": "2026-11-30T00:00:00Z"}, "created at before 2026-11-30"),
     ({"field": "opted_out_sms_at", "op": "within_days", "value": 7}, "opted out of SMS in the last 7 days"),
+    ({"field": "replied", "op": "older_than_days", "value": 30}, "replied more than 30 days ago"),  # once at least
+    ({"field": "texted", "op": "present"}, "ever texted"),
+    ({"not": {"field": "emailed", "op": "present"}}, "not (ever emailed)"),
+    ({"all": [{"field": "texted", "op": "after", "value": "2026-12-06"}, {"field": "tags", "op": "has", "value": "vip"},
+              {"field": "texted", "op": "before", "value": "2026-12-07"}]},
+     "texted after 2026-12-06 and before 2026-12-07 and tagged vip"),  # one text in that range, said once
+    ({"all": [{"field": "booked", "op": "within_days", "value": 30}, {"field": "replied", "op": "within_days", "value": 7},
+              {"field": "booked", "op": "older_than_days", "value": 2}]},
+     "booked a meeting in the last 30 days and more than 2 days ago and replied in the last 7 days"),
     ({"field": "opted_out_email_at", "op": "after", "value": "2026-12-01"}, "opted out of email after 2026-12-01"),
     ({"field": "opted_out_sms_at", "op": "before", "value": "2026-12-01"}, "opted out of SMS before 2026-12-01"),
     ({"field": "opted_out_email_at", "op": "older_than_days", "value": 30}, "opted out of email more than 30 days ago"),
