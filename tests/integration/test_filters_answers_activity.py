@@ -187,11 +187,12 @@ def test_time_tests_on_one_activity_side_by_side_are_one_event_in_that_range(ses
         {"all": [{"field": "booked", "op": "after", "value": (NOW - 40 * DAY).isoformat()},
                  {"field": "booked", "op": "before", "value": (NOW - 10 * DAY).isoformat()},
                  {"field": "replied", "op": "present"}]},
+        {"all": [{"field": "replied", "op": "within_days", "value": 45}, {"field": "booked", "op": "present"}]},
     ]
     assert wrong_answers(session, ranges, seeded) == []
     chosen = {raw_key: sorted(p for p in PEOPLE if picks(parse(raw), p, seeded))
               for raw_key, raw in enumerate(ranges)}
-    assert chosen == {0: ["ana"], 1: ["ana", "bob"], 2: ["ana"], 3: []}
+    assert chosen == {0: ["ana"], 1: ["ana", "bob"], 2: ["ana"], 3: [], 4: ["jane"]}
     # each bound alone picks more: the range is not the two tests apart
     apart = [p for p in PEOPLE if picks(parse(ranges[1]["all"][0]), p, seeded)
              and picks(parse(ranges[1]["all"][1]), p, seeded)]
