@@ -83,9 +83,10 @@ def test_a_reviewer_may_not_draft():
      "SMS hours must lie within 08:00-21:00 local time (stricter is allowed, looser is not)"),
     ({"variants": [{"name": "A"}]}, "A/B needs at least two variants"),
     ({"filter": {"field": "nope", "op": "eq", "value": 1}}, "unknown field 'nope'; fields: booked, city, company, "
-     "contacted, contacted_in_campaign, country, created_at, domain, email, email_status, enrichment_status, "
-     "first_name, id, is_sample, job_title, last_name, name, opted_out, opted_out_email, opted_out_sms, phone, "
-     "postal_code, region, replied, source, tags, timezone, updated_at, website, attributes.<key>"),
+     "contacted, contacted_in_campaign, country, created_at, domain, email, email_status, emailed, "
+     "enrichment_status, first_name, id, is_sample, job_title, last_name, name, opted_out, opted_out_email, "
+     "opted_out_email_at, opted_out_sms, opted_out_sms_at, phone, postal_code, region, replied, source, tags, texted, "
+     "timezone, updated_at, website, attributes.<key>"),
 ])
 def test_a_bad_sms_draft_is_refused_with_what_to_fix(change, message):
     assert refusal(**change) == message  # the domain's own messages are passed on whole as a CampaignError
