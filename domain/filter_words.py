@@ -26,7 +26,10 @@ def _words(node: Filter, top: bool = False) -> str:
     if isinstance(node, Condition):
         return condition_words(node)
     if isinstance(node, Not):
-        return f"not ({_words(node.item, top=True)})"  # its own brackets: "not (a or b)", never "not ((a or b))"
+        item = node.item
+        if isinstance(item, Condition) and item.kind == "event" and item.op == "present":
+            return f"never {_EVENT[item.field]}"  # not "not (ever emailed)"
+        return f"not ({_words(item, top=True)})"  # its own brackets: "not (a or b)", never "not ((a or b))"
     if isinstance(node, All):
         return " and ".join(_all_words(node.items))
     text = " or ".join(_words(item) for item in node.items)

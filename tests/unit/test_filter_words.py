@@ -64,7 +64,9 @@ def test_every_field_and_operator_of_the_language_has_words(field, op):
     ({"field": "opted_out_sms_at", "op": "within_days", "value": 7}, "opted out of SMS in the last 7 days"),
     ({"field": "replied", "op": "older_than_days", "value": 30}, "replied more than 30 days ago"),  # once at least
     ({"field": "texted", "op": "present"}, "ever texted"),
-    ({"not": {"field": "emailed", "op": "present"}}, "not (ever emailed)"),
+    ({"not": {"field": "emailed", "op": "present"}}, "never emailed"),
+    ({"not": {"field": "booked", "op": "present"}}, "never booked a meeting"),
+    ({"not": {"field": "replied", "op": "within_days", "value": 7}}, "not (replied in the last 7 days)"),
     ({"all": [{"field": "texted", "op": "after", "value": "2026-12-06"}, {"field": "tags", "op": "has", "value": "vip"},
               {"field": "texted", "op": "before", "value": "2026-12-07"}]},
      "texted after 2026-12-06 and before 2026-12-07 and tagged vip"),  # one text in that range, said once
