@@ -162,3 +162,25 @@ def _forget_stopped_workers() -> Iterator[None]:
              and not any(t.is_alive() for t in m.worker.workers)]
     for middleware in stale:
         broker.middleware.remove(middleware)
+
+
+@pytest.fixture
+def italian_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The account's region is Italy (MKT_DEFAULT_REGION=IT): national numbers are read as Italian ones."""
+    from settings import reset_settings
+
+    monkeypatch.setenv("MKT_DEFAULT_REGION", "IT")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
+@pytest.fixture
+def sent_jobs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple]]:
+    """The jobs `db.jobs` sends after commit, caught as (actor name, args) instead of going to a queue."""
+    from db import jobs
+
+    held: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(jobs, "send", lambda name, *args: held.append((name, args)))
+    return held

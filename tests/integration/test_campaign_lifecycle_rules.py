@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from db import jobs
 from db.models import Campaign, MarketingActivity, SchedulerLock, utcnow
 from db.session import unit_of_work
 from domain.roles import PermissionDenied
@@ -32,13 +31,6 @@ SMS_TEXT = "Hi {first_name|there}, 20% off today."
 def _utc(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without their zone (stored as UTC)."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-@pytest.fixture
-def sent_jobs(monkeypatch) -> list[tuple[str, tuple]]:
-    held: list[tuple[str, tuple]] = []
-    monkeypatch.setattr(jobs, "send", lambda name, *args: held.append((name, args)))
-    return held
 
 
 def world(monkeypatch, **env: str) -> dict[str, int]:

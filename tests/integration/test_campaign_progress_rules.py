@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from db import jobs
 from db.models import Campaign, EmailLinkClick, MarketingActivity, utcnow
 from db.session import unit_of_work
 from integrations.sandbox import NOTICE
@@ -26,13 +25,6 @@ SMS = "Hi {first_name|there}, " + "x" * 125  # with the STOP notice: 156 charact
 # Bartholomew (two)
 STOP = "\nReply STOP to opt out."
 PREVIEW_LINK = "https://mkt.test/unsubscribe/PREVIEW"
-
-
-@pytest.fixture
-def sent_jobs(monkeypatch) -> list[tuple[str, tuple]]:
-    held: list[tuple[str, tuple]] = []
-    monkeypatch.setattr(jobs, "send", lambda name, *args: held.append((name, args)))
-    return held
 
 
 def world(monkeypatch, **env: str) -> dict[str, int]:

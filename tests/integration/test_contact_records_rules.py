@@ -18,7 +18,6 @@ import sqlalchemy as sa
 
 from db.models import Contact, ContactEvent
 from domain.roles import PermissionDenied, Role
-from settings import reset_settings
 from tests.factories import create_contact
 from tools.contacts.optouts import opt_out
 from tools.contacts.records import (
@@ -51,15 +50,6 @@ def history(session):
 
 def emails(page):
     return [c.email for c in page.items]
-
-
-@pytest.fixture
-def italian_account(monkeypatch):
-    monkeypatch.setenv("MKT_DEFAULT_REGION", "IT")
-    reset_settings()
-    yield
-    monkeypatch.undo()
-    reset_settings()
 
 
 # --- roles ----------------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from db.models import Contact, ContactEvent, Suppression
 from domain import channels
-from settings import reset_settings
 from tests.factories import create_contact, create_enrolment
 from tools.contacts import optouts
 from tools.contacts.optouts import is_suppressed, normalise_address, opt_in, opt_out, suppressed_addresses
@@ -63,15 +62,6 @@ def test_addresses_are_normalised_in_the_default_or_given_region():
     assert normalise_address("sms", "(512) 555-0100") == PHONE
     assert normalise_address("sms", "020 7946 0018", "GB") == "+442079460018"
     assert normalise_address("email", " Jane@Acme.COM ") == "jane@acme.com"
-
-
-@pytest.fixture
-def italian_account(monkeypatch):
-    monkeypatch.setenv("MKT_DEFAULT_REGION", "IT")
-    reset_settings()
-    yield
-    monkeypatch.undo()
-    reset_settings()
 
 
 def test_a_national_number_is_read_in_the_accounts_region_as_everywhere_else(session, italian_account):
