@@ -7,6 +7,7 @@ The environment is fixed in pytest_configure, before any module of ours reads it
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -184,3 +185,15 @@ def sent_jobs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple]]:
     held: list[tuple[str, tuple]] = []
     monkeypatch.setattr(jobs, "send", lambda name, *args: held.append((name, args)))
     return held
+
+
+@pytest.fixture(autouse=True)
+def _fresh_model_http_clients() -> Iterator[None]:
+    """langchain-openai caches one async HTTP client per base URL and timeout. A test's `asyncio.run` ends its event
+    loop; when a later test's fake model server gets the same port, the cached client's pooled connections belong
+    to that closed loop ("language model failed: Event loop is closed"). Each test starts with none cached."""
+    yield
+    cached = sys.modules.get("langchain_openai.chat_models._client_utils")
+    if cached is not None:
+        cached._cached_async_httpx_client.cache_clear()
+        cached._cached_sync_httpx_client.cache_clear()
